@@ -1,0 +1,91 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { CairnError } from '../core/cairn-error.js';
+import { configSchema, type CairnConfig } from './config-schema.js';
+
+export interface LoadConfigOptions {
+  /** Explicit config file (`--config`); when absent `cairn.config.json` in `cwd` is used if present. */
+  configPath?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values from command-line flags, already shaped like the schema (highest precedence). */
+  flags?: DeepPartial<CairnConfig>;
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+export const CONFIG_FILE_NAME = 'cairn.config.json';
+
+/** Builds the effective configuration: defaults < file < environment < flags. */
+export function loadConfig(options: LoadConfigOptions = {}): CairnConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const file = readConfigFile(options.configPath, cwd);
+  const layered = mergeDeep(mergeDeep(mergeDeep({ home: resolve(homedir(), '.cairn') }, file), fromEnvironment(env)), options.flags ?? {});
+  const parsed = configSchema.safeParse(layered);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? issue.path.join('.') : '';
+    throw new CairnError('CONFIG_INVALID', `Invalid configuration at "${where}": ${issue?.message ?? 'unknown problem'}.`, {
+      hint: `Fix ${where || 'the value'} in ${options.configPath ?? CONFIG_FILE_NAME}, the environment or the flags.`,
+      details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+    });
+  }
+  const config = parsed.data;
+  config.home = resolve(cwd, config.home);
+  if (config.modelsDir) config.modelsDir = resolve(cwd, config.modelsDir);
+  if (config.store.path) config.store.path = resolve(cwd, config.store.path);
+  return config;
+}
+
+function readConfigFile(configPath: string | undefined, cwd: string): Record<string, unknown> {
+  const path = configPath ? resolve(cwd, configPath) : resolve(cwd, CONFIG_FILE_NAME);
+  if (!existsSync(path)) {
+    if (configPath) {
+      throw new CairnError('CONFIG_INVALID', `Config file not found: ${path}.`, { hint: 'Check the --config path.' });
+    }
+    return {};
+  }
+  try {
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return z.record(z.string(), z.unknown()).parse(value);
+  } catch (error) {
+    throw new CairnError('CONFIG_INVALID', `Config file ${path} is not a JSON object: ${(error as Error).message}.`, {
+      cause: error,
+      hint: 'Make it valid JSON, for example {"embedder": "none"}.',
+    });
+  }
+}
+
+/** The environment variables Cairn reads. These names are a public contract. */
+function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const models: Record<string, unknown> = {};
+  if (env.CAIRN_HOME) out.home = env.CAIRN_HOME;
+  if (env.CAIRN_MODELS_DIR) out.modelsDir = env.CAIRN_MODELS_DIR;
+  if (env.CAIRN_EMBEDDER) out.embedder = env.CAIRN_EMBEDDER;
+  if (env.CAIRN_COLLECTION) out.defaultCollection = env.CAIRN_COLLECTION;
+  if (env.CAIRN_DB) out.store = { path: env.CAIRN_DB };
+  if (env.HF_ENDPOINT) models.hfEndpoint = env.HF_ENDPOINT;
+  if (env.CAIRN_EMBEDDER_API_KEY) models.openaiApiKey = env.CAIRN_EMBEDDER_API_KEY;
+  if (env.CAIRN_OFFLINE === '1' || env.HF_HUB_OFFLINE === '1') models.allowDownload = false;
+  if (Object.keys(models).length > 0) out.models = models;
+  return out;
+}
+
+function mergeDeep(base: Record<string, unknown>, over: object): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const existing = out[key];
+    if (isPlainObject(value) && isPlainObject(existing)) out[key] = mergeDeep(existing, value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,69 @@
+/**
+ * The one error type Cairn throws on purpose. `code` is stable (see docs/errors.md) and is what
+ * adapters map to an exit code, an HTTP status or an MCP tool error; `hint` tells the user what to do.
+ */
+export type ErrorCode =
+  // configuration and input
+  | 'CONFIG_INVALID'
+  | 'INPUT_INVALID'
+  | 'NOT_FOUND'
+  | 'COLLECTION_NOT_FOUND'
+  | 'COLLECTION_EXISTS'
+  | 'DOCUMENT_NOT_FOUND'
+  | 'EMBEDDER_MISMATCH'
+  | 'EMBEDDER_UNAVAILABLE'
+  | 'MODEL_NOT_FOUND'
+  | 'DENSE_UNAVAILABLE'
+  // sources
+  | 'SOURCE_NOT_FOUND'
+  | 'GIT_FAILED'
+  // parsing (one per reason a file is skipped)
+  | 'PARSE_ENCRYPTED'
+  | 'PARSE_CORRUPT'
+  | 'PARSE_EMPTY'
+  | 'PARSE_NO_TEXT'
+  | 'PARSE_UNSUPPORTED'
+  | 'PARSE_TOO_LARGE'
+  | 'PARSE_FAILED'
+  // backends
+  | 'STORE_FAILED'
+  | 'UPSTREAM_FAILED'
+  | 'ABORTED'
+  | 'INTERNAL';
+
+export interface CairnErrorOptions {
+  cause?: unknown;
+  hint?: string;
+  retryable?: boolean;
+  details?: Record<string, unknown>;
+}
+
+export class CairnError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: CairnErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CairnError';
+    this.code = code;
+    this.hint = options.hint;
+    this.retryable = options.retryable ?? false;
+    this.details = options.details ?? {};
+  }
+}
+
+export function isCairnError(error: unknown): error is CairnError {
+  return error instanceof CairnError;
+}
+
+/** Wraps anything thrown into a CairnError, keeping a CairnError as it is. */
+export function toCairnError(error: unknown, fallback: ErrorCode = 'INTERNAL'): CairnError {
+  if (error instanceof CairnError) return error;
+  if (error instanceof Error && error.name === 'AbortError') {
+    return new CairnError('ABORTED', 'The operation was cancelled.', { cause: error });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new CairnError(fallback, message, { cause: error });
+}

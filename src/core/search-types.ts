@@ -1,0 +1,49 @@
+/** Retrieval arms. `hybrid` fuses lexical and dense. */
+export type SearchMode = 'lexical' | 'dense' | 'hybrid';
+
+/** Metadata filters shared by every search edge (CLI flags, HTTP query, MCP tool input). */
+export interface SearchFilter {
+  /** Keep chunks whose document's relative path starts with this prefix (`docs/guide/`). */
+  pathPrefix?: string;
+  /** Keep chunks whose document's relative path matches this glob (`**\/*.md`, `src/*.ts`). */
+  pathGlob?: string;
+  /** Programming language of code files (`typescript`). */
+  language?: string[];
+  /** Document format (`pdf`, `markdown`, `code`) or file extension (`md`, `ts`). */
+  fileType?: string[];
+  /** Every listed tag must be present on the document (front matter `tags`, or ingest `--tag`). */
+  tags?: string[];
+  /** Document modification time range, ISO-8601 dates or date-times, inclusive. */
+  modifiedAfter?: string;
+  modifiedBefore?: string;
+}
+
+/** What one arm said about a result: its 1-based rank in that arm and its raw score. */
+export interface ArmScore {
+  rank: number;
+  score: number;
+}
+
+/** A retrieved chunk with everything a caller needs to show and cite it. */
+export interface ScoredChunk {
+  chunkId: number;
+  documentId: number;
+  collection: string;
+  sourceUri: string;
+  relativePath: string;
+  title: string;
+  format: string;
+  language?: string;
+  text: string;
+  headingPath: string[];
+  pageStart?: number;
+  pageEnd?: number;
+  lineStart?: number;
+  lineEnd?: number;
+  /** Final score after fusion (higher is better; comparable within one result list only). */
+  score: number;
+  scores: { lexical?: ArmScore; dense?: ArmScore };
+  /** Short excerpt around the matching terms, with matches wrapped in `**`. */
+  snippet: string;
+  gitCommit?: string;
+}

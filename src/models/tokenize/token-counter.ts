@@ -1,0 +1,15 @@
+/**
+ * Counts and splits text in the tokens of a model. The chunker packs to budgets counted with it.
+ * `exact` is false for the estimator used when a model's tokenizer is not available (lexical-only).
+ */
+export interface TokenCounter {
+  readonly id: string;
+  readonly exact: boolean;
+  /** Number of tokens of `text` without special tokens ([CLS]/[SEP]). */
+  count(text: string): number;
+  /**
+   * Token ids of `text` without special tokens; only exact tokenizers provide it.
+   * The static embedder reuses these ids instead of tokenizing twice.
+   */
+  encode?(text: string): number[];
+}

@@ -1,0 +1,153 @@
+import type { EmbeddedChunk } from '../core/chunk.js';
+import type { SearchFilter } from '../core/search-types.js';
+import type { CollectionRecord, CollectionSettings } from './collection-record.js';
+
+/**
+ * The source of truth: collections, documents, chunks, their vectors and ingestion runs.
+ * Implementations: SQLite (embedded default); PostgreSQL and others later. Every method is async so
+ * that networked stores fit; the SQLite implementation answers synchronously inside.
+ *
+ * Contract (checked by stores/chunk-store.contract.ts against every implementation):
+ * - `writeDocument` is atomic: after a crash either the old version of the document or the new one is
+ *   stored, never a mix; the lexical index of the store is updated in the same transaction.
+ * - Chunk ids are never reused, so a derived vector index can key on them.
+ * - Deleting a collection deletes its documents, chunks and vectors.
+ */
+export interface ChunkStore {
+  readonly kind: string;
+  /** Where the store lives, for status output (a file path or a URL without credentials). */
+  readonly location: string;
+
+  createCollection(name: string, settings: CollectionSettings): Promise<CollectionRecord>;
+  getCollection(name: string): Promise<CollectionRecord | undefined>;
+  listCollections(): Promise<CollectionRecord[]>;
+  deleteCollection(name: string): Promise<boolean>;
+  /** Switches a collection to another embedder; callers must then rewrite every vector. */
+  setCollectionEmbedder(name: string, embedder: string, dimensions: number): Promise<void>;
+
+  /** What the incremental ingest needs to decide skip/update/prune, for every document of a collection. */
+  listDocumentStates(collection: string): Promise<Map<string, DocumentState>>;
+  /** Stored vectors of a document keyed by chunk content hash, so unchanged chunks are not re-embedded. */
+  getDocumentVectors(collection: string, uri: string): Promise<Map<string, Float32Array>>;
+  writeDocument(document: DocumentWrite): Promise<WriteResult>;
+  /** Records a new modification time for a document whose content hash did not change. */
+  touchDocument(collection: string, uri: string, modifiedMs: number, sizeBytes: number): Promise<void>;
+  deleteDocuments(collection: string, uris: string[]): Promise<number[]>;
+
+  listDocuments(query: DocumentListQuery): Promise<DocumentPage>;
+  getDocument(collection: string, idOrUri: number | string): Promise<DocumentRecord | undefined>;
+  getDocumentChunks(documentId: number): Promise<StoredChunk[]>;
+
+  /** Chunks with their document fields, in the order of `ids` (missing ids are left out). */
+  getChunks(ids: number[]): Promise<ChunkView[]>;
+  /** Ids of the chunks of a collection that pass a filter, or their count alone when over `limit`. */
+  filterChunkIds(collection: string, filter: SearchFilter, limit: number): Promise<FilterResult>;
+  getVectors(ids: number[]): Promise<Map<number, Float32Array>>;
+  /** Vectors of a collection with chunk id greater than `afterId`, in id order, in pages. */
+  iterateVectors(collection: string, afterId: number, pageSize: number): AsyncIterable<{ id: number; vector: Float32Array }[]>;
+  /** Highest chunk id of the collection, and how many chunks have a vector. */
+  vectorWatermark(collection: string): Promise<{ maxChunkId: number; vectorCount: number }>;
+
+  startRun(collection: string, sources: string[]): Promise<number>;
+  finishRun(runId: number, summary: Record<string, unknown>): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+export interface DocumentState {
+  id: number;
+  contentHash: string;
+  sizeBytes: number;
+  modifiedMs: number;
+  /** Relative path and root, so `--prune` can limit itself to the roots of this run. */
+  sourceRoot: string;
+}
+
+export interface DocumentWrite {
+  collection: string;
+  uri: string;
+  relativePath: string;
+  sourceRoot: string;
+  title: string;
+  format: string;
+  language?: string;
+  /** sha256 hex of the file's bytes. */
+  contentHash: string;
+  sizeBytes: number;
+  modifiedMs: number;
+  tags: string[];
+  metadata: Record<string, unknown>;
+  gitRepository?: string;
+  gitCommit?: string;
+  chunks: EmbeddedChunk[];
+}
+
+export interface WriteResult {
+  documentId: number;
+  /** Ids of the chunks now stored for the document, in ordinal order. */
+  chunkIds: number[];
+  /** Ids of the chunks the write removed (the previous version's). */
+  removedChunkIds: number[];
+}
+
+export interface DocumentRecord {
+  id: number;
+  collection: string;
+  uri: string;
+  relativePath: string;
+  sourceRoot: string;
+  title: string;
+  format: string;
+  language?: string;
+  contentHash: string;
+  sizeBytes: number;
+  modifiedMs: number;
+  tags: string[];
+  metadata: Record<string, unknown>;
+  gitRepository?: string;
+  gitCommit?: string;
+  chunkCount: number;
+  ingestedAt: string;
+}
+
+export interface DocumentListQuery {
+  collection: string;
+  /** Case-insensitive substring of the relative path or title. */
+  text?: string;
+  sort?: 'path' | 'title' | 'modified' | 'ingested' | 'chunks';
+  order?: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+}
+
+export interface DocumentPage {
+  total: number;
+  items: DocumentRecord[];
+}
+
+export interface StoredChunk {
+  id: number;
+  documentId: number;
+  ordinal: number;
+  text: string;
+  headingPath: string[];
+  pageStart?: number;
+  pageEnd?: number;
+  lineStart?: number;
+  lineEnd?: number;
+  tokenCount: number;
+  contentHash: string;
+}
+
+/** A chunk joined with the fields of its document that results show. */
+export interface ChunkView extends StoredChunk {
+  collection: string;
+  sourceUri: string;
+  relativePath: string;
+  title: string;
+  format: string;
+  language?: string;
+  gitCommit?: string;
+}
+
+export type FilterResult = { kind: 'ids'; ids: number[] } | { kind: 'too-many'; count: number };

@@ -1,0 +1,42 @@
+/**
+ * Approximate nearest-neighbour search over chunk vectors, one index per collection. For the embedded
+ * store it is a derived accelerator (HNSW beside the SQLite file) that can always be rebuilt from the
+ * vectors in the ChunkStore; a server store (pgvector) maintains its own index and may no-op `upsert`.
+ * Scores are cosine similarities of L2-normalised vectors (higher is better).
+ */
+export interface VectorIndex {
+  readonly kind: string;
+  /** Whether `search` accepts an id predicate that is applied during the graph walk. */
+  readonly supportsFilter: boolean;
+  /** Makes the collection's index ready (load a snapshot, add vectors written after it, or rebuild). */
+  open(collection: string, dimensions: number): Promise<VectorIndexStatus>;
+  upsert(collection: string, items: { id: number; vector: Float32Array }[]): Promise<void>;
+  remove(collection: string, ids: number[]): Promise<void>;
+  search(options: VectorSearchOptions): Promise<VectorHit[]>;
+  /** Persists the collection's index so the next open is fast (may run in the background). */
+  snapshot(collection: string): Promise<void>;
+  drop(collection: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface VectorIndexStatus {
+  count: number;
+  /** How the index was made ready: from a snapshot plus a tail, rebuilt, or empty. */
+  source: 'snapshot' | 'rebuilt' | 'empty' | 'server';
+  addedSinceSnapshot: number;
+  millis: number;
+}
+
+export interface VectorSearchOptions {
+  collection: string;
+  vector: Float32Array;
+  k: number;
+  /** Only ids for which this returns true may be returned (requires `supportsFilter`). */
+  accept?: (chunkId: number) => boolean;
+  signal?: AbortSignal;
+}
+
+export interface VectorHit {
+  chunkId: number;
+  score: number;
+}
