@@ -11,8 +11,11 @@ export const configSchema = z
     home: z.string().min(1),
     /** Directory searched for models before any download (`CAIRN_MODELS_DIR`). */
     modelsDir: z.string().min(1).optional(),
-    /** Default embedder for new collections (`CAIRN_EMBEDDER`): `onnx:<id>`, `static:<id-or-path>`, `openai:<url>#<model>`, `none`. */
-    embedder: z.string().min(1).default('onnx:Xenova/all-MiniLM-L6-v2'),
+    /**
+     * Embedder for new collections (`CAIRN_EMBEDDER`): `onnx:<id>`, `static:<id-or-path>`, `openai:<url>#<model>`, `none`.
+     * Unset means DEFAULT_EMBEDDER; a value set explicitly must match an existing collection's embedder.
+     */
+    embedder: z.string().min(1).optional(),
     /** Collection used when a command names none. */
     defaultCollection: z.string().min(1).default('default'),
     store: z
@@ -76,6 +79,9 @@ export const configSchema = z
       .prefault({}),
   })
   .strict();
+
+/** The embedder of new collections when none is configured: all-MiniLM-L6-v2 (384-d), int8 ONNX. */
+export const DEFAULT_EMBEDDER = 'onnx:Xenova/all-MiniLM-L6-v2';
 
 export type CairnConfig = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'DENSE_UNAVAILABLE'
   // sources
   | 'SOURCE_NOT_FOUND'
+  | 'SOURCE_UNREADABLE'
   | 'GIT_FAILED'
   // parsing (one per reason a file is skipped)
   | 'PARSE_ENCRYPTED'

@@ -43,6 +43,8 @@ export interface ChunkStore {
   /** Ids of the chunks of a collection that pass a filter, or their count alone when over `limit`. */
   filterChunkIds(collection: string, filter: SearchFilter, limit: number): Promise<FilterResult>;
   getVectors(ids: number[]): Promise<Map<number, Float32Array>>;
+  /** Replaces chunk vectors (re-embedding) in one transaction; `null` clears a vector. */
+  updateVectors(items: { id: number; vector: Float32Array | null }[]): Promise<void>;
   /** Vectors of a collection with chunk id greater than `afterId`, in id order, in pages. */
   iterateVectors(collection: string, afterId: number, pageSize: number): AsyncIterable<{ id: number; vector: Float32Array }[]>;
   /** Highest chunk id of the collection, and how many chunks have a vector. */

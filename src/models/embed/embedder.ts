@@ -19,6 +19,12 @@ export interface Embedder {
   embed(options: EmbedOptions): Promise<EmbedResult>;
   /** Embeds a search query; models with query/passage prefixes apply them here. */
   embedQuery(text: string, signal?: AbortSignal): Promise<Float32Array>;
+  /**
+   * Embeds texts already tokenized with `tokenizer.encode` (ids without special tokens), one vector
+   * per id list, in order. Only embedders whose cost is dominated by tokenizing offer it (`static:`),
+   * so the ingest pipeline can tokenize each chunk once.
+   */
+  embedTokenIds?(ids: number[][]): Float32Array[];
   close?(): Promise<void>;
 }
 

@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import type { CairnConfig } from '../config/config-schema.js';
+import type { Embedder } from '../models/embed/embedder.js';
+import type { TokenCounter } from '../models/tokenize/token-counter.js';
+import type { ChunkStore } from '../stores/chunk-store.js';
+import type { LexicalIndex } from '../stores/lexical-index.js';
+import type { VectorIndex } from '../stores/vector-index.js';
+
+/** An embedder ready for a collection, or lexical-only (`embedder: null`) with the reason. */
+export interface LoadedEmbedder {
+  id: string;
+  embedder: Embedder | null;
+  tokenizer: TokenCounter;
+  maxTokens: number;
+  /** Why dense retrieval is off, when it is. */
+  unavailableReason?: string;
+}
+
+/**
+ * Everything the use cases need, built once by the composition root (open-cairn.ts) and passed to
+ * every use case. Adapters (CLI now; HTTP and MCP later) hold one and never reach past it.
+ */
+export interface CairnApp {
+  readonly config: CairnConfig;
+  readonly chunks: ChunkStore;
+  readonly lexical: LexicalIndex;
+  readonly vectors: VectorIndex;
+  /** Loads (once per id) the embedder named by a collection; never throws for an unavailable model. */
+  loadEmbedder(id: string): Promise<LoadedEmbedder>;
+  /** Says something to the user once per distinct text (stderr in the CLI, logs in the server). */
+  notice(text: string): void;
+  close(): Promise<void>;
+}
+
+export function cacheDirectories(config: CairnConfig): { git: string; models: string } {
+  return { git: join(config.home, 'cache', 'git'), models: join(config.home, 'models') };
+}

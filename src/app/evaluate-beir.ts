@@ -1,0 +1,130 @@
+import { basename, resolve } from 'node:path';
+import type { SearchMode } from '../core/search-types.js';
+import { loadBeirDataset, type BeirDocument } from '../eval/beir-dataset.js';
+import { evaluateRun } from '../eval/evaluate-run.js';
+import { runIngestRecords } from '../ingest/run-ingest-records.js';
+import { runSearch } from '../retrieve/run-search.js';
+import type { CairnApp } from './cairn-app.js';
+import { deleteCollection } from './collections.js';
+import type { BeirEvalInput } from './input-schemas.js';
+
+export interface BeirEvalReport {
+  dataset: string;
+  mode: SearchMode;
+  split: string;
+  embedder: string;
+  queries: number;
+  documents: number;
+  chunks: number;
+  ndcg_at_10: number;
+  recall_at_100: number;
+  mrr_at_10: number;
+  lexical_weight?: number;
+  ingest_ms: number;
+  search_ms: number;
+  notices: string[];
+}
+
+/**
+ * Use case: BEIR evaluation. Ingests the corpus into a throw-away collection, runs every query of the
+ * split, ranks documents by their best chunk, and reports nDCG@10, Recall@100 and MRR@10
+ * (the BEIR/pytrec_eval definitions, see eval/metrics.ts). The collection is deleted afterwards.
+ */
+export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgress?: (text: string) => void): Promise<BeirEvalReport> {
+  const dir = resolve(input.dir);
+  const dataset = await loadBeirDataset(dir, input.split);
+  const embedderId = input.mode === 'lexical' ? 'none' : (input.embedder ?? app.config.embedder ?? 'none');
+  const loaded = await app.loadEmbedder(embedderId);
+  const notices: string[] = [];
+  let mode = input.mode;
+  if (mode !== 'lexical' && !loaded.embedder) {
+    notices.push(`Embedder ${embedderId} is unavailable; evaluating lexical instead.`);
+    mode = 'lexical';
+  }
+  const collection = `eval-${basename(dir).replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}-${Date.now()}`;
+  await app.chunks.createCollection(collection, {
+    embedder: embedderId,
+    dimensions: loaded.embedder?.dimensions ?? 0,
+    chunkSize: Math.min(app.config.chunking.chunkSize, loaded.maxTokens),
+    chunkOverlap: app.config.chunking.chunkOverlap,
+  });
+  try {
+    const ingestStarted = performance.now();
+    const ingested = await runIngestRecords(
+      { chunks: app.chunks, embedder: loaded.embedder, tokenizer: loaded.tokenizer },
+      {
+        collection,
+        records: mapCorpus(dataset.corpus()),
+        chunkSize: Math.min(app.config.chunking.chunkSize, loaded.maxTokens),
+        chunkOverlap: app.config.chunking.chunkOverlap,
+        maxTokens: loaded.maxTokens,
+        embedBatchSize: app.config.ingest.embedBatchSize,
+        onProgress: (documents) => {
+          if (documents % 1000 === 0) onProgress?.(`ingested ${documents} documents`);
+        },
+      },
+    );
+    if (loaded.embedder) await app.vectors.open(collection, loaded.embedder.dimensions);
+    const ingestMs = performance.now() - ingestStarted;
+
+    const searchStarted = performance.now();
+    const allQueries = [...dataset.queries.entries()].map(([id, text]) => ({ id, text }));
+    const queries = input.limitQueries ? allQueries.slice(0, input.limitQueries) : allQueries;
+    const run = new Map<string, string[]>();
+    const lexicalWeight = input.lexicalWeight ?? app.config.search.lexicalWeight;
+    for (const query of queries) {
+      const response = await runSearch(
+        { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder, exactFilterLimit: app.config.vectorIndex.exactFilterLimit },
+        { collection, query: query.text, mode, k: 300, candidates: 300, lexicalWeight },
+      );
+      run.set(query.id, rankDocuments(response.results.map((r) => r.sourceUri), 100));
+    }
+    const searchMs = performance.now() - searchStarted;
+    const qrels = new Map([...dataset.qrels].filter(([id]) => run.has(id)));
+    const metrics = evaluateRun(run, qrels);
+    return {
+      dataset: basename(dir),
+      mode,
+      split: input.split,
+      embedder: embedderId,
+      queries: queries.length,
+      documents: ingested.documents,
+      chunks: ingested.chunks,
+      ndcg_at_10: round(metrics.ndcg),
+      recall_at_100: round(metrics.recall),
+      mrr_at_10: round(metrics.mrr),
+      ...(mode === 'hybrid' ? { lexical_weight: lexicalWeight } : {}),
+      ingest_ms: Math.round(ingestMs),
+      search_ms: Math.round(searchMs),
+      notices,
+    };
+  } finally {
+    await deleteCollection(app, collection);
+  }
+}
+
+const URI_PREFIX = 'beir:';
+
+async function* mapCorpus(corpus: AsyncIterable<BeirDocument>) {
+  for await (const doc of corpus) {
+    yield { uri: `${URI_PREFIX}${doc.id}`, relativePath: doc.id, title: doc.title, text: doc.text };
+  }
+}
+
+/** Chunk results → document ids ranked by their best chunk (first occurrence), at most `k`. */
+function rankDocuments(uris: string[], k: number): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const uri of uris) {
+    const id = uri.slice(URI_PREFIX.length);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(id);
+    if (out.length === k) break;
+  }
+  return out;
+}
+
+function round(value: number): number {
+  return Math.round(value * 10000) / 10000;
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/**
+ * One zod schema per use-case input, shared by every edge (CLI flags now; HTTP routes and MCP tools
+ * later). Types come from z.infer.
+ */
+export const collectionNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+const isoDate = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'expected an ISO-8601 date such as 2026-01-31');
+
+export const searchFilterSchema = z
+  .object({
+    pathPrefix: z.string().min(1).optional(),
+    pathGlob: z.string().min(1).optional(),
+    language: z.array(z.string().min(1)).optional(),
+    fileType: z.array(z.string().min(1)).optional(),
+    tags: z.array(z.string().min(1)).optional(),
+    modifiedAfter: isoDate.optional(),
+    modifiedBefore: isoDate.optional(),
+  })
+  .strict();
+
+export const searchInputSchema = z
+  .object({
+    collection: collectionNameSchema,
+    query: z.string().trim().min(1, 'the query is empty').max(4000),
+    mode: z.enum(['lexical', 'dense', 'hybrid']).optional(),
+    k: z.number().int().min(1).max(1000).optional(),
+    minScore: z.number().optional(),
+    filter: searchFilterSchema.optional(),
+    embedder: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const ingestInputSchema = z
+  .object({
+    collection: collectionNameSchema,
+    sources: z.array(z.string().min(1)).min(1, 'name at least one file, directory or git URL'),
+    prune: z.boolean().optional(),
+    tags: z.array(z.string().min(1)).optional(),
+    force: z.boolean().optional(),
+    embedder: z.string().min(1).optional(),
+    chunkSize: z.number().int().min(16).max(8192).optional(),
+    chunkOverlap: z.number().int().min(0).max(4096).optional(),
+  })
+  .strict();
+
+export const beirEvalInputSchema = z
+  .object({
+    dir: z.string().min(1),
+    mode: z.enum(['lexical', 'dense', 'hybrid']).default('lexical'),
+    split: z.string().min(1).default('test'),
+    embedder: z.string().min(1).optional(),
+    lexicalWeight: z.number().min(0).max(1).optional(),
+    limitQueries: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export type SearchInputParsed = z.infer<typeof searchInputSchema>;
+export type IngestInputParsed = z.infer<typeof ingestInputSchema>;
+export type BeirEvalInput = z.infer<typeof beirEvalInputSchema>;

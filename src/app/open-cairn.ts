@@ -1,0 +1,80 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CairnConfig } from '../config/config-schema.js';
+import { toCairnError } from '../core/cairn-error.js';
+import type { Embedder } from '../models/embed/embedder.js';
+import { createEmbedder } from '../models/embed/create-embedder.js';
+import type { DownloadProgress } from '../models/model-files/download-progress.js';
+import { estimateTokenCounter } from '../models/tokenize/estimate-token-counter.js';
+import { analyzeForIndex } from '../models/tokenize/lexical-analyzer.js';
+import { openSqliteStore } from '../stores/sqlite/open-sqlite-store.js';
+import { cacheDirectories, type CairnApp, type LoadedEmbedder } from './cairn-app.js';
+
+export interface OpenCairnOptions {
+  onNotice?: (text: string) => void;
+  onDownloadProgress?: (event: DownloadProgress) => void;
+}
+
+/** The composition root: the one place that wires config to concrete backends. */
+export async function openCairn(config: CairnConfig, options: OpenCairnOptions = {}): Promise<CairnApp> {
+  mkdirSync(config.home, { recursive: true });
+  const store = await openSqliteStore({
+    path: config.store.path ?? join(config.home, 'cairn.db'),
+    lexicalAnalyzer: analyzeForIndex,
+    hnsw: { m: config.vectorIndex.m, efConstruction: config.vectorIndex.efConstruction, efSearch: config.vectorIndex.efSearch },
+  });
+  const said = new Set<string>();
+  const notice = (text: string) => {
+    if (said.has(text)) return;
+    said.add(text);
+    options.onNotice?.(text);
+  };
+  const loaded = new Map<string, Promise<LoadedEmbedder>>();
+  const context = {
+    home: config.home,
+    modelsDir: config.modelsDir,
+    hfEndpoint: config.models.hfEndpoint,
+    allowDownload: config.models.allowDownload,
+    onnxDtype: config.models.onnxDtype,
+    onnxThreads: config.models.onnxThreads,
+    openaiApiKey: config.models.openaiApiKey,
+    onDownloadProgress: options.onDownloadProgress,
+    cacheDir: cacheDirectories(config).models,
+  };
+
+  const loadEmbedder = (id: string): Promise<LoadedEmbedder> => {
+    const cached = loaded.get(id);
+    if (cached) return cached;
+    {
+      const pending = createEmbedder(id, context).then(
+        (embedder: Embedder): LoadedEmbedder =>
+          embedder.dimensions === 0
+            ? { id, embedder: null, tokenizer: embedder.tokenizer, maxTokens: embedder.maxTokens }
+            : { id, embedder, tokenizer: embedder.tokenizer, maxTokens: embedder.maxTokens },
+        (error: unknown): LoadedEmbedder => {
+          const reason = toCairnError(error).message;
+          notice(`Embedder ${id} is unavailable (${reason}). Working lexical-only; dense and hybrid search need it.`);
+          return { id, embedder: null, tokenizer: estimateTokenCounter, maxTokens: 512, unavailableReason: reason };
+        },
+      );
+      loaded.set(id, pending);
+      return pending;
+    }
+  };
+
+  return {
+    config,
+    chunks: store.chunks,
+    lexical: store.lexical,
+    vectors: store.vectors,
+    loadEmbedder,
+    notice,
+    async close() {
+      for (const pending of loaded.values()) {
+        const value = await pending;
+        await value.embedder?.close?.();
+      }
+      await store.close();
+    },
+  };
+}

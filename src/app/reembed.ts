@@ -1,0 +1,60 @@
+import { CairnError } from '../core/cairn-error.js';
+import { embedChunks } from '../ingest/embed/embed-chunks.js';
+import type { CairnApp } from './cairn-app.js';
+
+export interface ReembedInput {
+  collection: string;
+  /** The new embedder; defaults to the collection's own (fills vectors that are missing, e.g. after an offline ingest). */
+  embedder?: string;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ReembedSummary {
+  collection: string;
+  embedder: string;
+  dimensions: number;
+  chunks: number;
+  millis: number;
+}
+
+/**
+ * Use case: recompute every vector of a collection with an embedder (switching the collection to it),
+ * then rebuild the vector index. Chunk texts are kept; only vectors change.
+ */
+export async function reembed(app: CairnApp, input: ReembedInput): Promise<ReembedSummary> {
+  const started = performance.now();
+  const record = await app.chunks.getCollection(input.collection);
+  if (!record) {
+    throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${input.collection}" does not exist.`, { hint: 'List collections with `cairn collections`.' });
+  }
+  const id = input.embedder ?? record.embedder;
+  const loaded = await app.loadEmbedder(id);
+  if (id !== 'none' && !loaded.embedder) {
+    throw new CairnError('EMBEDDER_UNAVAILABLE', `Cannot re-embed with ${id}: ${loaded.unavailableReason ?? 'it could not be loaded'}.`, {
+      hint: `Make the model available (\`cairn models pull ${id.replace(/^onnx:/, '')}\` or CAIRN_MODELS_DIR) and run again.`,
+    });
+  }
+  const embedder = loaded.embedder;
+  await app.chunks.setCollectionEmbedder(record.name, id, embedder?.dimensions ?? 0);
+  await app.vectors.drop(record.name);
+  const total = record.chunkCount;
+  let done = 0;
+  for (let offset = 0; ; offset += 200) {
+    const page = await app.chunks.listDocuments({ collection: record.name, limit: 200, offset, sort: 'path', order: 'asc' });
+    if (page.items.length === 0) break;
+    for (const document of page.items) {
+      input.signal?.throwIfAborted();
+      const chunks = await app.chunks.getDocumentChunks(document.id);
+      const embedded = await embedChunks(embedder, [{ title: document.title, chunks, reusable: new Map() }], app.config.ingest.embedBatchSize, input.signal);
+      await app.chunks.updateVectors(chunks.map((chunk, i) => ({ id: chunk.id, vector: embedded.documents[0]![i]!.vector })));
+      done += chunks.length;
+      input.onProgress?.(done, total);
+    }
+  }
+  if (embedder) {
+    await app.vectors.open(record.name, embedder.dimensions);
+    await app.vectors.snapshot(record.name);
+  }
+  return { collection: record.name, embedder: id, dimensions: embedder?.dimensions ?? 0, chunks: done, millis: performance.now() - started };
+}

@@ -1,0 +1,69 @@
+import { CairnError } from '../core/cairn-error.js';
+import { DEFAULT_EMBEDDER } from '../config/config-schema.js';
+import type { CollectionRecord } from '../stores/collection-record.js';
+import type { CairnApp, LoadedEmbedder } from './cairn-app.js';
+
+export interface CollectionOverrides {
+  /** Embedder asked for explicitly (flag, env or config file); undefined = use the collection's own. */
+  embedder?: string;
+  chunkSize?: number;
+  chunkOverlap?: number;
+}
+
+/**
+ * Returns the collection and its loaded embedder, creating the collection on first use with the
+ * configured (or default) embedder and chunking. An explicit embedder that differs from the
+ * collection's is an EMBEDDER_MISMATCH: vectors of two models cannot be compared.
+ */
+export async function resolveCollection(
+  app: CairnApp,
+  name: string,
+  overrides: CollectionOverrides,
+  createIfMissing: boolean,
+): Promise<{ record: CollectionRecord; loaded: LoadedEmbedder; created: boolean }> {
+  const existing = await app.chunks.getCollection(name);
+  if (existing) {
+    if (overrides.embedder && overrides.embedder !== existing.embedder) throw embedderMismatch(existing, overrides.embedder);
+    const loaded = await app.loadEmbedder(existing.embedder);
+    if (loaded.embedder && existing.dimensions !== 0 && loaded.embedder.dimensions !== existing.dimensions) {
+      throw embedderMismatch(existing, `${existing.embedder} (now ${loaded.embedder.dimensions}-d)`);
+    }
+    if (loaded.embedder && existing.dimensions === 0) {
+      await app.chunks.setCollectionEmbedder(name, existing.embedder, loaded.embedder.dimensions);
+      existing.dimensions = loaded.embedder.dimensions;
+    }
+    return { record: existing, loaded, created: false };
+  }
+  if (!createIfMissing) {
+    throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${name}" does not exist.`, {
+      hint: `Create it by ingesting: \`cairn ingest <path> --collection ${name}\`, or list collections with \`cairn collections\`.`,
+    });
+  }
+  const embedderId = overrides.embedder ?? app.config.embedder ?? DEFAULT_EMBEDDER;
+  const loaded = await app.loadEmbedder(embedderId);
+  const chunkSize = overrides.chunkSize ?? app.config.chunking.chunkSize;
+  const chunkOverlap = overrides.chunkOverlap ?? app.config.chunking.chunkOverlap;
+  if (chunkOverlap >= chunkSize) {
+    throw new CairnError('INPUT_INVALID', `Chunk overlap (${chunkOverlap}) must be smaller than the chunk size (${chunkSize}).`, {
+      hint: 'Use an overlap of about 15% of the chunk size.',
+    });
+  }
+  const record = await app.chunks.createCollection(name, {
+    embedder: embedderId,
+    dimensions: loaded.embedder?.dimensions ?? 0,
+    chunkSize: Math.min(chunkSize, loaded.maxTokens),
+    chunkOverlap,
+  });
+  return { record, loaded, created: true };
+}
+
+function embedderMismatch(record: CollectionRecord, wanted: string): CairnError {
+  return new CairnError(
+    'EMBEDDER_MISMATCH',
+    `Collection "${record.name}" was embedded with ${record.embedder}${record.dimensions ? ` (${record.dimensions}-d)` : ''}; ${wanted} cannot be used on it: their vectors are not comparable.`,
+    {
+      hint: `Re-embed it with \`cairn reembed --collection ${record.name} --embedder ${wanted.split(' ')[0]}\`, or unset CAIRN_EMBEDDER / --embedder to keep ${record.embedder}.`,
+      details: { collection: record.name, collectionEmbedder: record.embedder, requested: wanted },
+    },
+  );
+}

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadConfig, type DeepPartial } from '../config/load-config.js';
+import type { CairnConfig } from '../config/config-schema.js';
+import { openCairn } from '../app/open-cairn.js';
+import type { CairnApp } from '../app/cairn-app.js';
+import { renderDownloadProgress } from './progress-bar.js';
+
+/** Global flags every command accepts (declared on the root program). */
+export interface GlobalFlags {
+  config?: string;
+  home?: string;
+  embedder?: string;
+  json?: boolean;
+}
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** Builds the configuration from the global flags and opens the app; commands close it when done. */
+export async function withApp<T>(command: Command, io: CliIo, run: (app: CairnApp, flags: GlobalFlags) => Promise<T>): Promise<T> {
+  const flags = command.optsWithGlobals<GlobalFlags>();
+  const config = configFromFlags(flags, io);
+  const app = await openCairn(config, {
+    onNotice: (text) => io.stderr.write(`notice: ${text}\n`),
+    onDownloadProgress: io.stderr.isTTY ? (event) => renderDownloadProgress(io.stderr, event) : undefined,
+  });
+  try {
+    return await run(app, flags);
+  } finally {
+    await app.close();
+  }
+}
+
+export function configFromFlags(flags: GlobalFlags, io: CliIo): CairnConfig {
+  const overrides: DeepPartial<CairnConfig> = {};
+  if (flags.home) overrides.home = flags.home;
+  if (flags.embedder) overrides.embedder = flags.embedder;
+  return loadConfig({ configPath: flags.config, cwd: io.cwd, env: io.env, flags: overrides });
+}
+
+export function printJson(io: CliIo, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Commander collects repeatable options through this. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function parseInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed)) throw new Error(`"${value}" is not a whole number`);
+  return parsed;
+}
+
+export function parseNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) throw new Error(`"${value}" is not a number`);
+  return parsed;
+}

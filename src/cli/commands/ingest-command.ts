@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import { ingest } from '../../app/ingest.js';
+import { ingestInputSchema } from '../../app/input-schemas.js';
+import { parseInput } from '../../app/parse-input.js';
+import type { IngestEvent, IngestSummary } from '../../ingest/ingest-events.js';
+import { collect, parseInteger, printJson, withApp, type CliIo } from '../cli-context.js';
+import { ProgressLine } from '../progress-bar.js';
+
+export function registerIngestCommand(program: Command, io: CliIo): void {
+  program
+    .command('ingest')
+    .description('Ingest files, directories and git repositories (local path or clone URL) into a collection')
+    .argument('<sources...>', 'files, directories, git repository paths or clone URLs')
+    .option('-c, --collection <name>', 'collection to ingest into (created on first use)')
+    .option('--prune', 'remove documents whose source file disappeared from these roots')
+    .option('--tag <tag>', 'tag every document of this run (repeatable)', collect)
+    .option('--force', 're-parse and re-chunk even unchanged files')
+    .option('--chunk-size <tokens>', 'chunk budget in embedder tokens (new collections only)', parseInteger)
+    .option('--chunk-overlap <tokens>', 'overlap in tokens (new collections only)', parseInteger)
+    .action(async (sources: string[], options, command: Command) =>
+      withApp(command, io, async (app, flags) => {
+        const input = parseInput(ingestInputSchema, {
+          collection: options.collection ?? app.config.defaultCollection,
+          sources,
+          prune: options.prune,
+          tags: options.tag,
+          force: options.force,
+          embedder: app.config.embedder,
+          chunkSize: options.chunkSize,
+          chunkOverlap: options.chunkOverlap,
+        });
+        const progress = new ProgressLine(io.stderr);
+        const tally = { files: 0, chunks: 0, skipped: 0, unchanged: 0, started: Date.now() };
+        const onEvent = (event: IngestEvent) => {
+          if (event.type === 'file') {
+            tally.files += 1;
+            tally.chunks += event.chunks;
+            if (event.outcome === 'unchanged') tally.unchanged += 1;
+          } else if (event.type === 'skipped') {
+            tally.skipped += 1;
+          } else if (event.type === 'source') {
+            progress.done();
+            io.stderr.write(`source ${event.root} (${event.kind}${event.commit ? ` @ ${event.commit.slice(0, 12)}` : ''})\n`);
+          } else if (event.type === 'index') {
+            progress.update(event.phase === 'start' ? 'updating the vector index…' : `vector index ready (${event.vectors} vectors)`, true);
+            return;
+          }
+          const seconds = Math.max(0.001, (Date.now() - tally.started) / 1000);
+          progress.update(
+            `files ${tally.files + tally.skipped} (unchanged ${tally.unchanged}, skipped ${tally.skipped}) · chunks ${tally.chunks} · ${Math.round(tally.chunks / seconds)} chunks/s`,
+          );
+        };
+        const summary = await ingest(app, { ...input, onEvent });
+        progress.done();
+        if (flags.json) printJson(io, summary);
+        else printSummary(io, summary);
+        return summary;
+      }).then((summary) => {
+        process.exitCode = summary.filesSeen > 0 && summary.filesSkipped === summary.filesSeen ? 1 : 0;
+      }),
+    );
+}
+
+function printSummary(io: CliIo, s: IngestSummary): void {
+  const seconds = s.millis.total / 1000;
+  const rate = s.chunksWritten > 0 ? ` (${Math.round(s.chunksWritten / seconds)} chunks/s)` : '';
+  io.stdout.write(
+    `Ingested into "${s.collection}" in ${seconds.toFixed(1)} s: ${s.filesSeen} files — ${s.filesNew} new, ${s.filesUpdated} updated, ` +
+      `${s.filesUnchanged} unchanged, ${s.filesSkipped} skipped${s.filesPruned ? `, ${s.filesPruned} pruned` : ''}; ` +
+      `${s.chunksWritten} chunks written${rate}, ${s.chunksEmbedded} embedded, ${s.chunksReused} vectors reused.\n`,
+  );
+  if (s.lexicalOnly) io.stdout.write('Lexical-only: no vectors were computed for this collection.\n');
+  if (s.skipped.length > 0) {
+    io.stdout.write(`Skipped files (${s.skipped.length}):\n`);
+    for (const entry of s.skipped) io.stdout.write(`  ${entry.relativePath}: ${entry.reason} [${entry.code}]\n`);
+  }
+  for (const notice of s.notices) io.stdout.write(`${notice}\n`);
+}

@@ -1,0 +1,103 @@
+import type { Command } from 'commander';
+import { searchInputSchema } from '../../app/input-schemas.js';
+import { parseInput } from '../../app/parse-input.js';
+import { search } from '../../app/search.js';
+import type { ScoredChunk } from '../../core/search-types.js';
+import { collect, parseInteger, parseNumber, printJson, withApp, type CliIo } from '../cli-context.js';
+
+export function registerSearchCommand(program: Command, io: CliIo): void {
+  program
+    .command('search')
+    .description('Search a collection (lexical BM25, dense vectors, or hybrid fusion)')
+    .argument('<query...>', 'what to look for')
+    .option('-c, --collection <name>', 'collection to search')
+    .option('-m, --mode <mode>', 'lexical | dense | hybrid')
+    .option('-k, --k <n>', 'number of results', parseInteger)
+    .option('--min-score <score>', 'drop results scoring below this', parseNumber)
+    .option('--path <prefix>', 'only documents whose path starts with this prefix')
+    .option('--glob <pattern>', 'only documents whose path matches this glob (e.g. "src/**/*.ts")')
+    .option('--lang <language>', 'only code in this language (repeatable)', collect)
+    .option('--type <type>', 'only this file type or format: pdf, markdown, md, code… (repeatable)', collect)
+    .option('--tag <tag>', 'only documents with this tag (repeatable; all must match)', collect)
+    .option('--after <date>', 'only documents modified on or after this date')
+    .option('--before <date>', 'only documents modified on or before this date')
+    .action(async (queryWords: string[], options, command: Command) =>
+      withApp(command, io, async (app, flags) => {
+        const filter = {
+          pathPrefix: options.path,
+          pathGlob: options.glob,
+          language: options.lang,
+          fileType: options.type,
+          tags: options.tag,
+          modifiedAfter: options.after,
+          modifiedBefore: options.before,
+        };
+        const hasFilter = Object.values(filter).some((value) => value !== undefined);
+        const input = parseInput(searchInputSchema, {
+          collection: options.collection ?? app.config.defaultCollection,
+          query: queryWords.join(' '),
+          mode: options.mode,
+          k: options.k,
+          minScore: options.minScore,
+          filter: hasFilter ? stripUndefined(filter) : undefined,
+        });
+        const response = await search(app, input);
+        for (const notice of response.notices) app.notice(notice);
+        if (flags.json) {
+          printJson(io, { query: input.query, collection: response.collection, mode: response.mode, timings: response.timings, results: response.results.map(toJson) });
+          return;
+        }
+        if (response.results.length === 0) {
+          io.stdout.write(`No results in "${response.collection}" for "${input.query}".\n`);
+          return;
+        }
+        response.results.forEach((result, i) => io.stdout.write(formatResult(result, i + 1)));
+        io.stdout.write(`${response.results.length} results · ${response.mode} · ${response.timings.totalMs.toFixed(1)} ms\n`);
+      }),
+    );
+}
+
+/** The JSON contract of `cairn search --json` items (snake_case; at least source_uri, title, text, score). */
+export function toJson(result: ScoredChunk) {
+  return {
+    source_uri: result.sourceUri,
+    title: result.title,
+    text: result.text,
+    score: result.score,
+    scores: result.scores,
+    snippet: result.snippet,
+    heading_path: result.headingPath,
+    relative_path: result.relativePath,
+    format: result.format,
+    language: result.language,
+    page_start: result.pageStart,
+    page_end: result.pageEnd,
+    line_start: result.lineStart,
+    line_end: result.lineEnd,
+    chunk_id: result.chunkId,
+    document_id: result.documentId,
+    collection: result.collection,
+    git_commit: result.gitCommit,
+  };
+}
+
+function formatResult(result: ScoredChunk, rank: number): string {
+  const where = [
+    result.headingPath.length > 0 ? result.headingPath.join(' › ') : undefined,
+    result.pageStart ? `p. ${result.pageStart}${result.pageEnd && result.pageEnd !== result.pageStart ? `–${result.pageEnd}` : ''}` : undefined,
+    result.lineStart ? `lines ${result.lineStart}–${result.lineEnd ?? result.lineStart}` : undefined,
+  ].filter(Boolean);
+  const arms = [
+    result.scores.lexical ? `lexical #${result.scores.lexical.rank}` : undefined,
+    result.scores.dense ? `dense #${result.scores.dense.rank}` : undefined,
+  ].filter(Boolean);
+  return (
+    `${rank}. ${result.title}  [${result.score.toFixed(3)}${arms.length ? `; ${arms.join(', ')}` : ''}]\n` +
+    `   ${result.sourceUri}${where.length ? `  (${where.join(', ')})` : ''}\n` +
+    `   ${result.snippet.replace(/\s+/g, ' ')}\n\n`
+  );
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

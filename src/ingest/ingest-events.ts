@@ -1,0 +1,30 @@
+/** Progress of one ingestion run, emitted in order. The CLI draws a progress bar from them; the server will stream them. */
+export type IngestEvent =
+  | { type: 'source'; root: string; kind: 'file' | 'directory' | 'git'; commit?: string }
+  | { type: 'file'; uri: string; relativePath: string; outcome: FileOutcome; chunks: number }
+  | { type: 'skipped'; uri: string; relativePath: string; code: string; reason: string }
+  | { type: 'pruned'; uri: string }
+  | { type: 'index'; phase: 'start' | 'done'; vectors: number; millis?: number };
+
+/** `new`/`updated`: written; `unchanged`: skipped by size+mtime or content hash. */
+export type FileOutcome = 'new' | 'updated' | 'unchanged';
+
+export interface IngestSummary {
+  collection: string;
+  runId: number;
+  filesSeen: number;
+  filesNew: number;
+  filesUpdated: number;
+  filesUnchanged: number;
+  filesSkipped: number;
+  filesPruned: number;
+  chunksWritten: number;
+  chunksEmbedded: number;
+  chunksReused: number;
+  tokensEmbedded: number;
+  skipped: { uri: string; relativePath: string; code: string; reason: string }[];
+  /** Wall time of the whole run and of its stages (stages overlap, so they do not add up). */
+  millis: { total: number; read: number; parse: number; chunk: number; embed: number; write: number; index: number };
+  lexicalOnly: boolean;
+  notices: string[];
+}

@@ -1,0 +1,168 @@
+import { load } from 'cheerio';
+import type { Block } from '../../core/parsed-document.js';
+
+/** The subset of a domhandler node this walker reads. */
+interface DomNode {
+  type: string;
+  name?: string;
+  data?: string;
+  children?: DomNode[];
+}
+
+export interface HtmlContent {
+  /** `<title>`, else the first `h1`, else `og:title`; '' when none. */
+  title: string;
+  blocks: Block[];
+}
+
+const DROPPED = 'script, style, noscript, template, svg, nav, header, footer, aside, form, iframe, button, select, input, textarea, link, meta';
+const HEADING = /^h([1-6])$/;
+const CONTAINERS = new Set([
+  'html', 'body', 'main', 'article', 'section', 'div', 'blockquote', 'figure', 'figcaption', 'details',
+  'summary', 'dl', 'dt', 'dd', 'center', 'address', 'fieldset', 'hgroup', 'caption', 'li', 'td', 'th',
+  'tr', 'thead', 'tbody', 'tfoot',
+]);
+/** A cell holding more text than this is prose laid out with a table, not tabular data. */
+const LAYOUT_CELL_CHARS = 400;
+
+/**
+ * Reading-order blocks of an HTML document's main content (`main`, `article`, `[role=main]`, else
+ * `body`), with navigation, scripts, styles and forms dropped: `h1`-`h6` become `heading`, `pre`
+ * `code`, `table` a Markdown `table` (first row is the header), `ul`/`ol` one `text` block of
+ * `- item` lines, and paragraphs and other flow content `text`.
+ */
+export function htmlToBlocks(html: string): HtmlContent {
+  const $ = load(html);
+  const title = clean($('title').first().text()) || clean($('h1').first().text()) || clean($('meta[property="og:title"]').attr('content') ?? '');
+  $(DROPPED).remove();
+  const mainCandidates = $('main, article, [role=main]');
+  const root = (mainCandidates.get(0) ?? $('body').get(0) ?? $.root().get(0)) as unknown as DomNode | undefined;
+  const blocks: Block[] = [];
+  if (root) new Walker(blocks).walkChildren(root);
+  return { title, blocks };
+}
+
+class Walker {
+  private pending = '';
+
+  constructor(private readonly blocks: Block[]) {}
+
+  walkChildren(node: DomNode): void {
+    for (const child of node.children ?? []) this.walk(child);
+    this.flush();
+  }
+
+  private walk(node: DomNode): void {
+    if (node.type === 'text') {
+      this.pending += (node.data ?? '').replace(/[ \t\r\n\f]+/g, ' ');
+      return;
+    }
+    if (node.type !== 'tag' || !node.name) {
+      for (const child of node.children ?? []) this.walk(child);
+      return;
+    }
+    const name = node.name;
+    const heading = HEADING.exec(name);
+    if (heading) {
+      this.flush();
+      const text = clean(textOf(node));
+      if (text) this.blocks.push({ kind: 'heading', level: Number(heading[1]), text });
+    } else if (name === 'pre') {
+      this.flush();
+      const text = rawTextOf(node).replace(/^\n/, '').replace(/\s+$/, '');
+      if (text.trim()) this.blocks.push({ kind: 'code', text });
+    } else if (name === 'table' && isLayoutTable(node)) {
+      this.flush();
+      for (const child of node.children ?? []) this.walk(child);
+      this.flush();
+    } else if (name === 'table') {
+      this.flush();
+      const table = renderTable(node);
+      if (table) this.blocks.push(table);
+    } else if (name === 'ul' || name === 'ol') {
+      this.flush();
+      const lines: string[] = [];
+      renderList(node, 0, lines);
+      if (lines.length > 0) this.blocks.push({ kind: 'text', text: lines.join('\n') });
+    } else if (name === 'br') {
+      this.pending += '\n';
+    } else if (name === 'p' || CONTAINERS.has(name)) {
+      this.flush();
+      for (const child of node.children ?? []) this.walk(child);
+      this.flush();
+    } else {
+      for (const child of node.children ?? []) this.walk(child);
+    }
+  }
+
+  private flush(): void {
+    const text = this.pending
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '')
+      .join('\n');
+    if (text) this.blocks.push({ kind: 'text', text });
+    this.pending = '';
+  }
+}
+
+function clean(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function textOf(node: DomNode): string {
+  if (node.type === 'text') return node.data ?? '';
+  if (node.name === 'br') return '\n';
+  let out = '';
+  for (const child of node.children ?? []) {
+    const text = textOf(child);
+    // Block children inside an inline-rendered node must not glue words together.
+    out += child.type === 'tag' && child.name && (CONTAINERS.has(child.name) || child.name === 'p') ? ` ${text} ` : text;
+  }
+  return out;
+}
+
+function rawTextOf(node: DomNode): string {
+  if (node.type === 'text') return node.data ?? '';
+  if (node.name === 'br') return '\n';
+  return (node.children ?? []).map(rawTextOf).join('');
+}
+
+function childTags(node: DomNode, names: ReadonlySet<string>): DomNode[] {
+  return (node.children ?? []).filter((child) => child.type === 'tag' && child.name !== undefined && names.has(child.name));
+}
+
+const SECTIONS = new Set(['thead', 'tbody', 'tfoot']);
+const ROW = new Set(['tr']);
+const CELLS = new Set(['td', 'th']);
+const ITEMS = new Set(['li']);
+const LISTS = new Set(['ul', 'ol']);
+
+function renderTable(table: DomNode): Block | undefined {
+  const rows = [...childTags(table, ROW), ...childTags(table, SECTIONS).flatMap((section) => childTags(section, ROW))];
+  const cells = rows
+    .map((row) => childTags(row, CELLS).map((cell) => clean(textOf(cell)).replace(/\|/g, '\\|')))
+    .filter((row) => row.some((cell) => cell !== ''));
+  if (cells.length === 0) return undefined;
+  const width = Math.max(...cells.map((row) => row.length));
+  const render = (row: string[]): string => `| ${Array.from({ length: width }, (_, index) => row[index] ?? '').join(' | ')} |`;
+  const header = `${render(cells[0] ?? [])}\n|${' --- |'.repeat(width)}`;
+  const text = [header, ...cells.slice(1).map(render)].join('\n');
+  return { kind: 'table', text, header };
+}
+
+/** Tables used for page layout (old sites put whole essays in one cell) are read as flow content. */
+function isLayoutTable(table: DomNode): boolean {
+  const rows = [...childTags(table, ROW), ...childTags(table, SECTIONS).flatMap((section) => childTags(section, ROW))];
+  return rows.some((row) => childTags(row, CELLS).some((cell) => clean(textOf(cell)).length > LAYOUT_CELL_CHARS));
+}
+
+function renderList(list: DomNode, depth: number, lines: string[]): void {
+  const ordered = list.name === 'ol';
+  childTags(list, ITEMS).forEach((item, index) => {
+    const own = (item.children ?? []).filter((child) => !(child.type === 'tag' && child.name && LISTS.has(child.name)));
+    const text = clean(own.map(textOf).join(''));
+    if (text) lines.push(`${'  '.repeat(depth)}${ordered ? `${index + 1}.` : '-'} ${text}`);
+    for (const nested of childTags(item, LISTS)) renderList(nested, depth + 1, lines);
+  });
+}

@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Chunk } from '../core/chunk.js';
+import type { ParsedDocument } from '../core/parsed-document.js';
+import type { SourceItem } from '../core/source-item.js';
+import type { DocumentState } from '../stores/chunk-store.js';
+import type { TokenCounter } from '../models/tokenize/token-counter.js';
+import { parseFile } from './parse/parse-file.js';
+import { chunkDocument } from './chunk/chunk-document.js';
+
+export type PreparedDocument =
+  | { kind: 'unchanged'; item: SourceItem; byHash: boolean }
+  | { kind: 'ready'; item: SourceItem; contentHash: string; parsed: ParsedDocument; chunks: Chunk[]; isNew: boolean };
+
+export interface PrepareOptions {
+  tokenizer: TokenCounter;
+  chunkSize: number;
+  chunkOverlap: number;
+  maxTokens: number;
+  /** Re-parse even when size, mtime and hash are unchanged (used by re-chunking). */
+  force: boolean;
+  signal?: AbortSignal;
+}
+
+export interface StageTimes {
+  read: number;
+  parse: number;
+  chunk: number;
+}
+
+/**
+ * Source item → parsed and chunked document, or `unchanged`. Unchanged files cost a stat (size and
+ * mtime equal to the stored ones) or, when only the mtime moved, a read and a hash; never a parse.
+ * Parse failures propagate as CairnError PARSE_* for the caller to report and skip.
+ */
+export async function prepareDocument(
+  item: SourceItem,
+  state: DocumentState | undefined,
+  options: PrepareOptions,
+  times: StageTimes,
+): Promise<PreparedDocument> {
+  if (!options.force && state && state.sizeBytes === item.sizeBytes && state.modifiedMs === item.modifiedMs) {
+    return { kind: 'unchanged', item, byHash: false };
+  }
+  let started = performance.now();
+  const bytes = await readFile(item.absolutePath, { signal: options.signal });
+  const contentHash = createHash('sha256').update(bytes).digest('hex');
+  times.read += performance.now() - started;
+  if (!options.force && state && state.contentHash === contentHash) return { kind: 'unchanged', item, byHash: true };
+
+  started = performance.now();
+  const parsed = await parseFile({
+    bytes,
+    fileName: item.relativePath.split('/').pop() ?? item.relativePath,
+    extension: item.extension,
+    relativePath: item.relativePath,
+    signal: options.signal,
+  });
+  times.parse += performance.now() - started;
+
+  started = performance.now();
+  const chunks = chunkDocument(parsed, {
+    tokenizer: options.tokenizer,
+    chunkSize: options.chunkSize,
+    chunkOverlap: options.chunkOverlap,
+    maxTokens: options.maxTokens,
+  });
+  times.chunk += performance.now() - started;
+  return { kind: 'ready', item, contentHash, parsed, chunks, isNew: state === undefined };
+}

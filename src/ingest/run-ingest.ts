@@ -1,0 +1,186 @@
+import type { SourceItem } from '../core/source-item.js';
+import { toCairnError } from '../core/cairn-error.js';
+import type { Embedder } from '../models/embed/embedder.js';
+import type { TokenCounter } from '../models/tokenize/token-counter.js';
+import type { ChunkStore } from '../stores/chunk-store.js';
+import type { VectorIndex } from '../stores/vector-index.js';
+import { isSupportedExtension } from './parse/parse-file.js';
+import { resolveSource } from './source/resolve-sources.js';
+import { prepareDocument, type PreparedDocument, type StageTimes } from './prepare-document.js';
+import { embedChunks } from './embed/embed-chunks.js';
+import { writeDocument } from './write/write-document.js';
+import type { IngestEvent, IngestSummary } from './ingest-events.js';
+
+export interface IngestDeps {
+  chunks: ChunkStore;
+  vectors: VectorIndex;
+  /** null: lexical-only (no vectors are computed). */
+  embedder: Embedder | null;
+  /** The collection embedder's tokenizer, or the estimator when it is unavailable. */
+  tokenizer: TokenCounter;
+}
+
+export interface IngestRequest {
+  collection: string;
+  sources: string[];
+  prune: boolean;
+  tags: string[];
+  chunkSize: number;
+  chunkOverlap: number;
+  maxTokens: number;
+  cacheDir: string;
+  maxFileBytes: number;
+  embedBatchSize: number;
+  force?: boolean;
+  signal?: AbortSignal;
+  onEvent?: (event: IngestEvent) => void;
+}
+
+type Ready = Extract<PreparedDocument, { kind: 'ready' }>;
+
+/**
+ * The ingest flow: source → parse → chunk → embed → write, then the vector index catches up.
+ * Parsing of the next batch overlaps the (asynchronous, native) embedding of the previous one.
+ * Each document is committed on its own, so an interrupted run resumes where it stopped.
+ */
+export async function runIngest(deps: IngestDeps, request: IngestRequest): Promise<IngestSummary> {
+  const started = performance.now();
+  const emit = request.onEvent ?? (() => {});
+  const times: StageTimes & { embed: number; write: number; index: number } = { read: 0, parse: 0, chunk: 0, embed: 0, write: 0, index: 0 };
+  const summary: IngestSummary = {
+    collection: request.collection, runId: 0, filesSeen: 0, filesNew: 0, filesUpdated: 0, filesUnchanged: 0,
+    filesSkipped: 0, filesPruned: 0, chunksWritten: 0, chunksEmbedded: 0, chunksReused: 0, tokensEmbedded: 0,
+    skipped: [], millis: { total: 0, read: 0, parse: 0, chunk: 0, embed: 0, write: 0, index: 0 },
+    lexicalOnly: deps.embedder === null, notices: [],
+  };
+  summary.runId = await deps.chunks.startRun(request.collection, request.sources);
+  const states = await deps.chunks.listDocumentStates(request.collection);
+  const seen = new Set<string>();
+  const roots: string[] = [];
+  const batchTarget = Math.max(1, request.embedBatchSize);
+  let batch: Ready[] = [];
+  let batchChunks = 0;
+  let inflight: Promise<void> = Promise.resolve();
+  const prepareOptions = {
+    tokenizer: deps.tokenizer,
+    chunkSize: request.chunkSize,
+    chunkOverlap: request.chunkOverlap,
+    maxTokens: request.maxTokens,
+    force: request.force ?? false,
+    signal: request.signal,
+  };
+
+  const skip = (item: Pick<SourceItem, 'uri' | 'relativePath'>, error: unknown) => {
+    const failure = toCairnError(error, 'PARSE_FAILED');
+    const entry = { uri: item.uri, relativePath: item.relativePath, code: failure.code, reason: failure.message };
+    summary.filesSkipped += 1;
+    summary.skipped.push(entry);
+    emit({ type: 'skipped', ...entry });
+  };
+
+  const flush = async (docs: Ready[]) => {
+    const embedStarted = performance.now();
+    const reusable = await Promise.all(
+      docs.map((doc) => (doc.isNew || deps.embedder === null ? new Map<string, Float32Array>() : deps.chunks.getDocumentVectors(request.collection, doc.item.uri))),
+    );
+    const embedded = await embedChunks(
+      deps.embedder,
+      docs.map((doc, i) => ({ title: doc.parsed.title, chunks: doc.chunks, reusable: reusable[i]! })),
+      request.embedBatchSize,
+      request.signal,
+    );
+    times.embed += performance.now() - embedStarted;
+    summary.chunksEmbedded += embedded.embedded;
+    summary.chunksReused += embedded.reused;
+    summary.tokensEmbedded += embedded.tokens;
+    const writeStarted = performance.now();
+    for (const [i, doc] of docs.entries()) {
+      const chunks = embedded.documents[i]!;
+      await writeDocument(deps.chunks, { collection: request.collection, item: doc.item, contentHash: doc.contentHash, parsed: doc.parsed, chunks, tags: request.tags });
+      summary.chunksWritten += chunks.length;
+      if (doc.isNew) summary.filesNew += 1;
+      else summary.filesUpdated += 1;
+      emit({ type: 'file', uri: doc.item.uri, relativePath: doc.item.relativePath, outcome: doc.isNew ? 'new' : 'updated', chunks: chunks.length });
+    }
+    times.write += performance.now() - writeStarted;
+  };
+
+  for (const input of request.sources) {
+    request.signal?.throwIfAborted();
+    const source = await resolveSource({ input }, {
+      cacheDir: request.cacheDir,
+      isSupported: isSupportedExtension,
+      maxFileBytes: request.maxFileBytes,
+      signal: request.signal,
+    });
+    roots.push(source.root);
+    emit({ type: 'source', root: source.root, kind: source.kind, commit: source.git?.commit });
+    try {
+      for await (const item of source.items) {
+        request.signal?.throwIfAborted();
+        if (seen.has(item.uri)) continue;
+        seen.add(item.uri);
+        summary.filesSeen += 1;
+        let prepared: PreparedDocument;
+        try {
+          prepared = await prepareDocument(item, states.get(item.uri), prepareOptions, times);
+        } catch (error) {
+          if (request.signal?.aborted) throw error;
+          skip(item, error);
+          continue;
+        }
+        if (prepared.kind === 'unchanged') {
+          summary.filesUnchanged += 1;
+          if (prepared.byHash) await deps.chunks.touchDocument(request.collection, item.uri, item.modifiedMs, item.sizeBytes);
+          emit({ type: 'file', uri: item.uri, relativePath: item.relativePath, outcome: 'unchanged', chunks: 0 });
+          continue;
+        }
+        if (prepared.chunks.length === 0) {
+          skip(item, { code: 'PARSE_NO_TEXT', message: 'no text left after parsing' });
+          continue;
+        }
+        batch.push(prepared);
+        batchChunks += prepared.chunks.length;
+        if (batchChunks >= batchTarget) {
+          const docs = batch;
+          batch = [];
+          batchChunks = 0;
+          await inflight;
+          inflight = flush(docs);
+        }
+      }
+      for (const entry of source.skipped) skip({ uri: entry.uri, relativePath: entry.path }, { code: entry.code, message: entry.reason });
+    } finally {
+      await source.cleanup();
+    }
+  }
+  await inflight;
+  if (batch.length > 0) await flush(batch);
+
+  if (request.prune) {
+    const stale = [...states.entries()].filter(([uri, state]) => !seen.has(uri) && roots.includes(state.sourceRoot)).map(([uri]) => uri);
+    if (stale.length > 0) {
+      // The vector index drops the removed chunks when it next opens (it reconciles with the store).
+      await deps.chunks.deleteDocuments(request.collection, stale);
+      for (const uri of stale) emit({ type: 'pruned', uri });
+      summary.filesPruned = stale.length;
+    }
+  }
+
+  if (deps.embedder !== null && (summary.chunksWritten > 0 || summary.filesPruned > 0)) {
+    const indexStarted = performance.now();
+    emit({ type: 'index', phase: 'start', vectors: summary.chunksWritten });
+    const status = await deps.vectors.open(request.collection, deps.embedder.dimensions);
+    await deps.vectors.snapshot(request.collection);
+    times.index = performance.now() - indexStarted;
+    emit({ type: 'index', phase: 'done', vectors: status.count, millis: times.index });
+  }
+
+  summary.millis = { total: performance.now() - started, ...times };
+  await deps.chunks.finishRun(summary.runId, {
+    filesSeen: summary.filesSeen, filesNew: summary.filesNew, filesUpdated: summary.filesUpdated,
+    filesUnchanged: summary.filesUnchanged, filesSkipped: summary.filesSkipped, filesPruned: summary.filesPruned,
+    chunksWritten: summary.chunksWritten, millis: summary.millis,
+  });
+  return summary;
+}

@@ -1,0 +1,187 @@
+import type { Stats } from 'node:fs';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CairnError } from '../../core/cairn-error.js';
+import type { SourceItem } from '../../core/source-item.js';
+import { hasCloneScheme, isScpLike, parseCloneUrl } from './clone-url.js';
+import { extensionOf } from './file-kinds.js';
+import { checkoutRemote, headCommit, type GitOptions } from './git-checkout.js';
+import { walkDirectory, type WalkSkip } from './walk-directory.js';
+
+/** What the user typed: a file, a directory, a local git work tree, or a clone URL (optionally `#ref`). */
+export interface SourceSpec {
+  input: string;
+}
+
+/** A path that was found but not turned into an item, with its reason. */
+export interface SkippedFile {
+  /** For the user: the absolute path for local sources, the document URI for cloned ones. */
+  path: string;
+  /** The URI the file would have had as a document. */
+  uri: string;
+  /** An ErrorCode: PARSE_TOO_LARGE, PARSE_UNSUPPORTED or SOURCE_UNREADABLE. */
+  code: string;
+  reason: string;
+}
+
+export interface ResolvedSource {
+  /** Display root, equal to every item's `sourceRoot`: an absolute path, or the clone URL without credentials. */
+  root: string;
+  kind: 'file' | 'directory' | 'git';
+  /** Re-iterable; each iteration walks again and refills `skipped`. */
+  items: AsyncIterable<SourceItem>;
+  git?: { repository: string; commit: string };
+  /** Releases what the source holds. Clones stay in the cache (the next run fetches into them). */
+  cleanup(): Promise<void>;
+  /**
+   * Filled while `items` is iterated: files over the size limit, files of unsupported types and
+   * unreadable paths. Ignored paths, skipped directories and binary files are left out silently.
+   */
+  skipped: SkippedFile[];
+}
+
+export interface SourceOptions {
+  /** Where clones are kept between runs: `<home>/cache/git`. */
+  cacheDir: string;
+  /** From the parser registry. */
+  isSupported: (extension: string, fileName: string) => boolean;
+  maxFileBytes: number;
+  signal?: AbortSignal;
+  /** git binary; default `git`. */
+  git?: string;
+  /** Base for relative inputs; default the process's working directory. */
+  cwd?: string;
+}
+
+/**
+ * Turns one user input into a source. Order of interpretation: a URL with a clone scheme is
+ * always a remote; otherwise an existing path wins; otherwise an scp-like `user@host:path` is a
+ * remote. A directory with a `.git` entry is a git source (its HEAD commit is recorded on every
+ * item; uncommitted changes are read as they are on disk).
+ *
+ * URIs: `file://<abs path>` for files and directories; `git+<repository>#<path-in-repo>` for git
+ * sources, where `<repository>` is the clone URL without credentials (or `file://<work tree>` for a
+ * local one) and the path's segments are percent-encoded. A `#ref` does not enter the URI: one
+ * collection holds one version of a repository, and ingesting another ref updates its documents.
+ */
+export async function resolveSource(spec: SourceSpec, options: SourceOptions): Promise<ResolvedSource> {
+  const input = spec.input.trim();
+  if (input === '') {
+    throw new CairnError('INPUT_INVALID', 'An empty source was given.', { hint: 'Name a file, a directory or a git clone URL.' });
+  }
+  const gitOptions: GitOptions = { ...(options.git === undefined ? {} : { git: options.git }), ...(options.signal === undefined ? {} : { signal: options.signal }) };
+  if (hasCloneScheme(input)) return resolveRemote(input, options, gitOptions);
+
+  const absolute = resolve(options.cwd ?? process.cwd(), input);
+  let stats: Stats;
+  try {
+    stats = await stat(absolute);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      if (isScpLike(input)) return resolveRemote(input, options, gitOptions);
+      throw new CairnError('SOURCE_NOT_FOUND', `No file or directory at ${absolute}.`, {
+        cause: error,
+        hint: 'Check the path, or give a git clone URL (https://host/org/repo.git, git@host:org/repo.git).',
+      });
+    }
+    throw new CairnError('SOURCE_UNREADABLE', `Cannot read ${absolute}: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'Check the permissions of the path.',
+    });
+  }
+  const root = await realpath(absolute);
+  if (stats.isFile()) return resolveFile(root, stats, options);
+  if (!stats.isDirectory()) {
+    throw new CairnError('INPUT_INVALID', `${absolute} is neither a file nor a directory.`, { hint: 'Name a regular file or a directory.' });
+  }
+  const hasGit = await stat(join(root, '.git')).then(() => true, () => false);
+  if (hasGit) {
+    const commit = await headCommit(root, gitOptions);
+    if (commit !== null) {
+      const repository = pathToFileURL(root).href;
+      const exclude = await readFile(join(root, '.git', 'info', 'exclude'), 'utf8').then((text) => [text], () => []);
+      return walkedSource(root, root, 'git', { repository, commit }, exclude, options);
+    }
+  }
+  return walkedSource(root, root, 'directory', undefined, [], options);
+}
+
+async function resolveRemote(input: string, options: SourceOptions, gitOptions: GitOptions): Promise<ResolvedSource> {
+  const remote = parseCloneUrl(input);
+  const { directory, commit } = await checkoutRemote(remote, options.cacheDir, gitOptions);
+  return walkedSource(remote.repository, directory, 'git', { repository: remote.repository, commit }, [], options);
+}
+
+function resolveFile(path: string, stats: Stats, options: SourceOptions): ResolvedSource {
+  const skipped: SkippedFile[] = [];
+  const uri = pathToFileURL(path).href;
+  const name = basename(path);
+  // A file named explicitly is always handed on (its parser reports an unsupported type), but the
+  // size limit still holds.
+  const items: SourceItem[] = [];
+  if (stats.size > options.maxFileBytes) {
+    skipped.push({ path, uri, code: 'PARSE_TOO_LARGE', reason: `${stats.size} bytes is over the ${options.maxFileBytes}-byte limit (ingest.maxFileBytes)` });
+  } else {
+    items.push({ uri, relativePath: name, absolutePath: path, extension: extensionOf(name), sizeBytes: stats.size, modifiedMs: stats.mtimeMs, sourceRoot: path });
+  }
+  return { root: path, kind: 'file', items: fromArray(items), skipped, cleanup: async () => {} };
+}
+
+function walkedSource(
+  root: string,
+  directory: string,
+  kind: 'directory' | 'git',
+  git: { repository: string; commit: string } | undefined,
+  rootRuleTexts: string[],
+  options: SourceOptions,
+): ResolvedSource {
+  const skipped: SkippedFile[] = [];
+  const uriOf = git === undefined
+    ? (absolutePath: string) => pathToFileURL(absolutePath).href
+    : (_absolutePath: string, relativePath: string) => `git+${git.repository}#${encodePath(relativePath)}`;
+  const remote = root !== directory;
+  const onSkip = (skip: WalkSkip) => {
+    const uri = uriOf(skip.absolutePath, skip.relativePath);
+    skipped.push({ path: remote ? uri : skip.absolutePath, uri, code: skip.code, reason: skip.reason });
+  };
+  const items: AsyncIterable<SourceItem> = {
+    async *[Symbol.asyncIterator]() {
+      skipped.length = 0;
+      const walk = walkDirectory(directory, {
+        isSupported: options.isSupported,
+        maxFileBytes: options.maxFileBytes,
+        onSkip,
+        rootRuleTexts,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      for await (const file of walk) {
+        yield {
+          uri: uriOf(file.absolutePath, file.relativePath),
+          relativePath: file.relativePath,
+          absolutePath: file.absolutePath,
+          extension: file.extension,
+          sizeBytes: file.sizeBytes,
+          modifiedMs: file.modifiedMs,
+          sourceRoot: root,
+          ...(git === undefined ? {} : { git: { repository: git.repository, commit: git.commit } }),
+        };
+      }
+    },
+  };
+  return { root, kind, items, skipped, ...(git === undefined ? {} : { git }), cleanup: async () => {} };
+}
+
+/** Percent-encodes each `/`-separated segment, so `#`, `?`, `%` and spaces in names stay unambiguous. */
+function encodePath(relativePath: string): string {
+  return relativePath.split('/').map(encodeURIComponent).join('/');
+}
+
+function fromArray<T>(values: T[]): AsyncIterable<T> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield* values;
+    },
+  };
+}

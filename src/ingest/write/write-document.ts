@@ -1,0 +1,47 @@
+import type { EmbeddedChunk } from '../../core/chunk.js';
+import type { ParsedDocument } from '../../core/parsed-document.js';
+import type { SourceItem } from '../../core/source-item.js';
+import type { ChunkStore, WriteResult } from '../../stores/chunk-store.js';
+
+export interface WriteDocumentInput {
+  collection: string;
+  item: SourceItem;
+  contentHash: string;
+  parsed: ParsedDocument;
+  chunks: EmbeddedChunk[];
+  /** Tags given at ingest time (`--tag`), merged with the document's own (front matter). */
+  tags: string[];
+}
+
+/** Stores one document and its chunks in one transaction (the ChunkStore's contract). */
+export function writeDocument(store: ChunkStore, input: WriteDocumentInput): Promise<WriteResult> {
+  const { item, parsed } = input;
+  return store.writeDocument({
+    collection: input.collection,
+    uri: item.uri,
+    relativePath: item.relativePath,
+    sourceRoot: item.sourceRoot,
+    title: parsed.title,
+    format: parsed.format,
+    language: parsed.language,
+    contentHash: input.contentHash,
+    sizeBytes: item.sizeBytes,
+    modifiedMs: item.modifiedMs,
+    tags: mergeTags(documentTags(parsed.metadata), input.tags),
+    metadata: parsed.pageCount === undefined ? parsed.metadata : { ...parsed.metadata, pageCount: parsed.pageCount },
+    gitRepository: item.git?.repository,
+    gitCommit: item.git?.commit,
+    chunks: input.chunks,
+  });
+}
+
+function documentTags(metadata: Record<string, unknown>): string[] {
+  const tags = metadata.tags;
+  if (Array.isArray(tags)) return tags.map(String);
+  if (typeof tags === 'string') return tags.split(/[,\s]+/).filter(Boolean);
+  return [];
+}
+
+function mergeTags(a: string[], b: string[]): string[] {
+  return [...new Set([...a, ...b].map((tag) => tag.trim().toLowerCase()).filter(Boolean))];
+}

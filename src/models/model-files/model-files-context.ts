@@ -1,0 +1,40 @@
+/** One progress report while a model file downloads; `done` is true once per file, after its last byte. */
+export interface DownloadProgress {
+  modelId: string;
+  /** Path of the file inside the model folder (`onnx/model_quantized.onnx`). */
+  file: string;
+  loadedBytes: number;
+  /** From Content-Length; absent when the server does not send it. */
+  totalBytes?: number;
+  done: boolean;
+}
+
+/**
+ * Where models live and how to fetch them. Lookup order: `modelsDir/<id>` (CAIRN_MODELS_DIR), then the
+ * download cache `<home>/models/<id>`; downloads go to the cache only.
+ */
+export interface ModelFilesContext {
+  /** CAIRN_HOME. */
+  home: string;
+  /** CAIRN_MODELS_DIR. */
+  modelsDir?: string;
+  /** Hub base URL (HF_ENDPOINT), e.g. `https://huggingface.co`; files come from `<endpoint>/<id>/resolve/main/<file>`. */
+  hfEndpoint: string;
+  /** ONNX weight type a pull fetches; `q8` when absent. */
+  onnxDtype?: 'q8' | 'fp32' | 'fp16';
+  onDownloadProgress?: (event: DownloadProgress) => void;
+  fetch?: typeof fetch;
+  /** Abort a download when no byte arrives for this long; 30,000 ms when absent. */
+  stallTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** A model folder found on this machine (what `cairn models list` prints). */
+export interface LocalModel {
+  id: string;
+  path: string;
+  where: 'models-dir' | 'cache';
+  /** Paths relative to `path`, `/`-separated, sorted. */
+  files: string[];
+  bytes: number;
+}

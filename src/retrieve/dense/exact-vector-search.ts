@@ -1,0 +1,37 @@
+import type { VectorHit } from '../../stores/vector-index.js';
+
+/**
+ * Exact top-k by dot product (= cosine for the L2-normalised vectors every Embedder returns).
+ * Output: at most k hits, best first; ties by ascending chunk id so results are deterministic.
+ * Vectors whose dimension differs from the query's are skipped (they belong to another embedder).
+ */
+export function exactVectorSearch(
+  query: Float32Array,
+  vectors: Iterable<[number, Float32Array]>,
+  k: number,
+): VectorHit[] {
+  if (k <= 0) return [];
+  const dimensions = query.length;
+  const hits: VectorHit[] = [];
+  let worst = Number.NEGATIVE_INFINITY;
+  for (const [chunkId, vector] of vectors) {
+    if (vector.length !== dimensions) continue;
+    let score = 0;
+    for (let index = 0; index < dimensions; index++) score += (query[index] as number) * (vector[index] as number);
+    if (hits.length >= k && score < worst) continue;
+    hits.push({ chunkId, score });
+    // Keep the buffer at most 2k, then cut back to k: amortised O(n log k).
+    if (hits.length >= 2 * k) {
+      sortHits(hits);
+      hits.length = k;
+      worst = (hits[k - 1] as VectorHit).score;
+    }
+  }
+  sortHits(hits);
+  if (hits.length > k) hits.length = k;
+  return hits;
+}
+
+function sortHits(hits: VectorHit[]): void {
+  hits.sort((a, b) => b.score - a.score || a.chunkId - b.chunkId);
+}

@@ -1,0 +1,43 @@
+import type { ArmScore } from '../../core/search-types.js';
+
+/** One entry of an arm's ranking, best first. `score`: the arm's raw score (higher is better). */
+export interface RankedItem<Id> {
+  id: Id;
+  score: number;
+}
+
+/** A fused result: the fused score and, per input list (same index), the item's rank and raw score there. */
+export interface FusedItem<Id> {
+  id: Id;
+  score: number;
+  arms: (ArmScore | undefined)[];
+}
+
+/**
+ * Orders fused items: score descending, then the best (lowest) rank in any arm, then first appearance.
+ * Deterministic, so equal inputs always give equal rankings.
+ */
+export function sortFused<Id>(items: FusedItem<Id>[]): FusedItem<Id>[] {
+  const bestRank = (item: FusedItem<Id>): number =>
+    item.arms.reduce((best, arm) => (arm !== undefined && arm.rank < best ? arm.rank : best), Number.POSITIVE_INFINITY);
+  return items
+    .map((item, order) => ({ item, order, best: bestRank(item) }))
+    .sort((a, b) => b.item.score - a.item.score || a.best - b.best || a.order - b.order)
+    .map((entry) => entry.item);
+}
+
+/** Collects each id's rank (1-based) and raw score in every list, keeping first-appearance order. */
+export function collectArms<Id>(lists: readonly (readonly RankedItem<Id>[])[]): Map<Id, (ArmScore | undefined)[]> {
+  const arms = new Map<Id, (ArmScore | undefined)[]>();
+  lists.forEach((list, listIndex) => {
+    list.forEach((item, position) => {
+      let entry = arms.get(item.id);
+      if (entry === undefined) {
+        entry = new Array<ArmScore | undefined>(lists.length).fill(undefined);
+        arms.set(item.id, entry);
+      }
+      if (entry[listIndex] === undefined) entry[listIndex] = { rank: position + 1, score: item.score };
+    });
+  });
+  return arms;
+}

@@ -1,0 +1,159 @@
+import { CairnError, isCairnError, type ErrorCode } from '../core/cairn-error.js';
+import type { ScoredChunk, SearchFilter, SearchMode } from '../core/search-types.js';
+import type { Embedder } from '../models/embed/embedder.js';
+import type { CollectionRecord } from '../stores/collection-record.js';
+import type { ChunkStore } from '../stores/chunk-store.js';
+import type { LexicalIndex } from '../stores/lexical-index.js';
+import type { VectorIndex } from '../stores/vector-index.js';
+import { denseSearch } from './dense/dense-search.js';
+import { fuseArms } from './fuse/fuse-arms.js';
+import type { RankedItem } from './fuse/fusion-types.js';
+import { hydrateResults } from './hydrate-results.js';
+import { lexicalSearch } from './lexical/lexical-search.js';
+import { resolveFilterScope, type FilterScope } from './query/filter-scope.js';
+import { prepareQuery } from './query/prepare-query.js';
+
+/** The vector index must already be open for the collection (`VectorIndex.open`), which the app layer does. */
+export interface SearchDeps {
+  chunks: ChunkStore;
+  lexical: LexicalIndex;
+  vectors: VectorIndex;
+  /** null: lexical only. */
+  embedder: Embedder | null;
+  /** Filtered dense search scores the subset exactly up to this many chunks (config vectorIndex.exactFilterLimit). */
+  exactFilterLimit: number;
+}
+
+export interface SearchRequest {
+  collection: string;
+  query: string;
+  mode: SearchMode;
+  k: number;
+  /** Candidates taken from each arm before fusion (raised to k when smaller). */
+  candidates: number;
+  /** Lexical weight w of hybrid fusion; dense gets 1 - w. */
+  lexicalWeight: number;
+  filter?: SearchFilter;
+  /** Results whose final score is below this are dropped (the scale is the effective mode's: BM25, cosine, or fused 0..1). */
+  minScore?: number;
+  signal?: AbortSignal;
+}
+
+export interface SearchResponse {
+  results: ScoredChunk[];
+  /** The mode actually used (dense and hybrid fall back to lexical when no vectors can be searched). */
+  mode: SearchMode;
+  timings: { lexicalMs?: number; embedMs?: number; denseMs?: number; fuseMs: number; hydrateMs: number; totalMs: number };
+  /** Plain-language remarks for the user, such as a fallback to lexical search. */
+  notices: string[];
+}
+
+/** Failures of the dense arm after which the lexical arm still answers. */
+const DENSE_FALLBACK_CODES: ReadonlySet<ErrorCode> = new Set(['DENSE_UNAVAILABLE', 'EMBEDDER_UNAVAILABLE', 'UPSTREAM_FAILED']);
+
+/** query → lexical / dense → fuse → hydrate (with snippets). */
+export async function runSearch(deps: SearchDeps, request: SearchRequest): Promise<SearchResponse> {
+  const started = performance.now();
+  const { signal, filter } = request;
+  throwIfAborted(signal);
+  const query = prepareQuery(request.query);
+  const collection = await deps.chunks.getCollection(request.collection);
+  if (collection === undefined) {
+    throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${request.collection}" does not exist.`, {
+      hint: 'List collections with `cairn collections list`, or ingest into it first.',
+    });
+  }
+  const notices: string[] = [];
+  const timings: SearchResponse['timings'] = { fuseMs: 0, hydrateMs: 0, totalMs: 0 };
+  const candidates = Math.max(request.candidates, request.k);
+  let mode = denseCapableMode(request.mode, collection, deps.embedder, notices);
+  if (mode !== 'dense' && query.terms.length === 0) {
+    notices.push('The query has no searchable words for lexical search (only stop words or punctuation).');
+    if (mode === 'hybrid') mode = 'dense';
+  }
+
+  let scope: Promise<FilterScope> | undefined;
+  const filterScope = (): Promise<FilterScope> =>
+    (scope ??= resolveFilterScope(deps.chunks, collection.name, filter, deps.exactFilterLimit));
+  const runLexical = async (): Promise<RankedItem<number>[]> => {
+    const start = performance.now();
+    const hits = await lexicalSearch(deps.lexical, {
+      collection: collection.name, terms: query.terms, k: candidates, scope: filterScope,
+      ...(filter ? { filter } : {}), ...(signal ? { signal } : {}),
+    });
+    timings.lexicalMs = performance.now() - start;
+    return hits.map((hit) => ({ id: hit.chunkId, score: hit.score }));
+  };
+  const runDense = async (embedder: Embedder): Promise<RankedItem<number>[] | CairnError> => {
+    try {
+      const embedStart = performance.now();
+      const [vector, resolvedScope] = await Promise.all([embedder.embedQuery(query.text, signal), filterScope()]);
+      const denseStart = performance.now();
+      timings.embedMs = denseStart - embedStart;
+      const hits = await denseSearch(deps, {
+        collection: collection.name, vector, k: candidates, scope: resolvedScope, ...(signal ? { signal } : {}),
+      });
+      timings.denseMs = performance.now() - denseStart;
+      return hits.map((hit) => ({ id: hit.chunkId, score: hit.score }));
+    } catch (error) {
+      if (isCairnError(error) && DENSE_FALLBACK_CODES.has(error.code)) return error;
+      throw error;
+    }
+  };
+
+  const wantsLexical = mode !== 'dense' && query.terms.length > 0;
+  const [lexicalOutcome, denseOutcome] = await Promise.all([
+    wantsLexical ? runLexical() : null,
+    mode !== 'lexical' && deps.embedder !== null ? runDense(deps.embedder) : null,
+  ]);
+  let lexicalHits = lexicalOutcome;
+  let denseHits: RankedItem<number>[] | null = null;
+  if (denseOutcome instanceof CairnError) {
+    notices.push(`Dense search is unavailable (${denseOutcome.message}); showing lexical results only.`);
+    mode = 'lexical';
+    if (lexicalHits === null && query.terms.length > 0) lexicalHits = await runLexical();
+  } else {
+    denseHits = denseOutcome;
+  }
+  throwIfAborted(signal);
+
+  const fuseStart = performance.now();
+  const minScore = request.minScore;
+  const fused = fuseArms(lexicalHits, denseHits, request.lexicalWeight)
+    .filter((item) => minScore === undefined || item.score >= minScore)
+    .slice(0, request.k);
+  const hydrateStart = performance.now();
+  timings.fuseMs = hydrateStart - fuseStart;
+  const results = await hydrateResults(deps.chunks, fused, query.terms);
+  timings.hydrateMs = performance.now() - hydrateStart;
+  timings.totalMs = performance.now() - started;
+  return { results, mode, timings, notices };
+}
+
+/**
+ * The requested mode, or lexical when the collection has no vectors or no embedder is loaded
+ * (with a notice). An embedder other than the collection's cannot search its vectors: that is an error.
+ */
+function denseCapableMode(requested: SearchMode, collection: CollectionRecord, embedder: Embedder | null, notices: string[]): SearchMode {
+  if (requested === 'lexical') return requested;
+  if (collection.embedder === 'none' || collection.dimensions === 0) {
+    notices.push(`Collection "${collection.name}" has no vectors (embedder none); searched lexically.`);
+    return 'lexical';
+  }
+  if (embedder === null) {
+    notices.push('No embedding model is loaded; searched lexically.');
+    return 'lexical';
+  }
+  if (embedder.id !== collection.embedder || embedder.dimensions !== collection.dimensions) {
+    throw new CairnError(
+      'EMBEDDER_MISMATCH',
+      `Collection "${collection.name}" was embedded with ${collection.embedder} (${collection.dimensions}-d), not ${embedder.id} (${embedder.dimensions}-d).`,
+      { hint: `Search it with its embedder, use --mode lexical, or re-embed it: cairn reembed --collection ${collection.name}` },
+    );
+  }
+  return requested;
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CairnError('ABORTED', 'The search was cancelled.', { cause: signal.reason });
+}

@@ -1,0 +1,137 @@
+/**
+ * A short excerpt of a chunk around the query's terms, for result lists.
+ *
+ * Contract:
+ * - Whitespace runs are collapsed to one space first; `maxChars` bounds the characters taken from that
+ *   text (the `**` markers and the `…` at cut ends are not counted).
+ * - The excerpt is the window holding the most distinct query terms (then the most matches, then the
+ *   earliest); it is centred on those matches and never cut inside a whitespace-delimited token, unless
+ *   a single token is longer than the window.
+ * - A word matches a term when the word, lower-cased, starts with the term's crude stem (common English
+ *   suffixes stripped, at least 3 letters kept), so `rotate` marks `rotating` and `rotation`; terms of
+ *   1-2 letters must equal the word. camelCase words also match on their parts (`user` marks `getUser`).
+ *   This is a display heuristic, not the index's Porter stemmer: it only has to be fast and plausible.
+ * - With no match, the start of the text.
+ */
+const WORD = /[\p{L}\p{M}\p{N}]+/gu;
+const CAMEL_PART = /(?<=\p{Ll})(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u;
+const SUFFIXES = ['ational', 'ization', 'ations', 'ation', 'ings', 'ing', 'ies', 'ied', 'ed', 'es', 'ly', 's', 'e'];
+const ELLIPSIS = '…';
+
+interface Match {
+  start: number;
+  end: number;
+  term: number;
+}
+
+export function makeSnippet(text: string, queryTerms: readonly string[], maxChars = 240): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length === 0 || maxChars <= 0) return '';
+  const stems = queryTerms.map((term) => stemPrefix(term.toLowerCase())).filter((stem) => stem.length > 0);
+  const matches = stems.length === 0 ? [] : findMatches(flat, stems);
+  if (matches.length === 0) {
+    const end = flat.length <= maxChars ? flat.length : snapEnd(flat, maxChars, 0);
+    return flat.slice(0, end) + (end < flat.length ? ELLIPSIS : '');
+  }
+  const [first, last] = bestWindow(matches, maxChars);
+  const spanStart = (matches[first] as Match).start;
+  const spanEnd = Math.min((matches[last] as Match).end, spanStart + maxChars);
+  const slack = maxChars - (spanEnd - spanStart);
+  let start = Math.max(0, spanStart - Math.floor(slack / 2));
+  let end = Math.min(flat.length, start + maxChars);
+  start = Math.max(0, end - maxChars);
+  start = snapStart(flat, start, spanStart);
+  end = snapEnd(flat, end, spanEnd);
+
+  let out = start > 0 ? ELLIPSIS : '';
+  let cursor = start;
+  for (let index = first; index <= last; index++) {
+    const match = matches[index] as Match;
+    if (match.start < cursor || match.end > end) continue;
+    out += `${flat.slice(cursor, match.start)}**${flat.slice(match.start, match.end)}**`;
+    cursor = match.end;
+  }
+  out += flat.slice(cursor, end);
+  return out.trim() + (end < flat.length ? ELLIPSIS : '');
+}
+
+/** The term with one common English suffix removed, keeping at least 3 characters. */
+function stemPrefix(term: string): string {
+  for (const suffix of SUFFIXES) {
+    if (term.endsWith(suffix) && term.length - suffix.length >= 3) return term.slice(0, term.length - suffix.length);
+  }
+  return term;
+}
+
+function findMatches(text: string, stems: string[]): Match[] {
+  const matches: Match[] = [];
+  WORD.lastIndex = 0;
+  for (let found = WORD.exec(text); found !== null; found = WORD.exec(text)) {
+    const word = found[0];
+    const term = matchTerm(word.toLowerCase(), stems);
+    const partTerm = term >= 0 || !/\p{Lu}/u.test(word.slice(1)) ? term : matchParts(word, stems);
+    if (partTerm >= 0) matches.push({ start: found.index, end: found.index + word.length, term: partTerm });
+  }
+  return matches;
+}
+
+function matchTerm(lower: string, stems: string[]): number {
+  for (let index = 0; index < stems.length; index++) {
+    const stem = stems[index] as string;
+    if (stem.length < 3 ? lower === stem : lower.startsWith(stem)) return index;
+  }
+  return -1;
+}
+
+function matchParts(word: string, stems: string[]): number {
+  for (const part of word.split(CAMEL_PART)) {
+    const term = matchTerm(part.toLowerCase(), stems);
+    if (term >= 0) return term;
+  }
+  return -1;
+}
+
+/** Indexes of the first and last match of the best window no wider than `maxChars` (two pointers). */
+function bestWindow(matches: Match[], maxChars: number): [number, number] {
+  const counts = new Map<number, number>();
+  let best: [number, number] = [0, 0];
+  let bestDistinct = 0;
+  let bestTotal = 0;
+  let left = 0;
+  for (let right = 0; right < matches.length; right++) {
+    const current = matches[right] as Match;
+    counts.set(current.term, (counts.get(current.term) ?? 0) + 1);
+    while (left < right && current.end - (matches[left] as Match).start > maxChars) {
+      const term = (matches[left] as Match).term;
+      const remaining = (counts.get(term) ?? 1) - 1;
+      if (remaining === 0) counts.delete(term);
+      else counts.set(term, remaining);
+      left++;
+    }
+    const total = right - left + 1;
+    if (counts.size > bestDistinct || (counts.size === bestDistinct && total > bestTotal)) {
+      best = [left, right];
+      bestDistinct = counts.size;
+      bestTotal = total;
+    }
+  }
+  return best;
+}
+
+/** Moves a cut that falls inside a token forward to the next token, never past `limit`. */
+function snapStart(text: string, start: number, limit: number): number {
+  if (start === 0 || text[start - 1] === ' ' || text[start] === ' ') return start;
+  const space = text.indexOf(' ', start);
+  return space >= 0 && space + 1 <= limit ? space + 1 : limit;
+}
+
+/**
+ * Moves a cut that falls inside a token back to the end of the previous token, never before `limit`
+ * (a match end, itself a word boundary); with `limit` 0 and one token longer than the window, cuts hard.
+ */
+function snapEnd(text: string, end: number, limit: number): number {
+  if (end >= text.length || text[end] === ' ' || text[end - 1] === ' ') return end;
+  const space = text.lastIndexOf(' ', end - 1);
+  if (space >= limit && space > 0) return space;
+  return limit > 0 ? limit : end;
+}

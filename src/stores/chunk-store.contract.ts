@@ -1,0 +1,264 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ChunkStore } from './chunk-store.js';
+import type { LexicalIndex } from './lexical-index.js';
+import { makeChunk, makeDocument } from './store-contract-fixtures.js';
+
+/** A store under test: fresh and empty, built with `contractAnalyzer` as its lexical analyzer. */
+export interface ChunkStoreUnderTest {
+  chunks: ChunkStore;
+  lexical: LexicalIndex;
+  close(): Promise<void>;
+}
+
+const SETTINGS = { embedder: 'test:unit', dimensions: 4, chunkSize: 256, chunkOverlap: 38 };
+const unit = (...values: number[]) => Float32Array.from(values);
+
+async function rejectsWithCode(promise: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => (error as { code?: string }).code === code);
+}
+
+/**
+ * The ChunkStore + LexicalIndex contract. Every implementation (SQLite now, PostgreSQL and Chroma later)
+ * runs these cases through its own `*.test.ts`, with a factory that returns a fresh, empty store.
+ */
+export function chunkStoreContract(name: string, open: () => Promise<ChunkStoreUnderTest>): void {
+  describe(`ChunkStore contract: ${name}`, () => {
+    let store: ChunkStoreUnderTest;
+    before(async () => {
+      store = await open();
+    });
+    after(async () => {
+      await store.close();
+    });
+
+    it('creates, lists, updates and deletes collections', async () => {
+      const created = await store.chunks.createCollection('crud', SETTINGS);
+      assert.equal(created.name, 'crud');
+      assert.equal(created.dimensions, 4);
+      assert.equal(created.documentCount, 0);
+      await rejectsWithCode(store.chunks.createCollection('crud', SETTINGS), 'COLLECTION_EXISTS');
+      await rejectsWithCode(store.chunks.createCollection('bad name!', SETTINGS), 'INPUT_INVALID');
+      assert.ok((await store.chunks.listCollections()).some((collection) => collection.name === 'crud'));
+      await store.chunks.setCollectionEmbedder('crud', 'test:other', 8);
+      const changed = await store.chunks.getCollection('crud');
+      assert.equal(changed?.embedder, 'test:other');
+      assert.equal(changed?.dimensions, 8);
+      assert.equal(await store.chunks.deleteCollection('crud'), true);
+      assert.equal(await store.chunks.deleteCollection('crud'), false);
+      assert.equal(await store.chunks.getCollection('crud'), undefined);
+    });
+
+    it('writes a document and returns its chunks in ordinal order', async () => {
+      await store.chunks.createCollection('write', SETTINGS);
+      const result = await store.chunks.writeDocument(
+        makeDocument('write', 'guide/install.md', [
+          makeChunk(1, 'second chunk about tarballs', unit(0, 1, 0, 0), { headingPath: ['Guide', 'Install'], lineStart: 10, lineEnd: 20 }),
+          makeChunk(0, 'first chunk about apt packages', unit(1, 0, 0, 0), { pageStart: 1, pageEnd: 2 }),
+        ], { tags: ['ops'], language: 'markdown', gitCommit: 'abc123' }),
+      );
+      assert.equal(result.chunkIds.length, 2);
+      assert.deepEqual(result.removedChunkIds, []);
+      const chunks = await store.chunks.getDocumentChunks(result.documentId);
+      assert.deepEqual(chunks.map((chunk) => chunk.ordinal), [0, 1]);
+      assert.deepEqual(chunks.map((chunk) => chunk.id), result.chunkIds);
+      assert.deepEqual(chunks[1]?.headingPath, ['Guide', 'Install']);
+      assert.equal(chunks[1]?.lineStart, 10);
+      assert.equal(chunks[0]?.pageEnd, 2);
+      const document = await store.chunks.getDocument('write', 'file:///root/guide/install.md');
+      assert.equal(document?.chunkCount, 2);
+      assert.deepEqual(document?.tags, ['ops']);
+      assert.equal(document?.gitCommit, 'abc123');
+      assert.deepEqual(await store.chunks.getDocument('write', result.documentId), document);
+      const collection = await store.chunks.getCollection('write');
+      assert.equal(collection?.documentCount, 1);
+      assert.equal(collection?.chunkCount, 2);
+    });
+
+    it('replaces a document atomically, never reusing chunk ids', async () => {
+      await store.chunks.createCollection('replace', SETTINGS);
+      const first = await store.chunks.writeDocument(
+        makeDocument('replace', 'a.txt', [makeChunk(0, 'zebra migration notes', unit(1, 0, 0, 0)), makeChunk(1, 'more zebra', unit(0, 1, 0, 0))]),
+      );
+      const hits = await store.lexical.search({ collection: 'replace', terms: ['zebra'], k: 10 });
+      assert.deepEqual(new Set(hits.map((hit) => hit.chunkId)), new Set(first.chunkIds));
+      const second = await store.chunks.writeDocument(makeDocument('replace', 'a.txt', [makeChunk(0, 'giraffe feeding schedule', unit(0, 0, 1, 0))]));
+      assert.equal(second.documentId, first.documentId);
+      assert.deepEqual(second.removedChunkIds, first.chunkIds);
+      assert.ok(second.chunkIds.every((id) => id > Math.max(...first.chunkIds)));
+      assert.deepEqual(await store.lexical.search({ collection: 'replace', terms: ['zebra'], k: 10 }), []);
+      assert.deepEqual((await store.lexical.search({ collection: 'replace', terms: ['giraffe'], k: 10 })).map((hit) => hit.chunkId), second.chunkIds);
+      assert.deepEqual(await store.chunks.getChunks(first.chunkIds), []);
+      assert.equal((await store.chunks.getDocument('replace', first.documentId))?.chunkCount, 1);
+      const removed = await store.chunks.deleteDocuments('replace', ['file:///root/a.txt', 'file:///root/missing.txt']);
+      assert.deepEqual(removed, second.chunkIds);
+      assert.equal(await store.chunks.getDocument('replace', first.documentId), undefined);
+      assert.deepEqual(await store.lexical.search({ collection: 'replace', terms: ['giraffe'], k: 10 }), []);
+      const third = await store.chunks.writeDocument(makeDocument('replace', 'b.txt', [makeChunk(0, 'okapi', unit(0, 0, 0, 1))]));
+      assert.ok((third.chunkIds[0] ?? 0) > Math.max(...second.chunkIds));
+    });
+
+    it('rejects vectors of the wrong dimension and unknown collections', async () => {
+      await store.chunks.createCollection('dims', SETTINGS);
+      await rejectsWithCode(store.chunks.writeDocument(makeDocument('dims', 'x.txt', [makeChunk(0, 'x', unit(1, 0))])), 'EMBEDDER_MISMATCH');
+      assert.equal(await store.chunks.getDocument('dims', 'file:///root/x.txt'), undefined);
+      await rejectsWithCode(store.chunks.writeDocument(makeDocument('nowhere', 'x.txt', [])), 'COLLECTION_NOT_FOUND');
+    });
+
+    it('keeps vectors by content hash, in pages, and updates them in place', async () => {
+      await store.chunks.createCollection('vectors', SETTINGS);
+      const written = await store.chunks.writeDocument(
+        makeDocument('vectors', 'v.txt', [
+          makeChunk(0, 'alpha', unit(1, 0, 0, 0)),
+          makeChunk(1, 'beta', null),
+          makeChunk(2, 'gamma', unit(0, 0.6, 0.8, 0)),
+        ]),
+      );
+      const byHash = await store.chunks.getDocumentVectors('vectors', 'file:///root/v.txt');
+      assert.equal(byHash.size, 2);
+      assert.deepEqual([...(byHash.get(makeChunk(2, 'gamma', null).contentHash) ?? [])], [...unit(0, 0.6, 0.8, 0)]);
+      const [alpha, beta, gamma] = written.chunkIds as [number, number, number];
+      assert.deepEqual(await store.chunks.vectorWatermark('vectors'), { maxChunkId: gamma, vectorCount: 2 });
+      const pages: number[][] = [];
+      for await (const page of store.chunks.iterateVectors('vectors', 0, 1)) pages.push(page.map((item) => item.id));
+      assert.deepEqual(pages, [[alpha], [gamma]]);
+      const tail: number[] = [];
+      for await (const page of store.chunks.iterateVectors('vectors', alpha, 10)) tail.push(...page.map((item) => item.id));
+      assert.deepEqual(tail, [gamma]);
+      await store.chunks.updateVectors([{ id: beta, vector: unit(0, 1, 0, 0) }, { id: alpha, vector: null }]);
+      const vectors = await store.chunks.getVectors([alpha, beta, gamma]);
+      assert.deepEqual([...vectors.keys()].sort((a, b) => a - b), [beta, gamma]);
+      assert.deepEqual([...(vectors.get(beta) ?? [])], [0, 1, 0, 0]);
+    });
+
+    it('lists documents with paging, sorting and a text filter; reports states; touches', async () => {
+      await store.chunks.createCollection('list', SETTINGS);
+      for (let i = 0; i < 7; i += 1) {
+        const chunks = Array.from({ length: i + 1 }, (_, ordinal) => makeChunk(ordinal, `text ${i} ${ordinal}`, null));
+        await store.chunks.writeDocument(
+          makeDocument('list', `dir${i % 2}/file-${i}.md`, chunks, { title: `Title ${6 - i}`, modifiedMs: Date.UTC(2024, 0, 1 + i) }),
+        );
+      }
+      const page1 = await store.chunks.listDocuments({ collection: 'list', sort: 'path', limit: 3, offset: 0 });
+      const page2 = await store.chunks.listDocuments({ collection: 'list', sort: 'path', limit: 3, offset: 3 });
+      assert.equal(page1.total, 7);
+      const paths = [...page1.items, ...page2.items].map((item) => item.relativePath);
+      assert.deepEqual(paths, [...paths].sort());
+      assert.equal(new Set(paths).size, 6);
+      const byChunks = await store.chunks.listDocuments({ collection: 'list', sort: 'chunks', order: 'desc', limit: 2, offset: 0 });
+      assert.deepEqual(byChunks.items.map((item) => item.chunkCount), [7, 6]);
+      const byTitle = await store.chunks.listDocuments({ collection: 'list', sort: 'title', limit: 1, offset: 0 });
+      assert.equal(byTitle.items[0]?.title, 'Title 0');
+      const filtered = await store.chunks.listDocuments({ collection: 'list', text: 'DIR1/', limit: 10, offset: 0 });
+      assert.equal(filtered.total, 3);
+      assert.ok(filtered.items.every((item) => item.relativePath.startsWith('dir1/')));
+      assert.equal((await store.chunks.listDocuments({ collection: 'list', text: 'title 3', limit: 10, offset: 0 })).total, 1);
+      assert.equal((await store.chunks.listDocuments({ collection: 'list', text: '%', limit: 10, offset: 0 })).total, 0);
+      const states = await store.chunks.listDocumentStates('list');
+      assert.equal(states.size, 7);
+      const state = states.get('file:///root/dir0/file-0.md');
+      assert.equal(state?.sourceRoot, '/root');
+      await store.chunks.touchDocument('list', 'file:///root/dir0/file-0.md', 12345, 678);
+      const touched = await store.chunks.getDocument('list', 'file:///root/dir0/file-0.md');
+      assert.equal(touched?.modifiedMs, 12345);
+      assert.equal(touched?.sizeBytes, 678);
+      await rejectsWithCode(store.chunks.touchDocument('list', 'file:///nope', 1, 1), 'DOCUMENT_NOT_FOUND');
+    });
+
+    it('returns chunk views in the order asked, leaving out missing ids', async () => {
+      await store.chunks.createCollection('views', SETTINGS);
+      const { chunkIds } = await store.chunks.writeDocument(
+        makeDocument('views', 'src/app.ts', [makeChunk(0, 'one', null), makeChunk(1, 'two', null), makeChunk(2, 'three', null)], {
+          format: 'code',
+          language: 'typescript',
+          title: 'app.ts',
+        }),
+      );
+      const [a, b, c] = chunkIds as [number, number, number];
+      const views = await store.chunks.getChunks([c, 999_999, a, b]);
+      assert.deepEqual(views.map((view) => view.text), ['three', 'one', 'two']);
+      assert.equal(views[0]?.sourceUri, 'file:///root/src/app.ts');
+      assert.equal(views[0]?.relativePath, 'src/app.ts');
+      assert.equal(views[0]?.language, 'typescript');
+      assert.equal(views[0]?.collection, 'views');
+    });
+
+    it('filters chunk ids by every filter kind', async () => {
+      await store.chunks.createCollection('filter', SETTINGS);
+      const write = async (path: string, extra: Parameters<typeof makeDocument>[3]) =>
+        (await store.chunks.writeDocument(makeDocument('filter', path, [makeChunk(0, `${path} a`, null), makeChunk(1, `${path} b`, null)], extra))).chunkIds;
+      const md = await write('docs/guide/intro.md', { format: 'markdown', tags: ['guide', 'intro'], modifiedMs: Date.parse('2024-01-10T12:00:00Z') });
+      const ts = await write('src/cli/main.ts', { format: 'code', language: 'typescript', tags: ['guide'], modifiedMs: Date.parse('2024-02-01T00:00:00Z') });
+      const py = await write('src/tools/build.py', { format: 'code', language: 'python', modifiedMs: Date.parse('2024-03-31T23:00:00Z') });
+      const pdf = await write('docs/manual.pdf', { format: 'pdf', modifiedMs: Date.parse('2023-12-31T00:00:00Z') });
+      const ids = async (filter: Parameters<ChunkStore['filterChunkIds']>[1]) => {
+        const result = await store.chunks.filterChunkIds('filter', filter, 100);
+        assert.equal(result.kind, 'ids');
+        return result.kind === 'ids' ? [...result.ids].sort((x, y) => x - y) : [];
+      };
+      const sorted = (...groups: number[][]) => groups.flat().sort((x, y) => x - y);
+      assert.deepEqual(await ids({}), sorted(md, ts, py, pdf));
+      assert.deepEqual(await ids({ pathPrefix: 'docs/' }), sorted(md, pdf));
+      assert.deepEqual(await ids({ pathPrefix: 'src/cli' }), sorted(ts));
+      assert.deepEqual(await ids({ pathGlob: 'src/**/*.ts' }), sorted(ts));
+      assert.deepEqual(await ids({ pathGlob: '**/*.{md,pdf}' }), sorted(md, pdf));
+      assert.deepEqual(await ids({ pathGlob: 'docs/*.pdf' }), sorted(pdf));
+      assert.deepEqual(await ids({ language: ['python', 'TypeScript'] }), sorted(ts, py));
+      assert.deepEqual(await ids({ fileType: ['pdf'] }), sorted(pdf));
+      assert.deepEqual(await ids({ fileType: ['ts', '.py'] }), sorted(ts, py));
+      assert.deepEqual(await ids({ fileType: ['code'] }), sorted(ts, py));
+      assert.deepEqual(await ids({ tags: ['guide'] }), sorted(md, ts));
+      assert.deepEqual(await ids({ tags: ['guide', 'intro'] }), sorted(md));
+      assert.deepEqual(await ids({ tags: ['missing'] }), []);
+      assert.deepEqual(await ids({ modifiedAfter: '2024-01-01' }), sorted(md, ts, py));
+      assert.deepEqual(await ids({ modifiedBefore: '2024-01-10' }), sorted(md, pdf));
+      assert.deepEqual(await ids({ modifiedAfter: '2024-01-11', modifiedBefore: '2024-03-31' }), sorted(ts, py));
+      assert.deepEqual(await ids({ modifiedBefore: '2024-03-31T22:00:00Z' }), sorted(md, ts, pdf));
+      assert.deepEqual(await ids({ pathPrefix: 'src/', language: ['python'], modifiedAfter: '2024-03-01' }), sorted(py));
+      assert.deepEqual(await store.chunks.filterChunkIds('filter', { pathPrefix: 'src/' }, 3), { kind: 'too-many', count: 4 });
+      await rejectsWithCode(store.chunks.filterChunkIds('filter', { modifiedAfter: 'last tuesday' }, 10), 'INPUT_INVALID');
+    });
+
+    it('ranks the document with the rare query terms first and isolates collections', async () => {
+      await store.chunks.createCollection('rank', SETTINGS);
+      await store.chunks.createCollection('rank-other', SETTINGS);
+      const common = 'the service reads the configuration file and starts the server process';
+      for (let i = 0; i < 30; i += 1) {
+        await store.chunks.writeDocument(makeDocument('rank', `notes/n${i}.md`, [makeChunk(0, `${common} number ${i}`, null)]));
+      }
+      const target = await store.chunks.writeDocument(
+        makeDocument('rank', 'ops/keys.md', [makeChunk(0, 'rotate the signing key with kubectl before the certificate expires', null)], {
+          title: 'Key rotation',
+        }),
+      );
+      const other = await store.chunks.writeDocument(makeDocument('rank-other', 'x.md', [makeChunk(0, 'rotate signing key elsewhere', null)]));
+      const hits = await store.lexical.search({ collection: 'rank', terms: ['rotate', 'signing', 'key', 'server', 'configuration'], k: 5 });
+      assert.equal(hits[0]?.chunkId, target.chunkIds[0]);
+      assert.equal(hits.length, 5);
+      for (let i = 1; i < hits.length; i += 1) assert.ok((hits[i - 1]?.score ?? 0) >= (hits[i]?.score ?? 0), 'scores descend');
+      assert.ok((hits[0]?.score ?? 0) > 0, 'BM25 scores are positive');
+      assert.ok(!hits.some((hit) => hit.chunkId === other.chunkIds[0]), 'no hit from another collection');
+      const titleHit = await store.lexical.search({ collection: 'rank', terms: ['rotation'], k: 5 });
+      assert.deepEqual(titleHit.map((hit) => hit.chunkId), target.chunkIds, 'title terms are searchable (and stemmed)');
+      const filtered = await store.lexical.search({ collection: 'rank', terms: ['rotate', 'server'], k: 50, filter: { pathPrefix: 'notes/' } });
+      assert.equal(filtered.length, 30);
+      assert.ok(!filtered.some((hit) => hit.chunkId === target.chunkIds[0]));
+      assert.deepEqual(await store.lexical.search({ collection: 'rank', terms: [], k: 5 }), []);
+      assert.deepEqual(await store.lexical.search({ collection: 'rank', terms: ['"OR', 'NEAR(', '*'], k: 5 }), []);
+      await rejectsWithCode(store.lexical.search({ collection: 'no-such', terms: ['key'], k: 5 }), 'COLLECTION_NOT_FOUND');
+    });
+
+    it('deletes a collection with its documents and chunks', async () => {
+      await store.chunks.createCollection('doomed', SETTINGS);
+      const { chunkIds } = await store.chunks.writeDocument(makeDocument('doomed', 'a.txt', [makeChunk(0, 'ephemeral words', unit(1, 0, 0, 0))]));
+      const run = await store.chunks.startRun('doomed', ['/root']);
+      await store.chunks.finishRun(run, { documents: 1 });
+      assert.equal(await store.chunks.deleteCollection('doomed'), true);
+      assert.deepEqual(await store.chunks.getChunks(chunkIds), []);
+      assert.equal((await store.chunks.getVectors(chunkIds)).size, 0);
+      await store.chunks.createCollection('doomed', SETTINGS);
+      assert.deepEqual(await store.lexical.search({ collection: 'doomed', terms: ['ephemeral'], k: 5 }), []);
+      assert.equal((await store.chunks.listDocuments({ collection: 'doomed', limit: 10, offset: 0 })).total, 0);
+    });
+  });
+}

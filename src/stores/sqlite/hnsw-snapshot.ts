@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** HNSW build and query parameters (Malkov & Yashunin 2018: M, efConstruction, ef). */
+export interface HnswParams {
+  m: number;
+  efConstruction: number;
+  efSearch: number;
+}
+
+/**
+ * The JSON sidecar written beside `<collection>.hnsw`. A snapshot is used only when every field agrees
+ * with the index file and the database; otherwise the index is rebuilt from SQLite.
+ */
+export interface SnapshotSidecar {
+  format: 1;
+  /** `<collections.id>:<vector_epoch>`: changes when the collection is re-created or its vectors rewritten. */
+  vectorKey: string;
+  embedder: string;
+  dimensions: number;
+  /** Elements in the index file, deleted ones included (hnswlib's getCurrentCount). */
+  count: number;
+  /** Highest chunk id added to the index: chunks above it are the tail added on open. */
+  watermark: number;
+  m: number;
+  efConstruction: number;
+  bytes: number;
+  /** sha1 of the index file: hnswlib trusts the file it reads, so a damaged file must never reach it. */
+  sha1: string;
+  writtenAt: string;
+}
+
+export interface SnapshotPaths {
+  index: string;
+  sidecar: string;
+}
+
+export function snapshotPaths(directory: string, collection: string): SnapshotPaths {
+  const base = join(directory, encodeURIComponent(collection));
+  return { index: `${base}.hnsw`, sidecar: `${base}.hnsw.json` };
+}
+
+export async function fileSha1(path: string): Promise<string> {
+  const hash = createHash('sha1');
+  for await (const piece of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(piece as Buffer);
+  return hash.digest('hex');
+}
+
+/** The sidecar if it exists, parses, and matches the index file's size and hash; otherwise undefined. */
+export async function readVerifiedSidecar(paths: SnapshotPaths): Promise<SnapshotSidecar | undefined> {
+  let sidecar: SnapshotSidecar;
+  try {
+    sidecar = JSON.parse(await readFile(paths.sidecar, 'utf8')) as SnapshotSidecar;
+    const info = await stat(paths.index);
+    if (sidecar.format !== 1 || info.size !== sidecar.bytes) return undefined;
+  } catch {
+    return undefined;
+  }
+  return (await fileSha1(paths.index)) === sidecar.sha1 ? sidecar : undefined;
+}
+
+/**
+ * Publishes a snapshot atomically: `writeIndex` writes a temporary file, which is hashed and renamed
+ * over the old index; the sidecar is renamed last, so a crash in between leaves a sidecar whose size or
+ * hash does not match, and the next open rebuilds.
+ */
+export async function publishSnapshot(
+  directory: string,
+  paths: SnapshotPaths,
+  writeIndex: (path: string) => Promise<void>,
+  sidecar: Omit<SnapshotSidecar, 'bytes' | 'sha1' | 'writtenAt' | 'format'>,
+): Promise<void> {
+  await mkdir(directory, { recursive: true });
+  const suffix = `.tmp-${process.pid}-${Date.now()}`;
+  const temporaryIndex = `${paths.index}${suffix}`;
+  const temporarySidecar = `${paths.sidecar}${suffix}`;
+  try {
+    await writeIndex(temporaryIndex);
+    const bytes = (await stat(temporaryIndex)).size;
+    const sha1 = await fileSha1(temporaryIndex);
+    const full: SnapshotSidecar = { format: 1, ...sidecar, bytes, sha1, writtenAt: new Date().toISOString() };
+    await writeFile(temporarySidecar, `${JSON.stringify(full, null, 2)}\n`);
+    await rename(temporaryIndex, paths.index);
+    await rename(temporarySidecar, paths.sidecar);
+  } finally {
+    await rm(temporaryIndex, { force: true });
+    await rm(temporarySidecar, { force: true });
+  }
+}
+
+export async function removeSnapshot(paths: SnapshotPaths): Promise<void> {
+  await rm(paths.sidecar, { force: true });
+  await rm(paths.index, { force: true });
+}

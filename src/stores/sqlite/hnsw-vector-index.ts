@@ -1,0 +1,279 @@
+import hnswlib from 'hnswlib-node';
+import { CairnError } from '../../core/cairn-error.js';
+import type { ChunkStore } from '../chunk-store.js';
+import type { VectorHit, VectorIndex, VectorIndexStatus, VectorSearchOptions } from '../vector-index.js';
+import { publishSnapshot, readVerifiedSidecar, removeSnapshot, snapshotPaths, type HnswParams } from './hnsw-snapshot.js';
+
+type Hnsw = InstanceType<typeof hnswlib.HierarchicalNSW>;
+
+/** What the index reads from the source of truth: the ChunkStore plus two SQLite-side helpers. */
+export interface HnswVectorSource extends Pick<ChunkStore, 'getCollection' | 'getVectors' | 'iterateVectors'> {
+  /** Identity of the collection's stored vectors (changes on re-creation and in-place rewrites), or undefined when it does not exist. */
+  vectorKey(name: string): string | undefined;
+  /** Ids of the collection's chunks that have a vector, up to `maxId` inclusive. */
+  vectorIds(collection: string, maxId: number): number[];
+}
+
+export interface HnswVectorIndexOptions {
+  /** Directory of the snapshots (`<dir>/<collection>.hnsw` and its `.json` sidecar). */
+  directory: string;
+  params: HnswParams;
+  /** No snapshots are written (a reader beside a writing process). */
+  readonly: boolean;
+  /** After an open that rebuilt or added at least this many vectors, a snapshot is written in the background. */
+  snapshotAfter?: number;
+}
+
+export const DEFAULT_HNSW_PARAMS: HnswParams = { m: 16, efConstruction: 100, efSearch: 80 };
+
+const PAGE = 2048;
+const RANDOM_SEED = 100;
+
+interface OpenIndex {
+  index: Hnsw;
+  vectorKey: string;
+  embedder: string;
+  dimensions: number;
+  /** Labels (chunk ids) present and not marked deleted. */
+  live: Set<number>;
+  /** Highest label ever added. */
+  watermark: number;
+  status: VectorIndexStatus;
+  /** Serialises mutations with snapshot writes: hnswlib must not change while it is being written. */
+  queue: Promise<unknown>;
+}
+
+/**
+ * One HNSW graph per collection (hnswlib-node, cosine space), labelled by chunk id. It is derived data:
+ * SQLite holds every vector, and `open` reconciles a snapshot with it (tail added, vanished chunks
+ * marked deleted) or rebuilds. Scores are cosine similarities (1 - hnswlib's cosine distance).
+ */
+export class HnswVectorIndex implements VectorIndex {
+  readonly kind = 'hnswlib';
+  readonly supportsFilter = true;
+  readonly #source: HnswVectorSource;
+  readonly #options: HnswVectorIndexOptions;
+  readonly #open = new Map<string, Promise<OpenIndex>>();
+  readonly #background = new Set<Promise<void>>();
+
+  constructor(source: HnswVectorSource, options: HnswVectorIndexOptions) {
+    this.#source = source;
+    this.#options = options;
+  }
+
+  async open(collection: string, dimensions: number): Promise<VectorIndexStatus> {
+    const existing = this.#open.get(collection);
+    if (existing !== undefined) {
+      const state = await existing;
+      if (state.dimensions === dimensions && state.vectorKey === this.#source.vectorKey(collection)) {
+        await this.#exclusive(state, () => this.#addTail(collection, state));
+        return { ...state.status, count: state.live.size };
+      }
+      this.#open.delete(collection);
+    }
+    const opening = this.#load(collection, dimensions);
+    this.#open.set(collection, opening);
+    try {
+      const state = await opening;
+      const threshold = this.#options.snapshotAfter ?? 10_000;
+      const changed = state.status.source === 'rebuilt' ? state.live.size : state.status.addedSinceSnapshot;
+      if (!this.#options.readonly && changed > 0 && changed >= Math.min(threshold, state.live.size)) {
+        this.#inBackground(this.snapshot(collection));
+      }
+      return state.status;
+    } catch (error) {
+      this.#open.delete(collection);
+      throw error;
+    }
+  }
+
+  async upsert(collection: string, items: { id: number; vector: Float32Array }[]): Promise<void> {
+    const first = items[0];
+    if (first === undefined) return;
+    const state = await this.#state(collection, first.vector.length);
+    await this.#exclusive(state, async () => {
+      for (const item of items) {
+        if (state.live.has(item.id)) continue;
+        this.#add(state, item.id, item.vector);
+      }
+    });
+  }
+
+  async remove(collection: string, ids: number[]): Promise<void> {
+    const opening = this.#open.get(collection);
+    if (opening === undefined) return;
+    const state = await opening;
+    await this.#exclusive(state, async () => {
+      for (const id of ids) {
+        if (!state.live.delete(id)) continue;
+        state.index.markDelete(id);
+      }
+    });
+  }
+
+  async search(options: VectorSearchOptions): Promise<VectorHit[]> {
+    if (options.signal?.aborted) throw new CairnError('ABORTED', 'The search was cancelled.');
+    let opening = this.#open.get(options.collection);
+    if (opening === undefined) {
+      await this.open(options.collection, options.vector.length);
+      opening = this.#open.get(options.collection);
+    }
+    const state = await opening!;
+    if (options.vector.length !== state.dimensions) {
+      throw new CairnError('EMBEDDER_MISMATCH', `The query vector has ${options.vector.length} dimensions; collection "${options.collection}" holds ${state.dimensions}.`, {
+        hint: 'Embed the query with the collection\'s embedder (see `cairn collections list`).',
+      });
+    }
+    const k = Math.min(options.k, state.live.size);
+    if (k <= 0) return [];
+    const accept = options.accept;
+    const result = state.index.searchKnn(Array.from(options.vector), k, accept === undefined ? undefined : (label: number) => accept(label));
+    return result.neighbors.map((chunkId, i) => ({ chunkId, score: 1 - (result.distances[i] ?? 1) }));
+  }
+
+  async snapshot(collection: string): Promise<void> {
+    if (this.#options.readonly) return;
+    const opening = this.#open.get(collection);
+    if (opening === undefined) return;
+    const state = await opening;
+    const paths = snapshotPaths(this.#options.directory, collection);
+    await this.#exclusive(state, () =>
+      publishSnapshot(this.#options.directory, paths, async (path) => void (await state.index.writeIndex(path)), {
+        vectorKey: state.vectorKey,
+        embedder: state.embedder,
+        dimensions: state.dimensions,
+        count: state.index.getCurrentCount(),
+        watermark: state.watermark,
+        m: this.#options.params.m,
+        efConstruction: this.#options.params.efConstruction,
+      }),
+    );
+  }
+
+  async drop(collection: string): Promise<void> {
+    const opening = this.#open.get(collection);
+    this.#open.delete(collection);
+    if (opening !== undefined) await opening.then((state) => state.queue).catch(() => undefined);
+    await removeSnapshot(snapshotPaths(this.#options.directory, collection));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#background]);
+    this.#open.clear();
+  }
+
+  async #state(collection: string, dimensions: number): Promise<OpenIndex> {
+    const opening = this.#open.get(collection);
+    if (opening !== undefined) return opening;
+    await this.open(collection, dimensions);
+    return this.#open.get(collection)!;
+  }
+
+  #inBackground(work: Promise<void>): void {
+    const tracked = work.catch(() => undefined).finally(() => this.#background.delete(tracked));
+    this.#background.add(tracked);
+  }
+
+  #exclusive<T>(state: OpenIndex, work: () => Promise<T> | T): Promise<T> {
+    const run = state.queue.then(work, work);
+    state.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #add(state: OpenIndex, id: number, vector: Float32Array): void {
+    const needed = state.index.getCurrentCount() + 1;
+    if (needed > state.index.getMaxElements()) state.index.resizeIndex(Math.max(needed, state.index.getMaxElements() * 2));
+    state.index.addPoint(Array.from(vector), id);
+    state.live.add(id);
+    if (id > state.watermark) state.watermark = id;
+  }
+
+  async #addTail(collection: string, state: OpenIndex): Promise<number> {
+    let added = 0;
+    for await (const page of this.#source.iterateVectors(collection, state.watermark, PAGE)) {
+      for (const item of page) this.#add(state, item.id, item.vector);
+      added += page.length;
+    }
+    return added;
+  }
+
+  async #load(collection: string, dimensions: number): Promise<OpenIndex> {
+    const started = performance.now();
+    const vectorKey = this.#source.vectorKey(collection);
+    const record = await this.#source.getCollection(collection);
+    if (vectorKey === undefined || record === undefined) {
+      throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${collection}" does not exist.`, {
+        hint: 'List collections with `cairn collections list`.',
+      });
+    }
+    const { m, efConstruction, efSearch } = this.#options.params;
+    const base = { vectorKey, embedder: record.embedder, dimensions, queue: Promise.resolve() as Promise<unknown> };
+    const fromSnapshot = await this.#loadSnapshot(collection, base);
+    if (fromSnapshot !== undefined) {
+      const { state, reconciled } = fromSnapshot;
+      const added = reconciled + (await this.#addTail(collection, state));
+      state.index.setEf(efSearch);
+      state.status = { count: state.live.size, source: 'snapshot', addedSinceSnapshot: added, millis: performance.now() - started };
+      return state;
+    }
+    const index = new hnswlib.HierarchicalNSW('cosine', dimensions);
+    index.initIndex(1024, m, efConstruction, RANDOM_SEED);
+    const state: OpenIndex = { ...base, index, live: new Set(), watermark: 0, status: emptyStatus() };
+    const added = await this.#addTail(collection, state);
+    index.setEf(efSearch);
+    state.status = { count: state.live.size, source: added > 0 ? 'rebuilt' : 'empty', addedSinceSnapshot: added, millis: performance.now() - started };
+    return state;
+  }
+
+  /** Loads and reconciles the snapshot, or undefined when it is missing, damaged or from other settings. */
+  async #loadSnapshot(
+    collection: string,
+    base: Pick<OpenIndex, 'vectorKey' | 'embedder' | 'dimensions' | 'queue'>,
+  ): Promise<{ state: OpenIndex; reconciled: number } | undefined> {
+    const paths = snapshotPaths(this.#options.directory, collection);
+    const sidecar = await readVerifiedSidecar(paths);
+    const { m, efConstruction } = this.#options.params;
+    if (
+      sidecar === undefined ||
+      sidecar.vectorKey !== base.vectorKey ||
+      sidecar.embedder !== base.embedder ||
+      sidecar.dimensions !== base.dimensions ||
+      sidecar.m !== m ||
+      sidecar.efConstruction !== efConstruction
+    ) {
+      return undefined;
+    }
+    const index = new hnswlib.HierarchicalNSW('cosine', base.dimensions);
+    try {
+      await index.readIndex(paths.index);
+    } catch {
+      return undefined;
+    }
+    if (index.getCurrentCount() !== sidecar.count || index.getNumDimensions() !== base.dimensions) return undefined;
+    const stored = new Set(this.#source.vectorIds(collection, sidecar.watermark));
+    const live = new Set<number>();
+    for (const label of index.getIdsList()) {
+      if (stored.has(label)) {
+        live.add(label);
+        continue;
+      }
+      try {
+        index.markDelete(label);
+      } catch {
+        // Already marked deleted in the snapshot.
+      }
+    }
+    const state: OpenIndex = { ...base, index, live, watermark: sidecar.watermark, status: emptyStatus() };
+    const missing = [...stored].filter((id) => !live.has(id));
+    for (let i = 0; i < missing.length; i += PAGE) {
+      const vectors = await this.#source.getVectors(missing.slice(i, i + PAGE));
+      for (const [id, vector] of vectors) this.#add(state, id, vector);
+    }
+    state.watermark = sidecar.watermark;
+    return { state, reconciled: missing.length };
+  }
+}
+
+function emptyStatus(): VectorIndexStatus {
+  return { count: 0, source: 'empty', addedSinceSnapshot: 0, millis: 0 };
+}

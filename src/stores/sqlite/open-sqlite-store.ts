@@ -1,0 +1,79 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { CairnError } from '../../core/cairn-error.js';
+import type { ChunkStore } from '../chunk-store.js';
+import type { LexicalIndex } from '../lexical-index.js';
+import type { VectorIndex } from '../vector-index.js';
+import type { HnswParams } from './hnsw-snapshot.js';
+import { DEFAULT_HNSW_PARAMS, HnswVectorIndex } from './hnsw-vector-index.js';
+import { SqliteChunkStore } from './sqlite-chunk-store.js';
+import { registerSqliteFunctions } from './sqlite-filter-sql.js';
+import { SqliteLexicalIndex, type LexicalWeights } from './sqlite-lexical-index.js';
+import { applyPragmas, migrateSqliteSchema } from './sqlite-schema.js';
+
+export interface SqliteStoreOptions {
+  /** Database file; its directory holds the HNSW snapshots in `<dir>/vectors/`. */
+  path: string;
+  /**
+   * Turns raw text into the space-separated terms stored in FTS5 (identifier splitting, stop words).
+   * The caller applies the same analyzer to queries and passes the result as LexicalSearchOptions.terms.
+   */
+  lexicalAnalyzer: (text: string) => string;
+  hnsw?: HnswParams;
+  /** bm25() column weights for title, heading path and body terms. */
+  lexicalWeights?: LexicalWeights;
+  /** Opens the database read-only and never writes snapshots. */
+  readonly?: boolean;
+}
+
+export interface SqliteStore {
+  chunks: ChunkStore;
+  lexical: LexicalIndex;
+  vectors: VectorIndex;
+  close(): Promise<void>;
+}
+
+/** Opens (creating and migrating when needed) the embedded store: one SQLite file plus HNSW snapshots beside it. */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  const path = resolve(options.path);
+  const readonly = options.readonly ?? false;
+  let db: Database.Database;
+  try {
+    if (!readonly) mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { readonly, fileMustExist: readonly });
+  } catch (error) {
+    throw new CairnError('STORE_FAILED', `Cannot open the database ${path}: ${(error as Error).message}`, {
+      cause: error,
+      hint: readonly ? 'Run `cairn ingest` first to create it, or check CAIRN_HOME.' : 'Check that the directory is writable (CAIRN_HOME).',
+    });
+  }
+  try {
+    applyPragmas(db, readonly);
+    migrateSqliteSchema(db, readonly);
+    registerSqliteFunctions(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const chunks = new SqliteChunkStore(db, path, options.lexicalAnalyzer);
+  const lexical = new SqliteLexicalIndex(db, (name) => chunks.collectionId(name), options.lexicalWeights);
+  const vectors = new HnswVectorIndex(chunks, {
+    directory: join(dirname(path), 'vectors'),
+    params: options.hnsw ?? DEFAULT_HNSW_PARAMS,
+    readonly,
+  });
+  let closed = false;
+  return {
+    chunks,
+    lexical,
+    vectors,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await vectors.close();
+      if (!readonly) db.pragma('optimize');
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,309 @@
+import type { Database } from 'better-sqlite3';
+import { CairnError } from '../../core/cairn-error.js';
+import type { SearchFilter } from '../../core/search-types.js';
+import type {
+  ChunkStore,
+  ChunkView,
+  DocumentListQuery,
+  DocumentPage,
+  DocumentRecord,
+  DocumentState,
+  DocumentWrite,
+  FilterResult,
+  StoredChunk,
+  WriteResult,
+} from '../chunk-store.js';
+import type { CollectionRecord, CollectionSettings } from '../collection-record.js';
+import { SqliteDocumentWriter, type LexicalAnalyzer } from './sqlite-document-writer.js';
+import { buildFilterSql } from './sqlite-filter-sql.js';
+import {
+  CHUNK_COLUMNS,
+  chunkFromRow,
+  chunkViewFromRow,
+  collectionFromRow,
+  documentFromRow,
+  type ChunkRow,
+  type ChunkViewRow,
+  type CollectionRow,
+  type DocumentRow,
+} from './sqlite-rows.js';
+import { createFtsTableSql, ftsTableName } from './sqlite-schema.js';
+import { blobToVector, vectorToBlob } from './vector-blob.js';
+
+const COLLECTION_SELECT = `SELECT c.*,
+  (SELECT count(*) FROM documents d WHERE d.collection = c.name) AS document_count,
+  (SELECT coalesce(sum(d.chunk_count), 0) FROM documents d WHERE d.collection = c.name) AS chunk_count
+  FROM collections c`;
+
+const SORT_COLUMNS: Record<NonNullable<DocumentListQuery['sort']>, string> = {
+  path: 'd.relative_path',
+  title: 'd.title',
+  modified: 'd.modified_ms',
+  ingested: 'd.ingested_at',
+  chunks: 'd.chunk_count',
+};
+
+function notFound(name: string): CairnError {
+  return new CairnError('COLLECTION_NOT_FOUND', `Collection "${name}" does not exist.`, {
+    hint: 'List collections with `cairn collections list`, or create it with `cairn collections create`.',
+  });
+}
+
+/** ChunkStore over one better-sqlite3 connection. Methods are async by interface and synchronous inside. */
+export class SqliteChunkStore implements ChunkStore {
+  readonly kind = 'sqlite';
+  readonly location: string;
+  readonly #db: Database;
+  readonly #writer: SqliteDocumentWriter;
+
+  constructor(db: Database, location: string, analyze: LexicalAnalyzer) {
+    this.#db = db;
+    this.location = location;
+    this.#writer = new SqliteDocumentWriter(db, analyze);
+  }
+
+  /** Internal id of a collection (never reused): names its FTS table and identifies HNSW snapshots. */
+  collectionId(name: string): number | undefined {
+    return this.#db.prepare('SELECT id FROM collections WHERE name = ?').pluck().get(name) as number | undefined;
+  }
+
+  /**
+   * Identity of the collection's stored vectors: `<id>:<vector_epoch>`. It changes when the collection is
+   * re-created or its vectors are rewritten in place, which makes older HNSW snapshots stale.
+   */
+  vectorKey(name: string): string | undefined {
+    const row = this.#db.prepare('SELECT id, vector_epoch FROM collections WHERE name = ?').get(name) as
+      | { id: number; vector_epoch: number }
+      | undefined;
+    return row === undefined ? undefined : `${row.id}:${row.vector_epoch}`;
+  }
+
+  async createCollection(name: string, settings: CollectionSettings): Promise<CollectionRecord> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name)) {
+      throw new CairnError('INPUT_INVALID', `"${name}" is not a valid collection name.`, {
+        hint: 'Use 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit.',
+      });
+    }
+    const create = this.#db.transaction(() => {
+      if (this.collectionId(name) !== undefined) {
+        throw new CairnError('COLLECTION_EXISTS', `Collection "${name}" already exists.`, {
+          hint: 'Choose another name, or delete it first with `cairn collections delete`.',
+        });
+      }
+      const id = Number(
+        this.#db
+          .prepare('INSERT INTO collections (name, embedder, dimensions, chunk_size, chunk_overlap, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(name, settings.embedder, settings.dimensions, settings.chunkSize, settings.chunkOverlap, new Date().toISOString())
+          .lastInsertRowid,
+      );
+      this.#db.exec(createFtsTableSql(id));
+    });
+    create.immediate();
+    const record = await this.getCollection(name);
+    if (record === undefined) throw notFound(name);
+    return record;
+  }
+
+  async getCollection(name: string): Promise<CollectionRecord | undefined> {
+    const row = this.#db.prepare(`${COLLECTION_SELECT} WHERE c.name = ?`).get(name) as CollectionRow | undefined;
+    return row === undefined ? undefined : collectionFromRow(row);
+  }
+
+  async listCollections(): Promise<CollectionRecord[]> {
+    return (this.#db.prepare(`${COLLECTION_SELECT} ORDER BY c.name`).all() as CollectionRow[]).map(collectionFromRow);
+  }
+
+  async deleteCollection(name: string): Promise<boolean> {
+    const id = this.collectionId(name);
+    if (id === undefined) return false;
+    const remove = this.#db.transaction(() => {
+      this.#db.exec(`DROP TABLE IF EXISTS ${ftsTableName(id)}`);
+      this.#db.prepare('DELETE FROM chunks WHERE collection = ?').run(name);
+      this.#db.prepare('DELETE FROM documents WHERE collection = ?').run(name);
+      this.#db.prepare('DELETE FROM ingestion_runs WHERE collection = ?').run(name);
+      this.#db.prepare('DELETE FROM collections WHERE id = ?').run(id);
+    });
+    remove.immediate();
+    this.#writer.forgetCollection(id);
+    return true;
+  }
+
+  async setCollectionEmbedder(name: string, embedder: string, dimensions: number): Promise<void> {
+    const result = this.#db
+      .prepare('UPDATE collections SET embedder = ?, dimensions = ?, vector_epoch = vector_epoch + 1 WHERE name = ?')
+      .run(embedder, dimensions, name);
+    if (result.changes === 0) throw notFound(name);
+  }
+
+  async listDocumentStates(collection: string): Promise<Map<string, DocumentState>> {
+    const rows = this.#db
+      .prepare('SELECT id, uri, content_hash, size_bytes, modified_ms, source_root FROM documents WHERE collection = ?')
+      .all(collection) as { id: number; uri: string; content_hash: string; size_bytes: number; modified_ms: number; source_root: string }[];
+    const states = new Map<string, DocumentState>();
+    for (const row of rows) {
+      states.set(row.uri, {
+        id: row.id,
+        contentHash: row.content_hash,
+        sizeBytes: row.size_bytes,
+        modifiedMs: row.modified_ms,
+        sourceRoot: row.source_root,
+      });
+    }
+    return states;
+  }
+
+  async getDocumentVectors(collection: string, uri: string): Promise<Map<string, Float32Array>> {
+    const rows = this.#db
+      .prepare(
+        `SELECT c.content_hash, c.vector FROM chunks c JOIN documents d ON d.id = c.document_id
+         WHERE d.collection = ? AND d.uri = ? AND c.vector IS NOT NULL`,
+      )
+      .all(collection, uri) as { content_hash: string; vector: Buffer }[];
+    return new Map(rows.map((row) => [row.content_hash, blobToVector(row.vector)]));
+  }
+
+  async writeDocument(document: DocumentWrite): Promise<WriteResult> {
+    return this.#writer.write(document);
+  }
+
+  async touchDocument(collection: string, uri: string, modifiedMs: number, sizeBytes: number): Promise<void> {
+    const result = this.#db
+      .prepare('UPDATE documents SET modified_ms = ?, size_bytes = ? WHERE collection = ? AND uri = ?')
+      .run(modifiedMs, sizeBytes, collection, uri);
+    if (result.changes === 0) {
+      throw new CairnError('DOCUMENT_NOT_FOUND', `No document ${uri} in collection "${collection}".`, {
+        hint: 'List the documents with `cairn docs list`.',
+      });
+    }
+  }
+
+  async deleteDocuments(collection: string, uris: string[]): Promise<number[]> {
+    return this.#writer.delete(collection, uris);
+  }
+
+  async listDocuments(query: DocumentListQuery): Promise<DocumentPage> {
+    const params: unknown[] = [query.collection];
+    let where = 'd.collection = ?';
+    if (query.text !== undefined && query.text !== '') {
+      const pattern = `%${query.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where += ` AND (d.relative_path LIKE ? ESCAPE '\\' OR d.title LIKE ? ESCAPE '\\')`;
+      params.push(pattern, pattern);
+    }
+    const total = this.#db.prepare(`SELECT count(*) FROM documents d WHERE ${where}`).pluck().get(...params) as number;
+    const column = SORT_COLUMNS[query.sort ?? 'path'];
+    const order = query.order === 'desc' ? 'DESC' : 'ASC';
+    const rows = this.#db
+      .prepare(`SELECT d.* FROM documents d WHERE ${where} ORDER BY ${column} ${order}, d.id ${order} LIMIT ? OFFSET ?`)
+      .all(...params, Math.max(0, query.limit), Math.max(0, query.offset)) as DocumentRow[];
+    return { total, items: rows.map(documentFromRow) };
+  }
+
+  async getDocument(collection: string, idOrUri: number | string): Promise<DocumentRecord | undefined> {
+    const column = typeof idOrUri === 'number' ? 'id' : 'uri';
+    const row = this.#db.prepare(`SELECT * FROM documents WHERE collection = ? AND ${column} = ?`).get(collection, idOrUri) as
+      | DocumentRow
+      | undefined;
+    return row === undefined ? undefined : documentFromRow(row);
+  }
+
+  async getDocumentChunks(documentId: number): Promise<StoredChunk[]> {
+    const rows = this.#db.prepare(`SELECT ${CHUNK_COLUMNS} FROM chunks c WHERE c.document_id = ? ORDER BY c.ordinal`).all(documentId) as ChunkRow[];
+    return rows.map(chunkFromRow);
+  }
+
+  async getChunks(ids: number[]): Promise<ChunkView[]> {
+    if (ids.length === 0) return [];
+    const rows = this.#db
+      .prepare(
+        `SELECT ${CHUNK_COLUMNS}, d.collection, d.uri, d.relative_path, d.title, d.format, d.language, d.git_commit
+         FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(JSON.stringify(ids)) as ChunkViewRow[];
+    const byId = new Map(rows.map((row) => [row.id, chunkViewFromRow(row)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async filterChunkIds(collection: string, filter: SearchFilter, limit: number): Promise<FilterResult> {
+    const { where, params } = buildFilterSql(filter);
+    const ids = this.#db
+      .prepare(
+        `SELECT c.id FROM documents d JOIN chunks c ON c.document_id = d.id
+         WHERE d.collection = ? AND ${where} ORDER BY c.id LIMIT ?`,
+      )
+      .pluck()
+      .all(collection, ...params, limit + 1) as number[];
+    if (ids.length <= limit) return { kind: 'ids', ids };
+    const count = this.#db
+      .prepare(`SELECT coalesce(sum(d.chunk_count), 0) FROM documents d WHERE d.collection = ? AND ${where}`)
+      .pluck()
+      .get(collection, ...params) as number;
+    return { kind: 'too-many', count };
+  }
+
+  async getVectors(ids: number[]): Promise<Map<number, Float32Array>> {
+    if (ids.length === 0) return new Map();
+    const rows = this.#db
+      .prepare('SELECT id, vector FROM chunks WHERE id IN (SELECT value FROM json_each(?)) AND vector IS NOT NULL')
+      .all(JSON.stringify(ids)) as { id: number; vector: Buffer }[];
+    return new Map(rows.map((row) => [row.id, blobToVector(row.vector)]));
+  }
+
+  async updateVectors(items: { id: number; vector: Float32Array | null }[]): Promise<void> {
+    if (items.length === 0) return;
+    const update = this.#db.prepare('UPDATE chunks SET vector = ? WHERE id = ?');
+    const bump = this.#db.prepare(
+      'UPDATE collections SET vector_epoch = vector_epoch + 1 WHERE name IN (SELECT DISTINCT collection FROM chunks WHERE id IN (SELECT value FROM json_each(?)))',
+    );
+    const run = this.#db.transaction(() => {
+      bump.run(JSON.stringify(items.map((item) => item.id)));
+      for (const item of items) update.run(item.vector === null ? null : vectorToBlob(item.vector), item.id);
+    });
+    run.immediate();
+  }
+
+  async *iterateVectors(collection: string, afterId: number, pageSize: number): AsyncIterable<{ id: number; vector: Float32Array }[]> {
+    const page = this.#db.prepare(
+      'SELECT id, vector FROM chunks WHERE collection = ? AND id > ? AND vector IS NOT NULL ORDER BY id LIMIT ?',
+    );
+    let cursor = afterId;
+    for (;;) {
+      const rows = page.all(collection, cursor, Math.max(1, pageSize)) as { id: number; vector: Buffer }[];
+      if (rows.length === 0) return;
+      cursor = rows[rows.length - 1]?.id ?? cursor;
+      yield rows.map((row) => ({ id: row.id, vector: blobToVector(row.vector) }));
+    }
+  }
+
+  async vectorWatermark(collection: string): Promise<{ maxChunkId: number; vectorCount: number }> {
+    const maxChunkId = this.#db.prepare('SELECT coalesce(max(id), 0) FROM chunks WHERE collection = ?').pluck().get(collection) as number;
+    const vectorCount = this.#db
+      .prepare('SELECT count(*) FROM chunks WHERE collection = ? AND vector IS NOT NULL')
+      .pluck()
+      .get(collection) as number;
+    return { maxChunkId, vectorCount };
+  }
+
+  /** Ids of the chunks of a collection that have a vector, up to `maxId` inclusive, ascending. */
+  vectorIds(collection: string, maxId: number): number[] {
+    return this.#db
+      .prepare('SELECT id FROM chunks WHERE collection = ? AND id <= ? AND vector IS NOT NULL ORDER BY id')
+      .pluck()
+      .all(collection, maxId) as number[];
+  }
+
+  async startRun(collection: string, sources: string[]): Promise<number> {
+    const result = this.#db
+      .prepare('INSERT INTO ingestion_runs (collection, sources, started_at) VALUES (?, ?, ?)')
+      .run(collection, JSON.stringify(sources), new Date().toISOString());
+    return Number(result.lastInsertRowid);
+  }
+
+  async finishRun(runId: number, summary: Record<string, unknown>): Promise<void> {
+    this.#db
+      .prepare('UPDATE ingestion_runs SET finished_at = ?, summary = ? WHERE id = ?')
+      .run(new Date().toISOString(), JSON.stringify(summary), runId);
+  }
+
+  /** The connection is owned by openSqliteStore, which closes it once for all three facades. */
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,182 @@
+import { extname } from 'node:path';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
+import { CairnError } from '../../core/cairn-error.js';
+import type { DocumentWrite, WriteResult } from '../chunk-store.js';
+import { ftsTableName } from './sqlite-schema.js';
+import { vectorToBlob } from './vector-blob.js';
+
+/** Turns raw text into the space-separated terms stored in FTS5 (see SqliteStoreOptions.lexicalAnalyzer). */
+export type LexicalAnalyzer = (text: string) => string;
+
+interface CollectionInfo {
+  id: number;
+  dimensions: number;
+}
+
+/**
+ * Writes and deletes documents. Each public method is one SQLite transaction covering the document
+ * row, its chunk rows (with vectors) and its FTS rows, so a crash leaves the old or the new version.
+ * Statements are prepared once per connection; FTS statements once per collection table.
+ */
+export class SqliteDocumentWriter {
+  readonly #db: Database;
+  readonly #analyze: LexicalAnalyzer;
+  readonly #ftsStatements = new Map<number, { insert: Statement; remove: Statement }>();
+  readonly #collection: Statement;
+  readonly #findDocument: Statement;
+  readonly #insertDocument: Statement;
+  readonly #updateDocument: Statement;
+  readonly #setChunkCount: Statement;
+  readonly #chunkIds: Statement;
+  readonly #deleteChunks: Statement;
+  readonly #deleteDocument: Statement;
+  readonly #insertChunk: Statement;
+  readonly #write: Transaction<(document: DocumentWrite) => WriteResult>;
+  readonly #delete: Transaction<(collection: string, uris: string[]) => number[]>;
+
+  constructor(db: Database, analyze: LexicalAnalyzer) {
+    this.#db = db;
+    this.#analyze = analyze;
+    this.#collection = db.prepare('SELECT id, dimensions FROM collections WHERE name = ?');
+    this.#findDocument = db.prepare('SELECT id FROM documents WHERE collection = ? AND uri = ?').pluck();
+    const documentColumns =
+      'relative_path, extension, source_root, title, format, language, content_hash, size_bytes, modified_ms, tags, metadata, git_repository, git_commit, ingested_at';
+    this.#insertDocument = db.prepare(
+      `INSERT INTO documents (collection, uri, ${documentColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#updateDocument = db.prepare(
+      `UPDATE documents SET (${documentColumns}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?`,
+    );
+    this.#setChunkCount = db.prepare('UPDATE documents SET chunk_count = ? WHERE id = ?');
+    this.#chunkIds = db.prepare('SELECT id FROM chunks WHERE document_id = ? ORDER BY id').pluck();
+    this.#deleteChunks = db.prepare('DELETE FROM chunks WHERE document_id = ?');
+    this.#deleteDocument = db.prepare('DELETE FROM documents WHERE id = ?');
+    this.#insertChunk = db.prepare(
+      `INSERT INTO chunks (document_id, collection, ordinal, text, heading_path, page_start, page_end, line_start, line_end,
+        token_count, content_hash, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#write = db.transaction((document: DocumentWrite) => this.#writeInTransaction(document));
+    this.#delete = db.transaction((collection: string, uris: string[]) => this.#deleteInTransaction(collection, uris));
+  }
+
+  write(document: DocumentWrite): WriteResult {
+    return this.#write.immediate(document);
+  }
+
+  /** Deletes documents by URI; returns the ids of the chunks removed with them. */
+  delete(collection: string, uris: string[]): number[] {
+    return this.#delete.immediate(collection, uris);
+  }
+
+  /** Forgets cached FTS statements of a collection whose table was dropped. */
+  forgetCollection(collectionId: number): void {
+    this.#ftsStatements.delete(collectionId);
+  }
+
+  #collectionInfo(name: string): CollectionInfo {
+    const info = this.#collection.get(name) as CollectionInfo | undefined;
+    if (info === undefined) {
+      throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${name}" does not exist.`, {
+        hint: 'Create it first (`cairn collections create`) or check the name with `cairn collections list`.',
+      });
+    }
+    return info;
+  }
+
+  #fts(collectionId: number): { insert: Statement; remove: Statement } {
+    let statements = this.#ftsStatements.get(collectionId);
+    if (statements === undefined) {
+      const table = ftsTableName(collectionId);
+      statements = {
+        insert: this.#db.prepare(`INSERT INTO ${table} (rowid, title, heading, body) VALUES (?, ?, ?, ?)`),
+        remove: this.#db.prepare(`DELETE FROM ${table} WHERE rowid = ?`),
+      };
+      this.#ftsStatements.set(collectionId, statements);
+    }
+    return statements;
+  }
+
+  #removeChunks(documentId: number, fts: { remove: Statement }): number[] {
+    const ids = this.#chunkIds.all(documentId) as number[];
+    for (const id of ids) fts.remove.run(id);
+    this.#deleteChunks.run(documentId);
+    return ids;
+  }
+
+  #writeInTransaction(document: DocumentWrite): WriteResult {
+    const collection = this.#collectionInfo(document.collection);
+    for (const chunk of document.chunks) {
+      if (chunk.vector !== null && chunk.vector.length !== collection.dimensions) {
+        throw new CairnError(
+          'EMBEDDER_MISMATCH',
+          `A vector of ${chunk.vector.length} dimensions was written to collection "${document.collection}", which holds ${collection.dimensions}.`,
+          { hint: 'Embed with the collection\'s embedder, or switch the collection with `cairn reembed`.' },
+        );
+      }
+    }
+    const fts = this.#fts(collection.id);
+    const values = [
+      document.relativePath,
+      extname(document.relativePath).slice(1).toLowerCase(),
+      document.sourceRoot,
+      document.title,
+      document.format,
+      document.language ?? null,
+      document.contentHash,
+      document.sizeBytes,
+      document.modifiedMs,
+      JSON.stringify(document.tags),
+      JSON.stringify(document.metadata),
+      document.gitRepository ?? null,
+      document.gitCommit ?? null,
+      new Date().toISOString(),
+    ];
+    const existing = this.#findDocument.get(document.collection, document.uri) as number | undefined;
+    let documentId: number;
+    let removedChunkIds: number[] = [];
+    if (existing === undefined) {
+      documentId = Number(this.#insertDocument.run(document.collection, document.uri, ...values).lastInsertRowid);
+    } else {
+      documentId = existing;
+      removedChunkIds = this.#removeChunks(documentId, fts);
+      this.#updateDocument.run(...values, documentId);
+    }
+    const titleTerms = this.#analyze(document.title);
+    const chunkIds: number[] = [];
+    const ordered = [...document.chunks].sort((a, b) => a.ordinal - b.ordinal);
+    for (const chunk of ordered) {
+      const id = Number(
+        this.#insertChunk.run(
+          documentId,
+          document.collection,
+          chunk.ordinal,
+          chunk.text,
+          JSON.stringify(chunk.headingPath),
+          chunk.pageStart ?? null,
+          chunk.pageEnd ?? null,
+          chunk.lineStart ?? null,
+          chunk.lineEnd ?? null,
+          chunk.tokenCount,
+          chunk.contentHash,
+          chunk.vector === null ? null : vectorToBlob(chunk.vector),
+        ).lastInsertRowid,
+      );
+      fts.insert.run(id, titleTerms, this.#analyze(chunk.headingPath.join(' ')), this.#analyze(chunk.text));
+      chunkIds.push(id);
+    }
+    this.#setChunkCount.run(chunkIds.length, documentId);
+    return { documentId, chunkIds, removedChunkIds };
+  }
+
+  #deleteInTransaction(collection: string, uris: string[]): number[] {
+    const fts = this.#fts(this.#collectionInfo(collection).id);
+    const removed: number[] = [];
+    for (const uri of uris) {
+      const documentId = this.#findDocument.get(collection, uri) as number | undefined;
+      if (documentId === undefined) continue;
+      removed.push(...this.#removeChunks(documentId, fts));
+      this.#deleteDocument.run(documentId);
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,140 @@
+import type { Database } from 'better-sqlite3';
+import { CairnError } from '../../core/cairn-error.js';
+
+/**
+ * Forward-only migrations. `migrations[i]` moves the schema from version i to i + 1; the applied
+ * version is kept in `schema_version` (one row). Never edit a released migration: append one.
+ *
+ * Lexical rows live in one contentless FTS5 table per collection (`fts_<collections.id>`), created with
+ * the collection, so the collection filter costs nothing and BM25 statistics are per collection.
+ *
+ * `collections.vector_epoch` grows whenever stored vectors change in place (updateVectors, a new
+ * embedder), so a derived vector index built before the change is recognised as stale.
+ *
+ * Later issues add their own tables here as new migrations: jobs (background work), keys (API keys),
+ * memories (long-term notes of agents).
+ */
+const migrations: readonly string[] = [
+  `
+  CREATE TABLE collections (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    embedder TEXT NOT NULL,
+    dimensions INTEGER NOT NULL,
+    chunk_size INTEGER NOT NULL,
+    chunk_overlap INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    vector_epoch INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE documents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    collection TEXT NOT NULL REFERENCES collections(name) ON DELETE CASCADE,
+    uri TEXT NOT NULL,
+    relative_path TEXT NOT NULL,
+    extension TEXT NOT NULL,
+    source_root TEXT NOT NULL,
+    title TEXT NOT NULL,
+    format TEXT NOT NULL,
+    language TEXT,
+    content_hash TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    modified_ms INTEGER NOT NULL,
+    tags TEXT NOT NULL DEFAULT '[]',
+    metadata TEXT NOT NULL DEFAULT '{}',
+    git_repository TEXT,
+    git_commit TEXT,
+    chunk_count INTEGER NOT NULL DEFAULT 0,
+    ingested_at TEXT NOT NULL,
+    UNIQUE (collection, uri)
+  );
+  CREATE INDEX documents_path ON documents (collection, relative_path);
+  CREATE INDEX documents_title ON documents (collection, title);
+  CREATE INDEX documents_modified ON documents (collection, modified_ms);
+  CREATE INDEX documents_ingested ON documents (collection, ingested_at);
+  CREATE INDEX documents_chunks ON documents (collection, chunk_count);
+  CREATE INDEX documents_language ON documents (collection, language);
+  CREATE INDEX documents_format ON documents (collection, format);
+  CREATE INDEX documents_extension ON documents (collection, extension);
+  CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    collection TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    heading_path TEXT NOT NULL DEFAULT '[]',
+    page_start INTEGER,
+    page_end INTEGER,
+    line_start INTEGER,
+    line_end INTEGER,
+    token_count INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    vector BLOB
+  );
+  CREATE INDEX chunks_document ON chunks (document_id, ordinal);
+  CREATE INDEX chunks_collection ON chunks (collection, id);
+  CREATE INDEX chunks_vector ON chunks (collection, id) WHERE vector IS NOT NULL;
+  CREATE TABLE ingestion_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    collection TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    summary TEXT
+  );
+  CREATE INDEX ingestion_runs_collection ON ingestion_runs (collection, id);
+  `,
+];
+
+export const SCHEMA_VERSION = migrations.length;
+
+/** Name of the FTS5 table of a collection; the id is an integer, so the name is safe to interpolate. */
+export function ftsTableName(collectionId: number): string {
+  return `fts_${Math.trunc(collectionId)}`;
+}
+
+/**
+ * Column order is the order of the weights given to bm25(): title terms, heading-path terms, body terms.
+ * Porter stemming and diacritic folding happen inside SQLite (C), on the analyzer's output.
+ */
+export function createFtsTableSql(collectionId: number): string {
+  return `CREATE VIRTUAL TABLE IF NOT EXISTS ${ftsTableName(collectionId)} USING fts5(
+    title, heading, body,
+    content = '', contentless_delete = 1,
+    tokenize = 'porter unicode61 remove_diacritics 2'
+  )`;
+}
+
+export function applyPragmas(db: Database, readonly: boolean): void {
+  if (!readonly) db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -65536');
+}
+
+/** Brings the schema to SCHEMA_VERSION; refuses a database written by a newer Cairn. */
+export function migrateSqliteSchema(db: Database, readonly: boolean): void {
+  const hasVersionTable =
+    db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).get() !== undefined;
+  const current = hasVersionTable
+    ? ((db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined)?.version ?? 0)
+    : 0;
+  if (current > SCHEMA_VERSION) {
+    throw new CairnError('STORE_FAILED', `The database has schema version ${current}; this Cairn knows up to ${SCHEMA_VERSION}.`, {
+      hint: 'Upgrade Cairn, or point CAIRN_HOME at another data directory.',
+    });
+  }
+  if (current === SCHEMA_VERSION) return;
+  if (readonly) {
+    throw new CairnError('STORE_FAILED', `The database has schema version ${current} and needs migrating to ${SCHEMA_VERSION}.`, {
+      hint: 'Open it once without read-only mode (any write command, for example `cairn status`) to migrate it.',
+    });
+  }
+  const migrate = db.transaction(() => {
+    if (!hasVersionTable) db.exec('CREATE TABLE schema_version (version INTEGER NOT NULL)');
+    for (let version = current; version < SCHEMA_VERSION; version += 1) db.exec(migrations[version] ?? '');
+    db.prepare('DELETE FROM schema_version').run();
+    db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
+  });
+  migrate.immediate();
+}
