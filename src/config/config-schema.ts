@@ -64,7 +64,7 @@ export const configSchema = z
         /** Candidates taken from each arm before fusion. */
         candidates: z.number().int().min(1).max(2000).default(100),
         /** Weight of the lexical arm in hybrid fusion (dense gets 1 - w). See docs/decisions/0005-fusion.md. */
-        lexicalWeight: z.number().min(0).max(1).default(0.7),
+        lexicalWeight: z.number().min(0).max(1).default(0.8),
       })
       .prefault({}),
     vectorIndex: z

@@ -15,7 +15,7 @@ export async function hydrateResults(chunks: ChunkStore, fused: readonly FusedCh
   for (const item of fused) {
     const view = views.get(item.chunkId);
     if (view === undefined) continue;
-    results.push({
+    const result: ScoredChunk = {
       chunkId: view.id,
       documentId: view.documentId,
       collection: view.collection,
@@ -23,18 +23,21 @@ export async function hydrateResults(chunks: ChunkStore, fused: readonly FusedCh
       relativePath: view.relativePath,
       title: view.title,
       format: view.format,
-      ...(view.language !== undefined ? { language: view.language } : {}),
       text: view.text,
       headingPath: view.headingPath,
-      ...(view.pageStart !== undefined ? { pageStart: view.pageStart } : {}),
-      ...(view.pageEnd !== undefined ? { pageEnd: view.pageEnd } : {}),
-      ...(view.lineStart !== undefined ? { lineStart: view.lineStart } : {}),
-      ...(view.lineEnd !== undefined ? { lineEnd: view.lineEnd } : {}),
       score: item.score,
-      scores: { ...(item.lexical ? { lexical: item.lexical } : {}), ...(item.dense ? { dense: item.dense } : {}) },
+      scores: {},
       snippet: makeSnippet(view.text, terms),
-      ...(view.gitCommit !== undefined ? { gitCommit: view.gitCommit } : {}),
-    });
+    };
+    if (item.lexical) result.scores.lexical = item.lexical;
+    if (item.dense) result.scores.dense = item.dense;
+    if (view.language !== undefined) result.language = view.language;
+    if (view.pageStart !== undefined) result.pageStart = view.pageStart;
+    if (view.pageEnd !== undefined) result.pageEnd = view.pageEnd;
+    if (view.lineStart !== undefined) result.lineStart = view.lineStart;
+    if (view.lineEnd !== undefined) result.lineEnd = view.lineEnd;
+    if (view.gitCommit !== undefined) result.gitCommit = view.gitCommit;
+    results.push(result);
   }
   return results;
 }

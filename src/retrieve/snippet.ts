@@ -14,7 +14,8 @@
  * - With no match, the start of the text.
  */
 const WORD = /[\p{L}\p{M}\p{N}]+/gu;
-const CAMEL_PART = /(?<=\p{Ll})(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u;
+/** Whitespace runs other than a single plain space (most text has few, so `replace` does little). */
+const WHITESPACE_TO_COLLAPSE = /\s{2,}|[^\S ]/g;
 const SUFFIXES = ['ational', 'ization', 'ations', 'ation', 'ings', 'ing', 'ies', 'ied', 'ed', 'es', 'ly', 's', 'e'];
 const ELLIPSIS = '…';
 
@@ -25,13 +26,13 @@ interface Match {
 }
 
 export function makeSnippet(text: string, queryTerms: readonly string[], maxChars = 240): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = text.replace(WHITESPACE_TO_COLLAPSE, ' ').trim();
   if (flat.length === 0 || maxChars <= 0) return '';
   const stems = queryTerms.map((term) => stemPrefix(term.toLowerCase())).filter((stem) => stem.length > 0);
   const matches = stems.length === 0 ? [] : findMatches(flat, stems);
   if (matches.length === 0) {
     const end = flat.length <= maxChars ? flat.length : snapEnd(flat, maxChars, 0);
-    return flat.slice(0, end) + (end < flat.length ? ELLIPSIS : '');
+    return flat.slice(0, end).trimEnd() + (end < flat.length ? ELLIPSIS : '');
   }
   const [first, last] = bestWindow(matches, maxChars);
   const spanStart = (matches[first] as Match).start;
@@ -63,32 +64,64 @@ function stemPrefix(term: string): string {
   return term;
 }
 
+/**
+ * Finds each stem with indexOf in the lower-cased text (much cheaper than visiting every word) and
+ * keeps the occurrences that start a word or a camelCase part; a match covers its whole word.
+ */
 function findMatches(text: string, stems: string[]): Match[] {
+  let lower = text.toLowerCase();
+  // Lower-casing changes the length of a few characters (İ); such words keep their case (no match there).
+  if (lower.length !== text.length) {
+    lower = text.replace(WORD, (word) => (word.toLowerCase().length === word.length ? word.toLowerCase() : word));
+  }
+  const found: Match[] = [];
+  stems.forEach((stem, term) => {
+    for (let at = lower.indexOf(stem); at >= 0; at = lower.indexOf(stem, at + 1)) {
+      if (at > 0 && isWordChar(text, at - 1) && !isCamelBoundary(text, at)) continue;
+      const after = at + stem.length;
+      if (stem.length < 3 && after < text.length && isWordChar(text, after)) continue;
+      let start = at;
+      while (start > 0 && isWordChar(text, start - 1)) start--;
+      let end = after;
+      while (end < text.length && isWordChar(text, end)) end++;
+      found.push({ start, end, term });
+    }
+  });
+  found.sort((a, b) => a.start - b.start || a.term - b.term);
   const matches: Match[] = [];
-  WORD.lastIndex = 0;
-  for (let found = WORD.exec(text); found !== null; found = WORD.exec(text)) {
-    const word = found[0];
-    const term = matchTerm(word.toLowerCase(), stems);
-    const partTerm = term >= 0 || !/\p{Lu}/u.test(word.slice(1)) ? term : matchParts(word, stems);
-    if (partTerm >= 0) matches.push({ start: found.index, end: found.index + word.length, term: partTerm });
+  for (const match of found) {
+    const previous = matches[matches.length - 1];
+    if (previous !== undefined && match.start < previous.end) continue;
+    matches.push(match);
   }
   return matches;
 }
 
-function matchTerm(lower: string, stems: string[]): number {
-  for (let index = 0; index < stems.length; index++) {
-    const stem = stems[index] as string;
-    if (stem.length < 3 ? lower === stem : lower.startsWith(stem)) return index;
-  }
-  return -1;
+const WORD_CHAR = /[\p{L}\p{M}\p{N}]/u;
+const UPPER = /\p{Lu}/u;
+const LOWER = /\p{Ll}/u;
+
+function isWordChar(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  if (code < 128) return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57);
+  return WORD_CHAR.test(text[index] as string);
 }
 
-function matchParts(word: string, stems: string[]): number {
-  for (const part of word.split(CAMEL_PART)) {
-    const term = matchTerm(part.toLowerCase(), stems);
-    if (term >= 0) return term;
-  }
-  return -1;
+/** A camelCase part starts here: lower→Upper (`getUser` at `U`) or UPPER→Upper+lower (`HTTPServer` at `S`). */
+function isCamelBoundary(text: string, index: number): boolean {
+  if (!isUpper(text, index)) return false;
+  if (isLower(text, index - 1)) return true;
+  return isUpper(text, index - 1) && index + 1 < text.length && isLower(text, index + 1);
+}
+
+function isUpper(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  return code < 128 ? code >= 65 && code <= 90 : UPPER.test(text[index] as string);
+}
+
+function isLower(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  return code < 128 ? code >= 97 && code <= 122 : LOWER.test(text[index] as string);
 }
 
 /** Indexes of the first and last match of the best window no wider than `maxChars` (two pointers). */

@@ -23,7 +23,7 @@ export function registerModelsCommand(program: Command, io: CliIo): void {
     .description('Download a model into the cache under CAIRN_HOME (honours HF_ENDPOINT)')
     .action(async (id: string, _options, command: Command) => {
       const flags = command.optsWithGlobals<GlobalFlags>();
-      const path = await pullModel(id.replace(/^onnx:/, ''), modelContext(configFromFlags(flags, io), io));
+      const path = await pullModel(id.replace(/^(onnx|static):/, ''), modelContext(configFromFlags(flags, io), io));
       if (flags.json) return printJson(io, { id, path });
       io.stdout.write(`${id} is ready at ${path}\n`);
     });

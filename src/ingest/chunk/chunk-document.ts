@@ -49,8 +49,8 @@ export function embeddingInput(title: string, chunk: Pick<Chunk, 'headingPath' |
 /**
  * Structure-aware chunking: blocks → sections (heading scopes) → units (sentences, lines, whole
  * small code blocks, table rows) → chunks packed to the token budget with overlap. Token counts are
- * taken once per unit and summed (exact for WordPiece, whose counts add up across whitespace); each
- * finished chunk is counted again and re-split on the rare occasion the sum was short.
+ * taken once per unit and summed (exact for WordPiece, whose counts add up across whitespace); with
+ * a non-additive tokenizer each finished chunk is counted again and re-split if the sum was short.
  * Invariants: `tokenCount <= chunkSize`; `count(embeddingInput) <= maxTokens`; every word of the
  * blocks appears in a chunk, in order; ordinals are 0..n-1.
  */
@@ -62,14 +62,18 @@ export function chunkDocument(document: ParsedDocument, options: ChunkOptions): 
     });
   }
   const overlap = Math.min(chunkOverlap, Math.floor(chunkSize / 2));
-  const prefixTokens = new Map<string, number>();
-  const budgetFor = (headingPath: string[]): number => {
+  const prefixCache = new Map<string, number>();
+  const prefixTokens = (headingPath: string[]): number => {
     const key = headingPath.join('\u0000');
-    let tokens = prefixTokens.get(key);
+    let tokens = prefixCache.get(key);
     if (tokens === undefined) {
       tokens = tokenizer.count(embeddingInput(document.title, { headingPath, text: '' }));
-      prefixTokens.set(key, tokens);
+      prefixCache.set(key, tokens);
     }
+    return tokens;
+  };
+  const budgetFor = (headingPath: string[]): number => {
+    const tokens = prefixTokens(headingPath);
     const budget = Math.min(chunkSize, maxTokens - tokens);
     if (budget < Math.min(MIN_TEXT_BUDGET, chunkSize)) {
       throw new CairnError('INPUT_INVALID', `The title and headings of "${clip(document.title, 80)}" take ${tokens} of the embedder's ${maxTokens} tokens.`, {
@@ -86,7 +90,7 @@ export function chunkDocument(document: ParsedDocument, options: ChunkOptions): 
     const text = joinUnits(packed.units);
     if (text.length === 0) continue;
     const ranges = rangesOf(packed);
-    for (const piece of fitExactly(text, headingPath, document.title, options)) {
+    for (const piece of fitExactly(text, headingPath, document.title, prefixTokens(headingPath), packed.tokens, options)) {
       chunks.push(finishChunk(document.title, chunks.length, piece.text, piece.tokens, headingPath, ranges));
     }
   }
@@ -126,16 +130,28 @@ function rangesOf(packed: PackedChunk): Ranges {
 }
 
 /**
- * Checks a packed chunk with real counts; when the summed estimate was short (tokenizers whose
- * counts are not additive across whitespace), re-splits it at words with real counts.
+ * Checks a packed chunk against both limits. For additive tokenizers the summed count is the real
+ * count (units are joined only by whitespace; the tests assert equality over the docs corpus);
+ * others are counted again, and a chunk whose sum was short is re-split at words with real counts.
  */
-function fitExactly(text: string, headingPath: string[], title: string, options: ChunkOptions): Array<{ text: string; tokens: number }> {
+function fitExactly(
+  text: string,
+  headingPath: string[],
+  title: string,
+  prefixTokens: number,
+  summedTokens: number,
+  options: ChunkOptions,
+): Array<{ text: string; tokens: number }> {
   const { tokenizer, chunkSize, maxTokens } = options;
-  const tokens = tokenizer.count(text);
+  const tokens = tokenizer.additive === true ? summedTokens : tokenizer.count(text);
+  const inputTokens = (candidate: string, candidateTokens: number): number =>
+    tokenizer.additive === true
+      ? prefixTokens + candidateTokens
+      : tokenizer.count(embeddingInput(title, { headingPath, text: candidate }));
   const fits = (candidate: string, candidateTokens: number): boolean =>
-    candidateTokens <= chunkSize && tokenizer.count(embeddingInput(title, { headingPath, text: candidate })) <= maxTokens;
+    candidateTokens <= chunkSize && inputTokens(candidate, candidateTokens) <= maxTokens;
   if (fits(text, tokens)) return [{ text, tokens }];
-  const budget = Math.max(1, Math.min(chunkSize, maxTokens - tokenizer.count(embeddingInput(title, { headingPath, text: '' }))));
+  const budget = Math.max(1, Math.min(chunkSize, maxTokens - prefixTokens));
   const words: string[] = [];
   for (const word of text.split(/\s+/)) {
     if (word.length === 0) continue;

@@ -58,53 +58,74 @@ export function blocksToSections(blocks: Block[], tokenizer: TokenCounter, budge
     return created;
   }
 
-  function add(unit: Omit<Unit, 'section'>): void {
-    section.units.push({ ...unit, section: sections.length - 1 });
-    section.tokens += unit.tokens + (unit.group && !previousHasGroup(unit.group) ? unit.group.tokens : 0);
+  /** Appends a unit; all fields are set (undefined where absent) so every unit has one object shape. */
+  function add(
+    piece: CountedPiece,
+    overlappable: boolean,
+    page: number | undefined,
+    lineStart: number | undefined,
+    lineEnd: number | undefined,
+    group?: UnitGroup,
+  ): void {
+    const unit: Unit = {
+      text: piece.text,
+      tokens: piece.tokens,
+      joiner: piece.joiner,
+      section: sections.length - 1,
+      runTokens: 0,
+      overlappable,
+      group,
+      page,
+      lineStart,
+      lineEnd,
+    };
+    const opensGroup = group !== undefined && section.units.at(-1)?.group?.id !== group.id;
+    section.units.push(unit);
+    section.tokens += unit.tokens + (opensGroup ? group.tokens : 0);
   }
 
-  function previousHasGroup(group: UnitGroup): boolean {
-    return section.units.at(-1)?.group?.id === group.id;
-  }
-
-  function addPieces(pieces: CountedPiece[], location: Location, lineOffset: number, extra: Partial<Unit>, runTokens = 0): void {
-    pieces.forEach((piece, index) => {
-      const line = location.line === undefined ? {} : { lineStart: location.line + lineOffset, lineEnd: location.line + lineOffset };
-      add({ ...piece, runTokens: index === 0 ? runTokens : 0, overlappable: true, ...pageOf(location), ...line, ...extra });
-    });
-  }
-
-  /** Lines of `text` as units (each split further when over budget), the first joined by `joiner`. */
-  function addLines(text: string, location: Location, firstJoiner: CountedPiece['joiner'], budget: number, bySentence: boolean, extra: Partial<Unit> = {}): void {
+  function addLines(
+    text: string,
+    location: Location,
+    firstJoiner: CountedPiece['joiner'],
+    budget: number,
+    bySentence: boolean,
+    overlappable = true,
+    lineTokens?: number[],
+  ): void {
     const lines = text.split('\n');
     let joiner = firstJoiner;
-    let runStart = true;
+    let runStart = section.units.length;
     for (let index = 0; index < lines.length; index++) {
       const line = (lines[index] as string).trimEnd();
       if (line.trim().length === 0) {
+        markRun(runStart);
+        runStart = section.units.length;
         joiner = '\n\n';
-        runStart = true;
         continue;
       }
       const pieces: CountedPiece[] = [];
       const sentences = bySentence ? splitSentences(line) : [line];
       sentences.forEach((sentence, sentenceIndex) => {
         const sentenceJoiner = sentenceIndex === 0 ? joiner : ' ';
-        const tokens = tokenizer.count(sentence);
+        const tokens = bySentence ? tokenizer.count(sentence) : (lineTokens?.[index] ?? tokenizer.count(sentence));
         if (tokens <= budget) pieces.push({ text: sentence, tokens, joiner: sentenceJoiner });
         else pieces.push(...splitToBudget(sentence, budget, tokenizer, sentenceJoiner));
       });
-      const runTokens = runStart ? runLength(lines, index) : 0;
-      addPieces(pieces, location, index, extra, runTokens);
+      const lineNumber = location.line === undefined ? undefined : location.line + index;
+      for (const piece of pieces) add(piece, overlappable, location.page, lineNumber, lineNumber);
       joiner = '\n';
-      runStart = false;
     }
+    markRun(runStart);
   }
 
-  function runLength(lines: string[], from: number): number {
-    let end = from;
-    while (end < lines.length && (lines[end] as string).trim().length > 0) end++;
-    return end === from + 1 ? 0 : tokenizer.count(lines.slice(from, end).join('\n'));
+  /** Records on the first unit from `from` the tokens of the run of units it opens (when there are several). */
+  function markRun(from: number): number {
+    let tokens = 0;
+    for (let index = from; index < section.units.length; index++) tokens += (section.units[index] as Unit).tokens;
+    const opening = section.units[from];
+    if (opening !== undefined && section.units.length - from > 1) opening.runTokens = tokens;
+    return tokens;
   }
 
   for (const block of blocks) {
@@ -114,20 +135,20 @@ export function blocksToSections(blocks: Block[], tokenizer: TokenCounter, budge
       const text = block.text.trim();
       levels.push({ level: block.level, text });
       section = openSection(levels.map((entry) => entry.text).filter((entry) => entry.length > 0));
-      if (text.length > 0) addLines(text.replace(/\s+/g, ' '), block, '\n\n', section.budget, false, { overlappable: false });
+      if (text.length > 0) addLines(text.replace(/\s+/g, ' '), block, '\n\n', section.budget, false, false);
       continue;
     }
     if (block.text.trim().length === 0) continue;
     if (block.kind === 'text') {
       addLines(block.text, block, '\n\n', section.budget, true);
     } else if (block.kind === 'code') {
-      const tokens = tokenizer.count(block.text);
+      const lineTokens = tokenizer.additive === true ? block.text.split('\n').map((line) => tokenizer.count(line)) : undefined;
+      const tokens = lineTokens === undefined ? tokenizer.count(block.text) : lineTokens.reduce((sum, count) => sum + count, 0);
       if (tokens <= section.budget) {
-        const lineCount = block.text.split('\n').length;
-        const lines = block.line === undefined ? {} : { lineStart: block.line, lineEnd: block.line + lineCount - 1 };
-        add({ text: block.text, tokens, joiner: '\n\n', runTokens: 0, overlappable: true, ...pageOf(block), ...lines });
+        const lineEnd = block.line === undefined ? undefined : block.line + block.text.split('\n').length - 1;
+        add({ text: block.text, tokens, joiner: '\n\n' }, true, block.page, block.line, lineEnd);
       } else {
-        addLines(block.text, block, '\n\n', section.budget, false);
+        addLines(block.text, block, '\n\n', section.budget, false, true, lineTokens);
       }
     } else if (block.kind === 'table') {
       addTable(block);
@@ -136,12 +157,12 @@ export function blocksToSections(blocks: Block[], tokenizer: TokenCounter, budge
       if (openRowHeader !== header) {
         openRowHeader = header;
         openRowGroup = makeGroup(header);
-        if (openRowGroup === undefined && header.length > 0) addLines(header, block, '\n\n', section.budget, false, { overlappable: false });
+        if (openRowGroup === undefined && header.length > 0) addLines(header, block, '\n\n', section.budget, false, false);
       }
       addGroupedLines(block.text, openRowGroup, block, block.line);
     }
   }
-  return sections.filter((entry) => entry.units.length > 0);
+  return sections;
 
   function makeGroup(header: string): UnitGroup | undefined {
     if (header.length === 0) return undefined;
@@ -155,13 +176,13 @@ export function blocksToSections(blocks: Block[], tokenizer: TokenCounter, budge
     let body = block.text.trim();
     if (header.length > 0 && body.startsWith(header)) body = body.slice(header.length);
     const group = makeGroup(header);
-    if (group === undefined && header.length > 0) addLines(header, block, '\n\n', section.budget, false, { overlappable: false });
+    if (group === undefined && header.length > 0) addLines(header, block, '\n\n', section.budget, false, false);
     const first = section.units.length;
     addGroupedLines(body, group, block, undefined);
     const opening = section.units[first];
     if (opening !== undefined) {
       opening.joiner = '\n\n';
-      opening.runTokens = tokenizer.count(body) + (group?.tokens ?? 0);
+      opening.runTokens = markRun(first) + (group?.tokens ?? 0);
     }
   }
 
@@ -173,14 +194,10 @@ export function blocksToSections(blocks: Block[], tokenizer: TokenCounter, budge
       if (row.trim().length === 0) return;
       const tokens = tokenizer.count(row);
       const pieces = tokens <= budget ? [{ text: row, tokens, joiner: '\n' as const }] : splitToBudget(row, budget, tokenizer, '\n');
-      const rowLine = line === undefined ? {} : { lineStart: line + index, lineEnd: line + index };
+      const rowLine = line === undefined ? undefined : line + index;
       for (const piece of pieces) {
-        add({ ...piece, runTokens: 0, overlappable: false, ...pageOf(location), ...rowLine, ...(group ? { group } : {}) });
+        add(piece, false, location.page, rowLine, rowLine, group);
       }
     });
   }
-}
-
-function pageOf(location: Location): { page?: number } {
-  return location.page === undefined ? {} : { page: location.page };
 }

@@ -48,18 +48,20 @@ export function packChunks(sections: Section[], overlap: number): PackedChunk[] 
     unit.group !== undefined && unit.group.id !== current.lastGroupId ? unit.group.tokens : 0;
 
   const push = (current: Draft, unit: Unit): void => {
-    if (unit.group !== undefined && unit.group.id !== current.lastGroupId) {
+    const opensGroup = unit.group !== undefined && unit.group.id !== current.lastGroupId;
+    if (opensGroup && unit.group !== undefined) {
       const { group } = unit;
       current.units.push({ text: group.header, tokens: group.tokens, joiner: '\n\n', section: unit.section, runTokens: 0, overlappable: false, ...(unit.page === undefined ? {} : { page: unit.page }) });
       current.tokens += group.tokens;
     }
-    current.units.push(unit);
+    current.units.push(opensGroup ? { ...unit, joiner: '\n' } : unit);
     current.tokens += unit.tokens;
     current.lastGroupId = unit.group?.id ?? -1;
     current.lastSection = unit.section;
   };
 
   sections.forEach((section, sectionIndex) => {
+    if (section.units.length === 0) return;
     if (draft !== undefined && draft.units.length > 0) {
       const budget = Math.min(draft.budget, section.budget);
       const draftTiny = draft.tokens < draft.budget / 4;

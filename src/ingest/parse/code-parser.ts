@@ -35,9 +35,12 @@ export function splitCode(text: string, language: CodeLanguage): Block[] {
   for (let index = 1; index < lines.length; index++) {
     const line = lines[index] ?? '';
     if (line === '' || !language.definition.test(line)) continue;
+    const previousStart = starts[starts.length - 1] ?? 0;
+    // Comments at the very top of a file belong to the first definition when nothing else precedes it.
+    const floor = starts.length === 1 ? previousStart - 1 : previousStart;
     let start = index;
-    while (start - 1 > (starts[starts.length - 1] ?? 0) && language.preamble.test(lines[start - 1] ?? '') && (lines[start - 1] ?? '').trim() !== '') start--;
-    if (start > (starts[starts.length - 1] ?? 0)) starts.push(start);
+    while (start - 1 > floor && language.preamble.test(lines[start - 1] ?? '') && (lines[start - 1] ?? '').trim() !== '') start--;
+    if (start > previousStart) starts.push(start);
   }
   const blocks: Block[] = [];
   for (let part = 0; part < starts.length; part++) {

@@ -10,6 +10,7 @@ const MAX_BLOCKS = 10_000;
  * JSON: one block per top-level key (objects) or element (arrays), pretty-printed with two-space
  * indentation; string scalars become `text`, everything else `code` (language `json`).
  * JSON Lines: one block per line, compact, with its 1-based `line`. Invalid JSON is PARSE_CORRUPT.
+ * Past MAX_BLOCKS, consecutive elements or lines share a block so huge files stay bounded.
  */
 export const jsonParser: Parser = {
   id: 'json',
@@ -63,7 +64,15 @@ function jsonLinesBlocks(text: string, fileName: string): Block[] {
     const rendered = typeof value === 'string' ? value : JSON.stringify(value);
     if (!isBlank(rendered)) blocks.push({ kind: 'code', text: rendered, language: 'json', line: index + 1 });
   });
-  return blocks;
+  if (blocks.length <= MAX_BLOCKS) return blocks;
+  const groupSize = Math.ceil(blocks.length / MAX_BLOCKS);
+  const grouped: Block[] = [];
+  for (let index = 0; index < blocks.length; index += groupSize) {
+    const group = blocks.slice(index, index + groupSize);
+    const first = group[0];
+    grouped.push({ kind: 'code', text: group.map((block) => block.text).join('\n'), language: 'json', line: first && 'line' in first ? first.line : undefined });
+  }
+  return grouped;
 }
 
 function pretty(value: unknown): string {

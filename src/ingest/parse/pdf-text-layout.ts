@@ -73,7 +73,7 @@ export function pageTextToParagraphs(items: readonly PositionedText[]): string[]
   return paragraphs;
 }
 
-/** Median positive baseline-to-baseline distance of consecutive lines; 0 when there is none. */
+/** Lower median of the positive baseline-to-baseline distance of consecutive lines; 0 when there is none. */
 function typicalLineSpacing(lines: readonly { y: number }[]): number {
   const drops: number[] = [];
   for (let index = 1; index < lines.length; index++) {
@@ -82,5 +82,5 @@ function typicalLineSpacing(lines: readonly { y: number }[]): number {
   }
   if (drops.length === 0) return 0;
   drops.sort((a, b) => a - b);
-  return drops[Math.floor(drops.length / 2)] ?? 0;
+  return drops[Math.floor((drops.length - 1) / 2)] ?? 0;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isCairnError } from '../../core/cairn-error.js';
-import type { DownloadProgress } from '../model-files/model-files-context.js';
+import type { DownloadProgress } from '../model-files/download-progress.js';
 import { closedPort, startFakeHub } from '../model-files/start-fake-hub.js';
 import { sharedPath, SHARED_MISSING } from '../../testing/shared-data.js';
 import { createEmbedder, type EmbedderContext } from './create-embedder.js';

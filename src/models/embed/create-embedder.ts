@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CairnError, isCairnError } from '../../core/cairn-error.js';
-import type { DownloadProgress } from '../model-files/model-files-context.js';
+import type { DownloadProgress } from '../model-files/download-progress.js';
 import { isValidModelId, modelCacheDir, modelLookupDirs } from '../model-files/model-id.js';
 import { ONNX_WEIGHT_FILES, pullModel } from '../model-files/pull-model.js';
 import { resolveLocalModel } from '../model-files/resolve-local-model.js';

@@ -1,5 +1,5 @@
 import { CairnError } from '../../core/cairn-error.js';
-import { charsTokenEstimate } from './chars-token-estimate.js';
+import { estimateTokenCounter } from '../tokenize/estimate-token-counter.js';
 import type { Embedder } from './embedder.js';
 
 function lexicalOnly(): CairnError {
@@ -8,14 +8,14 @@ function lexicalOnly(): CairnError {
   });
 }
 
-/** Lexical-only: no vectors. Chunk budgets are counted with the character estimate. */
+/** Lexical-only: no vectors. Chunk budgets are counted with the token estimate. */
 export function createNoneEmbedder(): Embedder {
   return {
     id: 'none',
     dimensions: 0,
     maxTokens: 512,
     maxBatchSize: 4096,
-    tokenizer: charsTokenEstimate,
+    tokenizer: estimateTokenCounter,
     embed: async () => {
       throw lexicalOnly();
     },

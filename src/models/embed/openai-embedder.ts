@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CairnError } from '../../core/cairn-error.js';
 import type { TokenCounter } from '../tokenize/token-counter.js';
-import { charsTokenEstimate } from './chars-token-estimate.js';
+import { estimateTokenCounter } from '../tokenize/estimate-token-counter.js';
 import type { Embedder, EmbedOptions, EmbedResult } from './embedder.js';
 import { l2NormalizeInPlace } from './l2-normalize.js';
 
@@ -121,7 +121,7 @@ export async function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Prom
     dimensions,
     maxTokens: options.maxTokens ?? 512,
     maxBatchSize,
-    tokenizer: options.tokenizer ?? charsTokenEstimate,
+    tokenizer: options.tokenizer ?? estimateTokenCounter,
     embed,
     embedQuery: async (text: string, signal?: AbortSignal) => (await request([text], signal)).vectors[0] as Float32Array,
   };

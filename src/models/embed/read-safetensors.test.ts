@@ -20,7 +20,7 @@ function writeSafetensors(file: string, tensors: { name: string; dtype: string; 
   writeFileSync(file, Buffer.concat([length, json, ...tensors.map((t) => t.data)]));
 }
 
-test('readSafetensorsTensor reads F32, F16 and BF16 tensors and rejects bad files', (t) => {
+test('readSafetensorsTensor reads F32, F16 and BF16 tensors and rejects bad files', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-st-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const f32 = Buffer.alloc(16);
@@ -38,18 +38,16 @@ test('readSafetensorsTensor reads F32, F16 and BF16 tensors and rejects bad file
     { name: 'brain', dtype: 'BF16', shape: [2], data: bf16 },
     { name: 'ints', dtype: 'I64', shape: [1], data: Buffer.alloc(8) },
   ]);
-  return (async () => {
-    const embeddings = await readSafetensorsTensor(file, 'embeddings');
-    assert.deepEqual(embeddings.shape, [2, 2]);
-    assert.deepEqual([...embeddings.data], [1.5, -2, 0, 3.25]);
-    const half = await readSafetensorsTensor(file, 'half');
-    assert.deepEqual([...half.data], [1, -2, 0.5, 65504, Math.fround(2 ** -24), Number.POSITIVE_INFINITY]);
-    assert.deepEqual([...(await readSafetensorsTensor(file, 'brain')).data], [1, -3]);
-    assert.ok(Number.isNaN(halfToFloat(0x7e00)));
-    await assert.rejects(readSafetensorsTensor(file, 'missing'), /no tensor "missing" \(tensors: embeddings, half, brain, ints\)/);
-    await assert.rejects(readSafetensorsTensor(file, 'ints'), /unsupported dtype I64/);
-    const truncated = join(dir, 'truncated.safetensors');
-    writeFileSync(truncated, Buffer.from([0xff, 0xff, 0, 0, 0, 0, 0, 0, 0x7b]));
-    await assert.rejects(readSafetensorsTensor(truncated, 'embeddings'), /header length is out of range/);
-  })();
+  const embeddings = await readSafetensorsTensor(file, 'embeddings');
+  assert.deepEqual(embeddings.shape, [2, 2]);
+  assert.deepEqual([...embeddings.data], [1.5, -2, 0, 3.25]);
+  const half = await readSafetensorsTensor(file, 'half');
+  assert.deepEqual([...half.data], [1, -2, 0.5, 65504, Math.fround(2 ** -24), Number.POSITIVE_INFINITY]);
+  assert.deepEqual([...(await readSafetensorsTensor(file, 'brain')).data], [1, -3]);
+  assert.ok(Number.isNaN(halfToFloat(0x7e00)));
+  await assert.rejects(readSafetensorsTensor(file, 'missing'), /no tensor "missing" \(tensors: embeddings, half, brain, ints\)/);
+  await assert.rejects(readSafetensorsTensor(file, 'ints'), /unsupported dtype I64/);
+  const truncated = join(dir, 'truncated.safetensors');
+  writeFileSync(truncated, Buffer.from([0xff, 0xff, 0, 0, 0, 0, 0, 0, 0x7b]));
+  await assert.rejects(readSafetensorsTensor(truncated, 'embeddings'), /header length is out of range/);
 });

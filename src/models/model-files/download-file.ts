@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CairnError } from '../../core/cairn-error.js';
-import type { DownloadProgress } from './model-files-context.js';
+import type { DownloadProgress } from './download-progress.js';
 
 export interface DownloadFileOptions {
   url: string;

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { isCairnError } from '../../core/cairn-error.js';
 import { sharedPath, SHARED_MISSING } from '../../testing/shared-data.js';
 import { listLocalModels } from './list-local-models.js';
-import type { DownloadProgress } from './model-files-context.js';
+import type { DownloadProgress } from './download-progress.js';
 import { pullModel } from './pull-model.js';
 import { resolveLocalModel } from './resolve-local-model.js';
 import { closedPort, type FakeHub, startFakeHub } from './start-fake-hub.js';

@@ -60,7 +60,7 @@ export async function pullModel(modelId: string, context: ModelFilesContext): Pr
         hint:
           file === 'config.json'
             ? 'Check the model id (e.g. `Xenova/all-MiniLM-L6-v2`) and HF_ENDPOINT.'
-            : 'Pick a model exported for transformers.js (with an `onnx/` folder) or another CAIRN_ONNX dtype.',
+            : 'Pick a model exported for transformers.js (with an `onnx/` folder), or another `models.onnxDtype` in cairn.config.json.',
         details: { modelId, file },
       });
     }

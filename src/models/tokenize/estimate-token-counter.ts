@@ -12,6 +12,7 @@ import type { TokenCounter } from './token-counter.js';
 export const estimateTokenCounter: TokenCounter = {
   id: 'estimate:chars-v1',
   exact: false,
+  additive: true,
   count: estimateTokens,
 };
 

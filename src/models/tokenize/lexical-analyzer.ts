@@ -123,9 +123,35 @@ function analyzeInto(text: string, out: string[]): void {
     } else if (!joined && uppers === 1 && firstClass === UPPER) {
       pushTerm(text.slice(start, i).toLowerCase(), out);
     } else {
-      splitIdentifier(text.slice(start, i), out);
+      splitAsciiIdentifier(text, start, i, out);
     }
   }
+}
+
+/** splitIdentifier for an all-ASCII word `text[start, end)`, by character class instead of a regex. */
+function splitAsciiIdentifier(text: string, start: number, end: number, out: string[]): void {
+  let joined = '';
+  let parts = 0;
+  let partStart = start;
+  let previous = SEPARATOR;
+  for (let index = start; index <= end; index++) {
+    const cls = index < end ? (ASCII_CLASS[text.charCodeAt(index)] as number) : SEPARATOR;
+    let boundary = cls === JOINER || cls === SEPARATOR;
+    if (!boundary && cls === UPPER && index > partStart) {
+      if (previous === LOWER || previous === DIGIT) boundary = true;
+      else if (previous === UPPER && index + 1 < end && ASCII_CLASS[text.charCodeAt(index + 1)] === LOWER) boundary = true;
+    }
+    if (boundary && index > partStart) {
+      const part = text.slice(partStart, index).toLowerCase();
+      joined += part;
+      parts++;
+      pushTerm(part, out);
+    }
+    if (cls === JOINER) partStart = index + 1;
+    else if (boundary) partStart = index;
+    previous = cls;
+  }
+  if (parts > 1) pushTerm(joined, out);
 }
 
 /** Analyzes the next Unicode word at or after `from`; returns the index after it. */

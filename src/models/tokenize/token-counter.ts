@@ -5,6 +5,12 @@
 export interface TokenCounter {
   readonly id: string;
   readonly exact: boolean;
+  /**
+   * True when counts add up across whitespace: `count(a + ' ' + b) === count(a) + count(b)` for any
+   * `a`, `b` (and with '\n' or several whitespace characters in between). Lets the chunker sum
+   * piece counts instead of re-counting joined text. Absent means false.
+   */
+  readonly additive?: boolean;
   /** Number of tokens of `text` without special tokens ([CLS]/[SEP]). */
   count(text: string): number;
   /**

@@ -6,6 +6,7 @@ import {
   PRE_TOKEN_PATTERN,
   SPACE_TABLE,
 } from './bert-text-classes.js';
+import { FNV_OFFSET, FNV_PRIME, SegmentCache } from './segment-cache.js';
 
 /**
  * A fast WordPiece tokenizer (BERT: BertNormalizer + BertPreTokenizer + WordPiece) that returns the
@@ -30,23 +31,25 @@ export interface WordPieceSpec {
 
 /** Segments longer than this (UTF-16 units) are tokenised without caching. */
 const MAX_CACHED_SEGMENT = 256;
-/** Cached segments before the cache is emptied (bounds memory at a few tens of MB). */
-const MAX_CACHE_ENTRIES = 200_000;
 
 export class WordPieceTokenizer implements ModelTokenizer {
   readonly id: string;
   readonly exact = true as const;
+  /** Exactly additive across whitespace: the text is tokenised segment by segment between whitespace. */
+  readonly additive = true;
   private readonly vocab: Map<string, number>;
   /** Vocabulary entries that start with the continuation prefix, keyed without it. */
   private readonly continuation = new Map<string, number>();
   private readonly unknownId: number;
+  /** Longest vocabulary entry in code points (continuation entries without their prefix): no longer piece can match. */
+  private readonly longestPiece: number;
   private readonly maxInputCharsPerWord: number;
   private readonly normalizer: BertNormalizerOptions;
   /** Longest first, so the first hit at a position is the longest match (as the reference trie). */
   private readonly addedTokens: Array<{ content: string; id: number }>;
   private readonly addedFirstCodes: Set<number>;
   private readonly asciiPunctuationIds = new Int32Array(128).fill(-1);
-  private readonly cache = new Map<string, number[]>();
+  private readonly cache = new SegmentCache();
 
   constructor(id: string, spec: WordPieceSpec) {
     this.id = id;
@@ -61,6 +64,9 @@ export class WordPieceTokenizer implements ModelTokenizer {
       if (prefix.length > 0 && token.startsWith(prefix)) this.continuation.set(token.slice(prefix.length), tokenId);
     }
     if (prefix.length === 0) for (const [token, tokenId] of spec.vocab) this.continuation.set(token, tokenId);
+    let longest = 1;
+    for (const token of spec.vocab.keys()) longest = Math.max(longest, Array.from(token).length);
+    this.longestPiece = longest;
     this.addedTokens = [...spec.addedTokens]
       .map(([content, tokenId]) => ({ content, id: tokenId }))
       .filter((token) => token.content.length > 0)
@@ -88,32 +94,40 @@ export class WordPieceTokenizer implements ModelTokenizer {
   private scan(text: string, out: number[] | null): number {
     let total = 0;
     let start = -1;
+    let hash = FNV_OFFSET;
     const length = text.length;
     for (let index = 0; index <= length; index++) {
-      const isSpace = index === length || SPACE_TABLE[text.charCodeAt(index)] === 1;
-      if (!isSpace) {
-        if (start < 0) start = index;
+      const code = index < length ? text.charCodeAt(index) : 32;
+      if (SPACE_TABLE[code] !== 1) {
+        if (start < 0) {
+          start = index;
+          hash = FNV_OFFSET;
+        }
+        hash = Math.imul(hash ^ code, FNV_PRIME);
         continue;
       }
       if (start < 0) continue;
-      const ids = this.segmentIds(start === 0 && index === length ? text : text.slice(start, index));
-      total += ids.length;
-      if (out !== null) for (let k = 0; k < ids.length; k++) out.push(ids[k] as number);
+      total += this.segment(text, start, index, hash, out);
       start = -1;
     }
     return total;
   }
 
-  private segmentIds(segment: string): number[] {
-    const cached = this.cache.get(segment);
-    if (cached !== undefined) return cached;
-    const ids: number[] = [];
-    this.tokenizeSegment(segment, ids);
-    if (segment.length <= MAX_CACHED_SEGMENT) {
-      if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
-      this.cache.set(segment, ids);
+  /** Ids of `text[start, end)` (a whitespace-free segment) from the cache, or tokenised and cached. */
+  private segment(text: string, start: number, end: number, hash: number, out: number[] | null): number {
+    const cacheable = end - start <= MAX_CACHED_SEGMENT;
+    if (cacheable) {
+      const slot = this.cache.find(text, start, end, hash);
+      if (slot >= 0) {
+        if (out !== null) this.cache.copyIds(slot, out);
+        return this.cache.idCount(slot);
+      }
     }
-    return ids;
+    const ids: number[] = [];
+    this.tokenizeSegment(start === 0 && end === text.length ? text : text.slice(start, end), ids);
+    if (cacheable) this.cache.insert(text, start, end, hash, ids);
+    if (out !== null) for (let index = 0; index < ids.length; index++) out.push(ids[index] as number);
+    return ids.length;
   }
 
   /** Splits a whitespace-free segment at added tokens (leftmost, longest), tokenising the text between. */
@@ -122,7 +136,13 @@ export class WordPieceTokenizer implements ModelTokenizer {
     if (this.addedTokens.length > 0) {
       for (let index = 0; index < segment.length; index++) {
         if (!this.addedFirstCodes.has(segment.charCodeAt(index))) continue;
-        const match = this.addedTokens.find((token) => segment.startsWith(token.content, index));
+        let match: { content: string; id: number } | undefined;
+        for (const token of this.addedTokens) {
+          if (segment.startsWith(token.content, index)) {
+            match = token;
+            break;
+          }
+        }
         if (match === undefined) continue;
         if (index > pieceStart) this.tokenizePiece(segment.slice(pieceStart, index), out);
         out.push(match.id);
@@ -176,8 +196,8 @@ export class WordPieceTokenizer implements ModelTokenizer {
   /** WordPiece: greedy longest match from the left, continuation pieces prefixed; any miss makes the word [UNK]. */
   private wordIds(word: string, mayHaveAstral: boolean, out: number[]): void {
     const whole = this.vocab.get(word);
-    const units = mayHaveAstral ? Array.from(word) : null;
-    const charCount = units === null ? word.length : units.length;
+    const chars = mayHaveAstral && word.length > 1 ? Array.from(word) : null;
+    const charCount = chars === null ? word.length : chars.length;
     if (charCount > this.maxInputCharsPerWord) {
       out.push(this.unknownId);
       return;
@@ -186,20 +206,20 @@ export class WordPieceTokenizer implements ModelTokenizer {
       out.push(whole);
       return;
     }
-    const boundary = (charIndex: number): number => {
-      if (units === null) return charIndex;
-      let offset = 0;
-      for (let k = 0; k < charIndex; k++) offset += (units[k] as string).length;
-      return offset;
-    };
+    /** UTF-16 offset of each code point boundary (identity for words without astral characters). */
+    let offsets: number[] | null = null;
+    if (chars !== null && charCount !== word.length) {
+      offsets = [0];
+      for (const char of chars) offsets.push((offsets.at(-1) as number) + char.length);
+    }
     const firstOut = out.length;
     let start = 0;
     while (start < charCount) {
-      let end = charCount;
+      let end = Math.min(charCount, start + this.longestPiece);
       let found: number | undefined;
-      const startOffset = boundary(start);
+      const startOffset = offsets === null ? start : (offsets[start] as number);
       while (start < end) {
-        const piece = word.slice(startOffset, boundary(end));
+        const piece = word.slice(startOffset, offsets === null ? end : (offsets[end] as number));
         found = start === 0 ? this.vocab.get(piece) : this.continuation.get(piece);
         if (found !== undefined) break;
         end--;

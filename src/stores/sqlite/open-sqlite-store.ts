@@ -9,7 +9,7 @@ import type { HnswParams } from './hnsw-snapshot.js';
 import { DEFAULT_HNSW_PARAMS, HnswVectorIndex } from './hnsw-vector-index.js';
 import { SqliteChunkStore } from './sqlite-chunk-store.js';
 import { registerSqliteFunctions } from './sqlite-filter-sql.js';
-import { SqliteLexicalIndex, type LexicalWeights } from './sqlite-lexical-index.js';
+import { SqliteLexicalIndex, type LexicalIndexOptions } from './sqlite-lexical-index.js';
 import { applyPragmas, migrateSqliteSchema } from './sqlite-schema.js';
 
 export interface SqliteStoreOptions {
@@ -21,8 +21,8 @@ export interface SqliteStoreOptions {
    */
   lexicalAnalyzer: (text: string) => string;
   hnsw?: HnswParams;
-  /** bm25() column weights for title, heading path and body terms. */
-  lexicalWeights?: LexicalWeights;
+  /** bm25() column weights and the per-query scoring budget (see LexicalIndexOptions). */
+  lexical?: LexicalIndexOptions;
   /** Opens the database read-only and never writes snapshots. */
   readonly?: boolean;
 }
@@ -57,7 +57,12 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     throw error;
   }
   const chunks = new SqliteChunkStore(db, path, options.lexicalAnalyzer);
-  const lexical = new SqliteLexicalIndex(db, (name) => chunks.collectionId(name), options.lexicalWeights);
+  const lexical = new SqliteLexicalIndex(
+    db,
+    (name) => chunks.collectionId(name),
+    (collectionId) => chunks.writeGeneration(collectionId),
+    options.lexical,
+  );
   const vectors = new HnswVectorIndex(chunks, {
     directory: join(dirname(path), 'vectors'),
     params: options.hnsw ?? DEFAULT_HNSW_PARAMS,

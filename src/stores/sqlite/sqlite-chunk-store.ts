@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { CairnError } from '../../core/cairn-error.js';
 import type { SearchFilter } from '../../core/search-types.js';
 import type {
@@ -55,16 +55,23 @@ export class SqliteChunkStore implements ChunkStore {
   readonly location: string;
   readonly #db: Database;
   readonly #writer: SqliteDocumentWriter;
+  readonly #collectionIdStatement: Statement;
 
   constructor(db: Database, location: string, analyze: LexicalAnalyzer) {
     this.#db = db;
     this.location = location;
     this.#writer = new SqliteDocumentWriter(db, analyze);
+    this.#collectionIdStatement = db.prepare('SELECT id FROM collections WHERE name = ?').pluck();
   }
 
   /** Internal id of a collection (never reused): names its FTS table and identifies HNSW snapshots. */
   collectionId(name: string): number | undefined {
-    return this.#db.prepare('SELECT id FROM collections WHERE name = ?').pluck().get(name) as number | undefined;
+    return this.#collectionIdStatement.get(name) as number | undefined;
+  }
+
+  /** Changes whenever this connection writes to the collection (document writes and deletes). */
+  writeGeneration(collectionId: number): number {
+    return this.#writer.generation(collectionId);
   }
 
   /**

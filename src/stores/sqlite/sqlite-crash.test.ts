@@ -11,17 +11,25 @@ import { ftsTableName } from './sqlite-schema.js';
 
 const writer = new URL('./crash-writer.fixture.ts', import.meta.url).pathname;
 
-/** Runs the writer until it has written at least `documents` documents, then kills it with SIGKILL mid-write. */
-async function writeAndKill(path: string, seed: number, documents: number): Promise<number> {
+/**
+ * Runs the writer until it has written at least `documents` documents, then kills it with SIGKILL after
+ * `delayMs`. The delay varies between rounds: killing right on the progress line lands at the same early
+ * point of the next write every time, and would never hit a write in the middle.
+ */
+async function writeAndKill(path: string, seed: number, documents: number, delayMs: number): Promise<number> {
   const child = spawn(process.execPath, ['--import', 'tsx', writer, path, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let written = 0;
   let stderr = '';
+  let killing = false;
   child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
   child.stdout.on('data', (data: Buffer) => {
     const last = /written (\d+)\n$/.exec(data.toString());
     if (last !== null) written = Number(last[1]);
-    if (written >= documents) child.kill('SIGKILL');
+    if (written >= documents && !killing) {
+      killing = true;
+      setTimeout(() => child.kill('SIGKILL'), delayMs);
+    }
   });
   const signal = await exited;
   assert.equal(signal, 'SIGKILL', `the writer should be killed, not exit by itself: ${stderr}`);
@@ -37,8 +45,15 @@ test('a writer killed with SIGKILL mid-ingest never leaves a half-written docume
   const directory = await mkdtemp(join(tmpdir(), 'cairn-crash-'));
   directories.push(directory);
   const path = join(directory, 'cairn.db');
-  for (const [round, target] of [250, 420, 333].entries()) {
-    const written = await writeAndKill(path, round + 1, target);
+  const rounds = [
+    [200, 3],
+    [350, 11],
+    [260, 7],
+    [300, 17],
+    [240, 1],
+  ] as const;
+  for (const [round, [target, delayMs]] of rounds.entries()) {
+    const written = await writeAndKill(path, round + 1, target, delayMs);
     assert.ok(written >= target);
 
     const store = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer });

@@ -22,6 +22,7 @@ export class SqliteDocumentWriter {
   readonly #db: Database;
   readonly #analyze: LexicalAnalyzer;
   readonly #ftsStatements = new Map<number, { insert: Statement; remove: Statement }>();
+  readonly #generations = new Map<number, number>();
   readonly #collection: Statement;
   readonly #findDocument: Statement;
   readonly #insertDocument: Statement;
@@ -66,6 +67,15 @@ export class SqliteDocumentWriter {
   /** Deletes documents by URI; returns the ids of the chunks removed with them. */
   delete(collection: string, uris: string[]): number[] {
     return this.#delete.immediate(collection, uris);
+  }
+
+  /** Grows on every write or delete this connection makes to the collection; caches of term statistics key on it. */
+  generation(collectionId: number): number {
+    return this.#generations.get(collectionId) ?? 0;
+  }
+
+  #touch(collectionId: number): void {
+    this.#generations.set(collectionId, this.generation(collectionId) + 1);
   }
 
   /** Forgets cached FTS statements of a collection whose table was dropped. */
@@ -115,6 +125,7 @@ export class SqliteDocumentWriter {
       }
     }
     const fts = this.#fts(collection.id);
+    this.#touch(collection.id);
     const values = [
       document.relativePath,
       extname(document.relativePath).slice(1).toLowerCase(),
@@ -169,7 +180,9 @@ export class SqliteDocumentWriter {
   }
 
   #deleteInTransaction(collection: string, uris: string[]): number[] {
-    const fts = this.#fts(this.#collectionInfo(collection).id);
+    const collectionId = this.#collectionInfo(collection).id;
+    const fts = this.#fts(collectionId);
+    this.#touch(collectionId);
     const removed: number[] = [];
     for (const uri of uris) {
       const documentId = this.#findDocument.get(collection, uri) as number | undefined;

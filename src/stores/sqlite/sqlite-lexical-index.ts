@@ -13,6 +13,28 @@ export interface LexicalWeights {
 
 export const DEFAULT_LEXICAL_WEIGHTS: LexicalWeights = { title: 1.5, heading: 1.2, body: 1 };
 
+export interface LexicalIndexOptions {
+  weights?: LexicalWeights;
+  /**
+   * Most rows bm25() may score for one query (sum of the kept terms' document frequencies). FTS5 scores
+   * every row that matches any OR'ed term, about 1 µs a row, so a query holding a term found in half of
+   * 100k chunks costs 50 ms. Terms are kept rarest first until the budget is spent (the rarest always
+   * stays); the dropped ones are the commonest, whose idf contributes least (Lucene's CommonTermsQuery
+   * makes the same trade). 0 disables pruning.
+   */
+  maxScoredRows?: number;
+  /** How long cached document frequencies stay valid without a write through this process (ms). */
+  statisticsTtlMs?: number;
+}
+
+export const DEFAULT_MAX_SCORED_ROWS = 5000;
+
+interface TermStatistics {
+  generation: number;
+  loadedAt: number;
+  frequencies: Map<string, number>;
+}
+
 /** Quotes each term as an FTS5 string (so operators and punctuation are literal) and ORs them. */
 export function buildMatchExpression(terms: string[]): string {
   const unique = [...new Set(terms.map((term) => term.trim()).filter((term) => term !== ''))];
@@ -29,12 +51,67 @@ export class SqliteLexicalIndex implements LexicalIndex {
   readonly #db: Database;
   readonly #collectionId: (name: string) => number | undefined;
   readonly #weights: LexicalWeights;
+  readonly #maxScoredRows: number;
+  readonly #ttlMs: number;
+  readonly #generation: (collectionId: number) => number;
   readonly #plain = new Map<number, Statement>();
+  readonly #counts = new Map<number, Statement>();
+  readonly #statistics = new Map<number, TermStatistics>();
 
-  constructor(db: Database, collectionId: (name: string) => number | undefined, weights: LexicalWeights = DEFAULT_LEXICAL_WEIGHTS) {
+  /** `generation` changes whenever this process writes to the collection (see SqliteDocumentWriter). */
+  constructor(
+    db: Database,
+    collectionId: (name: string) => number | undefined,
+    generation: (collectionId: number) => number,
+    options: LexicalIndexOptions = {},
+  ) {
     this.#db = db;
     this.#collectionId = collectionId;
-    this.#weights = weights;
+    this.#generation = generation;
+    this.#weights = options.weights ?? DEFAULT_LEXICAL_WEIGHTS;
+    this.#maxScoredRows = options.maxScoredRows ?? DEFAULT_MAX_SCORED_ROWS;
+    this.#ttlMs = options.statisticsTtlMs ?? 60_000;
+  }
+
+  /** The terms a query is run with: all of them, or the rarest ones within the scored-rows budget. */
+  selectTerms(collectionId: number, terms: string[]): string[] {
+    const unique = [...new Set(terms.map((term) => term.trim()).filter((term) => term !== ''))];
+    if (this.#maxScoredRows <= 0 || unique.length <= 1) return unique;
+    const withFrequency = unique.map((term) => ({ term, frequency: this.#frequency(collectionId, term) }));
+    const total = withFrequency.reduce((sum, item) => sum + item.frequency, 0);
+    if (total <= this.#maxScoredRows) return unique;
+    withFrequency.sort((a, b) => a.frequency - b.frequency);
+    const kept: string[] = [];
+    let rows = 0;
+    for (const { term, frequency } of withFrequency) {
+      if (frequency === 0) continue;
+      if (kept.length > 0 && rows + frequency > this.#maxScoredRows) break;
+      kept.push(term);
+      rows += frequency;
+    }
+    return kept;
+  }
+
+  #frequency(collectionId: number, term: string): number {
+    const generation = this.#generation(collectionId);
+    let statistics = this.#statistics.get(collectionId);
+    if (statistics === undefined || statistics.generation !== generation || Date.now() - statistics.loadedAt > this.#ttlMs) {
+      statistics = { generation, loadedAt: Date.now(), frequencies: new Map() };
+      this.#statistics.set(collectionId, statistics);
+    }
+    let frequency = statistics.frequencies.get(term);
+    if (frequency === undefined) {
+      let count = this.#counts.get(collectionId);
+      if (count === undefined) {
+        const table = ftsTableName(collectionId);
+        count = this.#db.prepare(`SELECT count(*) FROM ${table} WHERE ${table} MATCH ?`).pluck();
+        this.#counts.set(collectionId, count);
+      }
+      frequency = count.get(buildMatchExpression([term])) as number;
+      if (statistics.frequencies.size > 100_000) statistics.frequencies.clear();
+      statistics.frequencies.set(term, frequency);
+    }
+    return frequency;
   }
 
   async search(options: LexicalSearchOptions): Promise<LexicalHit[]> {
@@ -45,7 +122,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
         hint: 'List collections with `cairn collections list`.',
       });
     }
-    const match = buildMatchExpression(options.terms);
+    const match = buildMatchExpression(this.selectTerms(id, options.terms));
     if (match === '' || options.k <= 0) return [];
     const { where, params } = buildFilterSql(options.filter);
     const rows =

@@ -110,6 +110,9 @@ export function applyPragmas(db: Database, readonly: boolean): void {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -65536');
+  // Checkpoints are where WAL mode with synchronous=NORMAL waits on fsync; 10,000 pages (40 MB of WAL)
+  // between them instead of 1,000 also lets a page rewritten by many commits be copied back once.
+  if (!readonly) db.pragma('wal_autocheckpoint = 10000');
 }
 
 /** Brings the schema to SCHEMA_VERSION; refuses a database written by a newer Cairn. */

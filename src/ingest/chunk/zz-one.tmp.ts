@@ -1,0 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { loadTokenizer } from '../../models/tokenize/load-tokenizer.js';
+import { markdownParser } from '../parse/markdown-parser.js';
+import { chunkDocument } from './chunk-document.js';
+const tokenizer = await loadTokenizer('/work/shared/models/Xenova/all-MiniLM-L6-v2');
+const path = process.argv[2]!;
+const d = await markdownParser.parse({ bytes: readFileSync(path), fileName: 'x.md', extension: 'md', relativePath: 'x.md' });
+const word = process.argv[3]!;
+d.blocks.forEach((b, i) => { if (b.text.includes(word)) console.log('block', i, b.kind, (b as any).line, JSON.stringify(b.text.slice(0, 200)), tokenizer.count(b.text)); });
+const cs = chunkDocument(d, { tokenizer, chunkSize: 256, chunkOverlap: 38, maxTokens: 512 });
+cs.forEach((c) => { if (c.text.includes(word)) console.log('chunk', c.ordinal, c.tokenCount, c.lineStart, c.lineEnd, JSON.stringify(c.text.slice(0, 2000))); });

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { runCli } from './run-cli.js';
+
+let home: string;
+let dataset: string;
+
+before(() => {
+  home = mkdtempSync(join(tmpdir(), 'cairn-eval-'));
+  dataset = join(home, 'tiny');
+  mkdirSync(join(dataset, 'qrels'), { recursive: true });
+  const corpus = [
+    { _id: 'd1', title: 'Rotating signing keys', text: 'Rotate the signing key every ninety days and publish the new public key.' },
+    { _id: 'd2', title: 'Ingress TLS', text: 'Configure TLS for the ingress controller with a certificate secret.' },
+    { _id: 'd3', title: 'Cooking pasta', text: 'Boil water, add salt, cook the pasta for nine minutes.' },
+  ];
+  writeFileSync(join(dataset, 'corpus.jsonl'), corpus.map((d) => JSON.stringify(d)).join('\n'));
+  writeFileSync(join(dataset, 'queries.jsonl'), [{ _id: 'q1', text: 'how to rotate the signing key' }, { _id: 'q2', text: 'tls certificate for ingress' }].map((q) => JSON.stringify(q)).join('\n'));
+  writeFileSync(join(dataset, 'qrels', 'test.tsv'), 'query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n');
+});
+after(() => rmSync(home, { recursive: true, force: true }));
+
+test('cairn eval beir --json prints exactly one JSON object with the metric keys', async () => {
+  const result = await runCli(['eval', 'beir', dataset, '--mode', 'lexical', '--json'], { CAIRN_HOME: home, CAIRN_OFFLINE: '1' });
+  assert.equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  for (const key of ['dataset', 'mode', 'queries', 'ndcg_at_10', 'recall_at_100', 'mrr_at_10']) assert.ok(key in report, key);
+  assert.equal(report.dataset, 'tiny');
+  assert.equal(report.mode, 'lexical');
+  assert.equal(report.queries, 2);
+  // Both relevant documents are ranked first by BM25: every metric is 1.
+  assert.equal(report.ndcg_at_10, 1);
+  assert.equal(report.mrr_at_10, 1);
+  assert.equal(report.recall_at_100, 1);
+  // The throw-away collection is gone afterwards.
+  const list = JSON.parse((await runCli(['collections', '--json'], { CAIRN_HOME: home })).stdout);
+  assert.equal(list.collections.length, 0);
+});
