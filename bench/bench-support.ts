@@ -5,7 +5,7 @@
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { CairnApp } from '../src/app/cairn-app.js';
 import { ingest } from '../src/app/ingest.js';
 import { openCairn } from '../src/app/open-cairn.js';
@@ -168,14 +168,16 @@ export interface BenchConfigOptions {
  * (downloads off: a benchmark must never measure the network), built by the real loader.
  */
 export function benchConfig(options: BenchConfigOptions): CairnConfig {
-  const env: NodeJS.ProcessEnv = { CAIRN_HOME: options.home, CAIRN_OFFLINE: '1' };
-  if (options.modelsDir) env.CAIRN_MODELS_DIR = options.modelsDir;
+  const home = resolve(options.home);
+  const env: NodeJS.ProcessEnv = { CAIRN_HOME: home, CAIRN_OFFLINE: '1' };
+  if (options.modelsDir) env.CAIRN_MODELS_DIR = resolve(options.modelsDir);
   if (options.embedder) env.CAIRN_EMBEDDER = options.embedder;
   const flags: DeepPartial<CairnConfig> = { models: {} };
   if (options.onnxDtype && flags.models) flags.models.onnxDtype = options.onnxDtype;
   if (options.onnxThreads !== undefined && flags.models) flags.models.onnxThreads = options.onnxThreads;
   if (options.efSearch !== undefined) flags.vectorIndex = { efSearch: options.efSearch };
-  return loadConfig({ env, flags, cwd: options.home });
+  // The home as working directory: a cairn.config.json wherever the script is started must not leak in.
+  return loadConfig({ env, flags, cwd: home });
 }
 
 export async function openBenchApp(options: BenchConfigOptions): Promise<CairnApp> {

@@ -34,7 +34,8 @@ describe('cairn CLI end to end (real binary, real fixtures)', { skip: !files || 
     assert.equal(reasons.get('unstructured__empty.txt'), 'PARSE_EMPTY');
     assert.equal(reasons.get('unstructured__fake-text-all-whitespace.txt'), 'PARSE_EMPTY');
     assert.equal(reasons.get('mammoth__empty.docx'), 'PARSE_EMPTY');
-    assert.equal(reasons.get('node-word-extractor__bad-xml.docx'), 'PARSE_CORRUPT');
+    // Its XML parts are well-formed where it matters and mammoth recovers the text: ingested, not lost.
+    assert.equal(reasons.has('node-word-extractor__bad-xml.docx'), false);
     assert.ok(['PARSE_CORRUPT', 'PARSE_UNSUPPORTED'].includes(reasons.get('node-word-extractor__badfile-01-bad-header.doc') ?? ''));
     // Owner-password and permission-only PDFs open without a password and must be ingested.
     assert.equal(reasons.has('pypdf__r4-owner-password.pdf'), false);

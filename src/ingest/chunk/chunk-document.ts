@@ -7,6 +7,10 @@ import { blocksToSections, type Section, type Unit } from './chunk-units.js';
 import { packChunks, type PackedChunk } from './pack-chunks.js';
 import { splitToBudget } from './split-text.js';
 
+/** Defaults of `chunking.chunkSize` / `chunking.chunkOverlap` in the config schema (overlap about 15%). */
+export const DEFAULT_CHUNK_SIZE = 256;
+export const DEFAULT_CHUNK_OVERLAP = 38;
+
 export interface ChunkOptions {
   tokenizer: TokenCounter;
   /** Budget per chunk text, in tokens of `tokenizer` (default 256). */
@@ -53,6 +57,8 @@ export function embeddingInput(title: string, chunk: Pick<Chunk, 'headingPath' |
  * a non-additive tokenizer each finished chunk is counted again and re-split if the sum was short.
  * Invariants: `tokenCount <= chunkSize`; `count(embeddingInput) <= maxTokens`; every word of the
  * blocks appears in a chunk, in order; ordinals are 0..n-1.
+ * Whole docs corpus (13,806 files, 49 MB, 82.6k chunks) with the MiniLM tokenizer: about 11k chunks
+ * and 6.7 MB per CPU-second, cold tokenizer cache included.
  */
 export function chunkDocument(document: ParsedDocument, options: ChunkOptions): Chunk[] {
   const { tokenizer, chunkSize, chunkOverlap, maxTokens } = options;

@@ -12,7 +12,7 @@ const ID_POOL = 1 << 21;
 /**
  * Segment → token ids cache for the WordPiece tokenizer, looked up by a region of a string
  * (no slice, no per-entry objects): open addressing over typed arrays, keys and ids kept in pools.
- * About 40 MB in all; emptied when full (the next misses refill it with what is current).
+ * About 26 MB in all; emptied when full (the next misses refill it with what is current).
  * Keys are copied into the pool, so the cache never keeps a document's string alive.
  */
 export class SegmentCache {

@@ -27,7 +27,7 @@ export interface LexicalIndexOptions {
   statisticsTtlMs?: number;
 }
 
-export const DEFAULT_MAX_SCORED_ROWS = 5000;
+export const DEFAULT_MAX_SCORED_ROWS = 2000;
 
 interface TermStatistics {
   generation: number;
