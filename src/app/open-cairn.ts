@@ -22,6 +22,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     path: config.store.path ?? join(config.home, 'cairn.db'),
     lexicalAnalyzer: analyzeForIndex,
     hnsw: { m: config.vectorIndex.m, efConstruction: config.vectorIndex.efConstruction, efSearch: config.vectorIndex.efSearch },
+    lexical: { maxScoredRows: config.search.lexicalMaxScoredRows },
   });
   const said = new Set<string>();
   const notice = (text: string) => {

@@ -65,6 +65,12 @@ export const configSchema = z
         candidates: z.number().int().min(1).max(2000).default(100),
         /** Weight of the lexical arm in hybrid fusion (dense gets 1 - w). See docs/decisions/0005-fusion.md. */
         lexicalWeight: z.number().min(0).max(1).default(0.8),
+        /**
+         * Most rows BM25 may score per query: the commonest query terms are dropped first once their
+         * document frequencies add up past it (Lucene's CommonTermsQuery trade); 0 scores every match.
+         * See docs/decisions/0002-embedded-store.md for the latency/quality numbers behind the default.
+         */
+        lexicalMaxScoredRows: z.number().int().min(0).default(2000),
       })
       .prefault({}),
     vectorIndex: z
@@ -75,6 +81,48 @@ export const configSchema = z
         efSearch: z.number().int().min(8).max(4096).default(80),
         /** Filtered dense search scans the filtered subset exactly when it has at most this many chunks. */
         exactFilterLimit: z.number().int().min(0).default(20000),
+      })
+      .prefault({}),
+    llm: z
+      .object({
+        /** OpenAI-compatible base URLs (`http://127.0.0.1:8000/v1`), several for round-robin and failover (`CAIRN_LLM_URL`, comma-separated). */
+        urls: z.array(z.string().url()).default([]),
+        /** Model name (`CAIRN_LLM_MODEL`); unset = the first model the server lists. */
+        model: z.string().min(1).optional(),
+        /** Bearer token (`CAIRN_LLM_API_KEY`). */
+        apiKey: z.string().optional(),
+        /** With no URL configured, probe the usual local ports once (Ollama 11434, llama.cpp 8080, vLLM 8000, LM Studio 1234). */
+        discover: z.boolean().default(true),
+        /** Context window of the model in tokens when the server does not say. */
+        contextWindow: z.number().int().min(512).default(8192),
+        /** Most tokens of an answer. */
+        maxAnswerTokens: z.number().int().min(16).default(1024),
+        temperature: z.number().min(0).max(2).default(0.2),
+        connectTimeoutMs: z.number().int().positive().default(5000),
+        /** Longest silence allowed between two streamed chunks (and before the first). */
+        idleTimeoutMs: z.number().int().positive().default(60000),
+        /** Retries (with backoff) before the first token only. */
+        retries: z.number().int().min(0).max(10).default(2),
+        /** Consecutive failures that open an endpoint's circuit breaker, and how long it stays open. */
+        breakerFailures: z.number().int().min(1).default(3),
+        breakerCooldownMs: z.number().int().positive().default(30000),
+      })
+      .prefault({}),
+    rerank: z
+      .object({
+        /** `onnx:<model-id>`, `http:<base-url>#<model>` (vLLM / TEI / Cohere `/rerank`), or `none` (`CAIRN_RERANKER`). */
+        reranker: z.string().min(1).default('onnx:Xenova/ms-marco-MiniLM-L-6-v2'),
+        /** Candidates passed to the reranker at most. */
+        candidates: z.number().int().min(1).max(1000).default(50),
+        batchSize: z.number().int().min(1).max(512).default(16),
+      })
+      .prefault({}),
+    answer: z
+      .object({
+        /** Chunks retrieved for an answer before reranking. */
+        retrieveK: z.number().int().min(1).max(1000).default(50),
+        /** Sources kept after reranking (at most; the token budget may keep fewer). */
+        sources: z.number().int().min(1).max(100).default(8),
       })
       .prefault({}),
   })

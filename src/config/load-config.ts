@@ -72,6 +72,13 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.CAIRN_EMBEDDER_API_KEY) models.openaiApiKey = env.CAIRN_EMBEDDER_API_KEY;
   if (env.CAIRN_OFFLINE === '1' || env.HF_HUB_OFFLINE === '1') models.allowDownload = false;
   if (Object.keys(models).length > 0) out.models = models;
+  const llm: Record<string, unknown> = {};
+  if (env.CAIRN_LLM_URL) llm.urls = env.CAIRN_LLM_URL.split(',').map((url) => url.trim()).filter(Boolean);
+  if (env.CAIRN_LLM_MODEL) llm.model = env.CAIRN_LLM_MODEL;
+  if (env.CAIRN_LLM_API_KEY) llm.apiKey = env.CAIRN_LLM_API_KEY;
+  if (env.CAIRN_LLM_DISCOVER === '0') llm.discover = false;
+  if (Object.keys(llm).length > 0) out.llm = llm;
+  if (env.CAIRN_RERANKER) out.rerank = { reranker: env.CAIRN_RERANKER };
   return out;
 }
 

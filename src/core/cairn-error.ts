@@ -29,6 +29,9 @@ export type ErrorCode =
   // backends
   | 'STORE_FAILED'
   | 'UPSTREAM_FAILED'
+  | 'UPSTREAM_TIMEOUT'
+  | 'LLM_UNAVAILABLE'
+  | 'RERANKER_UNAVAILABLE'
   | 'ABORTED'
   | 'INTERNAL';
 

@@ -36,6 +36,8 @@ export interface ScoredChunk {
   language?: string;
   text: string;
   headingPath: string[];
+  /** Position of the chunk in its document (0-based); consecutive ordinals are adjacent chunks. */
+  ordinal?: number;
   pageStart?: number;
   pageEnd?: number;
   lineStart?: number;

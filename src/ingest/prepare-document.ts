@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Chunk } from '../core/chunk.js';
 import type { ParsedDocument } from '../core/parsed-document.js';
@@ -10,7 +11,18 @@ import { chunkDocument } from './chunk/chunk-document.js';
 
 export type PreparedDocument =
   | { kind: 'unchanged'; item: SourceItem; byHash: boolean }
-  | { kind: 'ready'; item: SourceItem; contentHash: string; parsed: ParsedDocument; chunks: Chunk[]; isNew: boolean };
+  | {
+      kind: 'ready';
+      item: SourceItem;
+      contentHash: string;
+      parsed: ParsedDocument;
+      chunks: Chunk[];
+      isNew: boolean;
+      /** Vectors computed where the document was prepared (a worker with the static model), one per chunk. */
+      vectors?: Float32Array[];
+      /** Tokens consumed computing `vectors`. */
+      tokens?: number;
+    };
 
 export interface PrepareOptions {
   tokenizer: TokenCounter;
@@ -19,6 +31,8 @@ export interface PrepareOptions {
   maxTokens: number;
   /** Re-parse even when size, mtime and hash are unchanged (used by re-chunking). */
   force: boolean;
+  /** Read with `readFileSync`: in a prepare worker nothing else waits on the thread, and it saves the thread-pool round trips. */
+  readSync?: boolean;
   signal?: AbortSignal;
 }
 
@@ -26,6 +40,11 @@ export interface StageTimes {
   read: number;
   parse: number;
   chunk: number;
+}
+
+/** True when size and mtime equal the stored ones: the document is skipped without reading it. */
+export function unchangedByStat(item: SourceItem, state: DocumentState | undefined, force: boolean): boolean {
+  return !force && state !== undefined && state.sizeBytes === item.sizeBytes && state.modifiedMs === item.modifiedMs;
 }
 
 /**
@@ -39,11 +58,11 @@ export async function prepareDocument(
   options: PrepareOptions,
   times: StageTimes,
 ): Promise<PreparedDocument> {
-  if (!options.force && state && state.sizeBytes === item.sizeBytes && state.modifiedMs === item.modifiedMs) {
+  if (unchangedByStat(item, state, options.force)) {
     return { kind: 'unchanged', item, byHash: false };
   }
   let started = performance.now();
-  const bytes = await readFile(item.absolutePath, { signal: options.signal });
+  const bytes = options.readSync ? readFileSync(item.absolutePath) : await readFile(item.absolutePath, { signal: options.signal });
   const contentHash = createHash('sha256').update(bytes).digest('hex');
   times.read += performance.now() - started;
   if (!options.force && state && state.contentHash === contentHash) return { kind: 'unchanged', item, byHash: true };

@@ -2,11 +2,14 @@ import type { SourceItem } from '../core/source-item.js';
 import { toCairnError } from '../core/cairn-error.js';
 import type { Embedder } from '../models/embed/embedder.js';
 import type { TokenCounter } from '../models/tokenize/token-counter.js';
-import type { ChunkStore } from '../stores/chunk-store.js';
+import type { ChunkStore, DocumentState } from '../stores/chunk-store.js';
 import type { VectorIndex } from '../stores/vector-index.js';
 import { isSupportedExtension } from './parse/parse-file.js';
 import { resolveSource } from './source/resolve-sources.js';
-import { prepareDocument, type PreparedDocument, type StageTimes } from './prepare-document.js';
+import { prepareDocument, unchangedByStat, type PreparedDocument, type StageTimes } from './prepare-document.js';
+import { defaultPrepareWorkers, PreparePool, type PrepareOutcome } from './prepare-pool.js';
+import { PrepareQueue } from './prepare-queue.js';
+import { describeForWorker } from './worker-recipe.js';
 import { embedChunks } from './embed/embed-chunks.js';
 import { writeDocument } from './write/write-document.js';
 import type { IngestEvent, IngestSummary } from './ingest-events.js';
@@ -32,6 +35,12 @@ export interface IngestRequest {
   maxFileBytes: number;
   embedBatchSize: number;
   force?: boolean;
+  /** Worker threads that read, parse and chunk; default `defaultPrepareWorkers()`; 0 prepares inline. */
+  prepareWorkers?: number;
+  /** Documents prepared inline before the pool starts, so tiny inputs never pay for it (default 32). */
+  inlineFirst?: number;
+  /** Most documents being prepared at once (back-pressure; default 16 per worker, at least 8). */
+  maxInFlight?: number;
   signal?: AbortSignal;
   onEvent?: (event: IngestEvent) => void;
 }
@@ -61,6 +70,11 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
   let batch: Ready[] = [];
   let batchChunks = 0;
   let inflight: Promise<void> = Promise.resolve();
+  // A flush that fails while the next batch is being prepared is reported when it is awaited.
+  const track = (flushing: Promise<void>) => {
+    flushing.catch(() => {});
+    return flushing;
+  };
   const prepareOptions = {
     tokenizer: deps.tokenizer,
     chunkSize: request.chunkSize,
@@ -85,7 +99,12 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
     );
     const embedded = await embedChunks(
       deps.embedder,
-      docs.map((doc, i) => ({ title: doc.parsed.title, chunks: doc.chunks, reusable: reusable[i]! })),
+      docs.map((doc, i) => ({
+        title: doc.parsed.title,
+        chunks: doc.chunks,
+        reusable: reusable[i]!,
+        precomputed: doc.vectors === undefined ? undefined : { vectors: doc.vectors, tokens: doc.tokens ?? 0 },
+      })),
       request.embedBatchSize,
       request.signal,
     );
@@ -105,57 +124,133 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
     times.write += performance.now() - writeStarted;
   };
 
-  for (const input of request.sources) {
+  const workers = Math.max(0, Math.floor(request.prepareWorkers ?? defaultPrepareWorkers()));
+  const recipe = workers > 0 ? describeForWorker(deps.tokenizer, deps.embedder) : null;
+  const inlineFirst = request.inlineFirst ?? 32;
+  // Each worker holds up to 16 jobs (a write burst of the main thread is shorter than 16 documents'
+  // preparation); the queue holds twice what the workers hold, for the main thread to take from.
+  const maxInFlight = Math.max(1, request.maxInFlight ?? Math.max(8, 32 * workers));
+  const perWorker = Math.max(1, Math.min(16, Math.floor(maxInFlight / Math.max(1, 2 * workers))));
+  let preparedInline = 0;
+  let pool: PreparePool | null = null;
+  let poolStart: Promise<void> | null = null;
+  const onAbort = () => void pool?.close();
+  request.signal?.addEventListener('abort', onAbort, { once: true });
+
+  // Started once `inlineFirst` documents were prepared inline, and awaited (tens of milliseconds from
+  // dist/): every later document goes to the workers. A pool that cannot start leaves the run inline.
+  const startPool = async (): Promise<void> => {
+    if (recipe === null || poolStart !== null) return;
+    const data = { recipe, chunkSize: request.chunkSize, chunkOverlap: request.chunkOverlap, maxTokens: request.maxTokens, force: prepareOptions.force };
+    poolStart = PreparePool.start(workers, data).then(
+      (started) => {
+        pool = started;
+        queue.usePool(started);
+      },
+      (error: unknown) => {
+        summary.notices.push(`Prepared documents on the main thread: the worker pool did not start (${toCairnError(error).message}).`);
+      },
+    );
+    await poolStart;
     request.signal?.throwIfAborted();
-    const source = await resolveSource({ input }, {
-      cacheDir: request.cacheDir,
-      isSupported: isSupportedExtension,
-      maxFileBytes: request.maxFileBytes,
-      signal: request.signal,
-    });
-    roots.push(source.root);
-    emit({ type: 'source', root: source.root, kind: source.kind, commit: source.git?.commit });
+  };
+
+  const prepareInline = async (item: SourceItem, state: DocumentState | undefined): Promise<PrepareOutcome> => {
+    const stageTimes: StageTimes = { read: 0, parse: 0, chunk: 0 };
+    preparedInline += 1;
     try {
-      for await (const item of source.items) {
-        request.signal?.throwIfAborted();
-        if (seen.has(item.uri)) continue;
-        seen.add(item.uri);
-        summary.filesSeen += 1;
-        let prepared: PreparedDocument;
-        try {
-          prepared = await prepareDocument(item, states.get(item.uri), prepareOptions, times);
-        } catch (error) {
-          if (request.signal?.aborted) throw error;
-          skip(item, error);
-          continue;
-        }
-        if (prepared.kind === 'unchanged') {
-          summary.filesUnchanged += 1;
-          if (prepared.byHash) await deps.chunks.touchDocument(request.collection, item.uri, item.modifiedMs, item.sizeBytes);
-          emit({ type: 'file', uri: item.uri, relativePath: item.relativePath, outcome: 'unchanged', chunks: 0 });
-          continue;
-        }
-        if (prepared.chunks.length === 0) {
-          skip(item, { code: 'PARSE_NO_TEXT', message: 'no text left after parsing' });
-          continue;
-        }
-        batch.push(prepared);
-        batchChunks += prepared.chunks.length;
-        if (batchChunks >= batchTarget) {
-          const docs = batch;
-          batch = [];
-          batchChunks = 0;
-          await inflight;
-          inflight = flush(docs);
-        }
-      }
-      for (const entry of source.skipped) skip({ uri: entry.uri, relativePath: entry.path }, { code: entry.code, message: entry.reason });
-    } finally {
-      await source.cleanup();
+      return { ok: true, prepared: await prepareDocument(item, state, prepareOptions, stageTimes), times: stageTimes };
+    } catch (error) {
+      if (request.signal?.aborted) throw error;
+      return { ok: false, error: toCairnError(error, 'PARSE_FAILED'), times: stageTimes };
     }
+  };
+
+  const queue = new PrepareQueue({ perWorker, inline: prepareInline });
+
+  const handle = async (item: SourceItem, outcome: PrepareOutcome): Promise<void> => {
+    times.read += outcome.times.read;
+    times.parse += outcome.times.parse;
+    times.chunk += outcome.times.chunk;
+    if (!outcome.ok) {
+      skip(item, outcome.error);
+      return;
+    }
+    const prepared = outcome.prepared;
+    if (prepared.kind === 'unchanged') {
+      summary.filesUnchanged += 1;
+      if (prepared.byHash) await deps.chunks.touchDocument(request.collection, item.uri, item.modifiedMs, item.sizeBytes);
+      emit({ type: 'file', uri: item.uri, relativePath: item.relativePath, outcome: 'unchanged', chunks: 0 });
+      return;
+    }
+    if (prepared.chunks.length === 0) {
+      skip(item, { code: 'PARSE_NO_TEXT', message: 'no text left after parsing' });
+      return;
+    }
+    batch.push(prepared);
+    batchChunks += prepared.chunks.length;
+    if (batchChunks >= batchTarget) {
+      const docs = batch;
+      batch = [];
+      batchChunks = 0;
+      await inflight;
+      inflight = track(flush(docs));
+    }
+  };
+
+  // Outcomes are handled in submission order, so the store sees the same writes whatever the pool size.
+  const takeHead = async (): Promise<void> => {
+    let next: Awaited<ReturnType<PrepareQueue['next']>>;
+    try {
+      next = await queue.next();
+    } catch (error) {
+      request.signal?.throwIfAborted();
+      throw error;
+    }
+    request.signal?.throwIfAborted();
+    await handle(next.item, next.outcome);
+  };
+
+  try {
+    for (const input of request.sources) {
+      request.signal?.throwIfAborted();
+      const source = await resolveSource({ input }, {
+        cacheDir: request.cacheDir,
+        isSupported: isSupportedExtension,
+        maxFileBytes: request.maxFileBytes,
+        signal: request.signal,
+      });
+      roots.push(source.root);
+      emit({ type: 'source', root: source.root, kind: source.kind, commit: source.git?.commit });
+      try {
+        for await (const item of source.items) {
+          request.signal?.throwIfAborted();
+          if (seen.has(item.uri)) continue;
+          seen.add(item.uri);
+          summary.filesSeen += 1;
+          const state = states.get(item.uri);
+          if (unchangedByStat(item, state, prepareOptions.force)) {
+            await handle(item, { ok: true, prepared: { kind: 'unchanged', item, byHash: false }, times: { read: 0, parse: 0, chunk: 0 } });
+            continue;
+          }
+          if (preparedInline >= inlineFirst) await startPool();
+          queue.add(item, state);
+          while (queue.length >= maxInFlight || (pool === null && queue.length > 0)) await takeHead();
+        }
+        // A git checkout is removed by cleanup(): every file of this source is prepared before it.
+        while (queue.length > 0) await takeHead();
+        for (const entry of source.skipped) skip({ uri: entry.uri, relativePath: entry.path }, { code: entry.code, message: entry.reason });
+      } finally {
+        await source.cleanup();
+      }
+    }
+    await inflight;
+    if (batch.length > 0) await flush(batch);
+  } finally {
+    request.signal?.removeEventListener('abort', onAbort);
+    await poolStart;
+    await (pool as PreparePool | null)?.close();
   }
-  await inflight;
-  if (batch.length > 0) await flush(batch);
 
   if (request.prune) {
     const stale = [...states.entries()].filter(([uri, state]) => !seen.has(uri) && roots.includes(state.sourceRoot)).map(([uri]) => uri);

@@ -25,6 +25,7 @@ export async function hydrateResults(chunks: ChunkStore, fused: readonly FusedCh
       format: view.format,
       text: view.text,
       headingPath: view.headingPath,
+      ordinal: view.ordinal,
       score: item.score,
       scores: {},
       snippet: makeSnippet(view.text, terms),

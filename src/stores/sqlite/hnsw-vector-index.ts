@@ -3,6 +3,7 @@ import { CairnError } from '../../core/cairn-error.js';
 import type { ChunkStore } from '../chunk-store.js';
 import type { VectorHit, VectorIndex, VectorIndexStatus, VectorSearchOptions } from '../vector-index.js';
 import { publishSnapshot, readVerifiedSidecar, removeSnapshot, snapshotPaths, type HnswParams } from './hnsw-snapshot.js';
+import { runSnapshotWorker } from './run-snapshot-worker.js';
 
 type Hnsw = InstanceType<typeof hnswlib.HierarchicalNSW>;
 
@@ -22,6 +23,11 @@ export interface HnswVectorIndexOptions {
   readonly: boolean;
   /** After an open that rebuilt or added at least this many vectors, a snapshot is written in the background. */
   snapshotAfter?: number;
+  /**
+   * The database file. When set, `snapshot()` of a collection whose graph is not open in this process
+   * catches it up in a worker thread, off the thread that writes chunks.
+   */
+  databasePath?: string;
 }
 
 export const DEFAULT_HNSW_PARAMS: HnswParams = { m: 16, efConstruction: 100, efSearch: 80 };
@@ -55,6 +61,8 @@ export class HnswVectorIndex implements VectorIndex {
   readonly #options: HnswVectorIndexOptions;
   readonly #open = new Map<string, Promise<OpenIndex>>();
   readonly #background = new Set<Promise<void>>();
+  /** Worker snapshot jobs per collection; `again` asks for one more run once the current one ends. */
+  readonly #jobs = new Map<string, { done: Promise<void>; again: boolean }>();
 
   constructor(source: HnswVectorSource, options: HnswVectorIndexOptions) {
     this.#source = source;
@@ -62,6 +70,7 @@ export class HnswVectorIndex implements VectorIndex {
   }
 
   async open(collection: string, dimensions: number): Promise<VectorIndexStatus> {
+    await this.#jobs.get(collection)?.done.catch(() => undefined);
     const existing = this.#open.get(collection);
     if (existing !== undefined) {
       const state = await existing;
@@ -134,7 +143,10 @@ export class HnswVectorIndex implements VectorIndex {
   async snapshot(collection: string): Promise<void> {
     if (this.#options.readonly) return;
     const opening = this.#open.get(collection);
-    if (opening === undefined) return;
+    if (opening === undefined) {
+      if (this.#options.databasePath !== undefined) await this.#snapshotInWorker(collection, this.#options.databasePath);
+      return;
+    }
     const state = await opening;
     const paths = snapshotPaths(this.#options.directory, collection);
     await this.#exclusive(state, () =>
@@ -158,8 +170,41 @@ export class HnswVectorIndex implements VectorIndex {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.#background]);
+    await Promise.allSettled([...this.#background, ...[...this.#jobs.values()].map((job) => job.done)]);
     this.#open.clear();
+  }
+
+  /**
+   * Runs the worker for a collection; calls made while one runs share one more run after it, so an
+   * ingest may call `snapshot` every few thousand chunks without queueing a run per call.
+   */
+  #snapshotInWorker(collection: string, databasePath: string): Promise<void> {
+    const running = this.#jobs.get(collection);
+    if (running !== undefined) {
+      running.again = true;
+      return running.done;
+    }
+    const job = { done: Promise.resolve(), again: false };
+    job.done = (async () => {
+      try {
+        do {
+          job.again = false;
+          const record = await this.#source.getCollection(collection);
+          if (record === undefined || record.dimensions === 0) return;
+          await runSnapshotWorker({
+            databasePath,
+            directory: this.#options.directory,
+            collection,
+            dimensions: record.dimensions,
+            params: this.#options.params,
+          });
+        } while (job.again);
+      } finally {
+        this.#jobs.delete(collection);
+      }
+    })();
+    this.#jobs.set(collection, job);
+    return job.done;
   }
 
   async #state(collection: string, dimensions: number): Promise<OpenIndex> {
@@ -205,6 +250,13 @@ export class HnswVectorIndex implements VectorIndex {
       throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${collection}" does not exist.`, {
         hint: 'List collections with `cairn collections list`.',
       });
+    }
+    if (record.dimensions !== dimensions) {
+      throw new CairnError(
+        'EMBEDDER_MISMATCH',
+        `Collection "${collection}" holds ${record.dimensions}-dimensional vectors (${record.embedder}); ${dimensions} were asked for.`,
+        { hint: `Search it with its own embedder, or switch it with \`cairn reembed\`.` },
+      );
     }
     const { m, efConstruction, efSearch } = this.#options.params;
     const base = { vectorKey, embedder: record.embedder, dimensions, queue: Promise.resolve() as Promise<unknown> };
@@ -263,6 +315,8 @@ export class HnswVectorIndex implements VectorIndex {
         // Already marked deleted in the snapshot.
       }
     }
+    // Marked-deleted nodes still cost memory and graph hops; past half of the graph a rebuild is cheaper.
+    if (live.size < index.getCurrentCount() / 2 && index.getCurrentCount() > 1000) return undefined;
     const state: OpenIndex = { ...base, index, live, watermark: sidecar.watermark, status: emptyStatus() };
     const missing = [...stored].filter((id) => !live.has(id));
     for (let i = 0; i < missing.length; i += PAGE) {

@@ -67,6 +67,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     directory: join(dirname(path), 'vectors'),
     params: options.hnsw ?? DEFAULT_HNSW_PARAMS,
     readonly,
+    databasePath: path,
   });
   let closed = false;
   return {

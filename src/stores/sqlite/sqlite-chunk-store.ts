@@ -30,10 +30,8 @@ import {
 import { createFtsTableSql, ftsTableName } from './sqlite-schema.js';
 import { blobToVector, vectorToBlob } from './vector-blob.js';
 
-const COLLECTION_SELECT = `SELECT c.*,
-  (SELECT count(*) FROM documents d WHERE d.collection = c.name) AS document_count,
-  (SELECT coalesce(sum(d.chunk_count), 0) FROM documents d WHERE d.collection = c.name) AS chunk_count
-  FROM collections c`;
+/** document_count and chunk_count are kept by triggers (schema migration 2). */
+const COLLECTION_SELECT = `SELECT c.* FROM collections c`;
 
 const SORT_COLUMNS: Record<NonNullable<DocumentListQuery['sort']>, string> = {
   path: 'd.relative_path',
@@ -56,12 +54,24 @@ export class SqliteChunkStore implements ChunkStore {
   readonly #db: Database;
   readonly #writer: SqliteDocumentWriter;
   readonly #collectionIdStatement: Statement;
+  readonly #statements = new Map<string, Statement>();
 
   constructor(db: Database, location: string, analyze: LexicalAnalyzer) {
     this.#db = db;
     this.location = location;
     this.#writer = new SqliteDocumentWriter(db, analyze);
     this.#collectionIdStatement = db.prepare('SELECT id FROM collections WHERE name = ?').pluck();
+  }
+
+  /** Prepared statements are cached by SQL text; the few dynamic texts (sort, filter shape) stay bounded. */
+  #sql(sql: string): Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      if (this.#statements.size > 256) this.#statements.clear();
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Internal id of a collection (never reused): names its FTS table and identifies HNSW snapshots. */
@@ -79,7 +89,7 @@ export class SqliteChunkStore implements ChunkStore {
    * re-created or its vectors are rewritten in place, which makes older HNSW snapshots stale.
    */
   vectorKey(name: string): string | undefined {
-    const row = this.#db.prepare('SELECT id, vector_epoch FROM collections WHERE name = ?').get(name) as
+    const row = this.#sql('SELECT id, vector_epoch FROM collections WHERE name = ?').get(name) as
       | { id: number; vector_epoch: number }
       | undefined;
     return row === undefined ? undefined : `${row.id}:${row.vector_epoch}`;
@@ -112,12 +122,12 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   async getCollection(name: string): Promise<CollectionRecord | undefined> {
-    const row = this.#db.prepare(`${COLLECTION_SELECT} WHERE c.name = ?`).get(name) as CollectionRow | undefined;
+    const row = this.#sql(`${COLLECTION_SELECT} WHERE c.name = ?`).get(name) as CollectionRow | undefined;
     return row === undefined ? undefined : collectionFromRow(row);
   }
 
   async listCollections(): Promise<CollectionRecord[]> {
-    return (this.#db.prepare(`${COLLECTION_SELECT} ORDER BY c.name`).all() as CollectionRow[]).map(collectionFromRow);
+    return (this.#sql(`${COLLECTION_SELECT} ORDER BY c.name`).all() as CollectionRow[]).map(collectionFromRow);
   }
 
   async deleteCollection(name: string): Promise<boolean> {
@@ -125,10 +135,10 @@ export class SqliteChunkStore implements ChunkStore {
     if (id === undefined) return false;
     const remove = this.#db.transaction(() => {
       this.#db.exec(`DROP TABLE IF EXISTS ${ftsTableName(id)}`);
-      this.#db.prepare('DELETE FROM chunks WHERE collection = ?').run(name);
-      this.#db.prepare('DELETE FROM documents WHERE collection = ?').run(name);
-      this.#db.prepare('DELETE FROM ingestion_runs WHERE collection = ?').run(name);
-      this.#db.prepare('DELETE FROM collections WHERE id = ?').run(id);
+      this.#sql('DELETE FROM chunks WHERE collection = ?').run(name);
+      this.#sql('DELETE FROM documents WHERE collection = ?').run(name);
+      this.#sql('DELETE FROM ingestion_runs WHERE collection = ?').run(name);
+      this.#sql('DELETE FROM collections WHERE id = ?').run(id);
     });
     remove.immediate();
     this.#writer.forgetCollection(id);
@@ -136,15 +146,13 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   async setCollectionEmbedder(name: string, embedder: string, dimensions: number): Promise<void> {
-    const result = this.#db
-      .prepare('UPDATE collections SET embedder = ?, dimensions = ?, vector_epoch = vector_epoch + 1 WHERE name = ?')
+    const result = this.#sql('UPDATE collections SET embedder = ?, dimensions = ?, vector_epoch = vector_epoch + 1 WHERE name = ?')
       .run(embedder, dimensions, name);
     if (result.changes === 0) throw notFound(name);
   }
 
   async listDocumentStates(collection: string): Promise<Map<string, DocumentState>> {
-    const rows = this.#db
-      .prepare('SELECT id, uri, content_hash, size_bytes, modified_ms, source_root FROM documents WHERE collection = ?')
+    const rows = this.#sql('SELECT id, uri, content_hash, size_bytes, modified_ms, source_root FROM documents WHERE collection = ?')
       .all(collection) as { id: number; uri: string; content_hash: string; size_bytes: number; modified_ms: number; source_root: string }[];
     const states = new Map<string, DocumentState>();
     for (const row of rows) {
@@ -160,12 +168,10 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   async getDocumentVectors(collection: string, uri: string): Promise<Map<string, Float32Array>> {
-    const rows = this.#db
-      .prepare(
-        `SELECT c.content_hash, c.vector FROM chunks c JOIN documents d ON d.id = c.document_id
-         WHERE d.collection = ? AND d.uri = ? AND c.vector IS NOT NULL`,
-      )
-      .all(collection, uri) as { content_hash: string; vector: Buffer }[];
+    const rows = this.#sql(
+      `SELECT c.content_hash, c.vector FROM chunks c JOIN documents d ON d.id = c.document_id
+       WHERE d.collection = ? AND d.uri = ? AND c.vector IS NOT NULL`,
+    ).all(collection, uri) as { content_hash: string; vector: Buffer }[];
     return new Map(rows.map((row) => [row.content_hash, blobToVector(row.vector)]));
   }
 
@@ -174,9 +180,12 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   async touchDocument(collection: string, uri: string, modifiedMs: number, sizeBytes: number): Promise<void> {
-    const result = this.#db
-      .prepare('UPDATE documents SET modified_ms = ?, size_bytes = ? WHERE collection = ? AND uri = ?')
-      .run(modifiedMs, sizeBytes, collection, uri);
+    const result = this.#sql('UPDATE documents SET modified_ms = ?, size_bytes = ? WHERE collection = ? AND uri = ?').run(
+      modifiedMs,
+      sizeBytes,
+      collection,
+      uri,
+    );
     if (result.changes === 0) {
       throw new CairnError('DOCUMENT_NOT_FOUND', `No document ${uri} in collection "${collection}".`, {
         hint: 'List the documents with `cairn docs list`.',
@@ -196,52 +205,48 @@ export class SqliteChunkStore implements ChunkStore {
       where += ` AND (d.relative_path LIKE ? ESCAPE '\\' OR d.title LIKE ? ESCAPE '\\')`;
       params.push(pattern, pattern);
     }
-    const total = this.#db.prepare(`SELECT count(*) FROM documents d WHERE ${where}`).pluck().get(...params) as number;
+    const total = this.#sql(`SELECT count(*) FROM documents d WHERE ${where}`).pluck().get(...params) as number;
     const column = SORT_COLUMNS[query.sort ?? 'path'];
     const order = query.order === 'desc' ? 'DESC' : 'ASC';
-    const rows = this.#db
-      .prepare(`SELECT d.* FROM documents d WHERE ${where} ORDER BY ${column} ${order}, d.id ${order} LIMIT ? OFFSET ?`)
-      .all(...params, Math.max(0, query.limit), Math.max(0, query.offset)) as DocumentRow[];
+    const rows = this.#sql(`SELECT d.* FROM documents d WHERE ${where} ORDER BY ${column} ${order}, d.id ${order} LIMIT ? OFFSET ?`).all(
+      ...params,
+      Math.max(0, query.limit),
+      Math.max(0, query.offset),
+    ) as DocumentRow[];
     return { total, items: rows.map(documentFromRow) };
   }
 
   async getDocument(collection: string, idOrUri: number | string): Promise<DocumentRecord | undefined> {
     const column = typeof idOrUri === 'number' ? 'id' : 'uri';
-    const row = this.#db.prepare(`SELECT * FROM documents WHERE collection = ? AND ${column} = ?`).get(collection, idOrUri) as
-      | DocumentRow
-      | undefined;
+    const row = this.#sql(`SELECT * FROM documents WHERE collection = ? AND ${column} = ?`).get(collection, idOrUri) as DocumentRow | undefined;
     return row === undefined ? undefined : documentFromRow(row);
   }
 
   async getDocumentChunks(documentId: number): Promise<StoredChunk[]> {
-    const rows = this.#db.prepare(`SELECT ${CHUNK_COLUMNS} FROM chunks c WHERE c.document_id = ? ORDER BY c.ordinal`).all(documentId) as ChunkRow[];
+    const rows = this.#sql(`SELECT ${CHUNK_COLUMNS} FROM chunks c WHERE c.document_id = ? ORDER BY c.ordinal`).all(documentId) as ChunkRow[];
     return rows.map(chunkFromRow);
   }
 
   async getChunks(ids: number[]): Promise<ChunkView[]> {
     if (ids.length === 0) return [];
-    const rows = this.#db
-      .prepare(
-        `SELECT ${CHUNK_COLUMNS}, d.collection, d.uri, d.relative_path, d.title, d.format, d.language, d.git_commit
-         FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN (SELECT value FROM json_each(?))`,
-      )
-      .all(JSON.stringify(ids)) as ChunkViewRow[];
+    const rows = this.#sql(
+      `SELECT ${CHUNK_COLUMNS}, d.collection, d.uri, d.relative_path, d.title, d.format, d.language, d.git_commit
+       FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(ids)) as ChunkViewRow[];
     const byId = new Map(rows.map((row) => [row.id, chunkViewFromRow(row)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   async filterChunkIds(collection: string, filter: SearchFilter, limit: number): Promise<FilterResult> {
     const { where, params } = buildFilterSql(filter);
-    const ids = this.#db
-      .prepare(
-        `SELECT c.id FROM documents d JOIN chunks c ON c.document_id = d.id
-         WHERE d.collection = ? AND ${where} ORDER BY c.id LIMIT ?`,
-      )
+    const ids = this.#sql(
+      `SELECT c.id FROM documents d JOIN chunks c ON c.document_id = d.id
+       WHERE d.collection = ? AND ${where} ORDER BY c.id LIMIT ?`,
+    )
       .pluck()
       .all(collection, ...params, limit + 1) as number[];
     if (ids.length <= limit) return { kind: 'ids', ids };
-    const count = this.#db
-      .prepare(`SELECT coalesce(sum(d.chunk_count), 0) FROM documents d WHERE d.collection = ? AND ${where}`)
+    const count = this.#sql(`SELECT coalesce(sum(d.chunk_count), 0) FROM documents d WHERE d.collection = ? AND ${where}`)
       .pluck()
       .get(collection, ...params) as number;
     return { kind: 'too-many', count };
@@ -249,16 +254,17 @@ export class SqliteChunkStore implements ChunkStore {
 
   async getVectors(ids: number[]): Promise<Map<number, Float32Array>> {
     if (ids.length === 0) return new Map();
-    const rows = this.#db
-      .prepare('SELECT id, vector FROM chunks WHERE id IN (SELECT value FROM json_each(?)) AND vector IS NOT NULL')
-      .all(JSON.stringify(ids)) as { id: number; vector: Buffer }[];
+    const rows = this.#sql('SELECT id, vector FROM chunks WHERE id IN (SELECT value FROM json_each(?)) AND vector IS NOT NULL').all(
+      JSON.stringify(ids),
+    ) as { id: number; vector: Buffer }[];
     return new Map(rows.map((row) => [row.id, blobToVector(row.vector)]));
   }
 
+  /** Also bumps the collections' vector_epoch, which marks HNSW snapshots built before as stale. */
   async updateVectors(items: { id: number; vector: Float32Array | null }[]): Promise<void> {
     if (items.length === 0) return;
-    const update = this.#db.prepare('UPDATE chunks SET vector = ? WHERE id = ?');
-    const bump = this.#db.prepare(
+    const update = this.#sql('UPDATE chunks SET vector = ? WHERE id = ?');
+    const bump = this.#sql(
       'UPDATE collections SET vector_epoch = vector_epoch + 1 WHERE name IN (SELECT DISTINCT collection FROM chunks WHERE id IN (SELECT value FROM json_each(?)))',
     );
     const run = this.#db.transaction(() => {
@@ -269,9 +275,7 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   async *iterateVectors(collection: string, afterId: number, pageSize: number): AsyncIterable<{ id: number; vector: Float32Array }[]> {
-    const page = this.#db.prepare(
-      'SELECT id, vector FROM chunks WHERE collection = ? AND id > ? AND vector IS NOT NULL ORDER BY id LIMIT ?',
-    );
+    const page = this.#sql('SELECT id, vector FROM chunks WHERE collection = ? AND id > ? AND vector IS NOT NULL ORDER BY id LIMIT ?');
     let cursor = afterId;
     for (;;) {
       const rows = page.all(collection, cursor, Math.max(1, pageSize)) as { id: number; vector: Buffer }[];
@@ -282,33 +286,29 @@ export class SqliteChunkStore implements ChunkStore {
   }
 
   async vectorWatermark(collection: string): Promise<{ maxChunkId: number; vectorCount: number }> {
-    const maxChunkId = this.#db.prepare('SELECT coalesce(max(id), 0) FROM chunks WHERE collection = ?').pluck().get(collection) as number;
-    const vectorCount = this.#db
-      .prepare('SELECT count(*) FROM chunks WHERE collection = ? AND vector IS NOT NULL')
-      .pluck()
-      .get(collection) as number;
+    const maxChunkId = this.#sql('SELECT coalesce(max(id), 0) FROM chunks WHERE collection = ?').pluck().get(collection) as number;
+    const vectorCount = this.#sql('SELECT count(*) FROM chunks WHERE collection = ? AND vector IS NOT NULL').pluck().get(collection) as number;
     return { maxChunkId, vectorCount };
   }
 
   /** Ids of the chunks of a collection that have a vector, up to `maxId` inclusive, ascending. */
   vectorIds(collection: string, maxId: number): number[] {
-    return this.#db
-      .prepare('SELECT id FROM chunks WHERE collection = ? AND id <= ? AND vector IS NOT NULL ORDER BY id')
+    return this.#sql('SELECT id FROM chunks WHERE collection = ? AND id <= ? AND vector IS NOT NULL ORDER BY id')
       .pluck()
       .all(collection, maxId) as number[];
   }
 
   async startRun(collection: string, sources: string[]): Promise<number> {
-    const result = this.#db
-      .prepare('INSERT INTO ingestion_runs (collection, sources, started_at) VALUES (?, ?, ?)')
-      .run(collection, JSON.stringify(sources), new Date().toISOString());
+    const result = this.#sql('INSERT INTO ingestion_runs (collection, sources, started_at) VALUES (?, ?, ?)').run(
+      collection,
+      JSON.stringify(sources),
+      new Date().toISOString(),
+    );
     return Number(result.lastInsertRowid);
   }
 
   async finishRun(runId: number, summary: Record<string, unknown>): Promise<void> {
-    this.#db
-      .prepare('UPDATE ingestion_runs SET finished_at = ?, summary = ? WHERE id = ?')
-      .run(new Date().toISOString(), JSON.stringify(summary), runId);
+    this.#sql('UPDATE ingestion_runs SET finished_at = ?, summary = ? WHERE id = ?').run(new Date().toISOString(), JSON.stringify(summary), runId);
   }
 
   /** The connection is owned by openSqliteStore, which closes it once for all three facades. */

@@ -27,7 +27,6 @@ export class SqliteDocumentWriter {
   readonly #findDocument: Statement;
   readonly #insertDocument: Statement;
   readonly #updateDocument: Statement;
-  readonly #setChunkCount: Statement;
   readonly #chunkIds: Statement;
   readonly #deleteChunks: Statement;
   readonly #deleteDocument: Statement;
@@ -41,14 +40,13 @@ export class SqliteDocumentWriter {
     this.#collection = db.prepare('SELECT id, dimensions FROM collections WHERE name = ?');
     this.#findDocument = db.prepare('SELECT id FROM documents WHERE collection = ? AND uri = ?').pluck();
     const documentColumns =
-      'relative_path, extension, source_root, title, format, language, content_hash, size_bytes, modified_ms, tags, metadata, git_repository, git_commit, ingested_at';
+      'relative_path, extension, source_root, title, format, language, content_hash, size_bytes, modified_ms, tags, metadata, git_repository, git_commit, ingested_at, chunk_count';
     this.#insertDocument = db.prepare(
-      `INSERT INTO documents (collection, uri, ${documentColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO documents (collection, uri, ${documentColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#updateDocument = db.prepare(
-      `UPDATE documents SET (${documentColumns}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?`,
+      `UPDATE documents SET (${documentColumns}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?`,
     );
-    this.#setChunkCount = db.prepare('UPDATE documents SET chunk_count = ? WHERE id = ?');
     this.#chunkIds = db.prepare('SELECT id FROM chunks WHERE document_id = ? ORDER BY id').pluck();
     this.#deleteChunks = db.prepare('DELETE FROM chunks WHERE document_id = ?');
     this.#deleteDocument = db.prepare('DELETE FROM documents WHERE id = ?');
@@ -141,6 +139,7 @@ export class SqliteDocumentWriter {
       document.gitRepository ?? null,
       document.gitCommit ?? null,
       new Date().toISOString(),
+      document.chunks.length,
     ];
     const existing = this.#findDocument.get(document.collection, document.uri) as number | undefined;
     let documentId: number;
@@ -153,9 +152,16 @@ export class SqliteDocumentWriter {
       this.#updateDocument.run(...values, documentId);
     }
     const titleTerms = this.#analyze(document.title);
+    let headingKey = '';
+    let headingTerms = '';
     const chunkIds: number[] = [];
     const ordered = [...document.chunks].sort((a, b) => a.ordinal - b.ordinal);
     for (const chunk of ordered) {
+      const heading = chunk.headingPath.join(' ');
+      if (heading !== headingKey || chunkIds.length === 0) {
+        headingKey = heading;
+        headingTerms = this.#analyze(heading);
+      }
       const id = Number(
         this.#insertChunk.run(
           documentId,
@@ -172,10 +178,9 @@ export class SqliteDocumentWriter {
           chunk.vector === null ? null : vectorToBlob(chunk.vector),
         ).lastInsertRowid,
       );
-      fts.insert.run(id, titleTerms, this.#analyze(chunk.headingPath.join(' ')), this.#analyze(chunk.text));
+      fts.insert.run(id, titleTerms, headingTerms, this.#analyze(chunk.text));
       chunkIds.push(id);
     }
-    this.#setChunkCount.run(chunkIds.length, documentId);
     return { documentId, chunkIds, removedChunkIds };
   }
 

@@ -55,6 +55,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
   readonly #ttlMs: number;
   readonly #generation: (collectionId: number) => number;
   readonly #plain = new Map<number, Statement>();
+  readonly #filtered = new Map<string, Statement>();
   readonly #counts = new Map<number, Statement>();
   readonly #statistics = new Map<number, TermStatistics>();
 
@@ -150,11 +151,17 @@ export class SqliteLexicalIndex implements LexicalIndex {
   }
 
   #filteredStatement(collectionId: number, where: string): Statement {
+    const key = `${collectionId}\n${where}`;
+    let statement = this.#filtered.get(key);
+    if (statement !== undefined) return statement;
+    if (this.#filtered.size > 128) this.#filtered.clear();
     const table = ftsTableName(collectionId);
-    return this.#db.prepare(
+    statement = this.#db.prepare(
       `SELECT ${table}.rowid AS id, ${this.#rank(table)} AS score FROM ${table}
        JOIN chunks c ON c.id = ${table}.rowid JOIN documents d ON d.id = c.document_id
        WHERE ${table} MATCH ? AND ${where} ORDER BY score, ${table}.rowid LIMIT ?`,
     );
+    this.#filtered.set(key, statement);
+    return statement;
   }
 }

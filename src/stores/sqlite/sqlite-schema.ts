@@ -83,6 +83,24 @@ const migrations: readonly string[] = [
   );
   CREATE INDEX ingestion_runs_collection ON ingestion_runs (collection, id);
   `,
+  // 1 → 2: per-collection counters kept by triggers, so reading a collection (every search does) is a
+  // primary-key lookup instead of two aggregates over its documents (~2 ms at 100k chunks).
+  `
+  ALTER TABLE collections ADD COLUMN document_count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE collections ADD COLUMN chunk_count INTEGER NOT NULL DEFAULT 0;
+  UPDATE collections SET
+    document_count = (SELECT count(*) FROM documents d WHERE d.collection = collections.name),
+    chunk_count = (SELECT coalesce(sum(d.chunk_count), 0) FROM documents d WHERE d.collection = collections.name);
+  CREATE TRIGGER documents_count_insert AFTER INSERT ON documents BEGIN
+    UPDATE collections SET document_count = document_count + 1, chunk_count = chunk_count + NEW.chunk_count WHERE name = NEW.collection;
+  END;
+  CREATE TRIGGER documents_count_delete AFTER DELETE ON documents BEGIN
+    UPDATE collections SET document_count = document_count - 1, chunk_count = chunk_count - OLD.chunk_count WHERE name = OLD.collection;
+  END;
+  CREATE TRIGGER documents_count_update AFTER UPDATE OF chunk_count ON documents BEGIN
+    UPDATE collections SET chunk_count = chunk_count + NEW.chunk_count - OLD.chunk_count WHERE name = NEW.collection;
+  END;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

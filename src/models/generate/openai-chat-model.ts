@@ -1,0 +1,337 @@
+import { CairnError } from '../../core/cairn-error.js';
+import { chatChunkSchema, chatCompletionSchema, errorText, statusError, toUsage, upstreamErrorMessage } from './chat-completions-wire.js';
+import { type Endpoint, EndpointPool } from './endpoint-pool.js';
+import type { GenerateOptions, GenerateResult, GenerateStreamPart, LanguageModel, StreamTimings, Usage } from './language-model.js';
+import { authorizationHeaders, hasVersionSegment, listModels, withVersionSegment } from './list-models.js';
+import { createSseParser } from './sse-parser.js';
+import { openTimedRequest, type TimedRequest } from './timed-request.js';
+
+export interface OpenAiChatModelOptions {
+  /** Base URLs serving one model (`http://127.0.0.1:8000/v1`); see `withVersionSegment` for bases without `/v1`. */
+  urls: string[];
+  /** Unset: the first id of `GET <base>/models`, asked once on the first request. */
+  model?: string;
+  apiKey?: string;
+  contextWindow: number;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** Further attempts after the first, before the first token only; failing over to another endpoint counts as one. */
+  retries: number;
+  breakerFailures: number;
+  breakerCooldownMs: number;
+  fetch?: typeof fetch;
+  /** First backoff before trying an endpoint again that already failed this request, in ms; doubles per retry, full jitter. Default 250. */
+  backoffBaseMs?: number;
+  /** Upper bound of one backoff, in ms. Default 4000. */
+  backoffMaxMs?: number;
+}
+
+/**
+ * The OpenAI chat-completions client over a pool of endpoints (vLLM replicas, a fleet of llama.cpp
+ * servers, Ollama, NIM, LM Studio, OpenAI).
+ *
+ * Failure contract, for `stream` and `generate` alike:
+ * - Before the first text delta every retryable failure (refused, reset, connect or idle timeout,
+ *   408/429/5xx, an error event) counts against the endpoint's breaker and the request moves on to the
+ *   next endpoint round-robin, up to `retries` more attempts; an endpoint that already failed in this
+ *   request is tried again only after a jittered exponential backoff.
+ * - When no breaker admits a request the call throws LLM_UNAVAILABLE (retryable); when the attempts run
+ *   out it throws the last failure (UPSTREAM_TIMEOUT or UPSTREAM_FAILED, retryable). Callers that fall
+ *   back (the extractive answer) treat any retryable error before the first part as "no LLM now".
+ * - Other 4xx are thrown at once: INPUT_INVALID (400/413/422) or UPSTREAM_FAILED, with the server's message.
+ * - After the first text delta nothing is retried: a failure becomes one `error` part and the stream ends.
+ * - Aborting `signal`, or leaving the stream early (`break` in `for await`), aborts the HTTP request.
+ */
+export function createOpenAiChatModel(options: OpenAiChatModelOptions): LanguageModel {
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const pool = new EndpointPool({ urls: options.urls, breakerFailures: options.breakerFailures, breakerCooldownMs: options.breakerCooldownMs });
+  const backoffBaseMs = options.backoffBaseMs ?? 250;
+  const backoffMaxMs = options.backoffMaxMs ?? 4000;
+  let modelName = options.model;
+
+  const ensureModel = async (endpoint: Endpoint, signal: AbortSignal | undefined): Promise<string> => {
+    if (modelName) return modelName;
+    const list = await listModels({
+      baseUrl: endpoint.baseUrl,
+      fetch: fetchImpl,
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+      timeoutMs: options.connectTimeoutMs,
+      ...(signal ? { signal } : {}),
+    });
+    endpoint.baseUrl = list.baseUrl;
+    const first = list.ids[0];
+    if (!first) {
+      throw new CairnError('UPSTREAM_FAILED', `The LLM server at ${endpoint.baseUrl} lists no models.`, {
+        hint: 'Load a model into the server, or name one with CAIRN_LLM_MODEL.',
+      });
+    }
+    modelName ??= first;
+    return modelName;
+  };
+
+  /** POSTs to `<base>/chat/completions`; resolves once a 2xx arrives, else throws the mapped error. */
+  const openChat = async (endpoint: Endpoint, body: Record<string, unknown>, signal: AbortSignal | undefined): Promise<TimedRequest> => {
+    for (let tries = 0; ; tries += 1) {
+      const url = `${endpoint.baseUrl}/chat/completions`;
+      const request = await openTimedRequest({
+        fetch: fetchImpl,
+        url,
+        init: {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: body.stream ? 'text/event-stream' : 'application/json', ...authorizationHeaders(options.apiKey) },
+          body: JSON.stringify(body),
+        },
+        connectTimeoutMs: options.connectTimeoutMs,
+        idleTimeoutMs: options.idleTimeoutMs,
+        ...(signal ? { signal } : {}),
+      });
+      if (request.response.ok) return request;
+      try {
+        const text = await request.text();
+        if (request.response.status === 404 && tries === 0 && !hasVersionSegment(endpoint.baseUrl)) {
+          endpoint.baseUrl = withVersionSegment(endpoint.baseUrl);
+          continue;
+        }
+        throw statusError(url, request.response.status, text);
+      } finally {
+        request.abort();
+      }
+    }
+  };
+
+  const requestBody = (model: string, request: GenerateOptions, stream: boolean): Record<string, unknown> => ({
+    model,
+    messages: request.messages,
+    ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+    ...(request.stop && request.stop.length > 0 ? { stop: request.stop } : {}),
+    stream,
+    ...(stream ? { stream_options: { include_usage: true } } : {}),
+  });
+
+  const backoff = async (retry: number, signal: AbortSignal | undefined): Promise<void> => {
+    const delay = Math.random() * Math.min(backoffMaxMs, backoffBaseMs * 2 ** retry);
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(new CairnError('ABORTED', 'The language-model request was cancelled.'));
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, delay);
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  };
+
+  const unavailable = (lastError: CairnError | undefined): CairnError =>
+    new CairnError('LLM_UNAVAILABLE', `No LLM endpoint is available: every circuit breaker is open${lastError ? ` (last failure: ${lastError.message})` : ''}.`, {
+      ...(lastError ? { cause: lastError } : {}),
+      retryable: true,
+      hint: `Check the servers in CAIRN_LLM_URL; each is tried again ${Math.round(options.breakerCooldownMs / 1000)} s after its breaker opened.`,
+      details: { endpoints: pool.statuses() },
+    });
+
+  /** Runs `attempt` with failover and retries; used by `generate`, whose output is only visible once complete. */
+  const withFailover = async <T>(signal: AbortSignal | undefined, attempt: (endpoint: Endpoint, model: string) => Promise<T>): Promise<T> => {
+    const failed = new Set<Endpoint>();
+    let lastError: CairnError | undefined;
+    for (let tries = 0; tries <= options.retries; tries += 1) {
+      const endpoint = pool.acquire(failed);
+      if (!endpoint) throw unavailable(lastError);
+      try {
+        if (failed.has(endpoint)) await backoff(tries - 1, signal);
+        const result = await attempt(endpoint, await ensureModel(endpoint, signal));
+        endpoint.breaker.recordSuccess();
+        return result;
+      } catch (error) {
+        const failure = asCairnError(error);
+        if (!failure.retryable) {
+          endpoint.breaker.release();
+          throw failure;
+        }
+        endpoint.breaker.recordFailure();
+        failed.add(endpoint);
+        lastError = failure;
+      }
+    }
+    throw lastError ?? unavailable(undefined);
+  };
+
+  const generate = async (request: GenerateOptions): Promise<GenerateResult> => {
+    const startedAt = performance.now();
+    return withFailover(request.signal, async (endpoint, model) => {
+      const http = await openChat(endpoint, requestBody(model, request, false), request.signal);
+      let body: string;
+      try {
+        body = await http.text();
+      } finally {
+        http.abort();
+      }
+      let parsed;
+      try {
+        parsed = chatCompletionSchema.parse(JSON.parse(body));
+      } catch (error) {
+        throw new CairnError('UPSTREAM_FAILED', `The LLM server at ${endpoint.baseUrl} sent an unexpected completion: ${upstreamErrorMessage(body)}`, {
+          cause: error,
+          retryable: true,
+          hint: 'The server must speak the OpenAI chat-completions format.',
+        });
+      }
+      const choice = parsed.choices[0];
+      return {
+        text: choice?.message?.content ?? choice?.text ?? '',
+        finishReason: choice?.finish_reason ?? 'stop',
+        usage: toUsage(parsed.usage),
+        endpoint: endpoint.baseUrl,
+        timings: { totalMs: performance.now() - startedAt },
+      };
+    });
+  };
+
+  async function* stream(request: GenerateOptions): AsyncGenerator<GenerateStreamPart, void, undefined> {
+    const startedAt = performance.now();
+    const failed = new Set<Endpoint>();
+    let lastError: CairnError | undefined;
+    for (let tries = 0; tries <= options.retries; tries += 1) {
+      const endpoint = pool.acquire(failed);
+      if (!endpoint) throw unavailable(lastError);
+      let settled = false;
+      let textStarted = false;
+      let http: TimedRequest | undefined;
+      try {
+        if (failed.has(endpoint)) await backoff(tries - 1, request.signal);
+        const model = await ensureModel(endpoint, request.signal);
+        http = await openChat(endpoint, requestBody(model, request, true), request.signal);
+        const parser = createSseParser();
+        const decoder = new TextDecoder();
+        let deltas = 0;
+        let firstAt = 0;
+        let lastAt = 0;
+        let finishReason: string | undefined;
+        let usage: Usage = {};
+        let done = false;
+        while (!done) {
+          const bytes = await http.read();
+          const events = bytes === null ? parser.push(decoder.decode()).concat(parser.end()) : parser.push(decoder.decode(bytes, { stream: true }));
+          for (const event of events) {
+            if (event.data.trim() === '[DONE]') {
+              done = true;
+              break;
+            }
+            const chunk = parseChunk(event.data, endpoint.baseUrl);
+            if (chunk.error !== undefined && chunk.error !== null) {
+              throw new CairnError('UPSTREAM_FAILED', `The LLM server at ${endpoint.baseUrl} reported an error mid-stream: ${errorText(chunk.error)}`, {
+                retryable: true,
+                hint: "Check the server's logs.",
+              });
+            }
+            const choice = chunk.choices?.[0];
+            const text = choice?.delta?.content ?? choice?.text ?? '';
+            if (text !== '') {
+              const at = performance.now();
+              if (!textStarted) {
+                textStarted = true;
+                firstAt = at;
+                yield { type: 'start', endpoint: endpoint.baseUrl, model };
+              }
+              deltas += 1;
+              lastAt = at;
+              yield { type: 'text-delta', text };
+            }
+            if (choice?.finish_reason) finishReason = choice.finish_reason;
+            if (chunk.usage) usage = { ...usage, ...toUsage(chunk.usage) };
+          }
+          if (bytes === null) break;
+        }
+        if (!done && finishReason === undefined) {
+          throw new CairnError('UPSTREAM_FAILED', `The LLM server at ${endpoint.baseUrl} ended the stream without finishing.`, {
+            retryable: true,
+            hint: "Check the server's logs.",
+          });
+        }
+        settled = true;
+        endpoint.breaker.recordSuccess();
+        if (!textStarted) yield { type: 'start', endpoint: endpoint.baseUrl, model };
+        const endedAt = performance.now();
+        yield {
+          type: 'finish',
+          finishReason: finishReason ?? 'stop',
+          usage,
+          timings: streamTimings(startedAt, textStarted ? firstAt : endedAt, textStarted ? lastAt : endedAt, endedAt, usage, deltas),
+        };
+        return;
+      } catch (error) {
+        const failure = asCairnError(error);
+        settled = true;
+        if (failure.code === 'ABORTED' || !failure.retryable) endpoint.breaker.release();
+        else endpoint.breaker.recordFailure();
+        if (textStarted) {
+          yield { type: 'error', error: { code: failure.code, message: failure.message, retryable: failure.retryable } };
+          return;
+        }
+        if (failure.code === 'ABORTED' || !failure.retryable) throw failure;
+        failed.add(endpoint);
+        lastError = failure;
+      } finally {
+        http?.abort();
+        // The consumer left early (return() at a yield): the endpoint served text, so it counts as healthy.
+        if (!settled) {
+          if (textStarted) endpoint.breaker.recordSuccess();
+          else endpoint.breaker.release();
+        }
+      }
+    }
+    throw lastError ?? unavailable(undefined);
+  }
+
+  return {
+    get id() {
+      return `openai:${options.urls.join(',')}#${modelName ?? ''}`;
+    },
+    /** Empty until the first request when the model was not named and the server was not asked yet. */
+    get model() {
+      return modelName ?? '';
+    },
+    contextWindow: options.contextWindow,
+    generate,
+    stream,
+    endpoints: () => pool.statuses(),
+  };
+}
+
+function parseChunk(data: string, baseUrl: string) {
+  try {
+    return chatChunkSchema.parse(JSON.parse(data));
+  } catch (error) {
+    throw new CairnError('UPSTREAM_FAILED', `The LLM server at ${baseUrl} sent an unreadable stream chunk: ${upstreamErrorMessage(data)}`, {
+      cause: error,
+      retryable: true,
+      hint: 'The server must speak the OpenAI chat-completions streaming format (SSE `data:` lines).',
+    });
+  }
+}
+
+/**
+ * Decode rate counts the tokens after the first over the time from the first to the last delta, since
+ * the first token's time is the TTFT. Tokens come from the server's `completion_tokens` when reported
+ * (a delta may carry several tokens), otherwise from counting deltas.
+ */
+function streamTimings(startedAt: number, firstAt: number, lastAt: number, endedAt: number, usage: Usage, deltas: number): StreamTimings {
+  const tokensFromUsage = usage.completionTokens !== undefined;
+  const tokens = usage.completionTokens ?? deltas;
+  const decodeMs = lastAt - firstAt;
+  return {
+    ttftMs: firstAt - startedAt,
+    decodeMs,
+    totalMs: endedAt - startedAt,
+    tokensPerSecond: decodeMs > 0 && tokens > 1 ? (tokens - 1) / (decodeMs / 1000) : 0,
+    tokensFromUsage,
+  };
+}
+
+function asCairnError(error: unknown): CairnError {
+  if (error instanceof CairnError) return error;
+  return new CairnError('INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
+}
