@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { CairnConfig } from '../config/config-schema.js';
 import type { Embedder } from '../models/embed/embedder.js';
+import type { LanguageModel } from '../models/generate/language-model.js';
+import type { Reranker } from '../models/rerank/reranker.js';
 import type { TokenCounter } from '../models/tokenize/token-counter.js';
 import type { ChunkStore } from '../stores/chunk-store.js';
 import type { LexicalIndex } from '../stores/lexical-index.js';
@@ -27,6 +29,10 @@ export interface CairnApp {
   readonly vectors: VectorIndex;
   /** Loads (once per id) the embedder named by a collection; never throws for an unavailable model. */
   loadEmbedder(id: string): Promise<LoadedEmbedder>;
+  /** The configured reranker, built once; null when it is `none` or unavailable (reported once through `notice`). */
+  loadReranker(): Promise<Reranker | null>;
+  /** The configured (or discovered) language model, resolved once; null when there is none (reported once through `notice`). */
+  languageModel(): Promise<LanguageModel | null>;
   /** Says something to the user once per distinct text (stderr in the CLI, logs in the server). */
   notice(text: string): void;
   close(): Promise<void>;

@@ -29,6 +29,7 @@ export async function ingest(app: CairnApp, input: IngestInput): Promise<IngestS
       cacheDir: cacheDirectories(app.config).git,
       maxFileBytes: app.config.ingest.maxFileBytes,
       embedBatchSize: app.config.ingest.embedBatchSize,
+      prepareWorkers: app.config.ingest.prepareWorkers,
       force: input.force,
       signal: input.signal,
       onEvent: input.onEvent,

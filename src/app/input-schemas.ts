@@ -34,6 +34,19 @@ export const searchInputSchema = z
   })
   .strict();
 
+export const askInputSchema = z
+  .object({
+    collection: collectionNameSchema,
+    question: z.string().trim().min(1, 'the question is empty').max(4000),
+    /** Chunks retrieved before reranking; default config answer.retrieveK. */
+    k: z.number().int().min(1).max(1000).optional(),
+    mode: z.enum(['lexical', 'dense', 'hybrid']).optional(),
+    filter: searchFilterSchema.optional(),
+    /** false skips the reranker (`--no-rerank`). */
+    rerank: z.boolean().default(true),
+  })
+  .strict();
+
 export const ingestInputSchema = z
   .object({
     collection: collectionNameSchema,
@@ -59,5 +72,6 @@ export const beirEvalInputSchema = z
   .strict();
 
 export type SearchInputParsed = z.infer<typeof searchInputSchema>;
+export type AskInput = z.infer<typeof askInputSchema>;
 export type IngestInputParsed = z.infer<typeof ingestInputSchema>;
 export type BeirEvalInput = z.infer<typeof beirEvalInputSchema>;

@@ -4,7 +4,11 @@ import type { CairnConfig } from '../config/config-schema.js';
 import { toCairnError } from '../core/cairn-error.js';
 import type { Embedder } from '../models/embed/embedder.js';
 import { createEmbedder } from '../models/embed/create-embedder.js';
+import { resolveLanguageModel } from '../models/generate/create-language-model.js';
+import type { LanguageModel } from '../models/generate/language-model.js';
 import type { DownloadProgress } from '../models/model-files/download-progress.js';
+import { createReranker } from '../models/rerank/create-reranker.js';
+import type { Reranker } from '../models/rerank/reranker.js';
 import { estimateTokenCounter } from '../models/tokenize/estimate-token-counter.js';
 import { analyzeForIndex } from '../models/tokenize/lexical-analyzer.js';
 import { openSqliteStore } from '../stores/sqlite/open-sqlite-store.js';
@@ -63,14 +67,30 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     }
   };
 
+  let reranker: Promise<Reranker | null> | undefined;
+  const loadReranker = (): Promise<Reranker | null> =>
+    (reranker ??= createReranker(config.rerank.reranker, { ...context, batchSize: config.rerank.batchSize }).catch((error: unknown) => {
+      notice(`Reranker ${config.rerank.reranker} is unavailable (${toCairnError(error).message}); answers use the retrieval order. Set CAIRN_RERANKER=none to skip it.`);
+      return null;
+    }));
+  let languageModel: Promise<LanguageModel | null> | undefined;
+  const loadLanguageModel = (): Promise<LanguageModel | null> =>
+    (languageModel ??= resolveLanguageModel({ ...config.llm, onNotice: notice }).catch((error: unknown) => {
+      notice(`The language model is unavailable (${toCairnError(error).message}); answers are extractive.`);
+      return null;
+    }));
+
   return {
     config,
     chunks: store.chunks,
     lexical: store.lexical,
     vectors: store.vectors,
     loadEmbedder,
+    loadReranker,
+    languageModel: loadLanguageModel,
     notice,
     async close() {
+      if (reranker) await (await reranker)?.close?.();
       for (const pending of loaded.values()) {
         const value = await pending;
         await value.embedder?.close?.();

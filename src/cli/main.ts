@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { toCairnError } from '../core/cairn-error.js';
 import { packageVersion, type CliIo } from './cli-context.js';
+import { registerAskCommand } from './commands/ask-command.js';
+import { registerChatCommand } from './commands/chat-command.js';
 import { registerCollectionsCommand } from './commands/collections-command.js';
 import { registerDocsCommand } from './commands/docs-command.js';
 import { registerEvalCommand } from './commands/eval-command.js';
@@ -26,6 +28,8 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   registerIngestCommand(program, io);
   registerSearchCommand(program, io);
+  registerAskCommand(program, io);
+  registerChatCommand(program, io);
   registerCollectionsCommand(program, io);
   registerDocsCommand(program, io);
   registerReembedCommand(program, io);

@@ -45,12 +45,18 @@ export interface IngestRequest {
   onEvent?: (event: IngestEvent) => void;
 }
 
+/** Chunks written between two background catch-ups of the vector index. */
+const SNAPSHOT_EVERY_CHUNKS = 10_000;
+
 type Ready = Extract<PreparedDocument, { kind: 'ready' }>;
 
 /**
  * The ingest flow: source → parse → chunk → embed → write, then the vector index catches up.
- * Parsing of the next batch overlaps the (asynchronous, native) embedding of the previous one.
- * Each document is committed on its own, so an interrupted run resumes where it stopped.
+ * Files unchanged by size and mtime are settled on the main thread with a stat. The rest are read,
+ * parsed and chunked (and embedded, for the static model) by a pool of worker threads, with the main
+ * thread helping whenever it would otherwise wait; outcomes are handled in source order, so the
+ * writes do not depend on the pool size. Each document is committed on its own, so an interrupted
+ * run resumes where it stopped.
  */
 export async function runIngest(deps: IngestDeps, request: IngestRequest): Promise<IngestSummary> {
   const started = performance.now();
@@ -92,6 +98,11 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
     emit({ type: 'skipped', ...entry });
   };
 
+  // The HNSW index is derived: while documents are written, a worker thread of the store brings it up to
+  // date every SNAPSHOT_EVERY_CHUNKS chunks (on the other core), and the run ends with a final catch-up.
+  let chunksSinceSnapshot = 0;
+  let backgroundIndex: Promise<void> = Promise.resolve();
+
   const flush = async (docs: Ready[]) => {
     const embedStarted = performance.now();
     const reusable = await Promise.all(
@@ -122,7 +133,16 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
       emit({ type: 'file', uri: doc.item.uri, relativePath: doc.item.relativePath, outcome: doc.isNew ? 'new' : 'updated', chunks: chunks.length });
     }
     times.write += performance.now() - writeStarted;
+    chunksSinceSnapshot += docs.reduce((sum, doc) => sum + doc.chunks.length, 0);
+    if (deps.embedder !== null && chunksSinceSnapshot >= SNAPSHOT_EVERY_CHUNKS) {
+      chunksSinceSnapshot = 0;
+      backgroundIndex = deps.vectors.snapshot(request.collection).catch((error: unknown) => {
+        summary.notices.push(`The vector index will catch up later: ${toCairnError(error).message}`);
+      });
+    }
   };
+  /** Waits for a background index run started during the ingest (its failure was already noted). */
+  const indexInBackground = () => backgroundIndex;
 
   const workers = Math.max(0, Math.floor(request.prepareWorkers ?? defaultPrepareWorkers()));
   const recipe = workers > 0 ? describeForWorker(deps.tokenizer, deps.embedder) : null;
@@ -265,10 +285,11 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
   if (deps.embedder !== null && (summary.chunksWritten > 0 || summary.filesPruned > 0)) {
     const indexStarted = performance.now();
     emit({ type: 'index', phase: 'start', vectors: summary.chunksWritten });
-    const status = await deps.vectors.open(request.collection, deps.embedder.dimensions);
+    await indexInBackground();
     await deps.vectors.snapshot(request.collection);
     times.index = performance.now() - indexStarted;
-    emit({ type: 'index', phase: 'done', vectors: status.count, millis: times.index });
+    const { vectorCount } = await deps.chunks.vectorWatermark(request.collection);
+    emit({ type: 'index', phase: 'done', vectors: vectorCount, millis: times.index });
   }
 
   summary.millis = { total: performance.now() - started, ...times };

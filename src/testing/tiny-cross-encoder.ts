@@ -3,26 +3,27 @@ import { join } from 'node:path';
 import { encodeOnnxModel, ONNX_FLOAT, ONNX_INT64, onnxNode, onnxTensor, onnxValueInfo } from './encode-onnx-model.js';
 import { sharedPath } from './shared-data.js';
 
-/** Hash buckets of the bag-of-tokens; distinct test words rarely share a bucket. */
-export const TINY_CROSS_ENCODER_BUCKETS = 256;
 /** BERT uncased ids 0..103 are [PAD], [unused*], [UNK], [CLS], [SEP], [MASK]: never counted as overlap. */
 const LAST_SPECIAL_ID = 103;
+const VOCAB_SIZE = 30522;
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
 
 /**
  * Writes a tiny BERT-style cross-encoder into `dir` in the transformers.js local layout and returns
  * `dir`. Inputs `input_ids`, `attention_mask`, `token_type_ids` (int64 [batch, seq]); output `logits`
- * (float [batch, 1]). The graph rewards lexical overlap, so a test can tell relevant from irrelevant:
+ * (float [batch, 1]). The graph rewards exact lexical overlap, so a test can tell relevant from
+ * irrelevant passages:
  *
- *   live   = attention_mask · (input_ids > 103)          per token; specials and padding count 0
- *   q, p   = live · (1 − token_type_ids), live · token_type_ids
- *   Q, P   = Σ_tokens onehot(input_ids mod 256) · q  (resp. p)          bags over 256 buckets
- *   logits = ((min(Q, 1) ⊙ P) / (Σ p + 1)) · W + b
+ *   live_i    = attention_mask_i · (input_ids_i > 103)       specials and padding count 0
+ *   q_i, p_i  = live_i · (1 − token_type_ids_i), live_i · token_type_ids_i
+ *   present_j = min(1, Σ_i q_i · [input_ids_i = input_ids_j])  passage token j occurs in the query
+ *   logits    = Σ_j present_j · p_j · w[input_ids_j] / (Σ_j p_j + 1) + 0.01
  *
- * i.e. the share of passage tokens that occur in the query, weighted per bucket by W (seeded, in
- * [0.75, 1.25]). Padding adds nothing, so scores do not depend on batch composition. The
- * `model_quantized.onnx` (dtype q8) is the same float graph: the fixture tests loading, not quantization.
- * Tokenizer files come from `../shared/models/cairn/tiny-random-bert/` (the MiniLM uncased WordPiece).
+ * i.e. the share of passage tokens found in the query, each weighted by a seeded per-token weight
+ * w ∈ [0.75, 1.25]. Padding adds nothing, so scores do not depend on batch composition; a passage
+ * sharing no content token with the query scores exactly 0.01. `model_quantized.onnx` (dtype q8) is
+ * the same float graph: the fixture tests loading and batching, not quantization. Tokenizer files
+ * come from `../shared/models/cairn/tiny-random-bert/` (the MiniLM uncased WordPiece vocabulary).
  */
 export async function buildTinyCrossEncoder(dir: string): Promise<string> {
   const tokenizerDir = sharedPath('models', 'cairn', 'tiny-random-bert');
@@ -36,8 +37,8 @@ export async function buildTinyCrossEncoder(dir: string): Promise<string> {
     num_labels: 1,
     id2label: { '0': 'LABEL_0' },
     label2id: { LABEL_0: 0 },
-    vocab_size: 30522,
-    hidden_size: TINY_CROSS_ENCODER_BUCKETS,
+    vocab_size: VOCAB_SIZE,
+    hidden_size: 1,
     num_hidden_layers: 0,
     num_attention_heads: 1,
     max_position_embeddings: 512,
@@ -52,19 +53,16 @@ export async function buildTinyCrossEncoder(dir: string): Promise<string> {
 }
 
 function tinyCrossEncoderGraph(): Uint8Array {
-  const buckets = TINY_CROSS_ENCODER_BUCKETS;
   const random = mulberry32(20261121);
-  const head = new Float32Array(buckets).map(() => 0.75 + 0.5 * random());
+  const tokenWeights = new Float32Array(VOCAB_SIZE).map(() => 0.75 + 0.5 * random());
   const int64 = (value: number) => BigInt64Array.of(BigInt(value));
   const initializers = [
     onnxTensor('last_special', [], int64(LAST_SPECIAL_ID)),
-    onnxTensor('buckets', [], int64(buckets)),
-    onnxTensor('onehot_values', [2], Float32Array.of(0, 1)),
     onnxTensor('one', [], Float32Array.of(1)),
-    onnxTensor('seq_axis', [1], int64(1)),
-    onnxTensor('last_axis', [1], int64(-1)),
-    onnxTensor('head_weight', [buckets, 1], head),
-    onnxTensor('head_bias', [1], Float32Array.of(0.01)),
+    onnxTensor('axis_1', [1], int64(1)),
+    onnxTensor('axis_2', [1], int64(2)),
+    onnxTensor('token_weights', [VOCAB_SIZE], tokenWeights),
+    onnxTensor('bias', [1], Float32Array.of(0.01)),
   ];
   const nodes = [
     onnxNode('Cast', ['attention_mask'], ['mask'], [{ name: 'to', int: ONNX_FLOAT }]),
@@ -74,21 +72,22 @@ function tinyCrossEncoderGraph(): Uint8Array {
     onnxNode('Mul', ['mask', 'content'], ['live']),
     onnxNode('Mul', ['live', 'segment'], ['passage_weight']),
     onnxNode('Sub', ['live', 'passage_weight'], ['query_weight']),
-    onnxNode('Mod', ['input_ids', 'buckets'], ['bucket']),
-    onnxNode('OneHot', ['bucket', 'buckets', 'onehot_values'], ['onehot'], [{ name: 'axis', int: -1 }]),
-    onnxNode('Unsqueeze', ['query_weight', 'last_axis'], ['query_weight3']),
-    onnxNode('Unsqueeze', ['passage_weight', 'last_axis'], ['passage_weight3']),
-    onnxNode('Mul', ['onehot', 'query_weight3'], ['query_tokens']),
-    onnxNode('Mul', ['onehot', 'passage_weight3'], ['passage_tokens']),
-    onnxNode('ReduceSum', ['query_tokens', 'seq_axis'], ['query_bag'], [{ name: 'keepdims', int: 0 }]),
-    onnxNode('ReduceSum', ['passage_tokens', 'seq_axis'], ['passage_bag'], [{ name: 'keepdims', int: 0 }]),
-    onnxNode('ReduceSum', ['passage_weight', 'seq_axis'], ['passage_length'], [{ name: 'keepdims', int: 1 }]),
+    onnxNode('Unsqueeze', ['input_ids', 'axis_2'], ['ids_rows']),
+    onnxNode('Unsqueeze', ['input_ids', 'axis_1'], ['ids_columns']),
+    onnxNode('Equal', ['ids_rows', 'ids_columns'], ['same_token']),
+    onnxNode('Cast', ['same_token'], ['same'], [{ name: 'to', int: ONNX_FLOAT }]),
+    onnxNode('Unsqueeze', ['query_weight', 'axis_2'], ['query_rows']),
+    onnxNode('Mul', ['same', 'query_rows'], ['query_matches']),
+    onnxNode('ReduceSum', ['query_matches', 'axis_1'], ['match_count'], [{ name: 'keepdims', int: 0 }]),
+    onnxNode('Min', ['match_count', 'one'], ['present']),
+    onnxNode('Gather', ['token_weights', 'input_ids'], ['weight'], [{ name: 'axis', int: 0 }]),
+    onnxNode('Mul', ['present', 'passage_weight'], ['hit']),
+    onnxNode('Mul', ['hit', 'weight'], ['weighted_hit']),
+    onnxNode('ReduceSum', ['weighted_hit', 'axis_1'], ['hits'], [{ name: 'keepdims', int: 1 }]),
+    onnxNode('ReduceSum', ['passage_weight', 'axis_1'], ['passage_length'], [{ name: 'keepdims', int: 1 }]),
     onnxNode('Add', ['passage_length', 'one'], ['passage_norm']),
-    onnxNode('Min', ['query_bag', 'one'], ['query_present']),
-    onnxNode('Mul', ['query_present', 'passage_bag'], ['hits']),
     onnxNode('Div', ['hits', 'passage_norm'], ['hit_share']),
-    onnxNode('MatMul', ['hit_share', 'head_weight'], ['head_out']),
-    onnxNode('Add', ['head_out', 'head_bias'], ['logits']),
+    onnxNode('Add', ['hit_share', 'bias'], ['logits']),
   ];
   const inputs = ['input_ids', 'attention_mask', 'token_type_ids'].map((name) => onnxValueInfo(name, ONNX_INT64, ['batch_size', 'sequence_length']));
   const outputs = [onnxValueInfo('logits', ONNX_FLOAT, ['batch_size', 1])];

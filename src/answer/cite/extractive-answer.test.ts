@@ -25,7 +25,8 @@ test('the unreachable label differs and an empty source list says so', () => {
 test('bestSentences keeps the highest-overlap sentences in text order, capped', () => {
   const text = 'Alpha one. Beta tls ingress. Gamma two. Delta tls. Epsilon ingress tls certificate.';
   assert.equal(bestSentences(text, new Set(['tls', 'ingress', 'certificate']), 2), 'Beta tls ingress. Epsilon ingress tls certificate.');
-  assert.equal(bestSentences(text, new Set(['zzz']), 2), 'Alpha one. Beta tls ingress.');
+  assert.equal(bestSentences(text, new Set(['zzz']), 2), 'Epsilon ingress tls certificate.', 'without overlap: leading sentences of 4+ words');
+  assert.equal(bestSentences('a. b. c.', new Set(['zzz']), 2), 'a. b.');
 });
 
 test('passages are capped by maxPassages', () => {

@@ -34,6 +34,9 @@ export function extractiveAnswer(question: string, citations: readonly Citation[
   return `${label}\n\n${passages.map((passage) => `- ${passage}`).join('\n')}`;
 }
 
+/** Without any query term in a passage, its leading sentences of at least this many words stand for it (not "a. b. c."). */
+const MIN_FALLBACK_WORDS = 4;
+
 /** The `max` sentences sharing the most distinct query terms (ties: earlier first), in text order. */
 export function bestSentences(text: string, terms: ReadonlySet<string>, max: number): string {
   const sentences = (text.match(/[^.!?。！？\n]+(?:[.!?。！？]+|$)/g) ?? [])
@@ -49,9 +52,14 @@ export function bestSentences(text: string, terms: ReadonlySet<string>, max: num
   const anyOverlap = scored.some((entry) => entry.overlap > 0);
   const chosen = anyOverlap
     ? [...scored].sort((a, b) => b.overlap - a.overlap || a.index - b.index).slice(0, max).filter((entry) => entry.overlap > 0)
-    : scored.slice(0, max);
+    : leadingSentences(scored, max);
   return chosen
     .sort((a, b) => a.index - b.index)
     .map((entry) => entry.sentence)
     .join(' ');
+}
+
+function leadingSentences<T extends { sentence: string }>(scored: T[], max: number): T[] {
+  const long = scored.filter((entry) => entry.sentence.split(' ').length >= MIN_FALLBACK_WORDS);
+  return (long.length > 0 ? long : scored).slice(0, max);
 }

@@ -23,7 +23,7 @@ export const GROUNDED_SYSTEM_PROMPT = [
   'You answer questions using only the numbered sources provided in the user message.',
   'Rules:',
   '- Use only facts stated in the sources. Do not use outside knowledge.',
-  '- Cite the sources you use as [n] right after each sentence they support, for example: "Backups run nightly [2]." Cite several as [1][3].',
+  '- Cite the sources you use as [n] right after each sentence they support, for example: "Backups run nightly [2]." Cite several as [2][4].',
   '- Cite only source numbers that appear in the sources. Never invent sources, numbers, titles or URLs.',
   '- If the sources do not contain the answer, say plainly that the sources do not contain the answer, and stop.',
   '- Answer in the language of the question. Be concise.',

@@ -3,43 +3,28 @@ import { searchInputSchema } from '../../app/input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
 import { search } from '../../app/search.js';
 import type { ScoredChunk } from '../../core/search-types.js';
-import { collect, parseInteger, parseNumber, printJson, withApp, type CliIo } from '../cli-context.js';
+import { parseInteger, parseNumber, printJson, withApp, type CliIo } from '../cli-context.js';
+import { addSearchFilterOptions, searchFilterFromFlags } from '../search-filter-options.js';
 
 export function registerSearchCommand(program: Command, io: CliIo): void {
-  program
+  const searchCommand = program
     .command('search')
     .description('Search a collection (lexical BM25, dense vectors, or hybrid fusion)')
     .argument('<query...>', 'what to look for')
     .option('-c, --collection <name>', 'collection to search')
     .option('-m, --mode <mode>', 'lexical | dense | hybrid')
     .option('-k, --k <n>', 'number of results', parseInteger)
-    .option('--min-score <score>', 'drop results scoring below this', parseNumber)
-    .option('--path <prefix>', 'only documents whose path starts with this prefix')
-    .option('--glob <pattern>', 'only documents whose path matches this glob (e.g. "src/**/*.ts")')
-    .option('--lang <language>', 'only code in this language (repeatable)', collect)
-    .option('--type <type>', 'only this file type or format: pdf, markdown, md, code… (repeatable)', collect)
-    .option('--tag <tag>', 'only documents with this tag (repeatable; all must match)', collect)
-    .option('--after <date>', 'only documents modified on or after this date')
-    .option('--before <date>', 'only documents modified on or before this date')
+    .option('--min-score <score>', 'drop results scoring below this', parseNumber);
+  addSearchFilterOptions(searchCommand)
     .action(async (queryWords: string[], options, command: Command) =>
       withApp(command, io, async (app, flags) => {
-        const filter = {
-          pathPrefix: options.path,
-          pathGlob: options.glob,
-          language: options.lang,
-          fileType: options.type,
-          tags: options.tag,
-          modifiedAfter: options.after,
-          modifiedBefore: options.before,
-        };
-        const hasFilter = Object.values(filter).some((value) => value !== undefined);
         const input = parseInput(searchInputSchema, {
           collection: options.collection ?? app.config.defaultCollection,
           query: queryWords.join(' '),
           mode: options.mode,
           k: options.k,
           minScore: options.minScore,
-          filter: hasFilter ? stripUndefined(filter) : undefined,
+          filter: searchFilterFromFlags(options),
         });
         const response = await search(app, input);
         for (const notice of response.notices) app.notice(notice);
@@ -96,8 +81,4 @@ function formatResult(result: ScoredChunk, rank: number): string {
     `   ${result.sourceUri}${where.length ? `  (${where.join(', ')})` : ''}\n` +
     `   ${result.snippet.replace(/\s+/g, ' ')}\n\n`
   );
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

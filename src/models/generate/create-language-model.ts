@@ -43,7 +43,8 @@ export async function resolveLanguageModel(settings: LanguageModelSettings): Pro
 
   if (settings.urls.length > 0) {
     let model = settings.model;
-    for (const url of settings.urls) {
+    const urls = [...settings.urls];
+    for (const [index, url] of settings.urls.entries()) {
       if (model) break;
       try {
         const list = await listModels({
@@ -53,11 +54,12 @@ export async function resolveLanguageModel(settings: LanguageModelSettings): Pro
           ...(settings.fetch ? { fetch: settings.fetch } : {}),
         });
         model = list.ids[0];
+        urls[index] = list.baseUrl;
       } catch {
         // this endpoint is down or lists nothing; the next one may answer, or the first request will ask again
       }
     }
-    return createOpenAiChatModel({ ...common, urls: settings.urls, ...(model ? { model } : {}) });
+    return createOpenAiChatModel({ ...common, urls, ...(model ? { model } : {}) });
   }
 
   if (!settings.discover) return null;

@@ -1,9 +1,9 @@
 import { CairnError } from '../../core/cairn-error.js';
-import { chatChunkSchema, chatCompletionSchema, errorText, statusError, toUsage, upstreamErrorMessage } from './chat-completions-wire.js';
+import { chatCompletionSchema, statusError, toUsage, upstreamErrorMessage } from './chat-completions-wire.js';
+import { chatStreamEvents } from './chat-stream-events.js';
 import { type Endpoint, EndpointPool } from './endpoint-pool.js';
 import type { GenerateOptions, GenerateResult, GenerateStreamPart, LanguageModel, StreamTimings, Usage } from './language-model.js';
 import { authorizationHeaders, hasVersionSegment, listModels, withVersionSegment } from './list-models.js';
-import { createSseParser } from './sse-parser.js';
 import { openTimedRequest, type TimedRequest } from './timed-request.js';
 
 export interface OpenAiChatModelOptions {
@@ -204,52 +204,25 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): Language
         if (failed.has(endpoint)) await backoff(tries - 1, request.signal);
         const model = await ensureModel(endpoint, request.signal);
         http = await openChat(endpoint, requestBody(model, request, true), request.signal);
-        const parser = createSseParser();
-        const decoder = new TextDecoder();
         let deltas = 0;
         let firstAt = 0;
         let lastAt = 0;
         let finishReason: string | undefined;
         let usage: Usage = {};
-        let done = false;
-        while (!done) {
-          const bytes = await http.read();
-          const events = bytes === null ? parser.push(decoder.decode()).concat(parser.end()) : parser.push(decoder.decode(bytes, { stream: true }));
-          for (const event of events) {
-            if (event.data.trim() === '[DONE]') {
-              done = true;
-              break;
+        for await (const event of chatStreamEvents(http, endpoint.baseUrl)) {
+          if (event.type === 'finish-reason') finishReason = event.reason;
+          else if (event.type === 'usage') usage = { ...usage, ...event.usage };
+          else {
+            const at = performance.now();
+            if (!textStarted) {
+              textStarted = true;
+              firstAt = at;
+              yield { type: 'start', endpoint: endpoint.baseUrl, model };
             }
-            const chunk = parseChunk(event.data, endpoint.baseUrl);
-            if (chunk.error !== undefined && chunk.error !== null) {
-              throw new CairnError('UPSTREAM_FAILED', `The LLM server at ${endpoint.baseUrl} reported an error mid-stream: ${errorText(chunk.error)}`, {
-                retryable: true,
-                hint: "Check the server's logs.",
-              });
-            }
-            const choice = chunk.choices?.[0];
-            const text = choice?.delta?.content ?? choice?.text ?? '';
-            if (text !== '') {
-              const at = performance.now();
-              if (!textStarted) {
-                textStarted = true;
-                firstAt = at;
-                yield { type: 'start', endpoint: endpoint.baseUrl, model };
-              }
-              deltas += 1;
-              lastAt = at;
-              yield { type: 'text-delta', text };
-            }
-            if (choice?.finish_reason) finishReason = choice.finish_reason;
-            if (chunk.usage) usage = { ...usage, ...toUsage(chunk.usage) };
+            deltas += 1;
+            lastAt = at;
+            yield { type: 'text-delta', text: event.text };
           }
-          if (bytes === null) break;
-        }
-        if (!done && finishReason === undefined) {
-          throw new CairnError('UPSTREAM_FAILED', `The LLM server at ${endpoint.baseUrl} ended the stream without finishing.`, {
-            retryable: true,
-            hint: "Check the server's logs.",
-          });
         }
         settled = true;
         endpoint.breaker.recordSuccess();
@@ -299,18 +272,6 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): Language
     stream,
     endpoints: () => pool.statuses(),
   };
-}
-
-function parseChunk(data: string, baseUrl: string) {
-  try {
-    return chatChunkSchema.parse(JSON.parse(data));
-  } catch (error) {
-    throw new CairnError('UPSTREAM_FAILED', `The LLM server at ${baseUrl} sent an unreadable stream chunk: ${upstreamErrorMessage(data)}`, {
-      cause: error,
-      retryable: true,
-      hint: 'The server must speak the OpenAI chat-completions streaming format (SSE `data:` lines).',
-    });
-  }
 }
 
 /**

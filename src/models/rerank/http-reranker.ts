@@ -108,7 +108,7 @@ export async function createHttpReranker(options: HttpRerankerOptions): Promise<
       retryable: status === 429 || status >= 500,
       hint:
         status === 401 || status === 403
-          ? 'Set CAIRN_RERANKER_API_KEY to a valid key.'
+          ? 'The server refused the credentials: check the reranker API key.'
           : `Check the base URL (the reranker must answer POST <base>/rerank) and the model name "${options.model ?? '(none)'}".`,
       details: { status, url },
     });
@@ -118,7 +118,8 @@ export async function createHttpReranker(options: HttpRerankerOptions): Promise<
     let items: z.infer<typeof scoredItem>[];
     try {
       const parsed = responseSchema.parse(JSON.parse(body));
-      items = Array.isArray(parsed) ? parsed : 'results' in parsed ? parsed.results : parsed.data;
+      const wrapped = parsed as { results?: z.infer<typeof scoredItem>[]; data?: z.infer<typeof scoredItem>[] };
+      items = Array.isArray(parsed) ? parsed : (wrapped.results ?? wrapped.data ?? []);
     } catch (error) {
       throw new CairnError('UPSTREAM_FAILED', `The reranker at ${url} sent an unexpected body: ${excerpt(body)}`, {
         cause: error,

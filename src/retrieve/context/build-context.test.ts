@@ -4,7 +4,7 @@ import { estimateTokenCounter } from '../../models/tokenize/estimate-token-count
 import type { TokenCounter } from '../../models/tokenize/token-counter.js';
 import { buildContext, estimateLlmTokens, TOKEN_SAFETY_FACTOR } from './build-context.js';
 import type { ContextChunk } from './merge-adjacent.js';
-import { joinWithoutOverlap } from './merge-adjacent.js';
+import { joinWithoutOverlap, MAX_MERGED_CHUNKS } from './merge-adjacent.js';
 import { jaccard, wordShingles } from './near-duplicates.js';
 
 const words: TokenCounter = { id: 'test:words', exact: false, count: (text) => text.split(/\s+/).filter(Boolean).length };
@@ -69,6 +69,13 @@ test('adjacent chunks of one document merge into one source without the repeated
   assert.equal(merged?.score, 0.7);
   assert.deepEqual([merged?.lineStart, merged?.lineEnd], [1, 9]);
   assert.deepEqual(built.citations[1]?.chunkIds, [far.chunkId]);
+});
+
+test('a long run of adjacent chunks is split into sources of at most MAX_MERGED_CHUNKS chunks', () => {
+  const run = Array.from({ length: MAX_MERGED_CHUNKS * 2 + 1 }, (_, ordinal) => chunk({ text: prose(`run${ordinal}x`, 8), documentId: 42, ordinal, score: ordinal === 5 ? 0.9 : 0.1 }));
+  const built = buildContext(run, roomy);
+  assert.deepEqual(built.citations.map((c) => c.chunkIds.length), [MAX_MERGED_CHUNKS, MAX_MERGED_CHUNKS, 1]);
+  assert.ok(built.citations[0]?.chunkIds.includes(run[5]?.chunkId as number), 'the source holding the best chunk comes first');
 });
 
 test('joinWithoutOverlap keeps short coincidences and handles re-wrapped overlaps', () => {

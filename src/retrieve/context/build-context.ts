@@ -2,7 +2,7 @@ import type { Citation } from '../../core/answer-types.js';
 import type { TokenCounter } from '../../models/tokenize/token-counter.js';
 import { mergeAdjacent, rankScore, type ContextChunk, type MergedSource } from './merge-adjacent.js';
 import { dropNearDuplicates } from './near-duplicates.js';
-import { renderSource } from './render-source.js';
+import { renderSource, sourceHeader } from './render-source.js';
 
 /**
  * Budgets are in the language model's tokens, but the only tokenizer at hand is the collection's
@@ -54,36 +54,36 @@ export function buildContext(chunks: readonly ContextChunk[], options: BuildCont
   let remaining = options.budgetTokens;
   const citations: Citation[] = [];
   const rendered: string[] = [];
+  // Counted piecewise (header, text, separators) rather than re-counting the joined prompt: the pieces
+  // are split at whitespace, where counts add up, and counting is most of this function's time.
+  const count = (text: string) => estimateLlmTokens(options.tokenizer, text);
   for (const source of merged) {
     if (citations.length >= options.maxSources) {
       dropped += source.chunks.length;
       continue;
     }
     const citation = toCitation(source, citations.length + 1);
-    const separatorTokens = rendered.length > 0 ? 1 : 0;
-    let text = renderSource(citation);
-    let cost = estimateLlmTokens(options.tokenizer, text) + separatorTokens;
-    if (cost > remaining) {
-      const truncated = remaining >= MIN_TRUNCATED_SHARE * cost ? truncateToFit(citation, remaining - separatorTokens, options.tokenizer) : null;
+    const overhead = count(sourceHeader(citation)) + SEPARATOR_TOKENS;
+    const textCost = count(citation.text);
+    if (overhead + textCost > remaining) {
+      const truncated = remaining >= MIN_TRUNCATED_SHARE * (overhead + textCost) ? truncateToFit(citation.text, remaining - overhead, count) : null;
       if (truncated === null) {
         dropped += source.chunks.length;
         continue;
       }
-      citation.text = truncated;
-      text = renderSource(citation);
-      cost = estimateLlmTokens(options.tokenizer, text) + separatorTokens;
-      if (cost > remaining) {
-        dropped += source.chunks.length;
-        continue;
-      }
+      citation.text = truncated.text;
+      remaining -= overhead + truncated.tokens;
+    } else {
+      remaining -= overhead + textCost;
     }
-    remaining -= cost;
     citations.push(citation);
-    rendered.push(text);
+    rendered.push(renderSource(citation));
   }
-  const promptText = rendered.join('\n\n');
-  return { citations, promptText, usedTokens: promptText ? estimateLlmTokens(options.tokenizer, promptText) : 0, dropped };
+  return { citations, promptText: rendered.join('\n\n'), usedTokens: options.budgetTokens - remaining, dropped };
 }
+
+/** Tokens charged per source for the line break after its header and the blank line after it. */
+const SEPARATOR_TOKENS = 2;
 
 function uniqueById(chunks: readonly ContextChunk[]): ContextChunk[] {
   const seen = new Set<number>();
@@ -119,35 +119,37 @@ function toCitation(source: MergedSource, n: number): Citation {
 }
 
 /**
- * The longest prefix of the source's text, cut at a sentence end (or, when even the first sentence
- * is too long, at a word), whose rendering fits `budget`; null when not even a few words fit.
+ * The longest prefix of `text`, cut at a sentence end (or, when even the first sentence is too long,
+ * at a word), that fits `room` tokens with the " …" marking the cut; null when fewer than 3 words fit.
  */
-function truncateToFit(citation: Citation, budget: number, tokenizer: TokenCounter): string | null {
-  const original = citation.text;
-  const headerCost = estimateLlmTokens(tokenizer, renderSource({ ...citation, text: '' })) + 2;
-  const room = budget - headerCost;
-  if (room <= 0) return null;
-  const pieces = splitSentences(original);
+function truncateToFit(text: string, room: number, count: (text: string) => number): { text: string; tokens: number } | null {
+  const available = room - ELLIPSIS_TOKENS;
+  if (available <= 0) return null;
   let kept = '';
-  for (const piece of pieces) {
-    const next = kept + piece;
-    if (estimateLlmTokens(tokenizer, next) > room) break;
-    kept = next;
+  let tokens = 0;
+  for (const sentence of splitSentences(text)) {
+    const cost = count(sentence);
+    if (tokens + cost > available) break;
+    kept += sentence;
+    tokens += cost;
   }
   if (kept.trim().length === 0) {
-    const words = original.split(/\s+/).filter(Boolean);
-    let low = 0;
-    let high = words.length;
-    while (low < high) {
-      const middle = Math.ceil((low + high) / 2);
-      if (estimateLlmTokens(tokenizer, words.slice(0, middle).join(' ')) <= room) low = middle;
-      else high = middle - 1;
+    const words = text.split(/\s+/).filter(Boolean);
+    kept = '';
+    tokens = 0;
+    for (const word of words) {
+      const cost = count(word);
+      if (tokens + cost > available) break;
+      kept += `${word} `;
+      tokens += cost;
     }
-    if (low < 3) return null;
-    kept = words.slice(0, low).join(' ');
+    if (kept.split(' ').length - 1 < 3) return null;
   }
-  return `${kept.trimEnd()} …`;
+  return { text: `${kept.trimEnd()} …`, tokens: tokens + ELLIPSIS_TOKENS };
 }
+
+/** Tokens of the " …" that marks a cut. */
+const ELLIPSIS_TOKENS = 2;
 
 /** Sentences with their trailing whitespace, so joining them gives back the text. */
 function splitSentences(text: string): string[] {

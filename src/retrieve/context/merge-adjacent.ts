@@ -16,11 +16,17 @@ export function rankScore(chunk: ContextChunk): number {
 }
 
 /**
+ * Most chunks joined into one source: a long run becomes several sources, so a citation still points
+ * to a passage a reader can check, and one document cannot fill the context as a single source.
+ */
+export const MAX_MERGED_CHUNKS = 4;
+
+/**
  * Joins chunks of one document with consecutive ordinals (n, n+1, …) into one source, removing the
  * text the chunker repeated at the seam (its token overlap). Chunks without an ordinal stay alone.
  * Output order: by best score, descending.
  */
-export function mergeAdjacent(chunks: readonly ContextChunk[]): MergedSource[] {
+export function mergeAdjacent(chunks: readonly ContextChunk[], maxMerged = MAX_MERGED_CHUNKS): MergedSource[] {
   const byDocument = new Map<number, ContextChunk[]>();
   const sources: MergedSource[] = [];
   for (const chunk of chunks) {
@@ -44,7 +50,7 @@ export function mergeAdjacent(chunks: readonly ContextChunk[]): MergedSource[] {
     };
     for (const chunk of group) {
       const last = run[run.length - 1];
-      if (last !== undefined && chunk.ordinal !== (last.ordinal as number) + 1) flush();
+      if (last !== undefined && (chunk.ordinal !== (last.ordinal as number) + 1 || run.length >= maxMerged)) flush();
       run.push(chunk);
     }
     flush();

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { configSchema } from '../config/config-schema.js';
+import type { AnswerPart } from '../core/answer-types.js';
+import { FakeEmbedder } from '../testing/fake-embedder.js';
+import { FakeLanguageModel } from '../testing/fake-language-model.js';
+import { InMemoryChunkStore } from '../testing/in-memory-chunk-store.js';
+import { InMemoryLexicalIndex, InMemoryVectorIndex } from '../testing/in-memory-indexes.js';
+import { ask } from './ask.js';
+import type { CairnApp } from './cairn-app.js';
+import { chatTurn, createChatSession } from './chat.js';
+import { askInputSchema } from './input-schemas.js';
+
+async function fakeApp(model: FakeLanguageModel | null): Promise<CairnApp & { notices: string[] }> {
+  const embedder = new FakeEmbedder();
+  const chunks = new InMemoryChunkStore();
+  await chunks.createCollection('kb', { embedder: embedder.id, dimensions: 64, chunkSize: 256, chunkOverlap: 38 });
+  const texts = ['Ollama listens on port 11434 by default.', 'The llama.cpp server listens on port 8080.', 'Backups run nightly at 02:00.'];
+  for (const [index, text] of texts.entries()) {
+    await chunks.writeDocument({
+      collection: 'kb', uri: `file:///kb/${index}.md`, relativePath: `${index}.md`, sourceRoot: '/kb', title: `Doc ${index}`, format: 'markdown',
+      contentHash: String(index), sizeBytes: 10, modifiedMs: 0, tags: [], metadata: {},
+      chunks: [{ ordinal: 0, text, headingPath: [], tokenCount: 8, contentHash: String(index), vector: embedder.vectorOf(text) }],
+    });
+  }
+  const notices: string[] = [];
+  return {
+    config: configSchema.parse({ home: '/tmp/cairn-chat-test', rerank: { reranker: 'none' } }),
+    chunks, lexical: new InMemoryLexicalIndex(chunks, true), vectors: new InMemoryVectorIndex(chunks, true),
+    loadEmbedder: async (id) => ({ id, embedder, tokenizer: embedder.tokenizer, maxTokens: 512 }),
+    loadReranker: async () => null,
+    languageModel: async () => model,
+    notice: (text) => notices.push(text),
+    notices,
+    close: async () => {},
+  };
+}
+
+const input = (question: string) => askInputSchema.parse({ collection: 'kb', question });
+
+async function collect(parts: AsyncIterable<AnswerPart>): Promise<AnswerPart[]> {
+  const out: AnswerPart[] = [];
+  for await (const part of parts) out.push(part);
+  return out;
+}
+
+test('a follow-up is condensed by the model, retrieval uses the standalone question, and history reaches the prompt', async () => {
+  const model = new FakeLanguageModel({ deltas: ['Port 11434 [1].'], generateText: 'Standalone question: "Which port does llama.cpp server use?"' });
+  const app = await fakeApp(model);
+  const session = createChatSession();
+  await collect(chatTurn(app, session, input('Which port does Ollama use?')));
+  assert.equal(model.generateCalls.length, 0, 'the first question needs no rewriting');
+  assert.deepEqual(session.turns, [{ question: 'Which port does Ollama use?', answer: 'Port 11434 [1].' }]);
+
+  const parts = await collect(chatTurn(app, session, input('and llama.cpp?')));
+  assert.equal(model.generateCalls.length, 1);
+  assert.match(model.generateCalls[0]?.messages.at(-1)?.content ?? '', /User: Which port does Ollama use\?/);
+  assert.ok(parts.some((p) => p.type === 'notice' && p.text === 'Searched for: Which port does llama.cpp server use?'));
+  const sources = parts[0]?.type === 'sources' ? parts[0].citations : [];
+  assert.equal(sources[0]?.text, 'The llama.cpp server listens on port 8080.');
+  const prompt = model.streamCalls[1]?.messages ?? [];
+  assert.deepEqual(prompt.map((m) => m.role), ['system', 'user', 'assistant', 'user']);
+  assert.match(prompt.at(-1)?.content ?? '', /Question: and llama\.cpp\?$/);
+  assert.equal(session.turns.length, 2);
+});
+
+test('without a model the previous question is added to the retrieval query and answers are extractive', async () => {
+  const app = await fakeApp(null);
+  const session = createChatSession();
+  await collect(chatTurn(app, session, input('Which port does Ollama use by default?')));
+  const parts = await collect(chatTurn(app, session, input('what about it?')));
+  const sources = parts[0]?.type === 'sources' ? parts[0].citations : [];
+  assert.equal(sources[0]?.text, 'Ollama listens on port 11434 by default.');
+  const finish = parts.at(-1);
+  assert.ok(finish?.type === 'finish' && finish.extractive);
+});
+
+test('ask skips the reranker when the config says none and uses config answer.retrieveK', async () => {
+  const app = await fakeApp(new FakeLanguageModel());
+  let asked = false;
+  app.loadReranker = async () => ((asked = true), null);
+  const parts = await collect(ask(app, input('backups')));
+  assert.equal(asked, false);
+  assert.equal(parts.some((p) => p.type === 'notice'), false);
+  assert.equal(parts.at(-1)?.type, 'finish');
+});

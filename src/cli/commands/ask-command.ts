@@ -1,0 +1,168 @@
+import type { Command } from 'commander';
+import { ask } from '../../app/ask.js';
+import type { CairnApp } from '../../app/cairn-app.js';
+import { askInputSchema } from '../../app/input-schemas.js';
+import { parseInput } from '../../app/parse-input.js';
+import type { AnswerPart, AnswerTimings, Citation } from '../../core/answer-types.js';
+import { CairnError, type ErrorCode } from '../../core/cairn-error.js';
+import { EXTRACTIVE_LABELS } from '../../answer/cite/extractive-answer.js';
+import { sourceLocation } from '../../retrieve/context/render-source.js';
+import { parseInteger, printJson, withApp, type CliIo } from '../cli-context.js';
+import { addSearchFilterOptions, searchFilterFromFlags } from '../search-filter-options.js';
+
+export function registerAskCommand(program: Command, io: CliIo): void {
+  const askCommand = program
+    .command('ask')
+    .description('Answer a question from a collection, streamed, with cited sources')
+    .argument('<question...>', 'the question')
+    .option('-c, --collection <name>', 'collection to ask')
+    .option('-m, --mode <mode>', 'retrieval: lexical | dense | hybrid')
+    .option('-k, --k <n>', 'chunks retrieved before reranking', parseInteger)
+    .option('--no-rerank', 'skip the reranker');
+  addSearchFilterOptions(askCommand).action(async (words: string[], options, command: Command) =>
+    withApp(command, io, async (app, flags) => {
+      const input = parseInput(askInputSchema, {
+        collection: options.collection ?? app.config.defaultCollection,
+        question: words.join(' '),
+        k: options.k,
+        mode: options.mode,
+        filter: searchFilterFromFlags(options),
+        rerank: options.rerank,
+      });
+      await withInterrupt(async (signal) => {
+        const parts = ask(app, input, { signal });
+        if (flags.json) printJson(io, { question: input.question, collection: input.collection, ...(await collectAnswer(app, parts)) });
+        else await streamAnswer(io, app, parts);
+      });
+    }),
+  );
+}
+
+/** Runs `work` with a signal that Ctrl-C aborts (the upstream LLM request is cancelled with it). */
+export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort(new CairnError('ABORTED', 'Interrupted.'));
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+  }
+}
+
+/**
+ * Writes each text delta the moment it arrives, then the sources and one timings line. Notices go
+ * to stderr. An error part ends the answer and is thrown (after the text already shown).
+ */
+export async function streamAnswer(io: CliIo, app: CairnApp, parts: AsyncIterable<AnswerPart>): Promise<void> {
+  let sources: Citation[] = [];
+  let wroteText = false;
+  for await (const part of parts) {
+    switch (part.type) {
+      case 'sources':
+        sources = part.citations;
+        break;
+      case 'notice':
+        app.notice(part.text);
+        break;
+      case 'text-delta':
+        io.stdout.write(part.text);
+        wroteText = true;
+        break;
+      case 'finish': {
+        if (wroteText) io.stdout.write('\n');
+        const cited = part.citations.length > 0 ? part.citations : sources;
+        if (cited.length > 0) {
+          io.stdout.write(`\n${part.citations.length > 0 ? 'Sources' : 'Sources given to the model (none cited)'}:\n`);
+          for (const citation of cited) io.stdout.write(`${formatCitation(citation)}\n`);
+        }
+        io.stdout.write(`\n${timingsLine(part.timings, part.extractive ? extractiveNote(part.answer) : undefined)}\n`);
+        break;
+      }
+      case 'error':
+        if (wroteText) io.stdout.write('\n');
+        throw new CairnError(part.error.code as ErrorCode, part.error.message, {
+          retryable: part.error.retryable,
+          hint: part.error.retryable ? 'Try again; the language model server may be busy or restarting.' : 'Check the language model server (CAIRN_LLM_URL) and its logs.',
+        });
+    }
+  }
+}
+
+/** `[n] title — source_uri (heading path, pages)` */
+export function formatCitation(citation: Citation): string {
+  const where = sourceLocation(citation);
+  return `[${citation.n}] ${citation.title} — ${citation.sourceUri}${where ? ` (${where})` : ''}`;
+}
+
+/** `retrieval 9 ms · rerank 41 ms · first token 312 ms · 47.3 tok/s decode · 812 prompt tokens`; parts that did not happen are left out. */
+export function timingsLine(timings: AnswerTimings, extractive?: string): string {
+  const parts = [
+    extractive,
+    `retrieval ${formatMs(timings.retrievalMs)}`,
+    timings.rerankMs > 0 ? `rerank ${formatMs(timings.rerankMs)}` : undefined,
+    timings.ttftMs !== undefined ? `first token ${formatMs(timings.ttftMs)}` : undefined,
+    timings.tokensPerSecond ? `${timings.tokensPerSecond.toFixed(1)} tok/s decode` : undefined,
+    timings.promptTokens !== undefined ? `${timings.promptTokens} prompt tokens` : undefined,
+    `total ${formatMs(timings.totalMs)}`,
+  ];
+  return parts.filter((part): part is string => part !== undefined).join(' · ');
+}
+
+function extractiveNote(answer: string): string {
+  return answer.startsWith(EXTRACTIVE_LABELS.unreachable) ? 'extractive answer (language model unreachable)' : 'extractive answer (no language model)';
+}
+
+function formatMs(ms: number): string {
+  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}
+
+/** The `--json` contract of `cairn ask` (snake_case): answer, extractive, citations, sources, timings. */
+export async function collectAnswer(app: CairnApp, parts: AsyncIterable<AnswerPart>): Promise<Record<string, unknown>> {
+  let sources: Citation[] = [];
+  const notices: string[] = [];
+  for await (const part of parts) {
+    if (part.type === 'sources') sources = part.citations;
+    else if (part.type === 'notice') {
+      notices.push(part.text);
+      app.notice(part.text);
+    } else if (part.type === 'error') {
+      throw new CairnError(part.error.code as ErrorCode, part.error.message, { retryable: part.error.retryable, hint: 'Check the language model server (CAIRN_LLM_URL) and its logs.' });
+    } else if (part.type === 'finish') {
+      const t = part.timings;
+      return {
+        answer: part.answer,
+        extractive: part.extractive,
+        citations: part.citations.map(citationJson),
+        sources: sources.map(citationJson),
+        model: part.model ?? null,
+        endpoint: part.endpoint ?? null,
+        finish_reason: part.finishReason,
+        notices,
+        timings: {
+          retrieval_ms: t.retrievalMs, rerank_ms: t.rerankMs, context_ms: t.contextMs, preparation_ms: t.preparationMs,
+          ttft_ms: t.ttftMs ?? null, decode_ms: t.decodeMs ?? null, tokens_per_second: t.tokensPerSecond ?? null,
+          prompt_tokens: t.promptTokens ?? null, completion_tokens: t.completionTokens ?? null, total_ms: t.totalMs,
+        },
+      };
+    }
+  }
+  throw new CairnError('INTERNAL', 'The answer stream ended without a finish part.');
+}
+
+function citationJson(citation: Citation) {
+  return {
+    n: citation.n,
+    source_uri: citation.sourceUri,
+    title: citation.title,
+    heading_path: citation.headingPath,
+    page_start: citation.pageStart ?? null,
+    page_end: citation.pageEnd ?? null,
+    line_start: citation.lineStart ?? null,
+    line_end: citation.lineEnd ?? null,
+    chunk_ids: citation.chunkIds,
+    document_id: citation.documentId ?? null,
+    score: citation.score,
+    text: citation.text,
+  };
+}

@@ -1,0 +1,69 @@
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { chatTurn, createChatSession } from '../../app/chat.js';
+import { askInputSchema } from '../../app/input-schemas.js';
+import { parseInput } from '../../app/parse-input.js';
+import { resolveCollection } from '../../app/resolve-collection.js';
+import { toCairnError } from '../../core/cairn-error.js';
+import { parseInteger, withApp, type CliIo } from '../cli-context.js';
+import { addSearchFilterOptions, searchFilterFromFlags } from '../search-filter-options.js';
+import { collectAnswer, streamAnswer, withInterrupt } from './ask-command.js';
+
+const HELP = 'Ask a question; /reset forgets the conversation, /exit (or end of input) quits.';
+
+/**
+ * `cairn chat`: a REPL over stdin. Works without a terminal (reads lines until end of input), so it
+ * can be scripted and tested. A failed turn prints its error and the conversation goes on.
+ */
+export function registerChatCommand(program: Command, io: CliIo & { stdin?: NodeJS.ReadableStream & { isTTY?: boolean } }): void {
+  const chatCommand = program
+    .command('chat')
+    .description('Chat with a collection: follow-ups are rewritten into standalone questions')
+    .option('-c, --collection <name>', 'collection to ask')
+    .option('-m, --mode <mode>', 'retrieval: lexical | dense | hybrid')
+    .option('-k, --k <n>', 'chunks retrieved before reranking', parseInteger)
+    .option('--no-rerank', 'skip the reranker');
+  addSearchFilterOptions(chatCommand).action(async (options, command: Command) =>
+    withApp(command, io, async (app, flags) => {
+      const collection = options.collection ?? app.config.defaultCollection;
+      await resolveCollection(app, collection, {}, false);
+      const stdin = io.stdin ?? process.stdin;
+      const interactive = stdin.isTTY === true;
+      const lines = createInterface({ input: stdin, ...(interactive ? { output: io.stdout, prompt: '> ' } : {}), terminal: interactive });
+      let session = createChatSession();
+      if (interactive) {
+        io.stdout.write(`${HELP}\n`);
+        lines.prompt();
+      }
+      for await (const raw of lines) {
+        const line = raw.trim();
+        if (line === '/exit' || line === '/quit') break;
+        if (line === '/reset') {
+          session = createChatSession();
+          io.stdout.write('Conversation cleared.\n');
+        } else if (line === '/help') {
+          io.stdout.write(`${HELP}\n`);
+        } else if (line.length > 0) {
+          try {
+            const input = parseInput(askInputSchema, {
+              collection, question: line, k: options.k, mode: options.mode,
+              filter: searchFilterFromFlags(options), rerank: options.rerank,
+            });
+            await withInterrupt(async (signal) => {
+              const parts = chatTurn(app, session, input, { signal });
+              if (flags.json) io.stdout.write(`${JSON.stringify({ question: line, ...(await collectAnswer(app, parts)) })}\n`);
+              else await streamAnswer(io, app, parts);
+            });
+          } catch (error) {
+            const failure = toCairnError(error);
+            io.stderr.write(`error: ${failure.message} [${failure.code}]\n${failure.hint ? `hint: ${failure.hint}\n` : ''}`);
+            process.exitCode = 1;
+          }
+          if (!flags.json) io.stdout.write('\n');
+        }
+        if (interactive) lines.prompt();
+      }
+      lines.close();
+    }),
+  );
+}
