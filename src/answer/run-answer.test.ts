@@ -115,19 +115,22 @@ test('with no language model the answer is extractive, labelled, cited and never
 });
 
 for (const as of ['throw', 'part'] as const) {
-  test(`LLM_UNAVAILABLE before the first token (${as}) falls back to the extractive answer`, async () => {
-    const model = new FakeLanguageModel({ failBeforeFirst: { error: new CairnError('LLM_UNAVAILABLE', 'Every LLM endpoint is down.'), as } });
-    const parts = await collect(runAnswer(await setup(model), request()));
-    assert.deepEqual(parts.map((p) => p.type), ['sources', 'notice', 'text-delta', 'finish']);
-    const finish = parts.at(-1);
-    assert.ok(finish?.type === 'finish' && finish.extractive && finish.answer.startsWith(EXTRACTIVE_LABELS.unreachable));
-  });
+  for (const error of [new CairnError('LLM_UNAVAILABLE', 'Every LLM endpoint is down.'), new CairnError('UPSTREAM_TIMEOUT', 'no answer in 60 s', { retryable: true })]) {
+    test(`${error.code} before the first token (${as}) falls back to the extractive answer`, async () => {
+      const model = new FakeLanguageModel({ failBeforeFirst: { error, as } });
+      const parts = await collect(runAnswer(await setup(model), request()));
+      assert.deepEqual(parts.map((p) => p.type), ['sources', 'notice', 'text-delta', 'finish']);
+      const finish = parts.at(-1);
+      assert.ok(finish?.type === 'finish' && finish.extractive && finish.answer.startsWith(EXTRACTIVE_LABELS.unreachable));
+    });
+  }
 }
 
-test('other failures before the first token, and failures mid-stream, are error parts', async () => {
-  const timeout = new FakeLanguageModel({ failBeforeFirst: { error: new CairnError('UPSTREAM_TIMEOUT', 'no answer in 60 s', { retryable: true }), as: 'throw' } });
-  const parts = await collect(runAnswer(await setup(timeout), request()));
-  assert.deepEqual(parts.at(-1), { type: 'error', error: { code: 'UPSTREAM_TIMEOUT', message: 'no answer in 60 s', retryable: true } });
+test('a rejected request before the first token, and failures mid-stream, are error parts', async () => {
+  const rejected = new FakeLanguageModel({ failBeforeFirst: { error: new CairnError('INPUT_INVALID', 'context too long'), as: 'throw' } });
+  const parts = await collect(runAnswer(await setup(rejected), request()));
+  assert.deepEqual(parts.map((p) => p.type), ['sources', 'error']);
+  assert.deepEqual(parts.at(-1), { type: 'error', error: { code: 'INPUT_INVALID', message: 'context too long', retryable: false } });
 
   const midway = new FakeLanguageModel({ deltas: ['a ', 'b ', 'c'], failAfterDeltas: 2 });
   const cut = await collect(runAnswer(await setup(midway), request()));

@@ -56,7 +56,7 @@ const TEMPLATE_TOKENS_PER_MESSAGE = 8;
  * retrieve → rerank → build context → prompt → stream. Parts: `sources` first, then `notice`s, then
  * `text-delta`s as the model sends them, then one `finish` (or one `error`). Failures before the
  * `sources` part (unknown collection, bad filter) are thrown, so adapters can answer with a status;
- * after it they arrive as an `error` part. With no language model, or when every endpoint is down
+ * after it they arrive as an `error` part. With no language model, or when no endpoint answers
  * before the first token, the answer is extractive (never an error). A consumer that stops iterating
  * aborts the upstream request.
  */
@@ -157,7 +157,7 @@ export async function* runAnswer(deps: AnswerDeps, request: AnswerRequest): Asyn
       failure = toCairnError(error);
     }
     if (signal.aborted) failure = new CairnError('ABORTED', 'The answer was cancelled.', { cause: signal.reason });
-    if (failure && answer.length === 0 && failure.code === 'LLM_UNAVAILABLE') {
+    if (failure && answer.length === 0 && isUnavailable(failure)) {
       yield { type: 'notice', text: `${failure.message} Answering with the most relevant passages instead.` };
       yield* extractive('unreachable');
       return;
@@ -182,6 +182,15 @@ export async function* runAnswer(deps: AnswerDeps, request: AnswerRequest): Asyn
     // Reached early when the consumer stops iterating: aborting cancels the upstream request.
     controller.abort();
   }
+}
+
+/**
+ * Before the first token, LLM_UNAVAILABLE (every breaker open) and any retryable failure (refused,
+ * reset, timed out, 5xx after the client's own retries and failover) mean "no language model now":
+ * the answer falls back to the passages. Non-retryable failures (a rejected request) are errors.
+ */
+function isUnavailable(failure: CairnError): boolean {
+  return failure.code === 'LLM_UNAVAILABLE' || (failure.retryable && failure.code !== 'ABORTED');
 }
 
 /** The citations of the `sources` part of a finished answer stream, for adapters that collect parts. */

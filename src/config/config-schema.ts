@@ -117,6 +117,8 @@ export const configSchema = z
         /** Candidates passed to the reranker at most. */
         candidates: z.number().int().min(1).max(1000).default(50),
         batchSize: z.number().int().min(1).max(512).default(16),
+        /** Bearer token for `http:` rerankers (`CAIRN_RERANKER_API_KEY`). */
+        apiKey: z.string().optional(),
       })
       .prefault({}),
     answer: z

@@ -78,7 +78,10 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.CAIRN_LLM_API_KEY) llm.apiKey = env.CAIRN_LLM_API_KEY;
   if (env.CAIRN_LLM_DISCOVER === '0') llm.discover = false;
   if (Object.keys(llm).length > 0) out.llm = llm;
-  if (env.CAIRN_RERANKER) out.rerank = { reranker: env.CAIRN_RERANKER };
+  const rerank: Record<string, unknown> = {};
+  if (env.CAIRN_RERANKER) rerank.reranker = env.CAIRN_RERANKER;
+  if (env.CAIRN_RERANKER_API_KEY) rerank.apiKey = env.CAIRN_RERANKER_API_KEY;
+  if (Object.keys(rerank).length > 0) out.rerank = rerank;
   return out;
 }
 

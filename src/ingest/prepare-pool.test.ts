@@ -40,6 +40,9 @@ class RecordingStore {
   async deleteDocuments(): Promise<number[]> {
     return [];
   }
+  async vectorWatermark(): Promise<{ maxChunkId: number; vectorCount: number }> {
+    return { maxChunkId: 0, vectorCount: this.writes.reduce((sum, write) => sum + write.chunks.length, 0) };
+  }
 }
 
 const vectors = { open: async () => ({ count: 0, source: 'built', addedSinceSnapshot: 0, millis: 0 }), snapshot: async () => {} } as unknown as VectorIndex;

@@ -49,6 +49,18 @@ function model(urls: string[], overrides: Partial<OpenAiChatModelOptions> = {}):
   });
 }
 
+/** LLM_UNAVAILABLE whose last failure (cause and details) has `code`. */
+function unavailableBecause(code: string) {
+  return (error: unknown): boolean => {
+    assert.ok(isCairnError(error), String(error));
+    assert.equal(error.code, 'LLM_UNAVAILABLE');
+    assert.equal(error.retryable, true);
+    assert.equal(isCairnError(error.cause) ? error.cause.code : undefined, code);
+    assert.equal(error.details.lastErrorCode, code);
+    return true;
+  };
+}
+
 const question = { messages: [{ role: 'user' as const, content: 'Which port does the ingress use?' }] };
 
 async function collect(stream: AsyncIterable<GenerateStreamPart>): Promise<GenerateStreamPart[]> {
@@ -78,27 +90,29 @@ test('with one dead endpoint among three every request succeeds and the dead one
   assert.equal(counts.get(dead), 2);
 });
 
-test('a server that never answers fails with UPSTREAM_TIMEOUT after the connect timeout', async () => {
+test('a server that never answers fails with UPSTREAM_TIMEOUT after the connect timeout (LLM_UNAVAILABLE when it is the only one)', async () => {
   const server = await serve({ hang: true });
   const started = performance.now();
-  await assert.rejects(collect(model([server.url], { connectTimeoutMs: 200, retries: 0 }).stream(question)), (error) => {
-    assert.ok(isCairnError(error));
-    assert.equal(error.code, 'UPSTREAM_TIMEOUT');
-    assert.equal(error.retryable, true);
-    return true;
-  });
+  await assert.rejects(collect(model([server.url], { connectTimeoutMs: 200, retries: 0 }).stream(question)), unavailableBecause('UPSTREAM_TIMEOUT'));
   const elapsed = performance.now() - started;
   assert.ok(elapsed >= 195 && elapsed < 1000, `${elapsed} ms`);
   await server.until((s) => s.abortedResponses === 1);
+  const healthy = await serve();
+  await assert.rejects(collect(model([server.url, healthy.url], { connectTimeoutMs: 200, retries: 0 }).stream(question)), (error) => {
+    assert.ok(isCairnError(error));
+    assert.equal(error.code, 'UPSTREAM_TIMEOUT', 'out of attempts while another endpoint was untried: the failure itself');
+    assert.equal(error.retryable, true);
+    return true;
+  });
+  assert.equal(healthy.requests.length, 0);
 });
 
 test('a server that sends headers and then nothing fails with UPSTREAM_TIMEOUT after the idle timeout', async () => {
   const server = await serve({ answer: 'too late', firstTokenDelayMs: 5000 });
   const started = performance.now();
   await assert.rejects(collect(model([server.url], { idleTimeoutMs: 250, retries: 0 }).stream(question)), (error) => {
-    assert.ok(isCairnError(error));
-    assert.equal(error.code, 'UPSTREAM_TIMEOUT');
-    assert.match(error.message, /silent for 250 ms/);
+    unavailableBecause('UPSTREAM_TIMEOUT')(error);
+    assert.match((error as Error).message, /silent for 250 ms/);
     return true;
   });
   const elapsed = performance.now() - started;
@@ -123,7 +137,7 @@ test('when every breaker is open the call throws LLM_UNAVAILABLE before any part
   const deadA = await deadUrl();
   const deadB = await deadUrl();
   const llm = model([deadA, deadB], { breakerFailures: 1, breakerCooldownMs: 300, retries: 3 });
-  await assert.rejects(collect(llm.stream(question)), (error) => isCairnError(error) && error.code === 'LLM_UNAVAILABLE' && error.retryable);
+  await assert.rejects(collect(llm.stream(question)), unavailableBecause('UPSTREAM_FAILED'));
   assert.deepEqual(llm.endpoints().map((endpoint) => endpoint.state), ['open', 'open']);
   const received: GenerateStreamPart[] = [];
   await assert.rejects(

@@ -4,7 +4,7 @@
  * endpoints. Generating and streaming are separate functions (no `stream: boolean`).
  */
 export interface LanguageModel {
-  /** `openai:<base-url>#<model>` of the endpoint set, for logs and status. */
+  /** `openai:<base-url>[,<base-url>…]#<model>` of the endpoint set, for logs and status. */
   readonly id: string;
   readonly model: string;
   /** Context window in tokens when known (from config or the server), used for the context budget. */
@@ -50,12 +50,15 @@ export type GenerateStreamPart =
   | { type: 'error'; error: { code: string; message: string; retryable: boolean } };
 
 export interface StreamTimings {
-  /** From sending the request to the first text delta. */
+  /** From the `stream()` call to the first text delta, including failed attempts and failover before it. */
   ttftMs: number;
   /** From the first to the last text delta. */
   decodeMs: number;
   totalMs: number;
-  /** Completion tokens per second of decode: from the server's usage when given, otherwise counted deltas. */
+  /**
+   * Completion tokens per second of decode: (tokens − 1) / decode seconds, the first token's time being
+   * the TTFT; tokens from the server's usage when given, otherwise counted deltas. 0 with fewer than 2.
+   */
   tokensPerSecond: number;
   /** Whether `tokensPerSecond` came from the server's usage (true) or from counting deltas (false). */
   tokensFromUsage: boolean;

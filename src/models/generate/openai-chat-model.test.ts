@@ -29,6 +29,18 @@ function model(urls: string[], overrides: Partial<OpenAiChatModelOptions> = {}):
   });
 }
 
+/** LLM_UNAVAILABLE whose last failure (cause and details) has `code`. */
+function unavailableBecause(code: string) {
+  return (error: unknown): boolean => {
+    assert.ok(isCairnError(error), String(error));
+    assert.equal(error.code, 'LLM_UNAVAILABLE');
+    assert.equal(error.retryable, true);
+    assert.equal(isCairnError(error.cause) ? error.cause.code : undefined, code);
+    assert.equal(error.details.lastErrorCode, code);
+    return true;
+  };
+}
+
 const question = { messages: [{ role: 'user' as const, content: 'What is in [1] the manual\nTLS is configured with a secret named ingress-tls in the kb namespace.' }] };
 
 async function collect(stream: AsyncIterable<GenerateStreamPart>): Promise<GenerateStreamPart[]> {
@@ -77,6 +89,25 @@ test('generate returns the whole completion without streaming', async () => {
   assert.deepEqual(result.usage.completionTokens, 2);
   assert.equal(result.endpoint, server.url);
   assert.equal((server.requests[0]?.body as { stream?: unknown }).stream, false);
+});
+
+test('generate waits for a slow non-streamed completion up to the idle timeout, not the connect timeout', async () => {
+  const server = await serve({ answer: 'slow but whole', firstTokenDelayMs: 300 });
+  const result = await model([server.url], { connectTimeoutMs: 100, idleTimeoutMs: 2000 }).generate(question);
+  assert.equal(result.text, 'slow but whole');
+  assert.ok(result.timings.totalMs >= 295);
+  await assert.rejects(model([server.url], { connectTimeoutMs: 100, idleTimeoutMs: 150, retries: 0 }).generate(question), unavailableBecause('UPSTREAM_TIMEOUT'));
+});
+
+test('concurrent first requests share one model lookup', async () => {
+  const server = await serve({ answer: 'ok', models: ['only'] });
+  const llm = model([server.url], { model: undefined });
+  assert.equal(llm.model, '');
+  const results = await Promise.all([llm.generate(question), llm.generate(question), collect(llm.stream(question))]);
+  assert.equal(results[0].text, 'ok');
+  assert.equal(llm.model, 'only');
+  assert.equal(server.requests.filter((request) => request.path === '/v1/models').length, 1);
+  assert.ok(server.requests.filter((request) => request.path === '/v1/chat/completions').every((request) => (request.body as { model: string }).model === 'only'));
 });
 
 test('the default stand-in answer cites [1] and echoes its text', async () => {
@@ -161,12 +192,7 @@ test('4xx other than 408/429 is thrown at once with the server message; 5xx and 
   assert.equal(server.requests.length, 1);
   for (const status of [500, 503, 429]) {
     const failing = await serve({ status });
-    await assert.rejects(collect(model([failing.url], { breakerFailures: 10 }).stream(question)), (error) => {
-      assert.ok(isCairnError(error));
-      assert.equal(error.code, 'UPSTREAM_FAILED');
-      assert.equal(error.retryable, true);
-      return true;
-    });
+    await assert.rejects(collect(model([failing.url], { breakerFailures: 10 }).stream(question)), unavailableBecause('UPSTREAM_FAILED'));
     assert.equal(failing.requests.length, 3, `HTTP ${status}: first attempt + 2 retries`);
   }
 });
@@ -244,7 +270,5 @@ test('a stream cut off before finish_reason and [DONE] is a retryable failure be
   const cut = 'data: {"choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]}\n\n';
   const parts = await collect(model(['http://127.0.0.1:9/v1'], { fetch: recordedStream(cut, 5) }).stream(question));
   assert.deepEqual(parts.map((part) => part.type), ['start', 'text-delta', 'error']);
-  await assert.rejects(collect(model(['http://127.0.0.1:9/v1'], { fetch: recordedStream(': nothing\n\n', 5), retries: 0 }).stream(question)), (error) =>
-    isCairnError(error) && error.code === 'UPSTREAM_FAILED' && error.retryable,
-  );
+  await assert.rejects(collect(model(['http://127.0.0.1:9/v1'], { fetch: recordedStream(': nothing\n\n', 5), retries: 0 }).stream(question)), unavailableBecause('UPSTREAM_FAILED'));
 });

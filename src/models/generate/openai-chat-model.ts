@@ -1,5 +1,6 @@
 import { CairnError } from '../../core/cairn-error.js';
 import { chatCompletionSchema, statusError, toUsage, upstreamErrorMessage } from './chat-completions-wire.js';
+import { backoffDelayMs, sleep } from './backoff-delay.js';
 import { chatStreamEvents } from './chat-stream-events.js';
 import { type Endpoint, EndpointPool } from './endpoint-pool.js';
 import type { GenerateOptions, GenerateResult, GenerateStreamPart, LanguageModel, StreamTimings, Usage } from './language-model.js';
@@ -35,9 +36,10 @@ export interface OpenAiChatModelOptions {
  *   408/429/5xx, an error event) counts against the endpoint's breaker and the request moves on to the
  *   next endpoint round-robin, up to `retries` more attempts; an endpoint that already failed in this
  *   request is tried again only after a jittered exponential backoff.
- * - When no breaker admits a request the call throws LLM_UNAVAILABLE (retryable); when the attempts run
- *   out it throws the last failure (UPSTREAM_TIMEOUT or UPSTREAM_FAILED, retryable). Callers that fall
- *   back (the extractive answer) treat any retryable error before the first part as "no LLM now".
+ * - When every endpoint is down (each failed in this request or is refused by its open breaker) the call
+ *   throws LLM_UNAVAILABLE (retryable; `cause` and `details.lastErrorCode` carry the last failure, e.g.
+ *   UPSTREAM_TIMEOUT). When the attempts run out while some endpoint was not tried, it throws the last
+ *   failure itself (UPSTREAM_TIMEOUT or UPSTREAM_FAILED, retryable).
  * - Other 4xx are thrown at once: INPUT_INVALID (400/413/422) or UPSTREAM_FAILED, with the server's message.
  * - After the first text delta nothing is retried: a failure becomes one `error` part and the stream ends.
  * - Aborting `signal`, or leaving the stream early (`break` in `for await`), aborts the HTTP request.
@@ -48,9 +50,18 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): Language
   const backoffBaseMs = options.backoffBaseMs ?? 250;
   const backoffMaxMs = options.backoffMaxMs ?? 4000;
   let modelName = options.model;
+  let modelLookup: Promise<string> | undefined;
 
+  /** The model name; when unset, one `GET <base>/models` shared by concurrent requests (a failed lookup is asked again next time). */
   const ensureModel = async (endpoint: Endpoint, signal: AbortSignal | undefined): Promise<string> => {
     if (modelName) return modelName;
+    modelLookup ??= lookupModel(endpoint, signal).finally(() => {
+      modelLookup = undefined;
+    });
+    return modelLookup;
+  };
+
+  const lookupModel = async (endpoint: Endpoint, signal: AbortSignal | undefined): Promise<string> => {
     const list = await listModels({
       baseUrl: endpoint.baseUrl,
       fetch: fetchImpl,
@@ -69,8 +80,13 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): Language
     return modelName;
   };
 
-  /** POSTs to `<base>/chat/completions`; resolves once a 2xx arrives, else throws the mapped error. */
+  /**
+   * POSTs to `<base>/chat/completions`; resolves once a 2xx arrives, else throws the mapped error. A
+   * streamed answer sends its headers at once, so their wait is the connect timeout; a non-streamed one
+   * sends them only when the whole completion is done, so there the wait is the idle timeout (if longer).
+   */
   const openChat = async (endpoint: Endpoint, body: Record<string, unknown>, signal: AbortSignal | undefined): Promise<TimedRequest> => {
+    const headersTimeoutMs = body.stream ? options.connectTimeoutMs : Math.max(options.connectTimeoutMs, options.idleTimeoutMs);
     for (let tries = 0; ; tries += 1) {
       const url = `${endpoint.baseUrl}/chat/completions`;
       const request = await openTimedRequest({
@@ -81,7 +97,7 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): Language
           headers: { 'content-type': 'application/json', accept: body.stream ? 'text/event-stream' : 'application/json', ...authorizationHeaders(options.apiKey) },
           body: JSON.stringify(body),
         },
-        connectTimeoutMs: options.connectTimeoutMs,
+        connectTimeoutMs: headersTimeoutMs,
         idleTimeoutMs: options.idleTimeoutMs,
         ...(signal ? { signal } : {}),
       });
@@ -109,29 +125,21 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): Language
     ...(stream ? { stream_options: { include_usage: true } } : {}),
   });
 
-  const backoff = async (retry: number, signal: AbortSignal | undefined): Promise<void> => {
-    const delay = Math.random() * Math.min(backoffMaxMs, backoffBaseMs * 2 ** retry);
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(new CairnError('ABORTED', 'The language-model request was cancelled.'));
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, delay);
-      if (signal?.aborted) onAbort();
-      else signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  };
+  const backoff = (retry: number, signal: AbortSignal | undefined): Promise<void> => sleep(backoffDelayMs(retry, backoffBaseMs, backoffMaxMs), signal);
 
   const unavailable = (lastError: CairnError | undefined): CairnError =>
-    new CairnError('LLM_UNAVAILABLE', `No LLM endpoint is available: every circuit breaker is open${lastError ? ` (last failure: ${lastError.message})` : ''}.`, {
+    new CairnError('LLM_UNAVAILABLE', `No LLM endpoint could answer${lastError ? `; the last failure: ${lastError.message}` : ': every circuit breaker is open.'}`, {
       ...(lastError ? { cause: lastError } : {}),
       retryable: true,
-      hint: `Check the servers in CAIRN_LLM_URL; each is tried again ${Math.round(options.breakerCooldownMs / 1000)} s after its breaker opened.`,
-      details: { endpoints: pool.statuses() },
+      hint: `Check the servers in CAIRN_LLM_URL; an endpoint whose breaker opened is tried again after ${Math.round(options.breakerCooldownMs / 1000)} s.`,
+      details: { endpoints: pool.statuses(), ...(lastError ? { lastErrorCode: lastError.code } : {}) },
     });
+
+  /** What a request that ran out of attempts throws: LLM_UNAVAILABLE when every endpoint failed in it or is refused by its breaker. */
+  const exhausted = (failed: ReadonlySet<Endpoint>, lastError: CairnError | undefined): CairnError => {
+    const everyEndpointDown = pool.endpoints.every((endpoint) => failed.has(endpoint) || !endpoint.breaker.wouldAllow());
+    return everyEndpointDown || !lastError ? unavailable(lastError) : lastError;
+  };
 
   /** Runs `attempt` with failover and retries; used by `generate`, whose output is only visible once complete. */
   const withFailover = async <T>(signal: AbortSignal | undefined, attempt: (endpoint: Endpoint, model: string) => Promise<T>): Promise<T> => {
@@ -156,7 +164,7 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): Language
         lastError = failure;
       }
     }
-    throw lastError ?? unavailable(undefined);
+    throw exhausted(failed, lastError);
   };
 
   const generate = async (request: GenerateOptions): Promise<GenerateResult> => {
@@ -256,7 +264,7 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): Language
         }
       }
     }
-    throw lastError ?? unavailable(undefined);
+    throw exhausted(failed, lastError);
   }
 
   return {

@@ -49,8 +49,9 @@ test('the tiny cross-encoder loads from CAIRN_MODELS_DIR and ranks the relevant 
   const best = scores.indexOf(Math.max(...scores));
   assert.equal(best, 1);
   assert.ok((scores[3] as number) > (scores[0] as number), 'partial overlap beats none');
-  // No shared content token: only the head bias is left.
-  assert.ok(Math.abs((scores[0] as number) - 0.01) < 1e-6, `score ${scores[0]}`);
+  // No shared content token: only the bias and the pair-length term are left.
+  const pairTokens = (reranker.tokenizer?.count(QUERY) ?? NaN) + (reranker.tokenizer?.count(DOCUMENTS[0] as string) ?? NaN) + 3;
+  assert.ok(Math.abs((scores[0] as number) - (0.01 + 0.0001 * pairTokens)) < 1e-6, `score ${scores[0]} for ${pairTokens} tokens`);
 });
 
 test('scores are deterministic, order-preserving, batch- and padding-invariant', { skip }, async () => {
@@ -77,6 +78,15 @@ test('passages longer than the model positions are truncated, not rejected', { s
   const huge = 'certificates '.repeat(2_000);
   const { scores } = await reranker.rerank({ query: QUERY, documents: [huge, DOCUMENTS[0] as string] });
   assert.ok(Number.isFinite(scores[0]) && (scores[0] as number) > (scores[1] as number));
+});
+
+test('a two-label model is scored by the log-odds of the positive class', { skip }, async () => {
+  const twoLabelDir = await buildTinyCrossEncoder(join(work, 'two-label'), { labels: 2 });
+  const twoLabel = await createOnnxCrossEncoder({ id: 'two', modelDir: twoLabelDir, dtype: 'q8', threads: 1, batchSize: 3 });
+  const { scores } = await twoLabel.rerank({ query: QUERY, documents: DOCUMENTS });
+  await twoLabel.close?.();
+  const reference = (await reranker.rerank({ query: QUERY, documents: DOCUMENTS })).scores;
+  scores.forEach((score, i) => assert.ok(Math.abs(score - (reference[i] as number)) < 1e-6, `document ${i}: ${score} vs ${reference[i]}`));
 });
 
 test('a cancelled call stops with ABORTED', { skip }, async () => {

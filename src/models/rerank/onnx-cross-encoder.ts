@@ -75,6 +75,9 @@ export async function createOnnxCrossEncoder(options: OnnxCrossEncoderOptions): 
   const maxLength = Math.min(modelMax, config.max_position_embeddings ?? 512);
   const padId = tokenizer.pad_token_id ?? config.pad_token_id ?? 0;
   const batchSize = Math.max(1, options.batchSize);
+  // RoBERTa-style cross-encoders have no token_type_ids input; passing one makes transformers.js warn per call.
+  const sessions = (model as unknown as { sessions?: Record<string, { inputNames?: string[] }> }).sessions;
+  const takesTokenTypes = sessions?.model?.inputNames?.includes('token_type_ids') ?? true;
 
   const encodePair = (query: string, passage: string): EncodedPair => {
     const encoded = tokenizer(query, { text_pair: passage, add_special_tokens: true, return_tensor: false }) as unknown as {
@@ -100,11 +103,12 @@ export async function createOnnxCrossEncoder(options: OnnxCrossEncoderOptions): 
       }
     });
     const dims = [batch.length, longest];
-    const output = (await model({
+    const inputs: Record<string, InstanceType<typeof Tensor>> = {
       input_ids: new Tensor('int64', inputIds, dims),
       attention_mask: new Tensor('int64', mask, dims),
-      token_type_ids: new Tensor('int64', typeIds, dims),
-    })) as Record<string, InstanceType<typeof Tensor>>;
+    };
+    if (takesTokenTypes) inputs.token_type_ids = new Tensor('int64', typeIds, dims);
+    const output = (await model(inputs)) as Record<string, InstanceType<typeof Tensor>>;
     const logits = output.logits;
     const width = logits?.dims[1];
     if (!logits || logits.dims.length !== 2 || logits.dims[0] !== batch.length || (width !== 1 && width !== 2)) {
