@@ -1,7 +1,7 @@
-import type { AnswerPart, AnswerTimings, Citation } from '../core/answer-types.js';
+import type { AnswerPart, AnswerTimings } from '../core/answer-types.js';
 import { CairnError, toCairnError } from '../core/cairn-error.js';
-import type { SearchFilter, SearchMode } from '../core/search-types.js';
-import type { GenerateStreamPart, LanguageModel, StreamTimings, Usage } from '../models/generate/language-model.js';
+import type { ScoredChunk, SearchFilter, SearchMode } from '../core/search-types.js';
+import type { ChatMessage, LanguageModel } from '../models/generate/language-model.js';
 import type { Reranker } from '../models/rerank/reranker.js';
 import type { TokenCounter } from '../models/tokenize/token-counter.js';
 import { buildContext, estimateLlmTokens } from '../retrieve/context/build-context.js';
@@ -10,6 +10,7 @@ import { rerankCandidates } from '../retrieve/rerank/rerank-candidates.js';
 import { runSearch, type SearchDeps } from '../retrieve/run-search.js';
 import { extractCitations } from './cite/extract-citations.js';
 import { extractiveAnswer, type ExtractiveReason } from './cite/extractive-answer.js';
+import { streamGeneration } from './generate/stream-generation.js';
 import { groundedPrompt, type ChatTurn } from './prompt/grounded-prompt.js';
 
 export interface AnswerDeps {
@@ -48,6 +49,12 @@ export interface AnswerRequest {
   signal?: AbortSignal;
 }
 
+/** `finishReason` of an extractive answer, saying why there was no generated one. */
+export const EXTRACTIVE_FINISH_REASONS: Record<ExtractiveReason, string> = {
+  'no-model': 'extractive:no-model',
+  unreachable: 'extractive:unreachable',
+};
+
 /** Tokens kept free besides the counted ones: chat-template tokens per message and rounding. */
 const PROMPT_MARGIN_TOKENS = 64;
 const TEMPLATE_TOKENS_PER_MESSAGE = 8;
@@ -78,34 +85,17 @@ export async function* runAnswer(deps: AnswerDeps, request: AnswerRequest): Asyn
     const retrievalMs = performance.now() - started;
     notices.push(...retrieval.notices);
 
-    const rerankStarted = performance.now();
-    let candidates: ContextChunk[] = retrieval.results;
-    let rerankMs = 0;
-    if (request.rerank.enabled && candidates.length > 0) {
-      if (deps.reranker === null) {
-        notices.push('No reranker is available; sources keep their retrieval order.');
-      } else {
-        try {
-          const reranked = await rerankCandidates(deps.reranker, query, candidates, {
-            maxCandidates: request.rerank.maxCandidates, batchSize: request.rerank.batchSize, signal,
-          });
-          candidates = reranked.results;
-          rerankMs = performance.now() - rerankStarted;
-        } catch (error) {
-          const failure = toCairnError(error);
-          if (failure.code === 'ABORTED' || signal.aborted) throw failure;
-          notices.push(`Reranking failed (${failure.message}); sources keep their retrieval order.`);
-        }
-      }
-    }
+    const reranked = request.rerank.enabled ? await rerankStage(deps.reranker, query, retrieval.results, request.rerank, signal) : null;
+    const candidates: ContextChunk[] = reranked?.candidates ?? retrieval.results;
+    const rerankMs = reranked?.millis ?? 0;
+    if (reranked?.notice) notices.push(reranked.notice);
 
     const contextStarted = performance.now();
     const model = deps.languageModel;
     const contextWindow = model?.contextWindow || request.contextWindow;
     const history = request.history ?? [];
     const frame = groundedPrompt({ question: request.question, sourcesText: '', history });
-    const frameTokens = frame.reduce((sum, message) => sum + estimateLlmTokens(deps.tokenizer, message.content) + TEMPLATE_TOKENS_PER_MESSAGE, 0);
-    const budgetTokens = Math.max(0, contextWindow - request.maxAnswerTokens - frameTokens - PROMPT_MARGIN_TOKENS);
+    const budgetTokens = sourcesBudget(deps.tokenizer, frame, contextWindow, request.maxAnswerTokens);
     const context = buildContext(candidates, { tokenizer: deps.tokenizer, budgetTokens, maxSources: request.maxSources });
     const contextMs = performance.now() - contextStarted;
     const timings: AnswerTimings = { retrievalMs, rerankMs, contextMs, preparationMs: 0, totalMs: 0 };
@@ -118,7 +108,7 @@ export async function* runAnswer(deps: AnswerDeps, request: AnswerRequest): Asyn
       timings.totalMs = performance.now() - started;
       return [
         { type: 'text-delta', text: answer },
-        { type: 'finish', answer, extractive: true, citations: extractCitations(answer, context.citations), finishReason: 'extractive', timings },
+        { type: 'finish', answer, extractive: true, citations: extractCitations(answer, context.citations), finishReason: EXTRACTIVE_FINISH_REASONS[reason], timings },
       ];
     };
 
@@ -130,33 +120,8 @@ export async function* runAnswer(deps: AnswerDeps, request: AnswerRequest): Asyn
 
     const messages = groundedPrompt({ question: request.question, sourcesText: context.promptText, history });
     timings.preparationMs = performance.now() - started;
-    let answer = '';
-    let endpoint: string | undefined;
-    let modelName: string | undefined;
-    let finish: { finishReason: string; usage: Usage; timings: StreamTimings } | undefined;
-    let failure: CairnError | undefined;
-    try {
-      const stream = model.stream({ messages, maxTokens: request.maxAnswerTokens, temperature: request.temperature, signal });
-      for await (const part of stream as AsyncIterable<GenerateStreamPart>) {
-        if (part.type === 'start') {
-          endpoint = part.endpoint;
-          modelName = part.model;
-        } else if (part.type === 'text-delta') {
-          if (part.text.length === 0) continue;
-          if (answer.length === 0) timings.ttftMs = performance.now() - started;
-          answer += part.text;
-          yield { type: 'text-delta', text: part.text };
-        } else if (part.type === 'finish') {
-          finish = part;
-        } else {
-          failure = new CairnError(part.error.code as CairnError['code'], part.error.message, { retryable: part.error.retryable });
-          break;
-        }
-      }
-    } catch (error) {
-      failure = toCairnError(error);
-    }
-    if (signal.aborted) failure = new CairnError('ABORTED', 'The answer was cancelled.', { cause: signal.reason });
+    const outcome = yield* streamGeneration(model, { messages, maxTokens: request.maxAnswerTokens, temperature: request.temperature, signal });
+    const { answer, failure, finish } = outcome;
     if (failure && answer.length === 0 && isUnavailable(failure)) {
       yield { type: 'notice', text: `${failure.message} Answering with the most relevant passages instead.` };
       yield* extractive('unreachable');
@@ -166,6 +131,7 @@ export async function* runAnswer(deps: AnswerDeps, request: AnswerRequest): Asyn
       yield { type: 'error', error: { code: failure.code, message: failure.message, retryable: failure.retryable } };
       return;
     }
+    if (outcome.firstTokenAt !== undefined) timings.ttftMs = outcome.firstTokenAt - started;
     timings.totalMs = performance.now() - started;
     if (finish) {
       timings.decodeMs = finish.timings.decodeMs;
@@ -175,13 +141,22 @@ export async function* runAnswer(deps: AnswerDeps, request: AnswerRequest): Asyn
     }
     yield {
       type: 'finish', answer, extractive: false, citations: extractCitations(answer, context.citations),
-      finishReason: finish?.finishReason ?? 'unknown', ...(modelName ? { model: modelName } : {}), ...(endpoint ? { endpoint } : {}), timings,
+      finishReason: finish?.finishReason ?? 'unknown', ...(outcome.model ? { model: outcome.model } : {}), ...(outcome.endpoint ? { endpoint: outcome.endpoint } : {}), timings,
     };
   } finally {
     request.signal?.removeEventListener('abort', onAbort);
     // Reached early when the consumer stops iterating: aborting cancels the upstream request.
     controller.abort();
   }
+}
+
+/**
+ * Room for the sources: the context window less the answer, the prompt without sources (system
+ * rules, history, question; estimated like the sources) and a margin.
+ */
+function sourcesBudget(tokenizer: TokenCounter, frame: ChatMessage[], contextWindow: number, maxAnswerTokens: number): number {
+  const frameTokens = frame.reduce((sum, message) => sum + estimateLlmTokens(tokenizer, message.content) + TEMPLATE_TOKENS_PER_MESSAGE, 0);
+  return Math.max(0, contextWindow - maxAnswerTokens - frameTokens - PROMPT_MARGIN_TOKENS);
 }
 
 /**
@@ -193,8 +168,25 @@ function isUnavailable(failure: CairnError): boolean {
   return failure.code === 'LLM_UNAVAILABLE' || (failure.retryable && failure.code !== 'ABORTED');
 }
 
-/** The citations of the `sources` part of a finished answer stream, for adapters that collect parts. */
-export function sourcesOf(parts: readonly AnswerPart[]): Citation[] {
-  const part = parts.find((p) => p.type === 'sources');
-  return part?.type === 'sources' ? part.citations : [];
+/**
+ * Reorders the candidates with the reranker. Its absence or failure is a notice, not an error: the
+ * sources keep their retrieval order. Cancellation propagates.
+ */
+async function rerankStage(
+  reranker: Reranker | null,
+  query: string,
+  results: ScoredChunk[],
+  options: AnswerRequest['rerank'],
+  signal: AbortSignal,
+): Promise<{ candidates?: ContextChunk[]; millis?: number; notice?: string } | null> {
+  if (results.length === 0) return null;
+  if (reranker === null) return { notice: 'No reranker is available; sources keep their retrieval order.' };
+  try {
+    const reranked = await rerankCandidates(reranker, query, results, { maxCandidates: options.maxCandidates, batchSize: options.batchSize, signal });
+    return { candidates: reranked.results, millis: reranked.millis };
+  } catch (error) {
+    const failure = toCairnError(error);
+    if (failure.code === 'ABORTED' || signal.aborted) throw failure;
+    return { notice: `Reranking failed (${failure.message}); sources keep their retrieval order.` };
+  }
 }

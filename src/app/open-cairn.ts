@@ -69,7 +69,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
 
   let reranker: Promise<Reranker | null> | undefined;
   const loadReranker = (): Promise<Reranker | null> =>
-    (reranker ??= createReranker(config.rerank.reranker, { ...context, batchSize: config.rerank.batchSize }).catch((error: unknown) => {
+    (reranker ??= createReranker(config.rerank.reranker, { ...context, batchSize: config.rerank.batchSize, ...(config.rerank.apiKey ? { apiKey: config.rerank.apiKey } : {}) }).catch((error: unknown) => {
       notice(`Reranker ${config.rerank.reranker} is unavailable (${toCairnError(error).message}); answers use the retrieval order. Set CAIRN_RERANKER=none to skip it.`);
       return null;
     }));

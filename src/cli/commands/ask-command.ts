@@ -5,8 +5,6 @@ import { askInputSchema } from '../../app/input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
 import type { AnswerPart, AnswerTimings, Citation } from '../../core/answer-types.js';
 import { CairnError, type ErrorCode } from '../../core/cairn-error.js';
-import { EXTRACTIVE_LABELS } from '../../answer/cite/extractive-answer.js';
-import { sourceLocation } from '../../retrieve/context/render-source.js';
 import { parseInteger, printJson, withApp, type CliIo } from '../cli-context.js';
 import { addSearchFilterOptions, searchFilterFromFlags } from '../search-filter-options.js';
 
@@ -39,8 +37,7 @@ export function registerAskCommand(program: Command, io: CliIo): void {
 }
 
 /** Runs `work` with a signal that Ctrl-C aborts (the upstream LLM request is cancelled with it). */
-export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
+export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>, controller = new AbortController()): Promise<T> {
   const onInterrupt = () => controller.abort(new CairnError('ABORTED', 'Interrupted.'));
   process.once('SIGINT', onInterrupt);
   try {
@@ -76,7 +73,7 @@ export async function streamAnswer(io: CliIo, app: CairnApp, parts: AsyncIterabl
           io.stdout.write(`\n${part.citations.length > 0 ? 'Sources' : 'Sources given to the model (none cited)'}:\n`);
           for (const citation of cited) io.stdout.write(`${formatCitation(citation)}\n`);
         }
-        io.stdout.write(`\n${timingsLine(part.timings, part.extractive ? extractiveNote(part.answer) : undefined)}\n`);
+        io.stdout.write(`\n${timingsLine(part.timings, part.extractive ? extractiveNote(part.finishReason) : undefined)}\n`);
         break;
       }
       case 'error':
@@ -89,10 +86,18 @@ export async function streamAnswer(io: CliIo, app: CairnApp, parts: AsyncIterabl
   }
 }
 
-/** `[n] title — source_uri (heading path, pages)` */
+/** `[n] title — source_uri (heading path, pages or lines)` */
 export function formatCitation(citation: Citation): string {
-  const where = sourceLocation(citation);
-  return `[${citation.n}] ${citation.title} — ${citation.sourceUri}${where ? ` (${where})` : ''}`;
+  const where = [
+    citation.headingPath.length > 0 ? citation.headingPath.join(' › ') : undefined,
+    citation.pageStart !== undefined ? `p. ${range(citation.pageStart, citation.pageEnd)}` : undefined,
+    citation.lineStart !== undefined ? `lines ${range(citation.lineStart, citation.lineEnd)}` : undefined,
+  ].filter((part): part is string => part !== undefined);
+  return `[${citation.n}] ${citation.title} — ${citation.sourceUri}${where.length > 0 ? ` (${where.join(', ')})` : ''}`;
+}
+
+function range(start: number, end: number | undefined): string {
+  return end !== undefined && end !== start ? `${start}–${end}` : `${start}`;
 }
 
 /** `retrieval 9 ms · rerank 41 ms · first token 312 ms · 47.3 tok/s decode · 812 prompt tokens`; parts that did not happen are left out. */
@@ -109,8 +114,8 @@ export function timingsLine(timings: AnswerTimings, extractive?: string): string
   return parts.filter((part): part is string => part !== undefined).join(' · ');
 }
 
-function extractiveNote(answer: string): string {
-  return answer.startsWith(EXTRACTIVE_LABELS.unreachable) ? 'extractive answer (language model unreachable)' : 'extractive answer (no language model)';
+function extractiveNote(finishReason: string): string {
+  return finishReason === 'extractive:unreachable' ? 'extractive answer (language model unreachable)' : 'extractive answer (no language model)';
 }
 
 function formatMs(ms: number): string {

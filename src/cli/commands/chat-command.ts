@@ -31,6 +31,9 @@ export function registerChatCommand(program: Command, io: CliIo & { stdin?: Node
       const interactive = stdin.isTTY === true;
       const lines = createInterface({ input: stdin, ...(interactive ? { output: io.stdout, prompt: '> ' } : {}), terminal: interactive });
       let session = createChatSession();
+      // In a terminal readline takes Ctrl-C: it cancels the answer being written, or quits at the prompt.
+      let turn: AbortController | undefined;
+      lines.on('SIGINT', () => (turn ? turn.abort() : lines.close()));
       if (interactive) {
         io.stdout.write(`${HELP}\n`);
         lines.prompt();
@@ -49,15 +52,22 @@ export function registerChatCommand(program: Command, io: CliIo & { stdin?: Node
               collection, question: line, k: options.k, mode: options.mode,
               filter: searchFilterFromFlags(options), rerank: options.rerank,
             });
+            turn = new AbortController();
             await withInterrupt(async (signal) => {
               const parts = chatTurn(app, session, input, { signal });
               if (flags.json) io.stdout.write(`${JSON.stringify({ question: line, ...(await collectAnswer(app, parts)) })}\n`);
               else await streamAnswer(io, app, parts);
-            });
+            }, turn);
           } catch (error) {
             const failure = toCairnError(error);
-            io.stderr.write(`error: ${failure.message} [${failure.code}]\n${failure.hint ? `hint: ${failure.hint}\n` : ''}`);
-            process.exitCode = 1;
+            if (failure.code === 'ABORTED') {
+              io.stdout.write('\n(cancelled)\n');
+            } else {
+              io.stderr.write(`error: ${failure.message} [${failure.code}]\n${failure.hint ? `hint: ${failure.hint}\n` : ''}`);
+              process.exitCode = 1;
+            }
+          } finally {
+            turn = undefined;
           }
           if (!flags.json) io.stdout.write('\n');
         }

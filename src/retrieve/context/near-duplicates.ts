@@ -1,19 +1,18 @@
 /**
  * Near-duplicate detection by Jaccard similarity of word shingles (Broder 1997, "On the resemblance
- * and containment of documents"). Words are lower-cased runs of letters and digits, so whitespace and
+ * and containment of documents"). Words are case-folded runs of letters and digits, so whitespace and
  * punctuation differences do not hide a copy.
  */
 
 /**
- * Shingles of `size` consecutive words, each hashed to a 32-bit number (FNV-1a over the words): a
- * rare hash collision nudges a similarity by one shingle, and numbers make the sets several times
+ * Shingles of `size` consecutive words, each hashed to a 32-bit number (FNV-1a over the word hashes):
+ * a rare hash collision nudges a similarity by one shingle, and numbers make the sets several times
  * faster than strings. A text shorter than `size` words is one shingle.
  */
 export function wordShingles(text: string, size = 3): Set<number> {
-  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const hashes = wordHashes(text);
   const shingles = new Set<number>();
-  if (words.length === 0) return shingles;
-  const hashes = words.map(hashWord);
+  if (hashes.length === 0) return shingles;
   const last = Math.max(0, hashes.length - size);
   for (let index = 0; index <= last; index++) {
     let hash = 2166136261;
@@ -23,10 +22,35 @@ export function wordShingles(text: string, size = 3): Set<number> {
   return shingles;
 }
 
-function hashWord(word: string): number {
+/**
+ * FNV-1a hash of every word, case-folded. A word is a run of ASCII letters and digits or of non-ASCII
+ * characters other than whitespace and punctuation (U+2000–U+206F, U+3000–U+303F, U+FF00–U+FF0F),
+ * scanned by char code: this runs once per retrieved chunk on every answer, so no regex or substrings.
+ */
+function wordHashes(text: string): number[] {
+  const hashes: number[] = [];
   let hash = 2166136261;
-  for (let index = 0; index < word.length; index++) hash = Math.imul(hash ^ word.charCodeAt(index), 16777619);
-  return hash >>> 0;
+  let inWord = false;
+  for (let index = 0; index <= text.length; index++) {
+    let code = index < text.length ? text.charCodeAt(index) : 32;
+    let wordChar: boolean;
+    if (code < 128) {
+      if (code >= 65 && code <= 90) code += 32;
+      wordChar = (code >= 97 && code <= 122) || (code >= 48 && code <= 57);
+    } else {
+      wordChar = !(code === 0xa0 || (code >= 0x2000 && code <= 0x206f) || (code >= 0x3000 && code <= 0x303f) || (code >= 0xff00 && code <= 0xff0f));
+      if (wordChar && code < 0x2000) code = text[index]!.toLowerCase().charCodeAt(0);
+    }
+    if (wordChar) {
+      hash = Math.imul(hash ^ code, 16777619);
+      inWord = true;
+    } else if (inWord) {
+      hashes.push(hash >>> 0);
+      hash = 2166136261;
+      inWord = false;
+    }
+  }
+  return hashes;
 }
 
 /** |a ∩ b| / |a ∪ b|; 0 when both are empty (empty texts are not duplicates of each other by this measure). */
