@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { SHARED_MISSING, sharedPath } from '../../src/testing/shared-data.js';
 import { runCli } from './run-cli.js';
 
 let home: string;
@@ -38,4 +39,21 @@ test('cairn eval beir --json prints exactly one JSON object with the metric keys
   // The throw-away collection is gone afterwards.
   const list = JSON.parse((await runCli(['collections', '--json'], { CAIRN_HOME: home })).stdout);
   assert.equal(list.collections.length, 0);
+});
+
+test('SciFact quality gate: lexical nDCG@10 >= 0.67 and hybrid with the static model not below lexical', async (t) => {
+  const scifact = sharedPath('data', 'beir', 'scifact');
+  const model = sharedPath('models', 'cairn', 'static-minilm-vocab-256');
+  if (!scifact || !model) return t.skip(SHARED_MISSING);
+  const env = { CAIRN_HOME: home, CAIRN_OFFLINE: '1', CAIRN_EMBEDDER: `static:${model}` };
+  const lexical = await runCli(['eval', 'beir', scifact, '--mode', 'lexical', '--json'], env);
+  assert.equal(lexical.code, 0, lexical.stderr);
+  const hybrid = await runCli(['eval', 'beir', scifact, '--mode', 'hybrid', '--json'], env);
+  assert.equal(hybrid.code, 0, hybrid.stderr);
+  const l = JSON.parse(lexical.stdout);
+  const h = JSON.parse(hybrid.stdout);
+  assert.equal(l.queries, 300);
+  assert.ok(l.ndcg_at_10 >= 0.67, `lexical nDCG@10 ${l.ndcg_at_10} (published BM25: 0.665)`);
+  assert.equal(h.mode, 'hybrid');
+  assert.ok(h.ndcg_at_10 >= l.ndcg_at_10, `hybrid ${h.ndcg_at_10} below lexical ${l.ndcg_at_10}`);
 });
