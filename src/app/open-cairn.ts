@@ -58,7 +58,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
             : { id, embedder, tokenizer: embedder.tokenizer, maxTokens: embedder.maxTokens },
         (error: unknown): LoadedEmbedder => {
           const reason = toCairnError(error).message;
-          notice(`Embedder ${id} is unavailable (${reason}). Working lexical-only; dense and hybrid search need it.`);
+          notice(`${reason.replace(/\.$/, '')}. Working lexical-only until it is available (dense and hybrid search need it).`);
           return { id, embedder: null, tokenizer: estimateTokenCounter, maxTokens: 512, unavailableReason: reason };
         },
       );

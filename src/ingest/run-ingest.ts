@@ -45,8 +45,11 @@ export interface IngestRequest {
   onEvent?: (event: IngestEvent) => void;
 }
 
-/** Chunks written between two background catch-ups of the vector index. */
-const SNAPSHOT_EVERY_CHUNKS = 10_000;
+/**
+ * Chunks written between two `refresh` calls of the vector index: about a second of writing. A refresh
+ * is a message to the store's index worker, which adds everything written up to then.
+ */
+const REFRESH_EVERY_CHUNKS = 2_000;
 
 type Ready = Extract<PreparedDocument, { kind: 'ready' }>;
 
@@ -98,9 +101,10 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
     emit({ type: 'skipped', ...entry });
   };
 
-  // The HNSW index is derived: while documents are written, a worker thread of the store brings it up to
-  // date every SNAPSHOT_EVERY_CHUNKS chunks (on the other core), and the run ends with a final catch-up.
-  let chunksSinceSnapshot = 0;
+  // The HNSW index is derived: while documents are written, the store's index (a worker thread holding
+  // the graph, on the other core) is refreshed every REFRESH_EVERY_CHUNKS chunks; the run ends with one
+  // snapshot, which catches up, drops removed chunks and persists the graph.
+  let chunksSinceRefresh = 0;
   let backgroundIndex: Promise<void> = Promise.resolve();
 
   const flush = async (docs: Ready[]) => {
@@ -133,12 +137,14 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
       emit({ type: 'file', uri: doc.item.uri, relativePath: doc.item.relativePath, outcome: doc.isNew ? 'new' : 'updated', chunks: chunks.length });
     }
     times.write += performance.now() - writeStarted;
-    chunksSinceSnapshot += docs.reduce((sum, doc) => sum + doc.chunks.length, 0);
-    if (deps.embedder !== null && chunksSinceSnapshot >= SNAPSHOT_EVERY_CHUNKS) {
-      chunksSinceSnapshot = 0;
-      backgroundIndex = deps.vectors.snapshot(request.collection).catch((error: unknown) => {
-        summary.notices.push(`The vector index will catch up later: ${toCairnError(error).message}`);
-      });
+    chunksSinceRefresh += docs.reduce((sum, doc) => sum + doc.chunks.length, 0);
+    if (deps.embedder !== null && deps.vectors.refresh !== undefined && chunksSinceRefresh >= REFRESH_EVERY_CHUNKS) {
+      chunksSinceRefresh = 0;
+      backgroundIndex = backgroundIndex.then(() =>
+        deps.vectors.refresh?.(request.collection).catch((error: unknown) => {
+          summary.notices.push(`The vector index will catch up later: ${toCairnError(error).message}`);
+        }),
+      );
     }
   };
   /** Waits for a background index run started during the ingest (its failure was already noted). */

@@ -137,7 +137,8 @@ export async function runSearch(deps: SearchDeps, request: SearchRequest): Promi
 function denseCapableMode(requested: SearchMode, collection: CollectionRecord, embedder: Embedder | null, notices: string[]): SearchMode {
   if (requested === 'lexical') return requested;
   if (collection.embedder === 'none' || collection.dimensions === 0) {
-    notices.push(`Collection "${collection.name}" has no vectors (embedder none); searched lexically.`);
+    const why = collection.embedder === 'none' ? 'its embedder is none' : `${collection.embedder} has not embedded it yet`;
+    notices.push(`Collection "${collection.name}" has no vectors (${why}); searched lexically.`);
     return 'lexical';
   }
   if (embedder === null) {

@@ -15,6 +15,12 @@ export interface VectorIndex {
   search(options: VectorSearchOptions): Promise<VectorHit[]>;
   /** Persists the collection's index so the next open is fast (may run in the background). */
   snapshot(collection: string): Promise<void>;
+  /**
+   * Brings the derived index up to date with the store in the background (cheap to call often; does not
+   * persist): a writer calls it while it writes and `snapshot` once at the end. Optional: without it the
+   * index catches up on `snapshot` or the next `open`.
+   */
+  refresh?(collection: string): Promise<void>;
   drop(collection: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,23 +1,90 @@
 /**
- * Worker thread entry: brings a collection's HNSW snapshot up to date from the database (load the last
- * snapshot, add the tail, or rebuild) and writes it, so the graph inserts (0.5–0.8 ms each) run on
- * another core than the ingest that writes the chunks. Reads SQLite over its own read-only connection.
+ * Worker thread entry: holds one collection's HNSW graph in memory for as long as the parent keeps it
+ * (an ingest), so the graph inserts (0.3–0.8 ms each) run on another core than the thread that writes
+ * the chunks, and the snapshot is loaded and written once per run. Reads SQLite over its own read-only
+ * connection. Protocol: see SnapshotCommand in run-snapshot-worker.ts.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import type { VectorIndexStatus } from '../vector-index.js';
 import { HnswVectorIndex } from './hnsw-vector-index.js';
-import type { SnapshotJob } from './run-snapshot-worker.js';
+import type { SnapshotCommand, SnapshotJob, SnapshotReply } from './run-snapshot-worker.js';
 import { SqliteChunkStore } from './sqlite-chunk-store.js';
 
 const job = workerData as SnapshotJob;
+preferThisThread();
+const port = parentPort!;
 const db = new Database(job.databasePath, { readonly: true, fileMustExist: true });
-try {
-  const chunks = new SqliteChunkStore(db, job.databasePath, () => '');
-  const index = new HnswVectorIndex(chunks, { directory: job.directory, params: job.params, readonly: false, snapshotAfter: Number.POSITIVE_INFINITY });
-  const status = await index.open(job.collection, job.dimensions);
-  await index.snapshot(job.collection);
-  await index.close();
-  parentPort?.postMessage(status);
-} finally {
-  db.close();
+const chunks = new SqliteChunkStore(db, job.databasePath, () => '');
+let stopping = false;
+const index = new HnswVectorIndex(chunks, {
+  directory: job.directory,
+  params: job.params,
+  readonly: false,
+  snapshotAfter: Number.POSITIVE_INFINITY,
+  interrupt: () => stopping,
+});
+let status: VectorIndexStatus | undefined;
+let queue: Promise<void> = Promise.resolve();
+/** A refresh queued behind the running one covers every refresh asked for meanwhile. */
+let refreshQueued = false;
+let ended = false;
+
+/**
+ * The graph inserts are the one sequential stage of an ingest (about a third of its CPU), so they
+ * should never wait behind the parallel ones: where allowed (CAP_SYS_NICE or RLIMIT_NICE), this thread
+ * runs at nice -5. Linux only (setpriority on a thread id affects that thread); elsewhere, or when not
+ * permitted, it keeps the default priority.
+ */
+function preferThisThread(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, -5);
+  } catch {
+    // Not permitted: the default priority still works, the index may just finish after the writes.
+  }
 }
+
+const catchUp = async () => (status = await index.open(job.collection, job.dimensions));
+
+function schedule(work: () => Promise<void>): void {
+  queue = queue.then(work).catch((error: unknown) => end({ type: 'failed', message: error instanceof Error ? error.message : String(error) }));
+}
+
+function end(reply: SnapshotReply): void {
+  if (ended) return;
+  ended = true;
+  port.postMessage(reply);
+  db.close();
+  port.close();
+}
+
+port.on('message', (command: SnapshotCommand) => {
+  if (ended) return;
+  if (command.type === 'refresh') {
+    if (refreshQueued) return;
+    refreshQueued = true;
+    schedule(async () => {
+      refreshQueued = false;
+      if (!stopping) await catchUp();
+    });
+    return;
+  }
+  if (command.type === 'stop') stopping = true;
+  const write = command.type === 'finish' || command.write;
+  schedule(async () => {
+    if (command.type === 'finish') {
+      stopping = false;
+      await catchUp();
+    }
+    // A stop before the graph was ever opened has nothing to persist.
+    if (write && status !== undefined) {
+      await index.reconcile(job.collection);
+      await index.snapshot(job.collection);
+    }
+    end({ type: 'done', status });
+  });
+});

@@ -3,7 +3,7 @@ import { CairnError } from '../../core/cairn-error.js';
 import type { ChunkStore } from '../chunk-store.js';
 import type { VectorHit, VectorIndex, VectorIndexStatus, VectorSearchOptions } from '../vector-index.js';
 import { publishSnapshot, readVerifiedSidecar, removeSnapshot, snapshotPaths, type HnswParams } from './hnsw-snapshot.js';
-import { runSnapshotWorker } from './run-snapshot-worker.js';
+import { SnapshotWorker } from './run-snapshot-worker.js';
 
 type Hnsw = InstanceType<typeof hnswlib.HierarchicalNSW>;
 
@@ -28,11 +28,18 @@ export interface HnswVectorIndexOptions {
    * catches it up in a worker thread, off the thread that writes chunks.
    */
   databasePath?: string;
+  /**
+   * Set inside the snapshot worker: catching up yields to the event loop between pages (so commands
+   * arrive) and stops early, at a page boundary, once this returns true.
+   */
+  interrupt?: () => boolean;
 }
 
 export const DEFAULT_HNSW_PARAMS: HnswParams = { m: 16, efConstruction: 100, efSearch: 80 };
 
 const PAGE = 2048;
+/** Catch-up page when interruptible: about 0.1–0.2 s of inserts at M 32, efConstruction 200. */
+const INTERRUPTIBLE_PAGE = 256;
 const RANDOM_SEED = 100;
 
 interface OpenIndex {
@@ -63,6 +70,12 @@ export class HnswVectorIndex implements VectorIndex {
   readonly #background = new Set<Promise<void>>();
   /** Worker snapshot jobs per collection; `again` asks for one more run once the current one ends. */
   readonly #jobs = new Map<string, { done: Promise<void>; again: boolean }>();
+  /** Live workers holding a collection's graph between `refresh` calls, until `snapshot` ends them. */
+  readonly #workers = new Map<string, SnapshotWorker>();
+  /** Workers being started (the collection record is read first). */
+  readonly #starting = new Map<string, Promise<SnapshotWorker | undefined>>();
+  /** Scratch argument of addPoint, reused across inserts. */
+  #point: number[] = [];
 
   constructor(source: HnswVectorSource, options: HnswVectorIndexOptions) {
     this.#source = source;
@@ -70,6 +83,8 @@ export class HnswVectorIndex implements VectorIndex {
   }
 
   async open(collection: string, dimensions: number): Promise<VectorIndexStatus> {
+    // A live worker holds a newer graph than the snapshot: it writes it, and this loads it.
+    if (this.#workers.has(collection) || this.#starting.has(collection)) await this.snapshot(collection).catch(() => undefined);
     await this.#jobs.get(collection)?.done.catch(() => undefined);
     const existing = this.#open.get(collection);
     if (existing !== undefined) {
@@ -162,7 +177,21 @@ export class HnswVectorIndex implements VectorIndex {
     );
   }
 
+  /**
+   * Brings the collection's graph up to date with the store in a worker thread that stays alive between
+   * calls (cheap to call often; writes nothing): it adds the vectors written since its watermark.
+   * Chunks removed meanwhile are marked deleted when `snapshot` ends the worker. A no-op for a graph
+   * open in this process, a read-only store, or one without a database path.
+   */
+  async refresh(collection: string): Promise<void> {
+    if (this.#options.readonly || this.#options.databasePath === undefined || this.#open.has(collection) || this.#jobs.has(collection)) return;
+    (await this.#liveWorker(collection, this.#options.databasePath))?.refresh();
+  }
+
   async drop(collection: string): Promise<void> {
+    const worker = await this.#takeWorker(collection);
+    await worker?.stop(false).catch(() => undefined);
+    await this.#jobs.get(collection)?.done.catch(() => undefined);
     const opening = this.#open.get(collection);
     this.#open.delete(collection);
     if (opening !== undefined) await opening.then((state) => state.queue).catch(() => undefined);
@@ -170,13 +199,16 @@ export class HnswVectorIndex implements VectorIndex {
   }
 
   async close(): Promise<void> {
+    // An interrupted ingest keeps what its worker inserted: the graph is persisted without catching up.
+    const live = await Promise.all([...new Set([...this.#workers.keys(), ...this.#starting.keys()])].map((name) => this.#takeWorker(name)));
+    await Promise.allSettled(live.map((worker) => worker?.stop(true)));
     await Promise.allSettled([...this.#background, ...[...this.#jobs.values()].map((job) => job.done)]);
     this.#open.clear();
   }
 
   /**
-   * Runs the worker for a collection; calls made while one runs share one more run after it, so an
-   * ingest may call `snapshot` every few thousand chunks without queueing a run per call.
+   * Ends the collection's live worker (or starts one) with a catch-up and one snapshot write; calls made
+   * while one runs share one more run after it.
    */
   #snapshotInWorker(collection: string, databasePath: string): Promise<void> {
     const running = this.#jobs.get(collection);
@@ -189,15 +221,9 @@ export class HnswVectorIndex implements VectorIndex {
       try {
         do {
           job.again = false;
-          const record = await this.#source.getCollection(collection);
-          if (record === undefined || record.dimensions === 0) return;
-          await runSnapshotWorker({
-            databasePath,
-            directory: this.#options.directory,
-            collection,
-            dimensions: record.dimensions,
-            params: this.#options.params,
-          });
+          const worker = (await this.#takeWorker(collection)) ?? (await this.#startWorker(collection, databasePath));
+          if (worker === undefined) return;
+          await worker.finish();
         } while (job.again);
       } finally {
         this.#jobs.delete(collection);
@@ -205,6 +231,38 @@ export class HnswVectorIndex implements VectorIndex {
     })();
     this.#jobs.set(collection, job);
     return job.done;
+  }
+
+  #liveWorker(collection: string, databasePath: string): Promise<SnapshotWorker | undefined> {
+    const live = this.#workers.get(collection);
+    if (live !== undefined) return Promise.resolve(live);
+    const pending = this.#starting.get(collection);
+    if (pending !== undefined) return pending;
+    const starting = this.#startWorker(collection, databasePath)
+      .then((worker) => {
+        if (worker !== undefined && this.#starting.get(collection) === starting) this.#workers.set(collection, worker);
+        return worker;
+      })
+      .finally(() => {
+        if (this.#starting.get(collection) === starting) this.#starting.delete(collection);
+      });
+    this.#starting.set(collection, starting);
+    return starting;
+  }
+
+  /** Removes the collection's live (or starting) worker from the map and returns it, for its owner to end. */
+  async #takeWorker(collection: string): Promise<SnapshotWorker | undefined> {
+    const pending = this.#starting.get(collection);
+    this.#starting.delete(collection);
+    const worker = this.#workers.get(collection) ?? (await pending);
+    this.#workers.delete(collection);
+    return worker;
+  }
+
+  async #startWorker(collection: string, databasePath: string): Promise<SnapshotWorker | undefined> {
+    const record = await this.#source.getCollection(collection);
+    if (record === undefined || record.dimensions === 0) return undefined;
+    return new SnapshotWorker({ databasePath, directory: this.#options.directory, collection, dimensions: record.dimensions, params: this.#options.params });
   }
 
   async #state(collection: string, dimensions: number): Promise<OpenIndex> {
@@ -228,18 +286,53 @@ export class HnswVectorIndex implements VectorIndex {
   #add(state: OpenIndex, id: number, vector: Float32Array): void {
     const needed = state.index.getCurrentCount() + 1;
     if (needed > state.index.getMaxElements()) state.index.resizeIndex(Math.max(needed, state.index.getMaxElements() * 2));
-    state.index.addPoint(Array.from(vector), id);
+    // hnswlib-node reads a plain array; refilling one costs a fraction of `Array.from` and allocates nothing.
+    const point = this.#point.length === vector.length ? this.#point : (this.#point = new Array<number>(vector.length).fill(0));
+    for (let i = 0; i < vector.length; i += 1) point[i] = vector[i]!;
+    state.index.addPoint(point, id);
     state.live.add(id);
     if (id > state.watermark) state.watermark = id;
   }
 
   async #addTail(collection: string, state: OpenIndex): Promise<number> {
+    const interrupt = this.#options.interrupt;
     let added = 0;
-    for await (const page of this.#source.iterateVectors(collection, state.watermark, PAGE)) {
+    for await (const page of this.#source.iterateVectors(collection, state.watermark, interrupt === undefined ? PAGE : INTERRUPTIBLE_PAGE)) {
       for (const item of page) this.#add(state, item.id, item.vector);
       added += page.length;
+      if (interrupt === undefined) continue;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (interrupt()) break;
     }
     return added;
+  }
+
+  /**
+   * Makes an open graph agree with the store up to its watermark: labels whose chunk is gone (a document
+   * updated or deleted since they were added) are marked deleted, stored vectors missing are added.
+   */
+  async reconcile(collection: string): Promise<void> {
+    const opening = this.#open.get(collection);
+    if (opening === undefined) return;
+    const state = await opening;
+    await this.#exclusive(state, async () => {
+      const stored = new Set(this.#source.vectorIds(collection, state.watermark));
+      for (const label of state.live) {
+        if (stored.has(label)) continue;
+        state.index.markDelete(label);
+        state.live.delete(label);
+      }
+      await this.#addMissing(state, [...stored].filter((id) => !state.live.has(id)));
+    });
+  }
+
+  async #addMissing(state: OpenIndex, missing: number[]): Promise<void> {
+    const watermark = state.watermark;
+    for (let i = 0; i < missing.length; i += PAGE) {
+      const vectors = await this.#source.getVectors(missing.slice(i, i + PAGE));
+      for (const [id, vector] of vectors) this.#add(state, id, vector);
+    }
+    state.watermark = watermark;
   }
 
   async #load(collection: string, dimensions: number): Promise<OpenIndex> {
@@ -319,11 +412,7 @@ export class HnswVectorIndex implements VectorIndex {
     if (live.size < index.getCurrentCount() / 2 && index.getCurrentCount() > 1000) return undefined;
     const state: OpenIndex = { ...base, index, live, watermark: sidecar.watermark, status: emptyStatus() };
     const missing = [...stored].filter((id) => !live.has(id));
-    for (let i = 0; i < missing.length; i += PAGE) {
-      const vectors = await this.#source.getVectors(missing.slice(i, i + PAGE));
-      for (const [id, vector] of vectors) this.#add(state, id, vector);
-    }
-    state.watermark = sidecar.watermark;
+    await this.#addMissing(state, missing);
     return { state, reconciled: missing.length };
   }
 }
