@@ -13,7 +13,7 @@
  */
 import { parseArgs } from 'node:util';
 import {
-  DOCS_CORPUS, MODELS_DIR, STATIC_EMBEDDER, copySubset, loadAverage, machineFacts, openBenchApp, parseIntegerOption,
+  DOCS_CORPUS, MODELS_DIR, STATIC_EMBEDDER, copySubset, loadAverage, machineFacts, parseIntegerOption,
   peakRssMiB, removeDirectory, report, round, temporaryDirectory, timedIngest, type BenchConfigOptions,
 } from './bench-support.js';
 

@@ -2,9 +2,10 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CairnError, isCairnError } from '../../core/cairn-error.js';
 import type { DownloadProgress } from '../model-files/download-progress.js';
-import { isValidModelId, modelCacheDir, modelLookupDirs } from '../model-files/model-id.js';
-import { ONNX_WEIGHT_FILES, pullModel } from '../model-files/pull-model.js';
-import { resolveLocalModel } from '../model-files/resolve-local-model.js';
+import { configureTransformers } from '../model-files/configure-transformers.js';
+import { ensureLocalModel, type ModelRole } from '../model-files/ensure-local-model.js';
+import { isValidModelId } from '../model-files/model-id.js';
+import { ONNX_WEIGHT_FILES } from '../model-files/pull-model.js';
 import type { Embedder } from './embedder.js';
 import { createNoneEmbedder } from './none-embedder.js';
 import { createOnnxEmbedder } from './onnx-embedder.js';
@@ -46,7 +47,7 @@ export async function createEmbedder(spec: string, context: EmbedderContext): Pr
       return createNoneEmbedder();
     case 'onnx': {
       const required = ['config.json', 'tokenizer.json', ONNX_WEIGHT_FILES[context.onnxDtype]];
-      const modelDir = await ensureLocalModel(id, parsed.modelId, required, context);
+      const modelDir = await ensureLocalModel(embedderRole(id), parsed.modelId, required, context);
       await configureTransformers(context);
       return createOnnxEmbedder({ id, modelDir, dtype: context.onnxDtype, threads: context.onnxThreads });
     }
@@ -66,7 +67,7 @@ export async function createEmbedder(spec: string, context: EmbedderContext): Pr
           hint: 'Give a model2vec folder path or a model id such as `minishlab/potion-base-8M`.',
         });
       }
-      const modelDir = await ensureLocalModel(id, parsed.ref, STATIC_FILES, context);
+      const modelDir = await ensureLocalModel(embedderRole(id), parsed.ref, STATIC_FILES, context);
       return createStaticEmbedder({ id, modelDir });
     }
     case 'openai':
@@ -83,54 +84,12 @@ export async function createEmbedder(spec: string, context: EmbedderContext): Pr
   }
 }
 
-/** A complete local copy of `modelId`, downloading it into the cache when allowed. */
-async function ensureLocalModel(id: string, modelId: string, required: string[], context: EmbedderContext): Promise<string> {
-  if (!isValidModelId(modelId)) {
-    throw new CairnError('INPUT_INVALID', `"${modelId}" in ${id} is not a model id.`, {
-      hint: 'Use a Hugging Face id such as `Xenova/all-MiniLM-L6-v2`.',
-    });
-  }
-  const local = resolveLocalModel(modelId, context, required);
-  if (local) return local;
-  const looked = modelLookupDirs(modelId, context)
-    .map((dir) => dir.path)
-    .join(' and ');
-  const hint =
-    `Run \`cairn models pull ${modelId}\` while online, set CAIRN_MODELS_DIR to a folder holding ${modelId}/ ` +
-    `(with ${required.join(', ')}), or set CAIRN_EMBEDDER=none for lexical-only search.`;
-  if (!context.allowDownload) {
-    throw new CairnError('EMBEDDER_UNAVAILABLE', `Embedder ${id} is not available: no complete copy in ${looked}, and downloads are turned off.`, {
-      hint,
-      details: { modelId, looked },
-    });
-  }
-  let modelDir: string;
-  try {
-    modelDir = await pullModel(modelId, { ...context, stallTimeoutMs: 30_000 });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    const code = isCairnError(error) && error.code === 'MODEL_NOT_FOUND' ? 'MODEL_NOT_FOUND' : 'EMBEDDER_UNAVAILABLE';
-    throw new CairnError(code, `Embedder ${id} is not available: no complete copy in ${looked}, and the download from ${context.hfEndpoint} failed: ${reason}`, {
-      cause: error,
-      hint,
-      details: { modelId, looked },
-    });
-  }
-  const missing = required.filter((file) => !existsSync(join(modelDir, file)));
-  if (missing.length > 0) {
-    throw new CairnError('EMBEDDER_UNAVAILABLE', `Embedder ${id} is not available: the download lacks ${missing.join(', ')}.`, { hint });
-  }
-  return modelDir;
-}
-
-/**
- * transformers.js keeps global settings. Cairn downloads models itself (model-files/), so the library
- * must never reach the network (a DNS lookup offline could hang); it only reads local folders.
- */
-async function configureTransformers(context: EmbedderContext): Promise<void> {
-  const { env } = await import('@huggingface/transformers');
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = context.modelsDir ?? modelCacheDir(context);
-  env.cacheDir = modelCacheDir(context);
+function embedderRole(id: string): ModelRole {
+  return {
+    label: 'Embedder',
+    id,
+    unavailable: 'EMBEDDER_UNAVAILABLE',
+    exampleId: 'Xenova/all-MiniLM-L6-v2',
+    without: 'set CAIRN_EMBEDDER=none for lexical-only search',
+  };
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CairnError } from '../../core/cairn-error.js';
+import { onnxSessionOptions } from '../model-files/configure-transformers.js';
 import { loadTokenizer } from '../tokenize/load-tokenizer.js';
 import type { Embedder, EmbedOptions, EmbedResult } from './embedder.js';
 import { l2NormalizeInPlace } from './l2-normalize.js';
@@ -53,10 +54,7 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions): Promise<
       dtype: options.dtype,
       device: 'cpu',
       local_files_only: true,
-      session_options: {
-        ...(options.threads > 0 ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
-        ...(options.allowSpinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
-      },
+      session_options: onnxSessionOptions(options.threads, options.allowSpinning),
     });
   } catch (error) {
     throw new CairnError('EMBEDDER_UNAVAILABLE', `Could not load the ONNX model in ${modelDir} (${options.dtype}): ${(error as Error).message}`, {

@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { CairnError, isCairnError } from '../../core/cairn-error.js';
 import type { DownloadProgress } from '../model-files/download-progress.js';
-import { isValidModelId, modelCacheDir, modelLookupDirs } from '../model-files/model-id.js';
-import { ONNX_WEIGHT_FILES, pullModel } from '../model-files/pull-model.js';
-import { resolveLocalModel } from '../model-files/resolve-local-model.js';
+import { configureTransformers } from '../model-files/configure-transformers.js';
+import { ensureLocalModel, type ModelRole } from '../model-files/ensure-local-model.js';
+import { ONNX_WEIGHT_FILES } from '../model-files/pull-model.js';
 import { createHttpReranker } from './http-reranker.js';
 import { createOnnxCrossEncoder } from './onnx-cross-encoder.js';
 import { parseRerankerSpec, rerankerSpecId } from './parse-reranker-spec.js';
@@ -48,7 +46,7 @@ export async function createReranker(spec: string, context: RerankerContext): Pr
       return null;
     case 'onnx': {
       const required = ['config.json', 'tokenizer.json', ONNX_WEIGHT_FILES[context.onnxDtype]];
-      const modelDir = await ensureLocalModel(id, parsed.modelId, required, context);
+      const modelDir = await ensureLocalModel(rerankerRole(id), parsed.modelId, required, context);
       await configureTransformers(context);
       return createOnnxCrossEncoder({ id, modelDir, dtype: context.onnxDtype, threads: context.onnxThreads, batchSize: context.batchSize });
     }
@@ -75,53 +73,12 @@ export async function createReranker(spec: string, context: RerankerContext): Pr
   }
 }
 
-/** A complete local copy of `modelId`, downloading it into the cache when allowed. */
-async function ensureLocalModel(id: string, modelId: string, required: string[], context: RerankerContext): Promise<string> {
-  if (!isValidModelId(modelId)) {
-    throw new CairnError('INPUT_INVALID', `"${modelId}" in ${id} is not a model id.`, {
-      hint: 'Use a Hugging Face id such as `Xenova/ms-marco-MiniLM-L-6-v2`.',
-    });
-  }
-  const local = resolveLocalModel(modelId, context, required);
-  if (local) return local;
-  const looked = modelLookupDirs(modelId, context)
-    .map((dir) => dir.path)
-    .join(' and ');
-  const hint =
-    `Run \`cairn models pull ${modelId}\` while online, set CAIRN_MODELS_DIR to a folder holding ${modelId}/ ` +
-    `(with ${required.join(', ')}), or set CAIRN_RERANKER=none to answer without reranking.`;
-  if (!context.allowDownload) {
-    throw new CairnError('RERANKER_UNAVAILABLE', `Reranker ${id} is not available: no complete copy in ${looked}, and downloads are turned off.`, {
-      hint,
-      details: { modelId, looked },
-    });
-  }
-  let modelDir: string;
-  try {
-    modelDir = await pullModel(modelId, { ...context, stallTimeoutMs: context.stallTimeoutMs ?? 30_000 });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new CairnError('RERANKER_UNAVAILABLE', `Reranker ${id} is not available: no complete copy in ${looked}, and the download from ${context.hfEndpoint} failed: ${reason}`, {
-      cause: error,
-      hint,
-      details: { modelId, looked, ...(isCairnError(error) ? { reason: error.code } : {}) },
-    });
-  }
-  const missing = required.filter((file) => !existsSync(join(modelDir, file)));
-  if (missing.length > 0) {
-    throw new CairnError('RERANKER_UNAVAILABLE', `Reranker ${id} is not available: the download lacks ${missing.join(', ')}.`, { hint });
-  }
-  return modelDir;
-}
-
-/**
- * transformers.js keeps global settings; Cairn downloads models itself (model-files/), so the library
- * only reads local folders and never reaches the network (same settings as the embedder's factory).
- */
-async function configureTransformers(context: RerankerContext): Promise<void> {
-  const { env } = await import('@huggingface/transformers');
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = context.modelsDir ?? modelCacheDir(context);
-  env.cacheDir = modelCacheDir(context);
+function rerankerRole(id: string): ModelRole {
+  return {
+    label: 'Reranker',
+    id,
+    unavailable: 'RERANKER_UNAVAILABLE',
+    exampleId: 'Xenova/ms-marco-MiniLM-L-6-v2',
+    without: 'set CAIRN_RERANKER=none to answer without reranking',
+  };
 }

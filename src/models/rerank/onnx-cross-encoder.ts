@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CairnError } from '../../core/cairn-error.js';
+import { onnxSessionOptions } from '../model-files/configure-transformers.js';
 import { loadTokenizer } from '../tokenize/load-tokenizer.js';
 import type { Reranker, RerankOptions, RerankResult } from './reranker.js';
 
@@ -59,10 +60,7 @@ export async function createOnnxCrossEncoder(options: OnnxCrossEncoderOptions): 
       dtype: options.dtype,
       device: 'cpu',
       local_files_only: true,
-      session_options: {
-        ...(options.threads > 0 ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
-        ...(options.allowSpinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
-      },
+      session_options: onnxSessionOptions(options.threads, options.allowSpinning),
     });
   } catch (error) {
     throw new CairnError('RERANKER_UNAVAILABLE', `Could not load the ONNX cross-encoder in ${modelDir} (${options.dtype}): ${(error as Error).message}`, {
