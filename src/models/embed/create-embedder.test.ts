@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { isCairnError } from '../../core/cairn-error.js';
 import type { DownloadProgress } from '../model-files/download-progress.js';
-import { closedPort, startFakeHub } from '../model-files/start-fake-hub.js';
+import { closedPort, startFakeHub } from '../../testing/start-fake-hub.js';
 import { sharedPath, SHARED_MISSING } from '../../testing/shared-data.js';
 import { createEmbedder, type EmbedderContext } from './create-embedder.js';
 

@@ -9,7 +9,7 @@ import { listLocalModels } from './list-local-models.js';
 import type { DownloadProgress } from './download-progress.js';
 import { pullModel } from './pull-model.js';
 import { resolveLocalModel } from './resolve-local-model.js';
-import { closedPort, type FakeHub, startFakeHub } from './start-fake-hub.js';
+import { closedPort, type FakeHub, startFakeHub } from '../../testing/start-fake-hub.js';
 
 const modelsRoot = sharedPath('models');
 let hub: FakeHub;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { isCairnError } from '../../core/cairn-error.js';
-import { startFakeHub } from '../model-files/start-fake-hub.js';
+import { startFakeHub } from '../../testing/start-fake-hub.js';
 import { SHARED_MISSING, sharedPath } from '../../testing/shared-data.js';
 import { buildTinyCrossEncoder } from '../../testing/tiny-cross-encoder.js';
 import { createReranker, type RerankerContext } from './create-reranker.js';
