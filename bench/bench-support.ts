@@ -86,17 +86,6 @@ export function latencyStats(samples: readonly number[]): LatencyStats {
   };
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so query sets are the same every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function temporaryDirectory(prefix: string): string {
   return mkdtempSync(join(os.tmpdir(), prefix));

@@ -28,10 +28,8 @@ import type { Reranker } from '../src/models/rerank/reranker.js';
 import { loadTokenizer } from '../src/models/tokenize/load-tokenizer.js';
 import { rerankCandidates } from '../src/retrieve/rerank/rerank-candidates.js';
 import { appendToOnnxGraph, ONNX_FLOAT, onnxNode, onnxTensor, onnxValueInfo } from '../src/testing/encode-onnx-model.js';
-import {
-  DOCS_CORPUS, MODELS_DIR, listFiles, loadAverage, machineFacts, parseIntegerOption, peakRssMiB, removeDirectory, report, round, seededRandom,
-  temporaryDirectory,
-} from './bench-support.js';
+import { DOCS_CORPUS, MODELS_DIR, listFiles, loadAverage, machineFacts, parseIntegerOption, peakRssMiB, removeDirectory, report, round, temporaryDirectory } from './bench-support.js';
+import { seededRandom } from '../src/testing/seeded-random.js';
 
 const { values } = parseArgs({
   options: {

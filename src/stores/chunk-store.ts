@@ -1,4 +1,4 @@
-import type { EmbeddedChunk } from '../core/chunk.js';
+import type { Chunk, EmbeddedChunk } from '../core/chunk.js';
 import type { SearchFilter } from '../core/search-types.js';
 import type { CollectionRecord, CollectionSettings } from './collection-record.js';
 
@@ -65,7 +65,8 @@ export interface DocumentState {
   sourceRoot: string;
 }
 
-export interface DocumentWrite {
+/** What a document is, as written by ingest and read back by listings. */
+export interface DocumentFields {
   collection: string;
   uri: string;
   relativePath: string;
@@ -81,6 +82,9 @@ export interface DocumentWrite {
   metadata: Record<string, unknown>;
   gitRepository?: string;
   gitCommit?: string;
+}
+
+export interface DocumentWrite extends DocumentFields {
   chunks: EmbeddedChunk[];
 }
 
@@ -92,22 +96,8 @@ export interface WriteResult {
   removedChunkIds: number[];
 }
 
-export interface DocumentRecord {
+export interface DocumentRecord extends DocumentFields {
   id: number;
-  collection: string;
-  uri: string;
-  relativePath: string;
-  sourceRoot: string;
-  title: string;
-  format: string;
-  language?: string;
-  contentHash: string;
-  sizeBytes: number;
-  modifiedMs: number;
-  tags: string[];
-  metadata: Record<string, unknown>;
-  gitRepository?: string;
-  gitCommit?: string;
   chunkCount: number;
   ingestedAt: string;
 }
@@ -127,18 +117,10 @@ export interface DocumentPage {
   items: DocumentRecord[];
 }
 
-export interface StoredChunk {
+/** A chunk as stored: the chunk itself plus its ids (its vector is read separately). */
+export interface StoredChunk extends Chunk {
   id: number;
   documentId: number;
-  ordinal: number;
-  text: string;
-  headingPath: string[];
-  pageStart?: number;
-  pageEnd?: number;
-  lineStart?: number;
-  lineEnd?: number;
-  tokenCount: number;
-  contentHash: string;
 }
 
 /** A chunk joined with the fields of its document that results show. */

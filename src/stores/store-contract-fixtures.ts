@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EmbeddedChunk } from '../core/chunk.js';
 import type { DocumentWrite } from './chunk-store.js';
+import { seededRandom } from '../testing/seeded-random.js';
 
 /**
  * Shared helpers of the store contract suites (chunk-store.contract.ts, vector-index.contract.ts).
@@ -14,17 +15,6 @@ export function contractAnalyzer(text: string): string {
     .join(' ');
 }
 
-/** Deterministic PRNG (mulberry32) so vector fixtures are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function normalize(vector: Float32Array): Float32Array {
   let norm = 0;

@@ -2,6 +2,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeOnnxModel, ONNX_FLOAT, ONNX_INT64, onnxNode, onnxTensor, onnxValueInfo } from './encode-onnx-model.js';
 import { sharedPath } from './shared-data.js';
+import { seededRandom as mulberry32 } from './seeded-random.js';
 
 /** BERT uncased ids 0..103 are [PAD], [unused*], [UNK], [CLS], [SEP], [MASK]: never counted as overlap. */
 const LAST_SPECIAL_ID = 103;
@@ -109,14 +110,3 @@ function tinyCrossEncoderGraph(labels: 1 | 2): Uint8Array {
   return encodeOnnxModel('tiny_cross_encoder', { nodes, initializers, inputs, outputs });
 }
 
-/** Deterministic uniform [0, 1) numbers from a 32-bit seed (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -9,17 +9,6 @@ import { type ChunkOptions, embeddingInput } from './chunk-document.js';
  * random document generator for property-style loops. Used by the chunker's tests only.
  */
 
-/** Deterministic PRNG (mulberry32) so that a failing round reproduces. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface DocumentWord {
   word: string;

@@ -5,18 +5,8 @@ import { test } from 'node:test';
 import { SHARED_MISSING, sharedPath } from '../../testing/shared-data.js';
 import { loadTokenizer, type ModelTokenizer } from './load-tokenizer.js';
 import { WordPieceTokenizer } from './wordpiece-tokenizer.js';
+import { seededRandom as random } from '../../testing/seeded-random.js';
 
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function listFiles(dir: string, out: string[]): string[] {
   for (const name of readdirSync(dir)) {
