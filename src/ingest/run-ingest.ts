@@ -11,7 +11,7 @@ import { defaultPrepareWorkers, PreparePool, type PrepareOutcome } from './prepa
 import { PrepareQueue } from './prepare-queue.js';
 import { describeForWorker } from './worker-recipe.js';
 import { embedChunks } from './embed/embed-chunks.js';
-import { writeDocument } from './write/write-document.js';
+import { writeDocuments } from './write/write-document.js';
 import type { IngestEvent, IngestSummary } from './ingest-events.js';
 
 export interface IngestDeps {
@@ -128,9 +128,12 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
     summary.chunksReused += embedded.reused;
     summary.tokensEmbedded += embedded.tokens;
     const writeStarted = performance.now();
+    await writeDocuments(
+      deps.chunks,
+      docs.map((doc, i) => ({ collection: request.collection, item: doc.item, contentHash: doc.contentHash, parsed: doc.parsed, chunks: embedded.documents[i]!, tags: request.tags })),
+    );
     for (const [i, doc] of docs.entries()) {
       const chunks = embedded.documents[i]!;
-      await writeDocument(deps.chunks, { collection: request.collection, item: doc.item, contentHash: doc.contentHash, parsed: doc.parsed, chunks, tags: request.tags });
       summary.chunksWritten += chunks.length;
       if (doc.isNew) summary.filesNew += 1;
       else summary.filesUpdated += 1;

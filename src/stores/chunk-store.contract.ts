@@ -75,6 +75,30 @@ export function chunkStoreContract(name: string, open: () => Promise<ChunkStoreU
       assert.equal(collection?.chunkCount, 2);
     });
 
+    it('writes a batch of documents all or nothing (writeDocuments, when offered)', async (t) => {
+      const writeDocuments = store.chunks.writeDocuments?.bind(store.chunks);
+      if (!writeDocuments) return t.skip('this store writes one document at a time');
+      await store.chunks.createCollection('batch', SETTINGS);
+      const results = await writeDocuments([
+        makeDocument('batch', 'a.md', [makeChunk(0, 'alpha batch text', unit(1, 0, 0, 0))]),
+        makeDocument('batch', 'b.md', [makeChunk(0, 'beta batch text', unit(0, 1, 0, 0)), makeChunk(1, 'beta more', unit(0, 0, 1, 0))]),
+      ]);
+      assert.deepEqual(results.map((result) => result.chunkIds.length), [1, 2]);
+      assert.equal((await store.chunks.getCollection('batch'))?.chunkCount, 3);
+      // A batch with one bad document (wrong vector dimension) stores none of its documents.
+      await rejectsWithCode(
+        writeDocuments([
+          makeDocument('batch', 'c.md', [makeChunk(0, 'gamma', unit(1, 0, 0, 0))]),
+          makeDocument('batch', 'd.md', [makeChunk(0, 'delta', Float32Array.from([1, 0]))]),
+        ]),
+        'EMBEDDER_MISMATCH',
+      );
+      assert.equal(await store.chunks.getDocument('batch', 'file:///root/c.md'), undefined);
+      const collection = await store.chunks.getCollection('batch');
+      assert.equal(collection?.documentCount, 2);
+      assert.equal(collection?.chunkCount, 3);
+    });
+
     it('replaces a document atomically, never reusing chunk ids', async () => {
       await store.chunks.createCollection('replace', SETTINGS);
       const first = await store.chunks.writeDocument(

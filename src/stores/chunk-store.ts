@@ -30,6 +30,12 @@ export interface ChunkStore {
   /** Stored vectors of a document keyed by chunk content hash, so unchanged chunks are not re-embedded. */
   getDocumentVectors(collection: string, uri: string): Promise<Map<string, Float32Array>>;
   writeDocument(document: DocumentWrite): Promise<WriteResult>;
+  /**
+   * Writes several documents in one transaction: all of them or none, each one whole (the same
+   * crash-safety contract, amortising the commit over a batch). Optional; callers fall back to
+   * `writeDocument` one by one.
+   */
+  writeDocuments?(documents: DocumentWrite[]): Promise<WriteResult[]>;
   /** Records a new modification time for a document whose content hash did not change. */
   touchDocument(collection: string, uri: string, modifiedMs: number, sizeBytes: number): Promise<void>;
   deleteDocuments(collection: string, uris: string[]): Promise<number[]>;

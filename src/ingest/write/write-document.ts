@@ -1,7 +1,7 @@
 import type { EmbeddedChunk } from '../../core/chunk.js';
 import type { ParsedDocument } from '../../core/parsed-document.js';
 import type { SourceItem } from '../../core/source-item.js';
-import type { ChunkStore, WriteResult } from '../../stores/chunk-store.js';
+import type { ChunkStore, DocumentWrite, WriteResult } from '../../stores/chunk-store.js';
 
 export interface WriteDocumentInput {
   collection: string;
@@ -13,10 +13,21 @@ export interface WriteDocumentInput {
   tags: string[];
 }
 
-/** Stores one document and its chunks in one transaction (the ChunkStore's contract). */
-export function writeDocument(store: ChunkStore, input: WriteDocumentInput): Promise<WriteResult> {
+/**
+ * Stores documents with their chunks: in one transaction when the store offers `writeDocuments`
+ * (each document whole, the batch all or nothing), otherwise one transaction per document.
+ */
+export async function writeDocuments(store: ChunkStore, inputs: WriteDocumentInput[]): Promise<WriteResult[]> {
+  const writes = inputs.map(toDocumentWrite);
+  if (store.writeDocuments) return store.writeDocuments(writes);
+  const results: WriteResult[] = [];
+  for (const write of writes) results.push(await store.writeDocument(write));
+  return results;
+}
+
+function toDocumentWrite(input: WriteDocumentInput): DocumentWrite {
   const { item, parsed } = input;
-  return store.writeDocument({
+  return {
     collection: input.collection,
     uri: item.uri,
     relativePath: item.relativePath,
@@ -32,7 +43,7 @@ export function writeDocument(store: ChunkStore, input: WriteDocumentInput): Pro
     gitRepository: item.git?.repository,
     gitCommit: item.git?.commit,
     chunks: input.chunks,
-  });
+  };
 }
 
 function documentTags(metadata: Record<string, unknown>): string[] {

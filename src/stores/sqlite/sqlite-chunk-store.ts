@@ -179,6 +179,10 @@ export class SqliteChunkStore implements ChunkStore {
     return this.#writer.write(document);
   }
 
+  async writeDocuments(documents: DocumentWrite[]): Promise<WriteResult[]> {
+    return this.#writer.writeMany(documents);
+  }
+
   async touchDocument(collection: string, uri: string, modifiedMs: number, sizeBytes: number): Promise<void> {
     const result = this.#sql('UPDATE documents SET modified_ms = ?, size_bytes = ? WHERE collection = ? AND uri = ?').run(
       modifiedMs,

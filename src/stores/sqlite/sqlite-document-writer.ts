@@ -33,6 +33,7 @@ export class SqliteDocumentWriter {
   readonly #insertChunk: Statement;
   readonly #write: Transaction<(document: DocumentWrite) => WriteResult>;
   readonly #delete: Transaction<(collection: string, uris: string[]) => number[]>;
+  readonly #writeMany: Transaction<(documents: DocumentWrite[]) => WriteResult[]>;
 
   constructor(db: Database, analyze: LexicalAnalyzer) {
     this.#db = db;
@@ -55,11 +56,17 @@ export class SqliteDocumentWriter {
         token_count, content_hash, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#write = db.transaction((document: DocumentWrite) => this.#writeInTransaction(document));
+    this.#writeMany = db.transaction((documents: DocumentWrite[]) => documents.map((document) => this.#writeInTransaction(document)));
     this.#delete = db.transaction((collection: string, uris: string[]) => this.#deleteInTransaction(collection, uris));
   }
 
   write(document: DocumentWrite): WriteResult {
     return this.#write.immediate(document);
+  }
+
+  /** Several documents in one transaction: FTS5 flushes its pending segment once per commit, not per document. */
+  writeMany(documents: DocumentWrite[]): WriteResult[] {
+    return this.#writeMany.immediate(documents);
   }
 
   /** Deletes documents by URI; returns the ids of the chunks removed with them. */
