@@ -35,3 +35,12 @@ export function validateCollectionName(name: string): void {
     });
   }
 }
+
+/** Use case: one collection with its counts. */
+export async function getCollection(app: CairnApp, name: string): Promise<CollectionRecord> {
+  const record = await app.chunks.getCollection(name);
+  if (!record) {
+    throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${name}" does not exist.`, { hint: 'List collections with `GET /v1/collections` or `cairn collections`.' });
+  }
+  return record;
+}

@@ -75,3 +75,28 @@ export type SearchInputParsed = z.infer<typeof searchInputSchema>;
 export type AskInput = z.infer<typeof askInputSchema>;
 export type IngestInputParsed = z.infer<typeof ingestInputSchema>;
 export type BeirEvalInput = z.infer<typeof beirEvalInputSchema>;
+
+export const createCollectionInputSchema = z
+  .object({
+    name: collectionNameSchema,
+    /** Embedder of the new collection; default the configured one. */
+    embedder: z.string().min(1).optional(),
+    chunkSize: z.number().int().min(16).max(8192).optional(),
+    chunkOverlap: z.number().int().min(0).max(4096).optional(),
+  })
+  .strict();
+
+export const documentListInputSchema = z
+  .object({
+    collection: collectionNameSchema,
+    /** Case-insensitive substring of the relative path or title. */
+    text: z.string().min(1).max(1000).optional(),
+    sort: z.enum(['path', 'title', 'modified', 'ingested', 'chunks']).default('path'),
+    order: z.enum(['asc', 'desc']).default('asc'),
+    limit: z.number().int().min(1).max(500).default(50),
+    offset: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+export type CreateCollectionInput = z.infer<typeof createCollectionInputSchema>;
+export type DocumentListInput = z.infer<typeof documentListInputSchema>;

@@ -10,6 +10,7 @@ import { registerIngestCommand } from './commands/ingest-command.js';
 import { registerModelsCommand } from './commands/models-command.js';
 import { registerReembedCommand } from './commands/reembed-command.js';
 import { registerSearchCommand } from './commands/search-command.js';
+import { registerServeCommand } from './commands/serve-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
 
 /** Exit codes: 0 success, 1 the command failed, 2 bad usage or input. */
@@ -36,6 +37,7 @@ export function buildProgram(io: CliIo): Command {
   registerStatusCommand(program, io);
   registerEvalCommand(program, io);
   registerModelsCommand(program, io);
+  registerServeCommand(program, io);
   return program;
 }
 

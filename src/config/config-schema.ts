@@ -129,6 +129,18 @@ export const configSchema = z
         sources: z.number().int().min(1).max(100).default(8),
       })
       .prefault({}),
+    server: z
+      .object({
+        /** Interface `cairn serve` binds (`CAIRN_HOST`); loopback by default. */
+        host: z.string().min(1).default('127.0.0.1'),
+        /** TCP port (`CAIRN_PORT`); 0 picks a free one. */
+        port: z.number().int().min(0).max(65535).default(7700),
+        /** Largest request body accepted, in bytes (larger: 413). */
+        bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
+        /** Longest time to receive a whole request, in ms (not the time to answer it). */
+        requestTimeoutMs: z.number().int().min(0).default(30000),
+      })
+      .prefault({}),
   })
   .strict();
 

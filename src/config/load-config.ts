@@ -82,6 +82,10 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.CAIRN_RERANKER) rerank.reranker = env.CAIRN_RERANKER;
   if (env.CAIRN_RERANKER_API_KEY) rerank.apiKey = env.CAIRN_RERANKER_API_KEY;
   if (Object.keys(rerank).length > 0) out.rerank = rerank;
+  const server: Record<string, unknown> = {};
+  if (env.CAIRN_HOST) server.host = env.CAIRN_HOST;
+  if (env.CAIRN_PORT) server.port = Number(env.CAIRN_PORT);
+  if (Object.keys(server).length > 0) out.server = server;
   return out;
 }
 

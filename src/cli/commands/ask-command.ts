@@ -3,6 +3,7 @@ import { ask } from '../../app/ask.js';
 import type { CairnApp } from '../../app/cairn-app.js';
 import { askInputSchema } from '../../app/input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
+import { collectAnswer } from '../../app/render/answer-json.js';
 import type { AnswerPart, AnswerTimings, Citation } from '../../core/answer-types.js';
 import { CairnError, type ErrorCode } from '../../core/cairn-error.js';
 import { parseInteger, printJson, withApp, type CliIo } from '../cli-context.js';
@@ -120,54 +121,4 @@ function extractiveNote(finishReason: string): string {
 
 function formatMs(ms: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
-}
-
-/** The `--json` contract of `cairn ask` (snake_case): answer, extractive, citations, sources, timings. */
-export async function collectAnswer(app: CairnApp, parts: AsyncIterable<AnswerPart>): Promise<Record<string, unknown>> {
-  let sources: Citation[] = [];
-  const notices: string[] = [];
-  for await (const part of parts) {
-    if (part.type === 'sources') sources = part.citations;
-    else if (part.type === 'notice') {
-      notices.push(part.text);
-      app.notice(part.text);
-    } else if (part.type === 'error') {
-      throw new CairnError(part.error.code as ErrorCode, part.error.message, { retryable: part.error.retryable, hint: 'Check the language model server (CAIRN_LLM_URL) and its logs.' });
-    } else if (part.type === 'finish') {
-      const t = part.timings;
-      return {
-        answer: part.answer,
-        extractive: part.extractive,
-        citations: part.citations.map(citationJson),
-        sources: sources.map(citationJson),
-        model: part.model ?? null,
-        endpoint: part.endpoint ?? null,
-        finish_reason: part.finishReason,
-        notices,
-        timings: {
-          retrieval_ms: t.retrievalMs, rerank_ms: t.rerankMs, context_ms: t.contextMs, preparation_ms: t.preparationMs,
-          ttft_ms: t.ttftMs ?? null, decode_ms: t.decodeMs ?? null, tokens_per_second: t.tokensPerSecond ?? null,
-          prompt_tokens: t.promptTokens ?? null, completion_tokens: t.completionTokens ?? null, total_ms: t.totalMs,
-        },
-      };
-    }
-  }
-  throw new CairnError('INTERNAL', 'The answer stream ended without a finish part.');
-}
-
-function citationJson(citation: Citation) {
-  return {
-    n: citation.n,
-    source_uri: citation.sourceUri,
-    title: citation.title,
-    heading_path: citation.headingPath,
-    page_start: citation.pageStart ?? null,
-    page_end: citation.pageEnd ?? null,
-    line_start: citation.lineStart ?? null,
-    line_end: citation.lineEnd ?? null,
-    chunk_ids: citation.chunkIds,
-    document_id: citation.documentId ?? null,
-    score: citation.score,
-    text: citation.text,
-  };
 }

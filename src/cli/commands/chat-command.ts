@@ -7,7 +7,8 @@ import { resolveCollection } from '../../app/resolve-collection.js';
 import { toCairnError } from '../../core/cairn-error.js';
 import { parseInteger, withApp, type CliIo } from '../cli-context.js';
 import { addSearchFilterOptions, searchFilterFromFlags } from '../search-filter-options.js';
-import { collectAnswer, streamAnswer, withInterrupt } from './ask-command.js';
+import { collectAnswer } from '../../app/render/answer-json.js';
+import { streamAnswer, withInterrupt } from './ask-command.js';
 
 const HELP = 'Ask a question; /reset forgets the conversation, /exit (or end of input) quits.';
 

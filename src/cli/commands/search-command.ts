@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { searchInputSchema } from '../../app/input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
+import { searchResultJson } from '../../app/render/search-result-json.js';
 import { search } from '../../app/search.js';
 import type { ScoredChunk } from '../../core/search-types.js';
 import { parseInteger, parseNumber, printJson, withApp, type CliIo } from '../cli-context.js';
@@ -29,7 +30,7 @@ export function registerSearchCommand(program: Command, io: CliIo): void {
         const response = await search(app, input);
         for (const notice of response.notices) app.notice(notice);
         if (flags.json) {
-          printJson(io, { query: input.query, collection: response.collection, mode: response.mode, timings: response.timings, results: response.results.map(toJson) });
+          printJson(io, { query: input.query, collection: response.collection, mode: response.mode, timings: response.timings, results: response.results.map(searchResultJson) });
           return;
         }
         if (response.results.length === 0) {
@@ -40,30 +41,6 @@ export function registerSearchCommand(program: Command, io: CliIo): void {
         io.stdout.write(`${response.results.length} results · ${response.mode} · ${response.timings.totalMs.toFixed(1)} ms\n`);
       }),
     );
-}
-
-/** The JSON contract of `cairn search --json` items (snake_case; at least source_uri, title, text, score). */
-export function toJson(result: ScoredChunk) {
-  return {
-    source_uri: result.sourceUri,
-    title: result.title,
-    text: result.text,
-    score: result.score,
-    scores: result.scores,
-    snippet: result.snippet,
-    heading_path: result.headingPath,
-    relative_path: result.relativePath,
-    format: result.format,
-    language: result.language,
-    page_start: result.pageStart,
-    page_end: result.pageEnd,
-    line_start: result.lineStart,
-    line_end: result.lineEnd,
-    chunk_id: result.chunkId,
-    document_id: result.documentId,
-    collection: result.collection,
-    git_commit: result.gitCommit,
-  };
 }
 
 function formatResult(result: ScoredChunk, rank: number): string {

@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { openCairn } from '../../app/open-cairn.js';
+import { CairnError } from '../../core/cairn-error.js';
+import { buildServer } from '../../http/build-server.js';
+import { configFromFlags, packageVersion, parseInteger, type CliIo, type GlobalFlags } from '../cli-context.js';
+
+/** In-flight requests (long answer streams included) get this long after SIGINT/SIGTERM before their connections are closed. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export function registerServeCommand(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description('Run the HTTP API (OpenAPI document and UI at /docs)')
+    .option('--host <host>', 'interface to bind (CAIRN_HOST, default 127.0.0.1)')
+    .option('--port <port>', 'TCP port; 0 picks a free one (CAIRN_PORT, default 7700)', parseInteger)
+    .action(async (options: { host?: string; port?: number }, command: Command) => {
+      const flags = command.optsWithGlobals<GlobalFlags>();
+      const config = configFromFlags(flags, io);
+      if (options.host) config.server.host = options.host;
+      if (options.port !== undefined) {
+        if (options.port < 0 || options.port > 65535) throw new CairnError('INPUT_INVALID', `Invalid port ${options.port}.`, { hint: 'Use a port from 1 to 65535, or 0 for any free one.' });
+        config.server.port = options.port;
+      }
+      let notice = (text: string): void => void io.stderr.write(`notice: ${text}\n`);
+      const app = await openCairn(config, { onNotice: (text) => notice(text) });
+      try {
+        const server = await buildServer(app, { version: packageVersion(), logger: { level: 'info', stream: io.stderr } });
+        notice = (text) => server.log.warn({ notice: text }, text);
+        const stopped = waitForStopSignal();
+        const address = await server.listen({ host: config.server.host, port: config.server.port });
+        io.stdout.write(`Cairn API listening on ${address}\nAPI docs: ${address}/docs\n`);
+        const signal = await stopped;
+        server.log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+        // close() drops only the connections idle at that moment; a keep-alive connection whose
+        // response ends later would hold the server open until the client's own timeout.
+        const sweep = setInterval(() => server.server.closeIdleConnections(), 100);
+        const force = setTimeout(() => server.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        force.unref();
+        try {
+          await server.close();
+        } finally {
+          clearInterval(sweep);
+          clearTimeout(force);
+        }
+        server.log.info('stopped');
+      } finally {
+        await app.close();
+      }
+    });
+}
+
+function waitForStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

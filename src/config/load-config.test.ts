@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from './load-config.js';
+
+describe('loadConfig server section', () => {
+  it('defaults to 127.0.0.1:7700 and takes CAIRN_HOST / CAIRN_PORT, flags last', () => {
+    const cwd = '/nonexistent-cairn-dir';
+    const defaults = loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h' } });
+    assert.equal(defaults.server.host, '127.0.0.1');
+    assert.equal(defaults.server.port, 7700);
+    assert.ok(defaults.server.bodyLimitBytes > 0 && defaults.server.requestTimeoutMs > 0);
+    const fromEnv = loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h', CAIRN_HOST: '0.0.0.0', CAIRN_PORT: '8123' } });
+    assert.deepEqual([fromEnv.server.host, fromEnv.server.port], ['0.0.0.0', 8123]);
+    const fromFlags = loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h', CAIRN_PORT: '8123' }, flags: { server: { port: 0 } } });
+    assert.equal(fromFlags.server.port, 0);
+  });
+
+  it('rejects a port that is not a number with CONFIG_INVALID', () => {
+    assert.throws(() => loadConfig({ cwd: '/nonexistent-cairn-dir', env: { CAIRN_HOME: '/tmp/h', CAIRN_PORT: 'http' } }), { code: 'CONFIG_INVALID' });
+  });
+});

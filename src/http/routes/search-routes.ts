@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import type { CairnApp } from '../../app/cairn-app.js';
+import { searchInputSchema, type SearchInputParsed } from '../../app/input-schemas.js';
+import { parseInput } from '../../app/parse-input.js';
+import { searchResultJson } from '../../app/render/search-result-json.js';
+import { search } from '../../app/search.js';
+import { searchBodySchema, searchQuerySchema, searchResponseSchema, withProblems } from '../http-schemas.js';
+
+/**
+ * `GET /v1/search?q=…` and `POST /v1/search` with the same modes and filters as `cairn search`;
+ * `results` are the items of `cairn search --json`.
+ */
+export function registerSearchRoutes(scope: FastifyInstance, app: CairnApp): void {
+  const routes = scope.withTypeProvider<ZodTypeProvider>();
+  routes.get('', { schema: { tags: ['search'], querystring: searchQuerySchema, response: withProblems(searchResponseSchema) } }, async (request) =>
+    runSearch(app, parseInput(searchInputSchema, searchInputFromQuery(request.query, app.config.defaultCollection))),
+  );
+  routes.post('', { schema: { tags: ['search'], body: searchBodySchema, response: withProblems(searchResponseSchema) } }, async (request) =>
+    runSearch(app, parseInput(searchInputSchema, { ...request.body, collection: request.body.collection ?? app.config.defaultCollection })),
+  );
+}
+
+async function runSearch(app: CairnApp, input: SearchInputParsed) {
+  const response = await search(app, input);
+  return {
+    query: input.query,
+    collection: response.collection,
+    mode: response.mode,
+    timings: response.timings,
+    notices: response.notices,
+    results: response.results.map(searchResultJson),
+  };
+}
+
+function searchInputFromQuery(query: z.infer<typeof searchQuerySchema>, defaultCollection: string): Record<string, unknown> {
+  const list = (value: string | string[] | undefined) => (value === undefined ? undefined : Array.isArray(value) ? value : [value]);
+  const filter = Object.fromEntries(
+    Object.entries({
+      pathPrefix: query.path,
+      pathGlob: query.glob,
+      language: list(query.lang),
+      fileType: list(query.type),
+      tags: list(query.tag),
+      modifiedAfter: query.after,
+      modifiedBefore: query.before,
+    }).filter((entry) => entry[1] !== undefined),
+  );
+  return {
+    collection: query.collection ?? defaultCollection,
+    query: query.q,
+    mode: query.mode,
+    k: query.k,
+    minScore: query.min_score,
+    ...(Object.keys(filter).length > 0 ? { filter } : {}),
+  };
+}
