@@ -55,8 +55,6 @@ export const configSchema = z
         embedBatchSize: z.number().int().positive().max(4096).default(64),
         /** Worker threads that read, parse and chunk (0: all on the main thread); unset = cores - 1, at least 1. */
         prepareWorkers: z.number().int().min(0).max(64).optional(),
-        /** Files parsed ahead of the writer (bounded pipeline). */
-        parseAhead: z.number().int().positive().max(1024).default(32),
       })
       .prefault({}),
     search: z
