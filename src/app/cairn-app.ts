@@ -41,3 +41,16 @@ export interface CairnApp {
 export function cacheDirectories(config: CairnConfig): { git: string; models: string } {
   return { git: join(config.home, 'cache', 'git'), models: join(config.home, 'models') };
 }
+
+/** Where models are looked up and how they are fetched, from the configuration (embedders, rerankers, `cairn models`). */
+export function modelContext(config: CairnConfig) {
+  return {
+    home: config.home,
+    modelsDir: config.modelsDir,
+    hfEndpoint: config.models.hfEndpoint,
+    allowDownload: config.models.allowDownload,
+    onnxDtype: config.models.onnxDtype,
+    onnxThreads: config.models.onnxThreads,
+    openaiApiKey: config.models.openaiApiKey,
+  };
+}

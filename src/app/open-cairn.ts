@@ -12,7 +12,7 @@ import type { Reranker } from '../models/rerank/reranker.js';
 import { estimateTokenCounter } from '../models/tokenize/estimate-token-counter.js';
 import { analyzeForIndex } from '../models/tokenize/lexical-analyzer.js';
 import { openSqliteStore } from '../stores/sqlite/open-sqlite-store.js';
-import { cacheDirectories, type CairnApp, type LoadedEmbedder } from './cairn-app.js';
+import { modelContext, type CairnApp, type LoadedEmbedder } from './cairn-app.js';
 
 export interface OpenCairnOptions {
   onNotice?: (text: string) => void;
@@ -35,17 +35,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     options.onNotice?.(text);
   };
   const loaded = new Map<string, Promise<LoadedEmbedder>>();
-  const context = {
-    home: config.home,
-    modelsDir: config.modelsDir,
-    hfEndpoint: config.models.hfEndpoint,
-    allowDownload: config.models.allowDownload,
-    onnxDtype: config.models.onnxDtype,
-    onnxThreads: config.models.onnxThreads,
-    openaiApiKey: config.models.openaiApiKey,
-    onDownloadProgress: options.onDownloadProgress,
-    cacheDir: cacheDirectories(config).models,
-  };
+  const context = { ...modelContext(config), onDownloadProgress: options.onDownloadProgress };
 
   const loadEmbedder = (id: string): Promise<LoadedEmbedder> => {
     const cached = loaded.get(id);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { listLocalModels, pullModel } from '../../models/model-files/model-files.js';
-import { cacheDirectories } from '../../app/cairn-app.js';
+import { modelContext } from '../../app/cairn-app.js';
 import { configFromFlags, printJson, type CliIo, type GlobalFlags } from '../cli-context.js';
 import { renderDownloadProgress } from '../progress-bar.js';
 import type { CairnConfig } from '../../config/config-schema.js';
@@ -12,7 +12,7 @@ export function registerModelsCommand(program: Command, io: CliIo): void {
     .description('Show the models found in CAIRN_MODELS_DIR and in the download cache')
     .action(async (_options, command: Command) => {
       const flags = command.optsWithGlobals<GlobalFlags>();
-      const found = await listLocalModels(modelContext(configFromFlags(flags, io), io));
+      const found = await listLocalModels(modelFilesContext(configFromFlags(flags, io), io));
       if (flags.json) return printJson(io, { models: found });
       if (found.length === 0) return void io.stdout.write('No local models. Fetch one with `cairn models pull <id>` or set CAIRN_MODELS_DIR.\n');
       for (const m of found) io.stdout.write(`${m.id}  (${m.where}, ${(m.bytes / 1048576).toFixed(1)} MB)  ${m.path}\n`);
@@ -23,22 +23,12 @@ export function registerModelsCommand(program: Command, io: CliIo): void {
     .description('Download a model into the cache under CAIRN_HOME (honours HF_ENDPOINT)')
     .action(async (id: string, _options, command: Command) => {
       const flags = command.optsWithGlobals<GlobalFlags>();
-      const path = await pullModel(id.replace(/^(onnx|static):/, ''), modelContext(configFromFlags(flags, io), io));
+      const path = await pullModel(id.replace(/^(onnx|static):/, ''), modelFilesContext(configFromFlags(flags, io), io));
       if (flags.json) return printJson(io, { id, path });
       io.stdout.write(`${id} is ready at ${path}\n`);
     });
 }
 
-function modelContext(config: CairnConfig, io: CliIo) {
-  return {
-    home: config.home,
-    modelsDir: config.modelsDir,
-    hfEndpoint: config.models.hfEndpoint,
-    allowDownload: config.models.allowDownload,
-    onnxDtype: config.models.onnxDtype,
-    onnxThreads: config.models.onnxThreads,
-    openaiApiKey: config.models.openaiApiKey,
-    cacheDir: cacheDirectories(config).models,
-    onDownloadProgress: (event: Parameters<typeof renderDownloadProgress>[1]) => renderDownloadProgress(io.stderr, event),
-  };
+function modelFilesContext(config: CairnConfig, io: CliIo) {
+  return { ...modelContext(config), onDownloadProgress: (event: Parameters<typeof renderDownloadProgress>[1]) => renderDownloadProgress(io.stderr, event) };
 }
