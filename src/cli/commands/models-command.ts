@@ -15,7 +15,11 @@ export function registerModelsCommand(program: Command, io: CliIo): void {
       const found = await listLocalModels(modelFilesContext(configFromFlags(flags, io), io));
       if (flags.json) return printJson(io, { models: found });
       if (found.length === 0) return void io.stdout.write('No local models. Fetch one with `cairn models pull <id>` or set CAIRN_MODELS_DIR.\n');
-      for (const m of found) io.stdout.write(`${m.id}  (${m.where}, ${(m.bytes / 1048576).toFixed(1)} MB)  ${m.path}\n`);
+      for (const m of found) {
+        // A folder with only tokenizer files cannot embed (the default model's tokenizer is often shipped alone).
+        const weights = m.files.some((file) => /\.(onnx|safetensors)$/.test(file)) ? '' : ', no weights: tokenizer only';
+        io.stdout.write(`${m.id}  (${m.where}, ${(m.bytes / 1048576).toFixed(1)} MB${weights})  ${m.path}\n`);
+      }
     });
   models
     .command('pull')
