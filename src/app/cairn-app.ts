@@ -5,6 +5,7 @@ import type { LanguageModel } from '../models/generate/language-model.js';
 import type { Reranker } from '../models/rerank/reranker.js';
 import type { TokenCounter } from '../models/tokenize/token-counter.js';
 import type { ChunkStore } from '../stores/chunk-store.js';
+import type { KeyStore } from '../stores/key-store.js';
 import type { LexicalIndex } from '../stores/lexical-index.js';
 import type { VectorIndex } from '../stores/vector-index.js';
 
@@ -27,6 +28,8 @@ export interface CairnApp {
   readonly chunks: ChunkStore;
   readonly lexical: LexicalIndex;
   readonly vectors: VectorIndex;
+  /** API keys of the HTTP API (hashes only). */
+  readonly keys: KeyStore;
   /** Loads (once per id) the embedder named by a collection; never throws for an unavailable model. */
   loadEmbedder(id: string): Promise<LoadedEmbedder>;
   /** The configured reranker, built once; null when it is `none` or unavailable (reported once through `notice`). */

@@ -6,6 +6,7 @@ import { FakeEmbedder } from '../testing/fake-embedder.js';
 import { FakeLanguageModel } from '../testing/fake-language-model.js';
 import { InMemoryChunkStore } from '../testing/in-memory-chunk-store.js';
 import { InMemoryLexicalIndex, InMemoryVectorIndex } from '../testing/in-memory-indexes.js';
+import { InMemoryKeyStore } from '../testing/in-memory-key-store.js';
 import { ask } from './ask.js';
 import type { CairnApp } from './cairn-app.js';
 import { chatTurn, createChatSession } from './chat.js';
@@ -27,6 +28,7 @@ async function fakeApp(model: FakeLanguageModel | null): Promise<CairnApp & { no
   return {
     config: configSchema.parse({ home: '/tmp/cairn-chat-test', rerank: { reranker: 'none' } }),
     chunks, lexical: new InMemoryLexicalIndex(chunks, true), vectors: new InMemoryVectorIndex(chunks, true),
+    keys: new InMemoryKeyStore(),
     loadEmbedder: async (id) => ({ id, embedder, tokenizer: embedder.tokenizer, maxTokens: 512 }),
     loadReranker: async () => null,
     languageModel: async () => model,

@@ -75,6 +75,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     chunks: store.chunks,
     lexical: store.lexical,
     vectors: store.vectors,
+    keys: store.keys,
     loadEmbedder,
     loadReranker,
     languageModel: loadLanguageModel,

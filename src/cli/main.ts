@@ -7,6 +7,7 @@ import { registerCollectionsCommand } from './commands/collections-command.js';
 import { registerDocsCommand } from './commands/docs-command.js';
 import { registerEvalCommand } from './commands/eval-command.js';
 import { registerIngestCommand } from './commands/ingest-command.js';
+import { registerKeysCommand } from './commands/keys-command.js';
 import { registerModelsCommand } from './commands/models-command.js';
 import { registerReembedCommand } from './commands/reembed-command.js';
 import { registerSearchCommand } from './commands/search-command.js';
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo): Command {
   registerEvalCommand(program, io);
   registerModelsCommand(program, io);
   registerServeCommand(program, io);
+  registerKeysCommand(program, io);
   return program;
 }
 

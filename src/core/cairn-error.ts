@@ -14,6 +14,9 @@ export type ErrorCode =
   | 'EMBEDDER_UNAVAILABLE'
   | 'MODEL_NOT_FOUND'
   | 'DENSE_UNAVAILABLE'
+  // access to the HTTP API
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
   // sources
   | 'SOURCE_NOT_FOUND'
   | 'SOURCE_UNREADABLE'

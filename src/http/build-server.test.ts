@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { InjectOptions } from 'fastify';
 import { startHttpTestApp, type HttpTestApp } from '../testing/http-test-app.js';
 import { SHARED_MISSING } from '../testing/shared-data.js';
 
@@ -12,9 +13,13 @@ after(async () => {
   await t?.close();
 });
 
+/** The server, with every request sending the admin key (auth itself is tested in auth.test.ts). */
 function server() {
   if (!t) throw new Error('no app');
-  return t.server;
+  const { server: fastify, auth } = t;
+  return {
+    inject: (options: InjectOptions) => fastify.inject({ ...options, headers: { ...auth, ...options.headers } }),
+  };
 }
 
 function assertProblem(response: { statusCode: number; headers: Record<string, unknown>; json(): unknown }, status: number, code: string): Record<string, unknown> {

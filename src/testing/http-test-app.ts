@@ -12,6 +12,9 @@ import { sharedPath } from './shared-data.js';
 export interface HttpTestApp {
   app: CairnApp;
   server: FastifyInstance;
+  /** An admin API key of the app, and the header that sends it. */
+  adminKey: string;
+  auth: { authorization: string };
   close(): Promise<void>;
 }
 
@@ -33,9 +36,12 @@ export async function startHttpTestApp(env: Record<string, string> = {}): Promis
   const app = await openCairn(config);
   await ingest(app, { collection: 'kb', sources: [md, txt] });
   const server = await buildServer(app, { version: 'test' });
+  const { key } = await app.keys.create('test admin', ['admin']);
   return {
     app,
     server,
+    adminKey: key,
+    auth: { authorization: `Bearer ${key}` },
     async close() {
       await server.close();
       await app.close();

@@ -14,6 +14,8 @@ const txt = sharedPath('data', 'files', 'txt');
 describe('cairn serve as a real process', { skip: model && txt ? false : SHARED_MISSING }, () => {
   let home: string;
   let env: Record<string, string>;
+  /** Printed by the first start only. */
+  let adminKey = '';
   before(async () => {
     home = mkdtempSync(join(tmpdir(), 'cairn-serve-'));
     env = { CAIRN_HOME: home, CAIRN_EMBEDDER: `static:${model}`, CAIRN_OFFLINE: '1', CAIRN_RERANKER: 'none', CAIRN_LLM_DISCOVER: '0' };
@@ -47,12 +49,23 @@ describe('cairn serve as a real process', { skip: model && txt ? false : SHARED_
     return { child, url, output, exited };
   }
 
-  it('prints its URL, answers a search over HTTP, and exits cleanly on SIGTERM', async () => {
+  /** Waits until the first start has printed its admin key line (it follows the URL). */
+  async function readAdminKey(output: { stdout: string }): Promise<string> {
+    for (let waited = 0; waited < 5000 && !/admin API key .*\n/.test(output.stdout); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    return /admin API key \(shown once, store it\): (cairn_\S+)\n/.exec(output.stdout)?.[1] ?? '';
+  }
+
+  it('prints its URL and a first admin key, answers a search over HTTP with the key only, and exits cleanly on SIGTERM', async () => {
     const { child, url, output, exited } = await startServe();
-    const { stdout } = output;
     try {
-    assert.match(stdout, /API docs: http:\/\/127\.0\.0\.1:\d+\/docs/);
-      const response = await fetch(`${url}/v1/search?q=${encodeURIComponent('Universal Declaration of Human Rights')}&collection=kb&k=2`);
+      adminKey = await readAdminKey(output);
+      assert.match(adminKey, /^cairn_/, output.stdout);
+      assert.match(output.stdout, /API docs: http:\/\/127\.0\.0\.1:\d+\/docs/);
+      const searchUrl = `${url}/v1/search?q=${encodeURIComponent('Universal Declaration of Human Rights')}&collection=kb&k=2`;
+      const anonymous = await fetch(searchUrl);
+      assert.equal(anonymous.status, 401);
+      assert.match(String(anonymous.headers.get('www-authenticate')), /^Bearer/);
+      const response = await fetch(searchUrl, { headers: { authorization: `Bearer ${adminKey}` } });
       assert.equal(response.status, 200);
       const body = (await response.json()) as { results: { relative_path: string; score: number }[] };
       assert.equal(body.results.length, 2);
@@ -72,9 +85,10 @@ describe('cairn serve as a real process', { skip: model && txt ? false : SHARED_
     const llm = await startStandInLlmServer({ tokenDelayMs: 40, answer: 'The Universal Declaration of Human Rights says all human beings are born free and equal in dignity and rights [1].' });
     try {
       const { child, url, output, exited } = await startServe({ CAIRN_LLM_URL: llm.url });
+      assert.ok(adminKey, 'the first test printed the admin key');
       const response = await fetch(`${url}/v1/ask`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
         body: JSON.stringify({ collection: 'kb', question: 'What does the Universal Declaration of Human Rights say?' }),
       });
       assert.equal(response.status, 200);
@@ -89,6 +103,7 @@ describe('cairn serve as a real process', { skip: model && txt ? false : SHARED_
       const streamEndedMs = performance.now() - stoppedAt;
       const { code } = await exited;
       assert.equal(code, 0, output.stderr);
+      assert.doesNotMatch(output.stdout, /admin API key|cairn_/, 'the admin key is printed on the first start only');
       const exitMs = performance.now() - stoppedAt;
       assert.ok(exitMs - streamEndedMs < 2000, `exited ${Math.round(exitMs - streamEndedMs)} ms after the stream ended (idle keep-alive connections must not hold it)`);
       const refused = await fetch(`${url}/healthz`).then(() => 'answered', () => 'refused');
@@ -96,5 +111,33 @@ describe('cairn serve as a real process', { skip: model && txt ? false : SHARED_
     } finally {
       await llm.close();
     }
+  });
+
+  it('cairn keys create prints the key alone on its last line; list and revoke', async () => {
+    const created = await runCli(['keys', 'create', '--scope', 'read', '--name', 'e2e reader'], env);
+    assert.equal(created.code, 0, created.stderr);
+    const key = created.stdout.trimEnd().split('\n').at(-1) ?? '';
+    assert.match(key, /^cairn_[A-Za-z0-9_-]{43}$/);
+    const listed = await runCli(['keys', 'list', '--json'], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.ok(!listed.stdout.includes(key));
+    const mine = (JSON.parse(listed.stdout) as { keys: { id: string; name: string; scopes: string[]; prefix: string }[] }).keys.find((k) => k.name === 'e2e reader');
+    assert.deepEqual(mine?.scopes, ['read']);
+    assert.equal(mine?.prefix, key.slice(0, 8));
+    const { child, url, output, exited } = await startServe();
+    try {
+      const read = { authorization: `Bearer ${key}` };
+      assert.equal((await fetch(`${url}/v1/collections`, { headers: read })).status, 200);
+      assert.equal((await fetch(`${url}/v1/collections`, { method: 'POST', headers: { ...read, 'content-type': 'application/json' }, body: '{"name":"x"}' })).status, 403);
+      const revoked = await runCli(['keys', 'revoke', mine!.id], env);
+      assert.equal(revoked.code, 0, revoked.stderr);
+      assert.equal((await fetch(`${url}/v1/collections`, { headers: read })).status, 401);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal((await exited).code, 0, output.stderr);
+    const unknown = await runCli(['keys', 'revoke', 'nope'], env);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /NOT_FOUND/);
   });
 });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ensureAdminKey } from '../../app/api-keys.js';
 import { openCairn } from '../../app/open-cairn.js';
 import { CairnError } from '../../core/cairn-error.js';
 import { buildServer } from '../../http/build-server.js';
@@ -29,6 +30,10 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         const stopped = waitForStopSignal();
         const address = await server.listen({ host: config.server.host, port: config.server.port });
         io.stdout.write(`Cairn API listening on ${address}\nAPI docs: ${address}/docs\n`);
+        // Created once the port is bound, so a failed start does not leave a key nobody saw. Only its
+        // hash is stored: this is the one time it can be shown.
+        const adminKey = await ensureAdminKey(app);
+        if (adminKey) io.stdout.write(`admin API key (shown once, store it): ${adminKey}\n`);
         const signal = await stopped;
         server.log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
         // close() drops only the connections idle at that moment; a keep-alive connection whose

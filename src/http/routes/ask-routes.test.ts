@@ -36,7 +36,7 @@ describe('POST /v1/ask with a language model', () => {
 
   it('streams the answer parts as Server-Sent Events, finish last with citations and timings', async (context) => {
     if (!t) return context.skip(SHARED_MISSING);
-    const response = await t.server.inject({ method: 'POST', url: '/v1/ask', payload: { collection: 'kb', question: 'Who managed Norwich City?' } });
+    const response = await t.server.inject({ headers: t.auth, method: 'POST', url: '/v1/ask', payload: { collection: 'kb', question: 'Who managed Norwich City?' } });
     assert.equal(response.statusCode, 200, response.body);
     assert.match(String(response.headers['content-type']), /^text\/event-stream/);
     const events = parseSse(response.body);
@@ -70,7 +70,7 @@ describe('POST /v1/ask with a language model', () => {
       { url: '/v1/ask?stream=false', payload: { collection: 'kb', question: 'Who managed Norwich City?' } },
       { url: '/v1/ask', payload: { collection: 'kb', question: 'Who managed Norwich City?', stream: false } },
     ]) {
-      const response: Awaited<ReturnType<HttpTestApp['server']['inject']>> = await t.server.inject({ method: 'POST', url: request.url, payload: request.payload });
+      const response: Awaited<ReturnType<HttpTestApp['server']['inject']>> = await t.server.inject({ headers: t.auth, method: 'POST', url: request.url, payload: request.payload });
       assert.equal(response.statusCode, 200, response.body);
       assert.match(String(response.headers['content-type']), /^application\/json/);
       const body = response.json();
@@ -85,11 +85,11 @@ describe('POST /v1/ask with a language model', () => {
 
   it('unknown collection and bad input are problem+json before any event', async (context) => {
     if (!t) return context.skip(SHARED_MISSING);
-    const missing = await t.server.inject({ method: 'POST', url: '/v1/ask', payload: { collection: 'nope', question: 'x' } });
+    const missing = await t.server.inject({ headers: t.auth, method: 'POST', url: '/v1/ask', payload: { collection: 'nope', question: 'x' } });
     assert.equal(missing.statusCode, 404);
     assert.match(String(missing.headers['content-type']), /^application\/problem\+json/);
     assert.equal(missing.json().code, 'COLLECTION_NOT_FOUND');
-    const empty = await t.server.inject({ method: 'POST', url: '/v1/ask', payload: { collection: 'kb', question: ' ' } });
+    const empty = await t.server.inject({ headers: t.auth, method: 'POST', url: '/v1/ask', payload: { collection: 'kb', question: ' ' } });
     assert.equal(empty.statusCode, 400);
     assert.equal(empty.json().code, 'INPUT_INVALID');
   });
@@ -103,7 +103,7 @@ describe('POST /v1/ask with a language model', () => {
     const aborted = llm.abortedResponses;
     const response = await fetch(`http://127.0.0.1:${port}/v1/ask`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...t.auth },
       body: JSON.stringify({ collection: 'kb', question: 'Who managed Norwich City?' }),
       signal: controller.signal,
     });
@@ -128,12 +128,12 @@ describe('POST /v1/ask without a language model', () => {
 
   it('answers extractively, streamed and as JSON', async (context) => {
     if (!t) return context.skip(SHARED_MISSING);
-    const streamed = parseSse((await t.server.inject({ method: 'POST', url: '/v1/ask', payload: { collection: 'kb', question: 'Universal Declaration of Human Rights' } })).body);
+    const streamed = parseSse((await t.server.inject({ headers: t.auth, method: 'POST', url: '/v1/ask', payload: { collection: 'kb', question: 'Universal Declaration of Human Rights' } })).body);
     const finish = streamed.at(-1)!;
     assert.equal(finish.event, 'finish');
     assert.equal(finish.data.extractive, true);
     assert.ok((finish.data.citations as unknown[]).length > 0);
-    const json = await t.server.inject({ method: 'POST', url: '/v1/ask?stream=false', payload: { collection: 'kb', question: 'Universal Declaration of Human Rights' } });
+    const json = await t.server.inject({ headers: t.auth, method: 'POST', url: '/v1/ask?stream=false', payload: { collection: 'kb', question: 'Universal Declaration of Human Rights' } });
     assert.equal(json.statusCode, 200, json.body);
     assert.equal(json.json().extractive, true);
     assert.equal(json.json().model, null);

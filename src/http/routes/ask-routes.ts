@@ -22,6 +22,7 @@ export function registerAskRoutes(scope: FastifyInstance, app: CairnApp): void {
   routes.post(
     '',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['ask'],
         description: 'Streams text/event-stream unless stream=false; the 200 schema below is the stream=false body.',

@@ -9,13 +9,13 @@ import { collectionParamsSchema, collectionSchema, withProblems } from '../http-
 /** `/v1/collections`: list, create (embedder and chunking fixed from then on), get with counts, delete. */
 export function registerCollectionsRoutes(scope: FastifyInstance, app: CairnApp): void {
   const routes = scope.withTypeProvider<ZodTypeProvider>();
-  routes.get('', { schema: { tags: ['collections'], response: withProblems(z.object({ collections: z.array(collectionSchema) })) } }, async () => ({
+  routes.get('', { config: { scope: 'read' }, schema: { tags: ['collections'], response: withProblems(z.object({ collections: z.array(collectionSchema) })) } }, async () => ({
     collections: await listCollections(app),
   }));
 
   routes.post(
     '',
-    { schema: { tags: ['collections'], body: createCollectionInputSchema, response: withProblems(collectionSchema, 201) } },
+    { config: { scope: 'write' }, schema: { tags: ['collections'], body: createCollectionInputSchema, response: withProblems(collectionSchema, 201) } },
     async (request, reply) => {
       const { name, embedder, chunkSize, chunkOverlap } = request.body;
       const record = await createCollection(app, name, { embedder: embedder ?? app.config.embedder, chunkSize, chunkOverlap });
@@ -23,13 +23,13 @@ export function registerCollectionsRoutes(scope: FastifyInstance, app: CairnApp)
     },
   );
 
-  routes.get('/:name', { schema: { tags: ['collections'], params: collectionParamsSchema, response: withProblems(collectionSchema) } }, async (request) =>
+  routes.get('/:name', { config: { scope: 'read' }, schema: { tags: ['collections'], params: collectionParamsSchema, response: withProblems(collectionSchema) } }, async (request) =>
     getCollection(app, request.params.name),
   );
 
   routes.delete(
     '/:name',
-    { schema: { tags: ['collections'], params: collectionParamsSchema, response: withProblems(z.object({ deleted: z.string() })) } },
+    { config: { scope: 'write' }, schema: { tags: ['collections'], params: collectionParamsSchema, response: withProblems(z.object({ deleted: z.string() })) } },
     async (request) => {
       await deleteCollection(app, request.params.name);
       return { deleted: request.params.name };

@@ -14,7 +14,7 @@ export function registerDocumentsRoutes(scope: FastifyInstance, app: CairnApp): 
   const routes = scope.withTypeProvider<ZodTypeProvider>();
   routes.get(
     '/:name/documents',
-    { schema: { tags: ['documents'], params: collectionParamsSchema, querystring: documentListQuerySchema, response: withProblems(documentPageSchema) } },
+    { config: { scope: 'read' }, schema: { tags: ['documents'], params: collectionParamsSchema, querystring: documentListQuerySchema, response: withProblems(documentPageSchema) } },
     async (request) => {
       const { q, ...rest } = request.query;
       const input = parseInput(documentListInputSchema, { collection: request.params.name, ...(q ? { text: q } : {}), ...rest });
@@ -25,13 +25,13 @@ export function registerDocumentsRoutes(scope: FastifyInstance, app: CairnApp): 
 
   routes.get(
     '/:name/documents/:id',
-    { schema: { tags: ['documents'], params: documentParamsSchema, response: withProblems(z.object({ document: documentSchema, chunks: z.array(chunkSchema) })) } },
+    { config: { scope: 'read' }, schema: { tags: ['documents'], params: documentParamsSchema, response: withProblems(z.object({ document: documentSchema, chunks: z.array(chunkSchema) })) } },
     async (request) => showDocument(app, request.params.name, request.params.id),
   );
 
   routes.delete(
     '/:name/documents/:id',
-    { schema: { tags: ['documents'], params: documentParamsSchema, response: withProblems(z.object({ removed: z.array(z.object({ id: z.number(), uri: z.string() })) })) } },
+    { config: { scope: 'write' }, schema: { tags: ['documents'], params: documentParamsSchema, response: withProblems(z.object({ removed: z.array(z.object({ id: z.number(), uri: z.string() })) })) } },
     async (request) => {
       const removed = await removeDocuments(app, request.params.name, [request.params.id]);
       return { removed: removed.map((d) => ({ id: d.id, uri: d.uri })) };

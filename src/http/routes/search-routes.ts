@@ -14,10 +14,10 @@ import { searchBodySchema, searchQuerySchema, searchResponseSchema, withProblems
  */
 export function registerSearchRoutes(scope: FastifyInstance, app: CairnApp): void {
   const routes = scope.withTypeProvider<ZodTypeProvider>();
-  routes.get('', { schema: { tags: ['search'], querystring: searchQuerySchema, response: withProblems(searchResponseSchema) } }, async (request) =>
+  routes.get('', { config: { scope: 'read' }, schema: { tags: ['search'], querystring: searchQuerySchema, response: withProblems(searchResponseSchema) } }, async (request) =>
     runSearch(app, parseInput(searchInputSchema, searchInputFromQuery(request.query, app.config.defaultCollection))),
   );
-  routes.post('', { schema: { tags: ['search'], body: searchBodySchema, response: withProblems(searchResponseSchema) } }, async (request) =>
+  routes.post('', { config: { scope: 'read' }, schema: { tags: ['search'], body: searchBodySchema, response: withProblems(searchResponseSchema) } }, async (request) =>
     runSearch(app, parseInput(searchInputSchema, { ...request.body, collection: request.body.collection ?? app.config.defaultCollection })),
   );
 }

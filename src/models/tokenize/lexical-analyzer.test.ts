@@ -52,7 +52,8 @@ test('analyzeQuery deduplicates and meets the index terms', () => {
   assert.deepEqual(analyzeQuery('the of and'), []);
 });
 
-test('speed on the docs corpus (target >= 30 MB/s per core)', (t) => {
+// Speed is measured by benchmarks, never asserted here (docs/benchmarks.md); this only reports it.
+test('analyzes the docs corpus and reports its CPU rate', (t) => {
   const dir = sharedPath('data', 'docs-corpus');
   if (dir === null) return t.skip(SHARED_MISSING);
   const texts: string[] = [];
@@ -79,7 +80,5 @@ test('speed on the docs corpus (target >= 30 MB/s per core)', (t) => {
   const seconds = (used.user + used.system) / 1e6;
   const rate = bytes / 1e6 / seconds;
   t.diagnostic(`${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s of CPU: ${rate.toFixed(1)} MB/s`);
-  assert.ok(terms > 0);
-  // The whole corpus (49 MB of text) measures 43-47 MB/s of CPU time here; the bound leaves room for noise.
-  assert.ok(rate >= 20, `analyzeForIndex ran at ${rate.toFixed(1)} MB/s`);
+  assert.ok(terms > bytes / 20, `only ${terms} characters of terms from ${bytes} bytes of text`);
 });

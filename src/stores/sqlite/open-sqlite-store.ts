@@ -3,11 +3,13 @@ import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { CairnError } from '../../core/cairn-error.js';
 import type { ChunkStore } from '../chunk-store.js';
+import type { KeyStore } from '../key-store.js';
 import type { LexicalIndex } from '../lexical-index.js';
 import type { VectorIndex } from '../vector-index.js';
 import type { HnswParams } from './hnsw-snapshot.js';
 import { DEFAULT_HNSW_PARAMS, HnswVectorIndex } from './hnsw-vector-index.js';
 import { SqliteChunkStore } from './sqlite-chunk-store.js';
+import { SqliteKeyStore } from './sqlite-key-store.js';
 import { registerSqliteFunctions } from './sqlite-filter-sql.js';
 import { SqliteLexicalIndex, type LexicalIndexOptions } from './sqlite-lexical-index.js';
 import { applyPragmas, migrateSqliteSchema } from './sqlite-schema.js';
@@ -31,6 +33,8 @@ export interface SqliteStore {
   chunks: ChunkStore;
   lexical: LexicalIndex;
   vectors: VectorIndex;
+  /** API keys of the HTTP API, in the same database. */
+  keys: KeyStore;
   close(): Promise<void>;
 }
 
@@ -74,6 +78,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     chunks,
     lexical,
     vectors,
+    keys: new SqliteKeyStore(db),
     async close() {
       if (closed) return;
       closed = true;

@@ -101,6 +101,21 @@ const migrations: readonly string[] = [
     UPDATE collections SET chunk_count = chunk_count + NEW.chunk_count - OLD.chunk_count WHERE name = NEW.collection;
   END;
   `,
+  // 2 → 3: API keys of the HTTP API. Only a hash of each key is stored (see sqlite-key-store.ts);
+  // `prefix` is its first characters, for display and to narrow the lookup.
+  `
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    scopes TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+  );
+  CREATE INDEX api_keys_prefix ON api_keys (prefix);
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

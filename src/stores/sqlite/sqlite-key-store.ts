@@ -1,0 +1,88 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import { KEY_SCOPES, type ApiKeyRecord, type KeyScope, type KeyStore } from '../key-store.js';
+
+const KEY_PREFIX = 'cairn_';
+const DISPLAY_PREFIX_LENGTH = 8;
+/** A key's use is written at most this often, so verifying is not a database write per request. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+interface KeyRow {
+  id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  scopes: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/**
+ * SHA-256 of the key. A slow password hash (scrypt, argon2) defends guessable secrets; these keys
+ * carry 256 random bits, so a brute force over the hash is as hopeless as over the key itself, and
+ * a fast hash keeps verification off the request's critical path.
+ */
+function hashKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+function toRecord(row: KeyRow): ApiKeyRecord {
+  const parsed = JSON.parse(row.scopes) as unknown;
+  const scopes = Array.isArray(parsed) ? parsed.filter((s): s is KeyScope => (KEY_SCOPES as readonly unknown[]).includes(s)) : [];
+  return { id: row.id, name: row.name, prefix: row.prefix, scopes, createdAt: row.created_at, lastUsedAt: row.last_used_at, revokedAt: row.revoked_at };
+}
+
+/** KeyStore in the `api_keys` table of the embedded database (migration 3). */
+export class SqliteKeyStore implements KeyStore {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async create(name: string, scopes: KeyScope[]): Promise<{ record: ApiKeyRecord; key: string }> {
+    const key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const row: KeyRow = {
+      id: randomBytes(8).toString('hex'),
+      name,
+      prefix: key.slice(0, DISPLAY_PREFIX_LENGTH),
+      hash: hashKey(key),
+      scopes: JSON.stringify([...new Set(scopes)]),
+      created_at: new Date().toISOString(),
+      last_used_at: null,
+      revoked_at: null,
+    };
+    this.#db
+      .prepare('INSERT INTO api_keys (id, name, prefix, hash, scopes, created_at) VALUES (@id, @name, @prefix, @hash, @scopes, @created_at)')
+      .run(row);
+    return { record: toRecord(row), key };
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    return (this.#db.prepare('SELECT * FROM api_keys ORDER BY created_at, id').all() as KeyRow[]).map(toRecord);
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const found = this.#db.prepare('SELECT revoked_at FROM api_keys WHERE id = ?').get(id) as { revoked_at: string | null } | undefined;
+    if (!found) return false;
+    if (found.revoked_at === null) this.#db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(new Date().toISOString(), id);
+    return true;
+  }
+
+  async verify(secret: string): Promise<ApiKeyRecord | undefined> {
+    if (!secret.startsWith(KEY_PREFIX)) return undefined;
+    const hash = Buffer.from(hashKey(secret), 'hex');
+    const rows = this.#db
+      .prepare('SELECT * FROM api_keys WHERE prefix = ? AND revoked_at IS NULL')
+      .all(secret.slice(0, DISPLAY_PREFIX_LENGTH)) as KeyRow[];
+    const row = rows.find((candidate) => timingSafeEqual(Buffer.from(candidate.hash, 'hex'), hash));
+    if (!row) return undefined;
+    const now = Date.now();
+    if (row.last_used_at === null || now - Date.parse(row.last_used_at) >= TOUCH_INTERVAL_MS) {
+      row.last_used_at = new Date(now).toISOString();
+      this.#db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(row.last_used_at, row.id);
+    }
+    return toRecord(row);
+  }
+}
