@@ -4,6 +4,7 @@ import type { TokenCounter } from '../tokenize/token-counter.js';
 import { estimateTokenCounter } from '../tokenize/estimate-token-counter.js';
 import type { Embedder, EmbedOptions, EmbedResult } from './embedder.js';
 import { l2NormalizeInPlace } from './l2-normalize.js';
+import { bodyExcerpt, describeFetchError } from '../http/http-error-text.js';
 
 export interface OpenAiEmbedderOptions {
   id: string;
@@ -51,7 +52,7 @@ export async function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Prom
       response = await fetchImpl(url, { method: 'POST', headers, body: JSON.stringify({ model: options.model, input }), signal: combined });
     } catch (error) {
       if (signal?.aborted) throw new CairnError('ABORTED', 'The embedding request was cancelled.', { cause: error });
-      const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : describe(error);
+      const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : describeFetchError(error);
       throw new CairnError('UPSTREAM_FAILED', `The embedding server at ${url} could not be reached: ${why}.`, {
         cause: error,
         retryable: true,
@@ -60,7 +61,7 @@ export async function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Prom
     }
     const body = await response.text();
     if (!response.ok) {
-      throw new CairnError('UPSTREAM_FAILED', `The embedding server at ${url} answered HTTP ${response.status}: ${excerpt(body)}`, {
+      throw new CairnError('UPSTREAM_FAILED', `The embedding server at ${url} answered HTTP ${response.status}: ${bodyExcerpt(body)}`, {
         retryable: response.status === 429 || response.status >= 500,
         hint:
           response.status === 401 || response.status === 403
@@ -73,7 +74,7 @@ export async function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Prom
     try {
       parsed = responseSchema.parse(JSON.parse(body));
     } catch (error) {
-      throw new CairnError('UPSTREAM_FAILED', `The embedding server at ${url} sent an unexpected body: ${excerpt(body)}`, {
+      throw new CairnError('UPSTREAM_FAILED', `The embedding server at ${url} sent an unexpected body: ${bodyExcerpt(body)}`, {
         cause: error,
         hint: 'The server must speak the OpenAI embeddings format ({ data: [{ index, embedding }] }).',
       });
@@ -125,15 +126,4 @@ export async function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Prom
     embed,
     embedQuery: async (text: string, signal?: AbortSignal) => (await request([text], signal)).vectors[0] as Float32Array,
   };
-}
-
-function excerpt(body: string): string {
-  const flat = body.replace(/\s+/g, ' ').trim();
-  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat || '(empty body)';
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause as { code?: string; message?: string } | undefined;
-  return cause?.code ?? cause?.message ?? error.message;
 }

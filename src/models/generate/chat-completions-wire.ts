@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CairnError } from '../../core/cairn-error.js';
 import type { Usage } from './language-model.js';
+import { bodyExcerpt } from '../http/http-error-text.js';
 
 /*
  * Small tolerant schemas of the OpenAI chat-completions wire format. Servers differ (vLLM, llama.cpp
@@ -80,8 +81,7 @@ export function upstreamErrorMessage(body: string): string {
   } catch {
     // not JSON: fall through to the excerpt
   }
-  const trimmed = body.trim().replace(/\s+/g, ' ');
-  return trimmed.length > 300 ? `${trimmed.slice(0, 300)}…` : trimmed || '(empty body)';
+  return bodyExcerpt(body);
 }
 
 /**

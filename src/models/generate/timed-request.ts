@@ -1,4 +1,5 @@
 import { CairnError } from '../../core/cairn-error.js';
+import { describeFetchError } from '../http/http-error-text.js';
 
 export interface TimedRequestOptions {
   fetch: typeof fetch;
@@ -53,7 +54,7 @@ export async function openTimedRequest(options: TimedRequestOptions): Promise<Ti
         hint: 'The server may be overloaded or stuck; check its logs, or raise llm.idleTimeoutMs for slow models.',
       });
     }
-    return new CairnError('UPSTREAM_FAILED', `The LLM server at ${options.url} could not be reached or dropped the connection: ${describe(error)}.`, {
+    return new CairnError('UPSTREAM_FAILED', `The LLM server at ${options.url} could not be reached or dropped the connection: ${describeFetchError(error)}.`, {
       cause: error,
       retryable: true,
       hint: 'Check that the server runs and that CAIRN_LLM_URL points at it (for example http://127.0.0.1:8000/v1).',
@@ -109,14 +110,4 @@ export async function openTimedRequest(options: TimedRequestOptions): Promise<Ti
       controller.abort();
     },
   };
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-    if (cause && typeof cause.code === 'string') return cause.code;
-    if (cause && typeof cause.message === 'string') return cause.message;
-    return error.message;
-  }
-  return String(error);
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CairnError } from '../../core/cairn-error.js';
 import { estimateTokenCounter } from '../tokenize/estimate-token-counter.js';
 import type { Reranker, RerankOptions, RerankResult } from './reranker.js';
+import { bodyExcerpt, describeFetchError } from '../http/http-error-text.js';
 
 export interface HttpRerankerOptions {
   id: string;
@@ -82,7 +83,7 @@ export async function createHttpReranker(options: HttpRerankerOptions): Promise<
           hint: 'Check the reranking server, or set CAIRN_RERANKER=none to answer without reranking.',
         });
       }
-      throw new CairnError('UPSTREAM_FAILED', `The reranker at ${url} could not be reached: ${describe(error)}.`, {
+      throw new CairnError('UPSTREAM_FAILED', `The reranker at ${url} could not be reached: ${describeFetchError(error)}.`, {
         cause: error,
         retryable: true,
         hint: 'Check that the server runs and the URL in CAIRN_RERANKER (http:<base-url>#<model>) is right.',
@@ -104,7 +105,7 @@ export async function createHttpReranker(options: HttpRerankerOptions): Promise<
       if (!SHAPE_REJECTED.has(answer.status)) break;
     }
     const status = answer?.status ?? 0;
-    throw new CairnError('UPSTREAM_FAILED', `The reranker at ${url} answered HTTP ${statuses.join(', then ')}: ${excerpt(answer?.body ?? '')}`, {
+    throw new CairnError('UPSTREAM_FAILED', `The reranker at ${url} answered HTTP ${statuses.join(', then ')}: ${bodyExcerpt(answer?.body ?? '')}`, {
       retryable: status === 429 || status >= 500,
       hint:
         status === 401 || status === 403
@@ -121,7 +122,7 @@ export async function createHttpReranker(options: HttpRerankerOptions): Promise<
       const wrapped = parsed as { results?: z.infer<typeof scoredItem>[]; data?: z.infer<typeof scoredItem>[] };
       items = Array.isArray(parsed) ? parsed : (wrapped.results ?? wrapped.data ?? []);
     } catch (error) {
-      throw new CairnError('UPSTREAM_FAILED', `The reranker at ${url} sent an unexpected body: ${excerpt(body)}`, {
+      throw new CairnError('UPSTREAM_FAILED', `The reranker at ${url} sent an unexpected body: ${bodyExcerpt(body)}`, {
         cause: error,
         hint: 'The server must answer { results: [{ index, relevance_score }] } (vLLM, Jina, Cohere) or [{ index, score }] (TEI).',
       });
@@ -162,15 +163,4 @@ export async function createHttpReranker(options: HttpRerankerOptions): Promise<
     tokenizer: estimateTokenCounter,
     rerank,
   };
-}
-
-function excerpt(body: string): string {
-  const flat = body.replace(/\s+/g, ' ').trim();
-  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat || '(empty body)';
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause as { code?: string; message?: string } | undefined;
-  return cause?.code ?? cause?.message ?? error.message;
 }
