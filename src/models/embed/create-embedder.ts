@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CairnError, isCairnError } from '../../core/cairn-error.js';
-import type { DownloadProgress } from '../model-files/download-progress.js';
+import type { LocalModelContext } from '../model-files/model-files-context.js';
 import { configureTransformers } from '../model-files/configure-transformers.js';
 import { ensureLocalModel, type ModelRole } from '../model-files/ensure-local-model.js';
 import { isValidModelId } from '../model-files/model-id.js';
@@ -14,20 +14,8 @@ import { embedderSpecId, parseEmbedderSpec } from './parse-embedder-spec.js';
 import { createStaticEmbedder } from './static-embedder.js';
 
 /** What building an embedder needs from the configuration (filled by the composition root). */
-export interface EmbedderContext {
-  /** CAIRN_HOME; downloads are cached under `<home>/models`. */
-  home: string;
-  /** CAIRN_MODELS_DIR; searched before the cache. */
-  modelsDir?: string;
-  /** HF_ENDPOINT. */
-  hfEndpoint: string;
-  allowDownload: boolean;
-  onnxDtype: 'q8' | 'fp32' | 'fp16';
-  /** onnxruntime intra-op threads; 0 = onnxruntime's default. */
-  onnxThreads: number;
+export interface EmbedderContext extends LocalModelContext {
   openaiApiKey?: string;
-  onDownloadProgress?: (event: DownloadProgress) => void;
-  fetch?: typeof fetch;
 }
 
 const STATIC_FILES = ['config.json', 'tokenizer.json', 'model.safetensors'];

@@ -1,27 +1,10 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { after, test } from 'node:test';
-import { startStandInLlmServer, type StandInLlmServer, type StandInLlmServerOptions } from '../../testing/stand-in-llm-server.js';
+import { test } from 'node:test';
+import { deadPort, useStandInServers } from '../../testing/llm-test-kit.js';
 import { type LanguageModelSettings, resolveLanguageModel } from './create-language-model.js';
 import { discoverLocalServer } from './discover-local-server.js';
 
-const servers: StandInLlmServer[] = [];
-after(() => Promise.all(servers.map((server) => server.close())));
-
-async function serve(options: StandInLlmServerOptions = {}): Promise<StandInLlmServer> {
-  const server = await startStandInLlmServer(options);
-  servers.push(server);
-  return server;
-}
-
-async function deadPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  assert.ok(address && typeof address === 'object');
-  return address.port;
-}
+const serve = useStandInServers();
 
 function settings(overrides: Partial<LanguageModelSettings>): LanguageModelSettings {
   return {

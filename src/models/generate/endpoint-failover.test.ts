@@ -1,29 +1,11 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { isCairnError } from '../../core/cairn-error.js';
-import { startStandInLlmServer, type StandInLlmServer, type StandInLlmServerOptions } from '../../testing/stand-in-llm-server.js';
+import { collect, deadUrl, unavailableBecause, useStandInServers } from '../../testing/llm-test-kit.js';
 import type { GenerateStreamPart, LanguageModel } from './language-model.js';
 import { createOpenAiChatModel, type OpenAiChatModelOptions } from './openai-chat-model.js';
 
-const servers: StandInLlmServer[] = [];
-after(() => Promise.all(servers.map((server) => server.close())));
-
-async function serve(options: StandInLlmServerOptions = {}): Promise<StandInLlmServer> {
-  const server = await startStandInLlmServer(options);
-  servers.push(server);
-  return server;
-}
-
-/** A base URL on a port where nothing listens (bound, then released). */
-async function deadUrl(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  assert.ok(address && typeof address === 'object');
-  return `http://127.0.0.1:${address.port}/v1`;
-}
+const serve = useStandInServers();
 
 /** fetch that counts calls per base URL, i.e. connection attempts the client made to each endpoint. */
 function countingFetch(counts: Map<string, number>): typeof fetch {
@@ -49,25 +31,7 @@ function model(urls: string[], overrides: Partial<OpenAiChatModelOptions> = {}):
   });
 }
 
-/** LLM_UNAVAILABLE whose last failure (cause and details) has `code`. */
-function unavailableBecause(code: string) {
-  return (error: unknown): boolean => {
-    assert.ok(isCairnError(error), String(error));
-    assert.equal(error.code, 'LLM_UNAVAILABLE');
-    assert.equal(error.retryable, true);
-    assert.equal(isCairnError(error.cause) ? error.cause.code : undefined, code);
-    assert.equal(error.details.lastErrorCode, code);
-    return true;
-  };
-}
-
 const question = { messages: [{ role: 'user' as const, content: 'Which port does the ingress use?' }] };
-
-async function collect(stream: AsyncIterable<GenerateStreamPart>): Promise<GenerateStreamPart[]> {
-  const parts: GenerateStreamPart[] = [];
-  for await (const part of stream) parts.push(part);
-  return parts;
-}
 
 test('with one dead endpoint among three every request succeeds and the dead one is skipped once its breaker opens', async () => {
   const first = await serve({ answer: 'port 443' });

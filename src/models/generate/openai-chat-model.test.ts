@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { isCairnError } from '../../core/cairn-error.js';
-import { startStandInLlmServer, type StandInLlmServer, type StandInLlmServerOptions } from '../../testing/stand-in-llm-server.js';
+import { collect, unavailableBecause, useStandInServers } from '../../testing/llm-test-kit.js';
+import type { StandInLlmServer } from '../../testing/stand-in-llm-server.js';
 import type { GenerateStreamPart, LanguageModel } from './language-model.js';
 import { createOpenAiChatModel, type OpenAiChatModelOptions } from './openai-chat-model.js';
 
-const servers: StandInLlmServer[] = [];
-after(() => Promise.all(servers.map((server) => server.close())));
-
-async function serve(options: StandInLlmServerOptions = {}): Promise<StandInLlmServer> {
-  const server = await startStandInLlmServer(options);
-  servers.push(server);
-  return server;
-}
+const serve = useStandInServers();
 
 function model(urls: string[], overrides: Partial<OpenAiChatModelOptions> = {}): LanguageModel {
   return createOpenAiChatModel({
@@ -29,25 +23,7 @@ function model(urls: string[], overrides: Partial<OpenAiChatModelOptions> = {}):
   });
 }
 
-/** LLM_UNAVAILABLE whose last failure (cause and details) has `code`. */
-function unavailableBecause(code: string) {
-  return (error: unknown): boolean => {
-    assert.ok(isCairnError(error), String(error));
-    assert.equal(error.code, 'LLM_UNAVAILABLE');
-    assert.equal(error.retryable, true);
-    assert.equal(isCairnError(error.cause) ? error.cause.code : undefined, code);
-    assert.equal(error.details.lastErrorCode, code);
-    return true;
-  };
-}
-
 const question = { messages: [{ role: 'user' as const, content: 'What is in [1] the manual\nTLS is configured with a secret named ingress-tls in the kb namespace.' }] };
-
-async function collect(stream: AsyncIterable<GenerateStreamPart>): Promise<GenerateStreamPart[]> {
-  const parts: GenerateStreamPart[] = [];
-  for await (const part of stream) parts.push(part);
-  return parts;
-}
 
 const textOf = (parts: GenerateStreamPart[]): string => parts.map((part) => (part.type === 'text-delta' ? part.text : '')).join('');
 

@@ -29,3 +29,12 @@ export interface LocalModel {
   files: string[];
   bytes: number;
 }
+
+/** What building an in-process model (embedder, cross-encoder) needs from the configuration. */
+export interface LocalModelContext extends ModelFilesContext {
+  /** false: local copies only (CAIRN_OFFLINE=1). */
+  allowDownload: boolean;
+  onnxDtype: 'q8' | 'fp32' | 'fp16';
+  /** onnxruntime intra-op threads; 0 = onnxruntime's default. */
+  onnxThreads: number;
+}

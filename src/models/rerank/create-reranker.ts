@@ -1,5 +1,5 @@
 import { CairnError, isCairnError } from '../../core/cairn-error.js';
-import type { DownloadProgress } from '../model-files/download-progress.js';
+import type { LocalModelContext } from '../model-files/model-files-context.js';
 import { configureTransformers } from '../model-files/configure-transformers.js';
 import { ensureLocalModel, type ModelRole } from '../model-files/ensure-local-model.js';
 import { ONNX_WEIGHT_FILES } from '../model-files/pull-model.js';
@@ -9,27 +9,13 @@ import { parseRerankerSpec, rerankerSpecId } from './parse-reranker-spec.js';
 import type { Reranker } from './reranker.js';
 
 /** What building a reranker needs from the configuration (filled by the composition root). */
-export interface RerankerContext {
-  /** CAIRN_HOME; downloads are cached under `<home>/models`. */
-  home: string;
-  /** CAIRN_MODELS_DIR; searched before the cache. */
-  modelsDir?: string;
-  /** HF_ENDPOINT. */
-  hfEndpoint: string;
-  allowDownload: boolean;
-  onnxDtype: 'q8' | 'fp32' | 'fp16';
-  /** onnxruntime intra-op threads; 0 = onnxruntime's default. */
-  onnxThreads: number;
+export interface RerankerContext extends LocalModelContext {
   /** Pairs per model run (local) or documents per request (HTTP). */
   batchSize: number;
   /** Bearer token for an HTTP reranker. */
   apiKey?: string;
-  fetch?: typeof fetch;
-  onDownloadProgress?: (e: DownloadProgress) => void;
   /** Per HTTP request; 30,000 ms when absent. */
   timeoutMs?: number;
-  /** Abort a model download when no byte arrives for this long; 30,000 ms when absent. */
-  stallTimeoutMs?: number;
 }
 
 /**
