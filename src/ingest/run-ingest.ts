@@ -93,9 +93,9 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
     signal: request.signal,
   };
 
-  const skip = (item: Pick<SourceItem, 'uri' | 'relativePath'>, error: unknown) => {
-    const failure = toCairnError(error, 'PARSE_FAILED');
-    const entry = { uri: item.uri, relativePath: item.relativePath, code: failure.code, reason: failure.message };
+  /** Reports a file that is not ingested, with its stable code and the reason in words. */
+  const skip = (item: Pick<SourceItem, 'uri' | 'relativePath'>, code: string, reason: string) => {
+    const entry = { uri: item.uri, relativePath: item.relativePath, code, reason };
     summary.filesSkipped += 1;
     summary.skipped.push(entry);
     emit({ type: 'skipped', ...entry });
@@ -202,7 +202,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
     times.parse += outcome.times.parse;
     times.chunk += outcome.times.chunk;
     if (!outcome.ok) {
-      skip(item, outcome.error);
+      skip(item, outcome.error.code, outcome.error.message);
       return;
     }
     const prepared = outcome.prepared;
@@ -213,7 +213,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
       return;
     }
     if (prepared.chunks.length === 0) {
-      skip(item, { code: 'PARSE_NO_TEXT', message: 'no text left after parsing' });
+      skip(item, 'PARSE_NO_TEXT', 'no text left after parsing');
       return;
     }
     batch.push(prepared);
@@ -268,7 +268,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
         }
         // A git checkout is removed by cleanup(): every file of this source is prepared before it.
         while (queue.length > 0) await takeHead();
-        for (const entry of source.skipped) skip({ uri: entry.uri, relativePath: entry.path }, { code: entry.code, message: entry.reason });
+        for (const entry of source.skipped) skip({ uri: entry.uri, relativePath: entry.path }, entry.code, entry.reason);
       } finally {
         await source.cleanup();
       }

@@ -128,6 +128,20 @@ describe('cairn CLI end to end (real binary, real fixtures)', { skip: !files || 
     rmSync(repo, { recursive: true, force: true });
   });
 
+  test('files the walk passes over are reported with their code and reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-skip-'));
+    writeFileSync(join(dir, 'notes.md'), '# Notes\n\nSomething to find.\n');
+    writeFileSync(join(dir, 'data.xyz'), 'not a format Cairn reads');
+    const result = await runCli(['ingest', dir, '--collection', 'skips', '--json'], env);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = JSON.parse(result.stdout);
+    assert.equal(summary.filesNew, 1);
+    const skipped = summary.skipped.find((s: { relativePath: string }) => s.relativePath.endsWith('data.xyz'));
+    assert.equal(skipped?.code, 'PARSE_UNSUPPORTED');
+    assert.match(skipped.reason, /\.xyz/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   test('bad input exits non-zero with one line and a hint', async () => {
     const missing = await runCli(['search', 'x', '--collection', 'nope'], env);
     assert.equal(missing.code, 2);

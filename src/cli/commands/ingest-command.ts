@@ -56,7 +56,9 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
         else printSummary(io, summary);
         return summary;
       }).then((summary) => {
-        process.exitCode = summary.filesSeen > 0 && summary.filesSkipped === summary.filesSeen ? 1 : 0;
+        // Failure only when files were found and none of them could be ingested.
+        const usable = summary.filesNew + summary.filesUpdated + summary.filesUnchanged;
+        process.exitCode = usable === 0 && summary.filesSkipped > 0 ? 1 : 0;
       }),
     );
 }
