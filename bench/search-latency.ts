@@ -190,8 +190,8 @@ async function measureMode(app: CairnApp, mode: SearchMode, queries: string[]): 
       embed.push(t.embedMs);
       excluding.push(elapsed - t.embedMs);
     }
-    if (t.denseMs !== undefined) denseArm.push(t.denseMs);
-    fuse.push(t.fuseMs);
+    if (t.denseMs !== undefined) denseArm.push(t.denseMs - (t.embedMs ?? 0));
+    fuse.push(t.fusionMs);
     hydrate.push(t.hydrateMs);
     results += response.results.length;
     if (response.mode !== mode) fellBack++;

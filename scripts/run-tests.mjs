@@ -3,7 +3,7 @@
 // Usage: node scripts/run-tests.mjs [path-substring ...]   (filters test files by substring)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
@@ -13,12 +13,12 @@ function collect(dir, out) {
     if (name === 'node_modules' || name.startsWith('.')) continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) collect(path, out);
-    else if (name.endsWith('.test.ts')) out.push(relative(root, path));
+    else if (name.endsWith('.test.ts') || name.endsWith('.test.tsx')) out.push(relative(root, path));
   }
   return out;
 }
 
-const files = [...collect(join(root, 'src'), []), ...collect(join(root, 'test'), [])]
+const files = [...collect(join(root, 'src'), []), ...collect(join(root, 'test'), []), ...collect(join(root, 'web', 'src'), [])]
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
   .sort();
 if (files.length === 0) {
@@ -31,9 +31,14 @@ if (build.status !== 0) {
   console.error('run-tests: the TypeScript build failed');
   process.exit(build.status ?? 1);
 }
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
-);
-process.exit(result.status ?? 1);
+// The web UI's unit tests compile with web/tsconfig.json (DOM types, React JSX), so they run in their own pass.
+const isWeb = (file) => file.startsWith(`web${sep}`);
+const passes = [files.filter((file) => !isWeb(file)), files.filter(isWeb)];
+let status = 0;
+for (const [index, pass] of passes.entries()) {
+  if (pass.length === 0) continue;
+  const env = { ...process.env, NODE_ENV: 'test', ...(index === 1 ? { TSX_TSCONFIG_PATH: join(root, 'web', 'tsconfig.json') } : {}) };
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...pass], { cwd: root, stdio: 'inherit', env });
+  if (result.status !== 0) status = result.status ?? 1;
+}
+process.exit(status);

@@ -5,6 +5,7 @@ import type { ChatMessage, LanguageModel } from '../models/generate/language-mod
 import type { Reranker } from '../models/rerank/reranker.js';
 import type { TokenCounter } from '../models/tokenize/token-counter.js';
 import { buildContext, estimateLlmTokens } from '../retrieve/context/build-context.js';
+import { fitNotes, noteCitations, type ContextNote } from '../retrieve/context/fit-notes.js';
 import type { ContextChunk } from '../retrieve/context/merge-adjacent.js';
 import { rerankCandidates } from '../retrieve/rerank/rerank-candidates.js';
 import { runSearch, type SearchDeps } from '../retrieve/run-search.js';
@@ -44,6 +45,13 @@ export interface AnswerRequest {
   temperature: number;
   /** Recent chat turns, oldest first, given to the model before the question. */
   history?: readonly ChatTurn[];
+  /**
+   * Memories and earlier turns, most important first, given as numbered sources after the chunks
+   * (citation kinds `memory` and `turn`). They may take `notesShare` of the sources' token budget;
+   * what they leave goes to the chunks. Not used by the extractive answer's passages when they are turns.
+   */
+  notes?: readonly ContextNote[];
+  notesShare?: number;
   /** Said to the user right after the sources (for example how a follow-up was rewritten). */
   notices?: readonly string[];
   signal?: AbortSignal;
@@ -96,7 +104,13 @@ export async function* runAnswer(deps: AnswerDeps, request: AnswerRequest): Asyn
     const history = request.history ?? [];
     const frame = groundedPrompt({ question: request.question, sourcesText: '', history });
     const budgetTokens = sourcesBudget(deps.tokenizer, frame, contextWindow, request.maxAnswerTokens);
-    const context = buildContext(candidates, { tokenizer: deps.tokenizer, budgetTokens, maxSources: request.maxSources });
+    const fitted = fitNotes(request.notes ?? [], { tokenizer: deps.tokenizer, budgetTokens: Math.floor(budgetTokens * (request.notesShare ?? 0)) });
+    const chunkContext = buildContext(candidates, { tokenizer: deps.tokenizer, budgetTokens: budgetTokens - fitted.usedTokens, maxSources: request.maxSources });
+    const notes = noteCitations(fitted.kept, chunkContext.citations.length + 1);
+    const context = {
+      citations: [...chunkContext.citations, ...notes.citations],
+      promptText: [chunkContext.promptText, notes.promptText].filter((text) => text.length > 0).join('\n\n'),
+    };
     const contextMs = performance.now() - contextStarted;
     const timings: AnswerTimings = { retrievalMs, rerankMs, contextMs, preparationMs: 0, totalMs: 0 };
 
@@ -104,7 +118,8 @@ export async function* runAnswer(deps: AnswerDeps, request: AnswerRequest): Asyn
     for (const text of notices) yield { type: 'notice', text };
 
     const extractive = (reason: ExtractiveReason): AnswerPart[] => {
-      const answer = extractiveAnswer(request.question, context.citations, { reason, maxPassages: 5 });
+      const passages = context.citations.filter((citation) => citation.kind !== 'turn');
+      const answer = extractiveAnswer(request.question, passages, { reason, maxPassages: 5 });
       timings.totalMs = performance.now() - started;
       return [
         { type: 'text-delta', text: answer },

@@ -1,8 +1,13 @@
 import type { AnswerPart } from '../core/answer-types.js';
+import { toCairnError } from '../core/cairn-error.js';
+import type { ContextNote } from '../retrieve/context/fit-notes.js';
+import type { MemoryScope } from '../stores/memory-store.js';
 import type { ChatTurn } from '../answer/prompt/grounded-prompt.js';
 import { runAnswer } from '../answer/run-answer.js';
 import type { CairnApp } from './cairn-app.js';
+import { withAnswerTelemetry } from './answer-telemetry.js';
 import type { AskInput } from './input-schemas.js';
+import { searchMemories } from './memories.js';
 import { resolveCollection } from './resolve-collection.js';
 
 export interface AskOptions {
@@ -11,6 +16,10 @@ export interface AskOptions {
   history?: readonly ChatTurn[];
   retrievalQuery?: string;
   notices?: readonly string[];
+  /** Memories of this session / user are searched besides the unscoped ones (see memories.ts). */
+  memoryScope?: MemoryScope;
+  /** Earlier turns of a stored chat session, most recent first, given as `turn` sources. */
+  turns?: readonly ContextNote[];
 }
 
 /**
@@ -23,7 +32,9 @@ export async function* ask(app: CairnApp, input: AskInput, options: AskOptions =
   const wantsRerank = input.rerank && app.config.rerank.reranker !== 'none';
   const [reranker, languageModel] = await Promise.all([wantsRerank ? app.loadReranker() : null, app.languageModel()]);
   const { config } = app;
-  yield* runAnswer(
+  const memories = await memoryNotes(app, options.retrievalQuery ?? input.question, options.memoryScope ?? {}, options.signal);
+  const notes = [...memories, ...(options.turns ?? []).slice(0, config.memory.turns)];
+  yield* withAnswerTelemetry(app.telemetry, runAnswer(
     {
       search: { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder, exactFilterLimit: config.vectorIndex.exactFilterLimit },
       tokenizer: loaded.tokenizer,
@@ -47,6 +58,30 @@ export async function* ask(app: CairnApp, input: AskInput, options: AskOptions =
       ...(options.history ? { history: options.history } : {}),
       ...(options.notices ? { notices: options.notices } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(notes.length > 0 ? { notes, notesShare: config.memory.contextShare } : {}),
     },
-  );
+  ));
+}
+
+/**
+ * The memories relevant to the question (config memory.k and memory.minScore), as `memory` sources.
+ * A failing memory search is a notice, never a failed answer; cancellation propagates.
+ */
+async function memoryNotes(app: CairnApp, query: string, scope: MemoryScope, signal: AbortSignal | undefined): Promise<ContextNote[]> {
+  if (app.config.memory.k === 0) return [];
+  try {
+    const { items } = await searchMemories(app, { query: query.slice(0, 4000), k: app.config.memory.k, minScore: app.config.memory.minScore, ...scope }, signal ? { signal } : {});
+    return items.map((memory) => ({
+      kind: 'memory' as const,
+      uri: `memory:${memory.id}`,
+      title: memory.tags.length > 0 ? `Memory (${memory.tags.join(', ')})` : 'Memory',
+      text: memory.source ? `${memory.content}\n(source: ${memory.source})` : memory.content,
+      score: memory.score,
+    }));
+  } catch (error) {
+    const failure = toCairnError(error);
+    if (failure.code === 'ABORTED') throw failure;
+    app.notice(`Memories were left out of the answer (${failure.message}).`);
+    return [];
+  }
 }

@@ -1,12 +1,16 @@
 import { join } from 'node:path';
 import type { CairnConfig } from '../config/config-schema.js';
+import type { Telemetry } from '../core/telemetry.js';
 import type { Embedder } from '../models/embed/embedder.js';
 import type { LanguageModel } from '../models/generate/language-model.js';
 import type { Reranker } from '../models/rerank/reranker.js';
 import type { TokenCounter } from '../models/tokenize/token-counter.js';
+import type { ChatStore } from '../stores/chat-store.js';
 import type { ChunkStore } from '../stores/chunk-store.js';
+import type { JobStore } from '../stores/job-store.js';
 import type { KeyStore } from '../stores/key-store.js';
 import type { LexicalIndex } from '../stores/lexical-index.js';
+import type { MemoryStore } from '../stores/memory-store.js';
 import type { VectorIndex } from '../stores/vector-index.js';
 
 /** An embedder ready for a collection, or lexical-only (`embedder: null`) with the reason. */
@@ -30,12 +34,19 @@ export interface CairnApp {
   readonly vectors: VectorIndex;
   /** API keys of the HTTP API (hashes only). */
   readonly keys: KeyStore;
+  /** Durable ingestion jobs; absent in test doubles that run none. */
+  readonly jobs?: JobStore;
+  /** Persistent chat sessions and long-term memories (see chat-sessions.ts and memories.ts). */
+  readonly chats: ChatStore;
+  readonly memories: MemoryStore;
   /** Loads (once per id) the embedder named by a collection; never throws for an unavailable model. */
   loadEmbedder(id: string): Promise<LoadedEmbedder>;
   /** The configured reranker, built once; null when it is `none` or unavailable (reported once through `notice`). */
   loadReranker(): Promise<Reranker | null>;
   /** The configured (or discovered) language model, resolved once; null when there is none (reported once through `notice`). */
   languageModel(): Promise<LanguageModel | null>;
+  /** Where stages report timings and counts (Prometheus at `/metrics`); absent: nothing is recorded. */
+  readonly telemetry?: Telemetry;
   /** Says something to the user once per distinct text (stderr in the CLI, logs in the server). */
   notice(text: string): void;
   close(): Promise<void>;

@@ -1,16 +1,26 @@
 import type { AnswerPart } from '../core/answer-types.js';
 import { toCairnError } from '../core/cairn-error.js';
 import { condenseQuestionPrompt, type ChatTurn } from '../answer/prompt/grounded-prompt.js';
+import type { ContextNote } from '../retrieve/context/fit-notes.js';
 import { ask } from './ask.js';
 import type { CairnApp } from './cairn-app.js';
 import type { AskInput } from './input-schemas.js';
 
-/** A conversation kept in memory by the adapter (the CLI REPL); the memory service persists them later. */
-export interface ChatSession {
-  turns: ChatTurn[];
+/** A finished turn; `uri` names it in citations (`chat:<sessionId>/<messageId>` for stored sessions). */
+export interface SessionTurn extends ChatTurn {
+  uri?: string;
 }
 
-/** Turns given to the model with a follow-up, and used to condense it: older ones fall out. */
+/**
+ * A conversation: kept in memory by the CLI REPL, or loaded from the chat store (chat-sessions.ts),
+ * whose id then also scopes the memories searched for its answers.
+ */
+export interface ChatSession {
+  id?: string;
+  turns: SessionTurn[];
+}
+
+/** Turns given to the model as dialogue with a follow-up, and used to condense it: older ones fall out. */
 export const CHAT_HISTORY_TURNS = 4;
 /** Longest standalone question the condense step may produce, in model tokens. */
 const CONDENSE_MAX_TOKENS = 128;
@@ -22,8 +32,10 @@ export function createChatSession(): ChatSession {
 /**
  * Use case: one turn of a chat. A follow-up is rewritten into a standalone question for retrieval by
  * the language model (one short non-streaming call) when one is configured, otherwise retrieval uses
- * the previous question together with the new one. The answer sees the recent turns. The turn is
- * added to the session once its `finish` part has been produced.
+ * the previous question together with the new one. The answer sees the recent turns twice: as
+ * dialogue before the question (what chat models are trained to follow) and as numbered `turn`
+ * sources (config memory.turns) that it can cite; and the memories of the session. The turn is added to
+ * the session once its `finish` part has been produced.
  */
 export async function* chatTurn(
   app: CairnApp,
@@ -45,13 +57,30 @@ export async function* chatTurn(
     }
   }
   let answer: string | undefined;
+  const turns = session.turns.slice(-app.config.memory.turns).reverse().map((turn, index) => turnNote(turn, session, index));
   for await (const part of ask(app, input, {
-    history: recent, notices, ...(retrievalQuery ? { retrievalQuery } : {}), ...(options.signal ? { signal: options.signal } : {}),
+    history: recent, turns, notices, ...(retrievalQuery ? { retrievalQuery } : {}), ...(options.signal ? { signal: options.signal } : {}),
+    ...(session.id !== undefined ? { memoryScope: { sessionId: session.id } } : {}),
   })) {
     if (part.type === 'finish') answer = part.answer;
     yield part;
   }
   if (answer !== undefined) session.turns.push({ question: input.question, answer });
+}
+
+/**
+ * An earlier turn as a source. Its answer's own [n] markers pointed at that turn's sources, so they
+ * are removed rather than left to be confused with this answer's numbering.
+ */
+function turnNote(turn: SessionTurn, session: ChatSession, ageIndex: number): ContextNote {
+  const answer = turn.answer.replace(/\s?\[\s*\d+(?:\s*[-–,;]\s*\d+)*\s*\]/g, '');
+  return {
+    kind: 'turn',
+    uri: turn.uri ?? `chat:${session.id ?? 'local'}/turn-${session.turns.length - ageIndex}`,
+    title: ageIndex === 0 ? 'Previous turn of this conversation' : 'Earlier turn of this conversation',
+    text: `User: ${turn.question}\nAssistant: ${answer}`,
+    score: 1,
+  };
 }
 
 /** The follow-up as a standalone question, or null when no language model can rewrite it. */

@@ -11,13 +11,18 @@ export interface IngestInput extends CollectionOverrides {
   force?: boolean;
   signal?: AbortSignal;
   onEvent?: (event: IngestEvent) => void;
+  /** See IngestRequest: a `plan` event per source, upload URIs, one document only. */
+  countFiles?: boolean;
+  rootUri?: string;
+  onlyUris?: string[];
+  confineToRoot?: boolean;
 }
 
 /** Use case: ingest files, directories and git repositories into a collection (created on first use). */
 export async function ingest(app: CairnApp, input: IngestInput): Promise<IngestSummary> {
   const { record, loaded } = await resolveCollection(app, input.collection, input, true);
   const summary = await runIngest(
-    { chunks: app.chunks, vectors: app.vectors, embedder: loaded.embedder, tokenizer: loaded.tokenizer },
+    { chunks: app.chunks, vectors: app.vectors, embedder: loaded.embedder, tokenizer: loaded.tokenizer, telemetry: app.telemetry },
     {
       collection: record.name,
       sources: input.sources,
@@ -33,6 +38,10 @@ export async function ingest(app: CairnApp, input: IngestInput): Promise<IngestS
       force: input.force,
       signal: input.signal,
       onEvent: input.onEvent,
+      countFiles: input.countFiles,
+      rootUri: input.rootUri,
+      onlyUris: input.onlyUris,
+      confineToRoot: input.confineToRoot,
     },
   );
   if (loaded.unavailableReason) {

@@ -31,6 +31,8 @@ export const searchInputSchema = z
     minScore: z.number().optional(),
     filter: searchFilterSchema.optional(),
     embedder: z.string().min(1).optional(),
+    /** Reorder the top candidates with the configured reranker (default false). */
+    rerank: z.boolean().optional(),
   })
   .strict();
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CairnConfig } from '../config/config-schema.js';
 import { toCairnError } from '../core/cairn-error.js';
+import { noopTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { Embedder } from '../models/embed/embedder.js';
 import { createEmbedder } from '../models/embed/create-embedder.js';
 import { resolveLanguageModel } from '../models/generate/create-language-model.js';
@@ -17,6 +18,8 @@ import { modelContext, type CairnApp, type LoadedEmbedder } from './cairn-app.js
 export interface OpenCairnOptions {
   onNotice?: (text: string) => void;
   onDownloadProgress?: (event: DownloadProgress) => void;
+  /** Default: Prometheus metrics when `server.metrics.enabled`, else none. */
+  telemetry?: Telemetry;
 }
 
 /** The composition root: the one place that wires config to concrete backends. */
@@ -28,6 +31,15 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     hnsw: { m: config.vectorIndex.m, efConstruction: config.vectorIndex.efConstruction, efSearch: config.vectorIndex.efSearch },
     lexical: { maxScoredRows: config.search.lexicalMaxScoredRows },
   });
+  const telemetry = options.telemetry ?? (config.server.metrics.enabled ? await prometheusTelemetry() : noopTelemetry);
+  telemetry.gauge('index.chunks', async () => (await store.chunks.listCollections()).map((c) => ({ labels: { collection: c.name }, value: c.chunkCount })));
+  telemetry.gauge('index.vectors', async () =>
+    Promise.all((await store.chunks.listCollections()).map(async (c) => ({ labels: { collection: c.name }, value: (await store.chunks.vectorWatermark(c.name)).vectorCount }))),
+  );
+  // Read from the durable job store, so the gauges hold whichever process runs the jobs (capped: a scrape stays cheap).
+  const jobStore = store.jobs;
+  telemetry.gauge('jobs.queueDepth', async () => (await jobStore.listQueued(10_000)).length);
+  telemetry.gauge('jobs.running', async () => (await jobStore.list({ status: 'running', limit: 1000 })).items.length);
   const said = new Set<string>();
   const notice = (text: string) => {
     if (said.has(text)) return;
@@ -76,6 +88,10 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     lexical: store.lexical,
     vectors: store.vectors,
     keys: store.keys,
+    jobs: store.jobs,
+    chats: store.chats,
+    memories: store.memories,
+    telemetry,
     loadEmbedder,
     loadReranker,
     languageModel: loadLanguageModel,
@@ -89,4 +105,10 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
       await store.close();
     },
   };
+}
+
+/** Loaded on demand: prom-client costs tens of milliseconds to import, which a server with metrics off does not pay. */
+async function prometheusTelemetry(): Promise<Telemetry> {
+  const { PrometheusTelemetry } = await import('../observe/prometheus-telemetry.js');
+  return new PrometheusTelemetry();
 }

@@ -1,5 +1,8 @@
-import type { SearchFilter, SearchMode } from '../core/search-types.js';
-import { runSearch, type SearchResponse } from '../retrieve/run-search.js';
+import { toCairnError } from '../core/cairn-error.js';
+import type { ScoredChunk, SearchFilter, SearchMode } from '../core/search-types.js';
+import type { Telemetry } from '../core/telemetry.js';
+import { rerankCandidates } from '../retrieve/rerank/rerank-candidates.js';
+import { runSearch, type SearchResponse, type SearchTimings } from '../retrieve/run-search.js';
 import type { CairnApp } from './cairn-app.js';
 import { resolveCollection } from './resolve-collection.js';
 
@@ -12,25 +15,64 @@ export interface SearchInput {
   minScore?: number;
   /** Explicit embedder; must match the collection's. */
   embedder?: string;
+  /** Reorder the top `rerank.candidates` with the configured reranker before cutting to k. */
+  rerank?: boolean;
   signal?: AbortSignal;
 }
 
-/** Use case: ranked chunks of a collection for a query (lexical, dense or hybrid). */
+/**
+ * Use case: ranked chunks of a collection for a query (lexical, dense or hybrid), optionally
+ * reranked. With `rerank`, up to `rerank.candidates` results are retrieved, reordered by the
+ * reranker (`scores.rerank`) and cut to k; without a reranker, or when it fails, the retrieval order
+ * stays and a notice says so.
+ */
 export async function search(app: CairnApp, input: SearchInput): Promise<SearchResponse & { collection: string }> {
   const { record, loaded } = await resolveCollection(app, input.collection, { embedder: input.embedder }, false);
+  const k = input.k ?? app.config.search.k;
+  const reranker = input.rerank ? await app.loadReranker() : null;
+  const retrieveK = reranker ? Math.max(k, app.config.rerank.candidates) : k;
   const response = await runSearch(
     { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder, exactFilterLimit: app.config.vectorIndex.exactFilterLimit },
     {
       collection: record.name,
       query: input.query,
       mode: input.mode ?? app.config.search.mode,
-      k: input.k ?? app.config.search.k,
-      candidates: Math.max(app.config.search.candidates, input.k ?? 0),
+      k: retrieveK,
+      candidates: Math.max(app.config.search.candidates, retrieveK),
       lexicalWeight: app.config.search.lexicalWeight,
       filter: input.filter,
       minScore: input.minScore,
       signal: input.signal,
     },
   );
+  if (input.rerank && reranker === null) response.notices.push('No reranker is available; results keep their retrieval order.');
+  if (reranker !== null && response.results.length > 0) {
+    try {
+      const reranked = await rerankCandidates(reranker, input.query, response.results, {
+        maxCandidates: app.config.rerank.candidates, batchSize: app.config.rerank.batchSize, ...(input.signal ? { signal: input.signal } : {}),
+      });
+      response.results = reranked.results.slice(0, k).map(({ rerankScore, ...chunk }, index): ScoredChunk => ({
+        ...chunk, scores: { ...chunk.scores, rerank: { rank: index + 1, score: rerankScore } },
+      }));
+      response.timings.rerankMs = reranked.millis;
+      response.timings.totalMs += reranked.millis;
+    } catch (error) {
+      const failure = toCairnError(error);
+      if (failure.code === 'ABORTED' || input.signal?.aborted) throw failure;
+      response.notices.push(`Reranking failed (${failure.message}); results keep their retrieval order.`);
+    }
+  }
+  response.results = response.results.slice(0, k);
+  if (app.telemetry) recordSearchTimings(app.telemetry, response.timings);
   return { ...response, collection: record.name };
+}
+
+function recordSearchTimings(telemetry: Telemetry, timings: SearchTimings): void {
+  if (timings.lexicalMs !== undefined) telemetry.observe('search.lexicalMs', timings.lexicalMs);
+  if (timings.embedMs !== undefined) telemetry.observe('search.embedMs', timings.embedMs);
+  if (timings.denseMs !== undefined) telemetry.observe('search.denseMs', timings.denseMs);
+  telemetry.observe('search.fusionMs', timings.fusionMs);
+  if (timings.rerankMs !== undefined) telemetry.observe('search.rerankMs', timings.rerankMs);
+  telemetry.observe('search.hydrateMs', timings.hydrateMs);
+  telemetry.observe('search.totalMs', timings.totalMs);
 }

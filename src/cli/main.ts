@@ -8,6 +8,8 @@ import { registerDocsCommand } from './commands/docs-command.js';
 import { registerEvalCommand } from './commands/eval-command.js';
 import { registerIngestCommand } from './commands/ingest-command.js';
 import { registerKeysCommand } from './commands/keys-command.js';
+import { registerMcpCommand } from './commands/mcp-command.js';
+import { registerMemoryCommand } from './commands/memory-command.js';
 import { registerModelsCommand } from './commands/models-command.js';
 import { registerReembedCommand } from './commands/reembed-command.js';
 import { registerSearchCommand } from './commands/search-command.js';
@@ -15,7 +17,7 @@ import { registerServeCommand } from './commands/serve-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
 
 /** Exit codes: 0 success, 1 the command failed, 2 bad usage or input. */
-const INPUT_CODES = new Set(['INPUT_INVALID', 'CONFIG_INVALID', 'COLLECTION_NOT_FOUND', 'DOCUMENT_NOT_FOUND', 'SOURCE_NOT_FOUND', 'EMBEDDER_MISMATCH', 'COLLECTION_EXISTS']);
+const INPUT_CODES = new Set(['INPUT_INVALID', 'CONFIG_INVALID', 'COLLECTION_NOT_FOUND', 'DOCUMENT_NOT_FOUND', 'SOURCE_NOT_FOUND', 'EMBEDDER_MISMATCH', 'COLLECTION_EXISTS', 'MEMORY_NOT_FOUND']);
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('cairn')
@@ -40,6 +42,8 @@ export function buildProgram(io: CliIo): Command {
   registerModelsCommand(program, io);
   registerServeCommand(program, io);
   registerKeysCommand(program, io);
+  registerMcpCommand(program, io);
+  registerMemoryCommand(program, io);
   return program;
 }
 

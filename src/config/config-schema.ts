@@ -127,6 +127,20 @@ export const configSchema = z
         sources: z.number().int().min(1).max(100).default(8),
       })
       .prefault({}),
+    memory: z
+      .object({
+        /** Embedder of long-term memories; unset = the configured embedder (or DEFAULT_EMBEDDER). */
+        embedder: z.string().min(1).optional(),
+        /** Memories given to an answer at most. */
+        k: z.number().int().min(0).max(50).default(5),
+        /** Memories scoring below this (in [0, 1]: share of query terms matched, blended with cosine) stay out of answers. */
+        minScore: z.number().min(0).max(1).default(0.2),
+        /** Earlier turns of a chat session given to an answer as sources. */
+        turns: z.number().int().min(0).max(50).default(4),
+        /** Share of the sources' token budget that memories and turns may take; chunks get the rest. */
+        contextShare: z.number().min(0).max(1).default(0.3),
+      })
+      .prefault({}),
     server: z
       .object({
         /** Interface `cairn serve` binds (`CAIRN_HOST`); loopback by default. */
@@ -137,6 +151,73 @@ export const configSchema = z
         bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
         /** Longest time to receive a whole request, in ms (not the time to answer it). */
         requestTimeoutMs: z.number().int().min(0).default(30000),
+        /** Cross-origin requests (`CAIRN_CORS_ORIGINS`, comma-separated): off unless origins are listed; `*` allows any. */
+        cors: z
+          .object({
+            origins: z.array(z.string().min(1)).default([]),
+          })
+          .prefault({}),
+        /** Requests per API key (per client IP on routes without a key) in a sliding window; over it: 429. */
+        rateLimit: z
+          .object({
+            enabled: z.boolean().default(true),
+            /** Requests per key in each window (`CAIRN_RATE_LIMIT_MAX`). */
+            max: z.number().int().min(1).default(6000),
+            /** Requests per client IP in each window on routes that need no key (health, metrics, docs). */
+            maxPerIp: z.number().int().min(1).default(1200),
+            timeWindowMs: z.number().int().min(1000).default(60_000),
+            /** `redis://host:port` (`CAIRN_REDIS_URL`): several instances share their limits there; unset = this process only. */
+            redisUrl: z.string().url().optional(),
+          })
+          .prefault({}),
+        metrics: z
+          .object({
+            /** Serve Prometheus metrics at `/metrics`. */
+            enabled: z.boolean().default(true),
+            /** Whether `/metrics` needs an API key (scope read). */
+            requireKey: z.boolean().default(false),
+          })
+          .prefault({}),
+        benchmarks: z
+          .object({
+            /** Whether `POST /v1/benchmarks/scaling` may be called from other hosts than loopback. */
+            allowRemote: z.boolean().default(false),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    /** Durable ingestion jobs run by `cairn serve` (uploads, path and git sources). */
+    jobs: z
+      .object({
+        /** Jobs run at the same time. */
+        workers: z.number().int().min(1).max(16).default(1),
+        /** Where uploads are kept until their job finishes; defaults to `<home>/uploads`. */
+        uploadsDir: z.string().min(1).optional(),
+        /** Largest single uploaded file in bytes (larger: 413 UPLOAD_TOO_LARGE). */
+        maxUploadBytes: z.number().int().positive().default(64 * 1024 * 1024),
+        /** Most files in one upload request (more: 413 UPLOAD_TOO_LARGE). */
+        maxFilesPerUpload: z.number().int().positive().default(1000),
+      })
+      .prefault({}),
+    /** What remote callers (HTTP, MCP) may name as a source. The CLI is not limited by these. */
+    sources: z
+      .object({
+        /** Directories whose contents may be ingested by server-side path; empty turns path sources off. */
+        allowedDirs: z.array(z.string().min(1)).default([]),
+        /** Whether git sources may point at loopback, private, link-local and CGNAT addresses. */
+        allowPrivateNetworks: z.boolean().default(false),
+      })
+      .prefault({}),
+    /** The MCP endpoint `/mcp` of `cairn serve` (Streamable HTTP); see docs/decisions/0012-mcp.md. */
+    mcp: z
+      .object({
+        /**
+         * Host header values accepted at /mcp (DNS-rebinding defence): `name` (any port) or `name:port`.
+         * Always accepted: localhost, 127.0.0.1, [::1] and server.host. List the public names when binding 0.0.0.0.
+         */
+        allowedHosts: z.array(z.string().min(1)).default([]),
+        /** Origin header values (`https://app.example`) accepted at /mcp besides http(s) origins of the allowed hosts; requests without Origin are not browsers and pass. */
+        allowedOrigins: z.array(z.string().min(1)).default([]),
       })
       .prefault({}),
   })

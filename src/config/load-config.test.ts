@@ -15,6 +15,22 @@ describe('loadConfig server section', () => {
     assert.equal(fromFlags.server.port, 0);
   });
 
+  it('operations: CORS off, rate limits on, metrics public by default; CAIRN_CORS_ORIGINS, CAIRN_RATE_LIMIT_MAX, CAIRN_RATE_LIMIT, CAIRN_REDIS_URL', () => {
+    const cwd = '/nonexistent-cairn-dir';
+    const defaults = loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h' } }).server;
+    assert.deepEqual(defaults.cors.origins, []);
+    assert.equal(defaults.rateLimit.enabled, true);
+    assert.equal(defaults.rateLimit.redisUrl, undefined);
+    assert.deepEqual(defaults.metrics, { enabled: true, requireKey: false });
+    assert.equal(defaults.benchmarks.allowRemote, false);
+    const env = { CAIRN_HOME: '/tmp/h', CAIRN_CORS_ORIGINS: 'https://a.example, http://localhost:5173', CAIRN_RATE_LIMIT_MAX: '50', CAIRN_REDIS_URL: 'redis://127.0.0.1:6380' };
+    const fromEnv = loadConfig({ cwd, env }).server;
+    assert.deepEqual(fromEnv.cors.origins, ['https://a.example', 'http://localhost:5173']);
+    assert.deepEqual([fromEnv.rateLimit.max, fromEnv.rateLimit.redisUrl], [50, 'redis://127.0.0.1:6380']);
+    assert.equal(loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h', CAIRN_RATE_LIMIT: '0' } }).server.rateLimit.enabled, false);
+    assert.throws(() => loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h', CAIRN_RATE_LIMIT_MAX: 'lots' } }), { code: 'CONFIG_INVALID' });
+  });
+
   it('rejects a port that is not a number with CONFIG_INVALID', () => {
     assert.throws(() => loadConfig({ cwd: '/nonexistent-cairn-dir', env: { CAIRN_HOME: '/tmp/h', CAIRN_PORT: 'http' } }), { code: 'CONFIG_INVALID' });
   });

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { resolve } from 'node:path';
+import { delimiter, resolve } from 'node:path';
 import { z } from 'zod';
 import { CairnError } from '../core/cairn-error.js';
 import { configSchema, type CairnConfig } from './config-schema.js';
@@ -37,6 +37,8 @@ export function loadConfig(options: LoadConfigOptions = {}): CairnConfig {
   config.home = resolve(cwd, config.home);
   if (config.modelsDir) config.modelsDir = resolve(cwd, config.modelsDir);
   if (config.store.path) config.store.path = resolve(cwd, config.store.path);
+  config.jobs.uploadsDir = resolve(cwd, config.jobs.uploadsDir ?? resolve(config.home, 'uploads'));
+  config.sources.allowedDirs = config.sources.allowedDirs.map((dir) => resolve(cwd, dir));
   return config;
 }
 
@@ -85,7 +87,14 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const server: Record<string, unknown> = {};
   if (env.CAIRN_HOST) server.host = env.CAIRN_HOST;
   if (env.CAIRN_PORT) server.port = Number(env.CAIRN_PORT);
+  if (env.CAIRN_CORS_ORIGINS) server.cors = { origins: env.CAIRN_CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean) };
+  const rateLimit: Record<string, unknown> = {};
+  if (env.CAIRN_RATE_LIMIT_MAX) rateLimit.max = Number(env.CAIRN_RATE_LIMIT_MAX);
+  if (env.CAIRN_RATE_LIMIT === '0') rateLimit.enabled = false;
+  if (env.CAIRN_REDIS_URL) rateLimit.redisUrl = env.CAIRN_REDIS_URL;
+  if (Object.keys(rateLimit).length > 0) server.rateLimit = rateLimit;
   if (Object.keys(server).length > 0) out.server = server;
+  if (env.CAIRN_ALLOWED_DIRS) out.sources = { allowedDirs: env.CAIRN_ALLOWED_DIRS.split(delimiter).filter(Boolean) };
   return out;
 }
 

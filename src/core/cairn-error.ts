@@ -17,10 +17,21 @@ export type ErrorCode =
   // access to the HTTP API
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  // operations
+  | 'BENCHMARK_RUNNING'
   // sources
   | 'SOURCE_NOT_FOUND'
   | 'SOURCE_UNREADABLE'
   | 'GIT_FAILED'
+  | 'PATH_NOT_ALLOWED'
+  | 'ADDRESS_NOT_ALLOWED'
+  // ingestion jobs
+  | 'JOB_NOT_FOUND'
+  | 'UPLOAD_TOO_LARGE'
+  // chat sessions and memories
+  | 'CHAT_SESSION_NOT_FOUND'
+  | 'MEMORY_NOT_FOUND'
   // parsing (one per reason a file is skipped)
   | 'PARSE_ENCRYPTED'
   | 'PARSE_CORRUPT'

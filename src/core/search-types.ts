@@ -44,7 +44,8 @@ export interface ScoredChunk {
   lineEnd?: number;
   /** Final score after fusion (higher is better; comparable within one result list only). */
   score: number;
-  scores: { lexical?: ArmScore; dense?: ArmScore };
+  /** Per-arm rank and score; `rerank` when a reranker ordered the list (the search use case with `rerank`). */
+  scores: { lexical?: ArmScore; dense?: ArmScore; rerank?: ArmScore };
   /** Short excerpt around the matching terms, with matches wrapped in `**`. */
   snippet: string;
   gitCommit?: string;

@@ -11,7 +11,10 @@ import { scopeAllows, type KeyScope } from '../stores/key-store.js';
 import { buildServer } from './build-server.js';
 
 /** The only routes answered without a key. Anything else registered must answer 401 without one. */
-const PUBLIC = [/^\/healthz$/, /^\/readyz$/, /^\/docs(\/|$)/];
+const PUBLIC = [/^\/healthz$/, /^\/readyz$/, /^\/metrics$/, /^\/docs(\/|$)/, /^\/\*?$/];
+
+/** Routes whose answer is an event stream that does not end by itself. */
+const STREAMING = /^(GET|HEAD) \/v1\/events\/?$/;
 
 interface RouteRow {
   method: HTTPMethods;
@@ -79,6 +82,14 @@ describe('API keys on every route', () => {
       'GET /v1/keys': 'admin',
       'POST /v1/keys': 'admin',
       'DELETE /v1/keys/:id': 'admin',
+      'POST /v1/collections/:name/documents': 'write',
+      'POST /v1/collections/:name/documents/:id/reingest': 'write',
+      'GET /v1/jobs': 'read',
+      'GET /v1/jobs/:id': 'read',
+      'POST /v1/jobs/:id/cancel': 'write',
+      'GET /v1/jobs/:id/events': 'read',
+      'GET /v1/events': 'read',
+      'POST /v1/benchmarks/scaling': 'admin',
     };
     for (const [route, scope] of Object.entries(policy)) {
       const [method, url] = route.split(' ');
@@ -100,7 +111,7 @@ describe('API keys on every route', () => {
   });
 
   it('public routes answer without a key', async () => {
-    for (const path of ['/healthz', '/readyz', '/docs/json']) assert.equal((await server.inject({ method: 'GET', url: path })).statusCode, 200, path);
+    for (const path of ['/healthz', '/readyz', '/metrics', '/docs/json']) assert.equal((await server.inject({ method: 'GET', url: path })).statusCode, 200, path);
   });
 
   it('each key passes exactly the routes its scope covers (admin everywhere; no scope declared = admin)', async () => {
@@ -108,6 +119,13 @@ describe('API keys on every route', () => {
       const needed = row.scope ?? 'admin';
       for (const held of ['read', 'write', 'admin'] as const) {
         const where = `${row.method} ${row.url} with a ${held} key (needs ${needed})`;
+        if (STREAMING.test(`${row.method} ${row.url}`)) {
+          // An endless event stream: only its status is checked, then the client goes away.
+          const streamed = await server.inject({ ...injectable(row), headers: { authorization: `Bearer ${keys[held]}` }, payloadAsStream: true });
+          streamed.stream().destroy();
+          assert.equal(streamed.statusCode, scopeAllows(held, needed) ? 200 : 403, where);
+          continue;
+        }
         const response = await server.inject({ ...injectable(row), headers: { authorization: `Bearer ${keys[held]}` } });
         if (scopeAllows(held, needed)) assert.ok(![401, 403].includes(response.statusCode), `${where}: ${response.statusCode} ${response.body}`);
         else if (row.method === 'HEAD') assert.equal(response.statusCode, 403, where);

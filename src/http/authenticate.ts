@@ -8,6 +8,10 @@ declare module 'fastify' {
     /** Scope an API key needs for the route; a route of the authenticated context without one needs `admin`. */
     scope?: KeyScope;
   }
+  interface FastifyRequest {
+    /** Id of the API key the auth hook verified (rate limits are kept per key); unset on public routes. */
+    apiKeyId?: string;
+  }
 }
 
 /** The key secret of `Authorization: Bearer <key>` or HTTP Basic (any user name, the key as password). */
@@ -45,6 +49,7 @@ export function authenticate(app: CairnApp) {
         hint: `Use a key created with \`cairn keys create --scope ${needed}\`.`,
       });
     }
+    request.apiKeyId = record.id;
     request.log.debug({ key: record.id }, 'authenticated');
   };
 }

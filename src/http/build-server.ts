@@ -1,16 +1,29 @@
 import { randomUUID } from 'node:crypto';
+import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { CairnApp } from '../app/cairn-app.js';
+import { JobRunner } from '../app/jobs/job-runner.js';
 import { authenticate } from './authenticate.js';
+import { registerCors } from './plugins/cors-plugin.js';
+import { registerRequestMetrics } from './plugins/metrics-plugin.js';
+import { registerRateLimit } from './plugins/rate-limit-plugin.js';
 import { registerAskRoutes } from './routes/ask-routes.js';
+import { registerChatRoutes } from './routes/chat-routes.js';
+import { registerBenchmarkRoutes } from './routes/benchmark-routes.js';
 import { registerCollectionsRoutes } from './routes/collections-routes.js';
 import { registerDocumentsRoutes } from './routes/documents-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
+import type { StreamRegistry } from './routes/job-event-stream.js';
+import { registerEventsRoutes, registerJobsRoutes } from './routes/jobs-routes.js';
 import { registerKeysRoutes } from './routes/keys-routes.js';
+import { registerMemoriesRoutes } from './routes/memories-routes.js';
+import { registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerSearchRoutes } from './routes/search-routes.js';
+import { registerWebUiRoutes } from './routes/web-ui-routes.js';
+import { registerMcpRoutes } from '../mcp/mcp-http-routes.js';
 import { PROBLEM_CONTENT_TYPE, problemFromError } from './problem-details.js';
 
 export interface BuildServerOptions {
@@ -23,6 +36,13 @@ export interface BuildServerOptions {
   requestTimeoutMs?: number;
   /** Called for every route as it is registered (the auth test walks them all). */
   onRoute?: (route: RouteOptions) => void;
+  /** Folder of the built web UI served at `/`; default the repository's `web/dist`. */
+  webUiDir?: string;
+  /**
+   * Runs ingestion jobs; the caller starts and stops it (`cairn serve` stops it before closing the
+   * store). Absent: the server makes one from `app.jobs`, starts it when ready and stops it on close.
+   */
+  jobRunner?: JobRunner;
 }
 
 /**
@@ -45,6 +65,20 @@ export async function buildServer(app: CairnApp, options: BuildServerOptions): P
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  const ownsRunner = options.jobRunner === undefined && app.jobs !== undefined;
+  const jobRunner = options.jobRunner ?? (app.jobs ? new JobRunner(app, app.jobs, { workers: app.config.jobs.workers, onError: (message, error) => server.log.error({ err: error }, message) }) : undefined);
+  // Open SSE streams end before the server waits for its connections to finish.
+  const jobStreams: StreamRegistry = new Set();
+  server.addHook('preClose', async () => {
+    for (const end of [...jobStreams]) end();
+    if (ownsRunner) await jobRunner?.stop();
+  });
+  if (ownsRunner) server.addHook('onReady', async () => jobRunner?.start());
+  await server.register(fastifyMultipart);
+  // Root-level hooks and plugins that attach to routes as they are added: before any route.
+  registerRequestMetrics(server, app);
+  await registerCors(server, app);
+  await registerRateLimit(server, app);
 
   server.setErrorHandler((error, request, reply) => {
     const problem = problemFromError(error, request.url);
@@ -77,18 +111,30 @@ export async function buildServer(app: CairnApp, options: BuildServerOptions): P
   await server.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   await server.register(async (scope) => registerHealthRoutes(scope, app, options.version));
+  await server.register(async (scope) => registerMetricsRoutes(scope, app));
   // Everything under /v1 is the authenticated context: one hook checks the key and the scope each
   // route declares in `config.scope`. Public routes (health, docs) are registered outside it.
   await server.register(
     async (v1) => {
       v1.addHook('onRequest', authenticate(app));
       await v1.register(async (scope) => registerCollectionsRoutes(scope, app), { prefix: '/collections' });
-      await v1.register(async (scope) => registerDocumentsRoutes(scope, app), { prefix: '/collections' });
+      await v1.register(async (scope) => registerDocumentsRoutes(scope, app, jobRunner), { prefix: '/collections' });
+      if (jobRunner) {
+        await v1.register(async (scope) => registerJobsRoutes(scope, jobRunner, jobStreams), { prefix: '/jobs' });
+        await v1.register(async (scope) => registerEventsRoutes(scope, jobRunner, jobStreams), { prefix: '/events' });
+      }
       await v1.register(async (scope) => registerSearchRoutes(scope, app), { prefix: '/search' });
       await v1.register(async (scope) => registerAskRoutes(scope, app), { prefix: '/ask' });
       await v1.register(async (scope) => registerKeysRoutes(scope, app), { prefix: '/keys' });
+      await v1.register(async (scope) => registerChatRoutes(scope, app), { prefix: '/chat' });
+      await v1.register(async (scope) => registerMemoriesRoutes(scope, app), { prefix: '/memories' });
+      await v1.register(async (scope) => registerBenchmarkRoutes(scope, app), { prefix: '/benchmarks' });
     },
     { prefix: '/v1' },
   );
+  // `/mcp`: MCP Streamable HTTP with the same API keys (Host/Origin checked first); see src/mcp/mcp-http-routes.ts.
+  await server.register(async (scope) => registerMcpRoutes(scope, app, { version: options.version }));
+  // Last: the web UI's `/*` fallback answers only what no route above claims.
+  await server.register(async (scope) => registerWebUiRoutes(scope, options.webUiDir));
   return server;
 }

@@ -74,12 +74,13 @@ export const searchResponseSchema = z.object({
   query: z.string(),
   collection: z.string(),
   mode: z.enum(['lexical', 'dense', 'hybrid']),
-  /** Milliseconds per stage; arms that did not run are absent. */
+  /** Milliseconds per stage; stages that did not run are absent. `denseMs` includes the query embedding (`embedMs`). */
   timings: z.object({
     lexicalMs: z.number().optional(),
     embedMs: z.number().optional(),
     denseMs: z.number().optional(),
-    fuseMs: z.number(),
+    fusionMs: z.number(),
+    rerankMs: z.number().optional(),
     hydrateMs: z.number(),
     totalMs: z.number(),
   }),
@@ -151,6 +152,7 @@ export const documentListQuerySchema = z
 
 export const citationSchema = z.object({
   n: z.number(),
+  kind: z.enum(['chunk', 'memory', 'turn']),
   source_uri: z.string(),
   title: z.string(),
   heading_path: z.array(z.string()),

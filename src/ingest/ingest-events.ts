@@ -1,9 +1,13 @@
 /** Progress of one ingestion run, emitted in order. The CLI draws a progress bar from them; the server will stream them. */
 export type IngestEvent =
   | { type: 'source'; root: string; kind: 'file' | 'directory' | 'git'; commit?: string }
+  /** With `countFiles`: the files a source will hand on, and the paths it passes over (each later `skipped`). */
+  | { type: 'plan'; root: string; files: number; skipped: number }
   | { type: 'file'; uri: string; relativePath: string; outcome: FileOutcome; chunks: number }
   | { type: 'skipped'; uri: string; relativePath: string; code: string; reason: string }
   | { type: 'pruned'; uri: string }
+  /** A batch of documents was embedded and written: `embedded` vectors computed (the rest reused or none). */
+  | { type: 'batch'; documents: number; chunks: number; embedded: number }
   | { type: 'index'; phase: 'start' | 'done'; vectors: number; millis?: number };
 
 /** `new`/`updated`: written; `unchanged`: skipped by size+mtime or content hash. */

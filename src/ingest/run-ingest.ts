@@ -1,5 +1,6 @@
 import type { SourceItem } from '../core/source-item.js';
 import { toCairnError } from '../core/cairn-error.js';
+import type { Telemetry } from '../core/telemetry.js';
 import type { Embedder } from '../models/embed/embedder.js';
 import type { TokenCounter } from '../models/tokenize/token-counter.js';
 import type { ChunkStore, DocumentState } from '../stores/chunk-store.js';
@@ -21,6 +22,8 @@ export interface IngestDeps {
   embedder: Embedder | null;
   /** The collection embedder's tokenizer, or the estimator when it is unavailable. */
   tokenizer: TokenCounter;
+  /** Receives stage durations (parse and chunk per document, embed and write per batch) and counts. */
+  telemetry?: Telemetry;
 }
 
 export interface IngestRequest {
@@ -43,6 +46,14 @@ export interface IngestRequest {
   maxInFlight?: number;
   signal?: AbortSignal;
   onEvent?: (event: IngestEvent) => void;
+  /** Walks each source once more before ingesting it, to emit a `plan` event with its file count. */
+  countFiles?: boolean;
+  /** Directory sources: URIs `<rootUri><relative path>` instead of `file://` (see SourceOptions.rootUri). */
+  rootUri?: string;
+  /** Walked sources skip files whose symbolic links lead out of them (see SourceOptions.confineToRoot). */
+  confineToRoot?: boolean;
+  /** Only files with these URIs are ingested; the rest of each source is passed over silently (re-ingesting one document). */
+  onlyUris?: string[];
 }
 
 /**
@@ -64,6 +75,7 @@ type Ready = Extract<PreparedDocument, { kind: 'ready' }>;
 export async function runIngest(deps: IngestDeps, request: IngestRequest): Promise<IngestSummary> {
   const started = performance.now();
   const emit = request.onEvent ?? (() => {});
+  const telemetry = deps.telemetry;
   const times: StageTimes & { embed: number; write: number; index: number } = { read: 0, parse: 0, chunk: 0, embed: 0, write: 0, index: 0 };
   const summary: IngestSummary = {
     collection: request.collection, runId: 0, filesSeen: 0, filesNew: 0, filesUpdated: 0, filesUnchanged: 0,
@@ -98,6 +110,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
     const entry = { uri: item.uri, relativePath: item.relativePath, code, reason };
     summary.filesSkipped += 1;
     summary.skipped.push(entry);
+    telemetry?.count('ingest.errors', 1, { code });
     emit({ type: 'skipped', ...entry });
   };
 
@@ -123,7 +136,8 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
       request.embedBatchSize,
       request.signal,
     );
-    times.embed += performance.now() - embedStarted;
+    const embedMs = performance.now() - embedStarted;
+    times.embed += embedMs;
     summary.chunksEmbedded += embedded.embedded;
     summary.chunksReused += embedded.reused;
     summary.tokensEmbedded += embedded.tokens;
@@ -132,6 +146,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
       deps.chunks,
       docs.map((doc, i) => ({ collection: request.collection, item: doc.item, contentHash: doc.contentHash, parsed: doc.parsed, chunks: embedded.documents[i]!, tags: request.tags })),
     );
+    emit({ type: 'batch', documents: docs.length, chunks: embedded.documents.reduce((sum, chunks) => sum + chunks.length, 0), embedded: embedded.embedded });
     for (const [i, doc] of docs.entries()) {
       const chunks = embedded.documents[i]!;
       summary.chunksWritten += chunks.length;
@@ -139,7 +154,14 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
       else summary.filesUpdated += 1;
       emit({ type: 'file', uri: doc.item.uri, relativePath: doc.item.relativePath, outcome: doc.isNew ? 'new' : 'updated', chunks: chunks.length });
     }
-    times.write += performance.now() - writeStarted;
+    const writeMs = performance.now() - writeStarted;
+    times.write += writeMs;
+    if (telemetry) {
+      telemetry.observe('ingest.embedMs', embedMs);
+      telemetry.observe('ingest.writeMs', writeMs);
+      telemetry.count('ingest.documents', docs.length);
+      telemetry.count('ingest.chunks', embedded.documents.reduce((sum, chunks) => sum + chunks.length, 0));
+    }
     chunksSinceRefresh += docs.reduce((sum, doc) => sum + doc.chunks.length, 0);
     if (deps.embedder !== null && deps.vectors.refresh !== undefined && chunksSinceRefresh >= REFRESH_EVERY_CHUNKS) {
       chunksSinceRefresh = 0;
@@ -196,11 +218,16 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
   };
 
   const queue = new PrepareQueue({ perWorker, inline: prepareInline });
+  const only = request.onlyUris === undefined ? null : new Set(request.onlyUris);
 
   const handle = async (item: SourceItem, outcome: PrepareOutcome): Promise<void> => {
     times.read += outcome.times.read;
     times.parse += outcome.times.parse;
     times.chunk += outcome.times.chunk;
+    if (telemetry && outcome.times.parse > 0) {
+      telemetry.observe('ingest.parseMs', outcome.times.parse);
+      telemetry.observe('ingest.chunkMs', outcome.times.chunk);
+    }
     if (!outcome.ok) {
       skip(item, outcome.error.code, outcome.error.message);
       return;
@@ -248,12 +275,23 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
         isSupported: isSupportedExtension,
         maxFileBytes: request.maxFileBytes,
         signal: request.signal,
+        ...(request.rootUri === undefined ? {} : { rootUri: request.rootUri }),
+        ...(request.confineToRoot ? { confineToRoot: true } : {}),
       });
       roots.push(source.root);
       emit({ type: 'source', root: source.root, kind: source.kind, commit: source.git?.commit });
       try {
+        if (request.countFiles) {
+          let files = 0;
+          for await (const item of source.items) {
+            request.signal?.throwIfAborted();
+            if (only === null || only.has(item.uri)) files += 1;
+          }
+          emit({ type: 'plan', root: source.root, files, skipped: only === null ? source.skipped.length : 0 });
+        }
         for await (const item of source.items) {
           request.signal?.throwIfAborted();
+          if (only !== null && !only.has(item.uri)) continue;
           if (seen.has(item.uri)) continue;
           seen.add(item.uri);
           summary.filesSeen += 1;
@@ -268,7 +306,9 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
         }
         // A git checkout is removed by cleanup(): every file of this source is prepared before it.
         while (queue.length > 0) await takeHead();
-        for (const entry of source.skipped) skip({ uri: entry.uri, relativePath: entry.path }, entry.code, entry.reason);
+        for (const entry of source.skipped) {
+          if (only === null || only.has(entry.uri)) skip({ uri: entry.uri, relativePath: entry.path }, entry.code, entry.reason);
+        }
       } finally {
         await source.cleanup();
       }
@@ -276,6 +316,9 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
     await inflight;
     if (batch.length > 0) await flush(batch);
   } finally {
+    // On an abort the batch being written finishes (each document commits on its own) before the
+    // caller hears of it, so nothing writes after the run has returned.
+    await inflight.catch(() => {});
     request.signal?.removeEventListener('abort', onAbort);
     await poolStart;
     await (pool as PreparePool | null)?.close();

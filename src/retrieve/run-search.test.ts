@@ -71,9 +71,11 @@ test('hybrid search fuses both arms; scores lie in [0, 1]; k and minScore cut th
   const strict = await runSearch(deps, request({ minScore: 0.5 }));
   assert.ok(strict.results.length >= 1 && strict.results.length < 4);
   assert.ok(strict.results.every((result) => result.score >= 0.5));
-  for (const key of ['lexicalMs', 'embedMs', 'denseMs', 'fuseMs', 'hydrateMs', 'totalMs'] as const) {
+  for (const key of ['lexicalMs', 'embedMs', 'denseMs', 'fusionMs', 'hydrateMs', 'totalMs'] as const) {
     assert.equal(typeof response.timings[key], 'number', key);
   }
+  assert.ok(response.timings.denseMs! >= response.timings.embedMs!, 'the dense arm includes the query embedding');
+  assert.equal(response.timings.rerankMs, undefined, 'runSearch itself does not rerank');
 });
 
 test('dense or hybrid without vectors falls back to lexical with a notice', async () => {

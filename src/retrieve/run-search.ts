@@ -43,9 +43,24 @@ export interface SearchResponse {
   results: ScoredChunk[];
   /** The mode actually used (dense and hybrid fall back to lexical when no vectors can be searched). */
   mode: SearchMode;
-  timings: { lexicalMs?: number; embedMs?: number; denseMs?: number; fuseMs: number; hydrateMs: number; totalMs: number };
+  timings: SearchTimings;
   /** Plain-language remarks for the user, such as a fallback to lexical search. */
   notices: string[];
+}
+
+/**
+ * Milliseconds per stage; arms that did not run are absent. The arms run concurrently, so the stages
+ * do not add up to `totalMs`. `denseMs` includes the query embedding, which `embedMs` also reports alone.
+ */
+export interface SearchTimings {
+  lexicalMs?: number;
+  embedMs?: number;
+  denseMs?: number;
+  fusionMs: number;
+  /** Set by callers that rerank the results (the search use case). */
+  rerankMs?: number;
+  hydrateMs: number;
+  totalMs: number;
 }
 
 /** Failures of the dense arm after which the lexical arm still answers. */
@@ -64,7 +79,7 @@ export async function runSearch(deps: SearchDeps, request: SearchRequest): Promi
     });
   }
   const notices: string[] = [];
-  const timings: SearchResponse['timings'] = { fuseMs: 0, hydrateMs: 0, totalMs: 0 };
+  const timings: SearchTimings = { fusionMs: 0, hydrateMs: 0, totalMs: 0 };
   const candidates = Math.max(request.candidates, request.k);
   let mode = denseCapableMode(request.mode, collection, deps.embedder, notices);
   if (mode !== 'dense' && query.terms.length === 0) {
@@ -93,7 +108,7 @@ export async function runSearch(deps: SearchDeps, request: SearchRequest): Promi
       const hits = await denseSearch(deps, {
         collection: collection.name, vector, k: candidates, scope: resolvedScope, ...(signal ? { signal } : {}),
       });
-      timings.denseMs = performance.now() - denseStart;
+      timings.denseMs = performance.now() - embedStart;
       return hits.map((hit) => ({ id: hit.chunkId, score: hit.score }));
     } catch (error) {
       if (isCairnError(error) && DENSE_FALLBACK_CODES.has(error.code)) return error;
@@ -123,7 +138,7 @@ export async function runSearch(deps: SearchDeps, request: SearchRequest): Promi
     .filter((item) => minScore === undefined || item.score >= minScore)
     .slice(0, request.k);
   const hydrateStart = performance.now();
-  timings.fuseMs = hydrateStart - fuseStart;
+  timings.fusionMs = hydrateStart - fuseStart;
   const results = await hydrateResults(deps.chunks, fused, query.terms);
   timings.hydrateMs = performance.now() - hydrateStart;
   timings.totalMs = performance.now() - started;

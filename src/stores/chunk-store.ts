@@ -58,8 +58,18 @@ export interface ChunkStore {
 
   startRun(collection: string, sources: string[]): Promise<number>;
   finishRun(runId: number, summary: Record<string, unknown>): Promise<void>;
+  /** The latest finished ingestion run that wrote chunks (of `collection`, or of any); optional. */
+  latestRun?(collection?: string): Promise<IngestRunRecord | undefined>;
 
   close(): Promise<void>;
+}
+
+/** What a finished ingestion run wrote and how long it took (`millis`: its whole wall time). */
+export interface IngestRunRecord {
+  collection: string;
+  finishedAt: string;
+  chunksWritten: number;
+  millis: number;
 }
 
 export interface DocumentState {

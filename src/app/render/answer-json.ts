@@ -9,6 +9,7 @@ import type { CairnApp } from '../cairn-app.js';
 export function citationJson(citation: Citation) {
   return {
     n: citation.n,
+    kind: citation.kind,
     source_uri: citation.sourceUri,
     title: citation.title,
     heading_path: citation.headingPath,

@@ -1,6 +1,8 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { chatTurn, createChatSession } from '../../app/chat.js';
+import { chatMessageInputSchema } from '../../app/chat-input-schemas.js';
+import { createChatSessionRecord, getChatSession, postChatMessage } from '../../app/chat-sessions.js';
 import { askInputSchema } from '../../app/input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
 import { resolveCollection } from '../../app/resolve-collection.js';
@@ -14,7 +16,9 @@ const HELP = 'Ask a question; /reset forgets the conversation, /exit (or end of 
 
 /**
  * `cairn chat`: a REPL over stdin. Works without a terminal (reads lines until end of input), so it
- * can be scripted and tested. A failed turn prints its error and the conversation goes on.
+ * can be scripted and tested. A failed turn prints its error and the conversation goes on. With
+ * `--session <id>` the conversation is a stored chat session (the one the HTTP API and the web UI
+ * show) and is resumed where it stopped; `--session new` starts one and prints its id.
  */
 export function registerChatCommand(program: Command, io: CliIo & { stdin?: NodeJS.ReadableStream & { isTTY?: boolean } }): void {
   const chatCommand = program
@@ -23,11 +27,20 @@ export function registerChatCommand(program: Command, io: CliIo & { stdin?: Node
     .option('-c, --collection <name>', 'collection to ask')
     .option('-m, --mode <mode>', 'retrieval: lexical | dense | hybrid')
     .option('-k, --k <n>', 'chunks retrieved before reranking', parseInteger)
-    .option('--no-rerank', 'skip the reranker');
+    .option('--no-rerank', 'skip the reranker')
+    .option('--session <id>', 'resume a stored chat session, or `new` to store this one');
   addSearchFilterOptions(chatCommand).action(async (options, command: Command) =>
     withApp(command, io, async (app, flags) => {
-      const collection = options.collection ?? app.config.defaultCollection;
+      let stored: string | undefined;
+      if (options.session !== undefined && options.session !== 'new') stored = (await getChatSession(app, String(options.session))).session.id;
+      const collection = stored !== undefined ? (await getChatSession(app, stored)).session.collection : (options.collection ?? app.config.defaultCollection);
       await resolveCollection(app, collection, {}, false);
+      const startStored = async () => {
+        const record = await createChatSessionRecord(app, { collection });
+        io.stderr.write(`Chat session ${record.id} (resume with --session ${record.id})\n`);
+        return record.id;
+      };
+      if (options.session === 'new') stored = await startStored();
       const stdin = io.stdin ?? process.stdin;
       const interactive = stdin.isTTY === true;
       const lines = createInterface({ input: stdin, ...(interactive ? { output: io.stdout, prompt: '> ' } : {}), terminal: interactive });
@@ -44,6 +57,7 @@ export function registerChatCommand(program: Command, io: CliIo & { stdin?: Node
         if (line === '/exit' || line === '/quit') break;
         if (line === '/reset') {
           session = createChatSession();
+          if (stored !== undefined) stored = await startStored();
           io.stdout.write('Conversation cleared.\n');
         } else if (line === '/help') {
           io.stdout.write(`${HELP}\n`);
@@ -55,7 +69,10 @@ export function registerChatCommand(program: Command, io: CliIo & { stdin?: Node
             });
             turn = new AbortController();
             await withInterrupt(async (signal) => {
-              const parts = chatTurn(app, session, input, { signal });
+              const { collection: _collection, ...question } = input;
+              const parts = stored !== undefined
+                ? postChatMessage(app, stored, parseInput(chatMessageInputSchema, question), { signal })
+                : chatTurn(app, session, input, { signal });
               if (flags.json) io.stdout.write(`${JSON.stringify({ question: line, ...(await collectAnswer(app, parts)) })}\n`);
               else await streamAnswer(io, app, parts);
             }, turn);

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import { join } from 'node:path';
 import { ensureAdminKey } from '../../app/api-keys.js';
+import { JobRunner } from '../../app/jobs/job-runner.js';
+import { removeOrphanUploads } from '../../app/jobs/upload-receiver.js';
 import { openCairn } from '../../app/open-cairn.js';
 import { CairnError } from '../../core/cairn-error.js';
 import { buildServer } from '../../http/build-server.js';
@@ -25,8 +28,18 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       let notice = (text: string): void => void io.stderr.write(`notice: ${text}\n`);
       const app = await openCairn(config, { onNotice: (text) => notice(text) });
       try {
-        const server = await buildServer(app, { version: packageVersion(), logger: { level: 'info', stream: io.stderr } });
+        let jobRunner: JobRunner | undefined;
+        const server = await buildServer(app, {
+          version: packageVersion(),
+          logger: { level: 'info', stream: io.stderr },
+          ...(app.jobs ? { jobRunner: (jobRunner = new JobRunner(app, app.jobs, { workers: config.jobs.workers, onError: (message, error) => server.log.error({ err: error }, message) })) } : {}),
+        });
         notice = (text) => server.log.warn({ notice: text }, text);
+        if (app.jobs && jobRunner) {
+          // Folders of uploads whose request or job did not finish before a crash; then unfinished jobs run again.
+          await removeOrphanUploads(config.jobs.uploadsDir ?? join(config.home, 'uploads'), app.jobs);
+          await jobRunner.start();
+        }
         const stopped = waitForStopSignal();
         const address = await server.listen({ host: config.server.host, port: config.server.port });
         io.stdout.write(`Cairn API listening on ${address}\nAPI docs: ${address}/docs\n`);
@@ -35,7 +48,9 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         const adminKey = await ensureAdminKey(app);
         if (adminKey) io.stdout.write(`admin API key (shown once, store it): ${adminKey}\n`);
         const signal = await stopped;
-        server.log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+        server.log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests and the batch each job is writing');
+        // Jobs stop between documents and stay queued; the next start runs them on.
+        const jobsStopped = jobRunner?.stop();
         // close() drops only the connections idle at that moment; a keep-alive connection whose
         // response ends later would hold the server open until the client's own timeout.
         const sweep = setInterval(() => server.server.closeIdleConnections(), 100);
@@ -44,6 +59,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         try {
           await server.close();
         } finally {
+          await jobsStopped;
           clearInterval(sweep);
           clearTimeout(force);
         }

@@ -1,13 +1,11 @@
-import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ask } from '../../app/ask.js';
 import type { CairnApp } from '../../app/cairn-app.js';
 import { askInputSchema } from '../../app/input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
-import { answerPartJson, collectAnswer } from '../../app/render/answer-json.js';
-import type { AnswerPart } from '../../core/answer-types.js';
-import { CairnError, toCairnError } from '../../core/cairn-error.js';
+import { collectAnswer } from '../../app/render/answer-json.js';
+import { clientAbortSignal, sendAnswerStream } from '../answer-sse.js';
 import { askBodySchema, askQuerySchema, askResponseSchema, withProblems } from '../http-schemas.js';
 
 /**
@@ -35,54 +33,15 @@ export function registerAskRoutes(scope: FastifyInstance, app: CairnApp): void {
       const { stream: bodyStream, ...rest } = request.body;
       const input = parseInput(askInputSchema, { ...rest, collection: rest.collection ?? app.config.defaultCollection });
       const stream = request.query.stream !== undefined ? request.query.stream === 'true' : (bodyStream ?? true);
-      const controller = new AbortController();
-      const onClose = (): void => {
-        if (!reply.raw.writableEnded) controller.abort(new CairnError('ABORTED', 'The client closed the connection.'));
-      };
-      reply.raw.on('close', onClose);
-      const parts = ask(app, input, { signal: controller.signal });
-      if (!stream) {
-        try {
-          return { question: input.question, collection: input.collection, ...(await collectAnswer(app, parts)) };
-        } finally {
-          reply.raw.off('close', onClose);
-        }
-      }
-      const iterator = parts[Symbol.asyncIterator]();
-      let next: IteratorResult<AnswerPart, void>;
+      const abort = clientAbortSignal(reply);
       try {
-        next = await iterator.next();
-      } catch (error) {
-        reply.raw.off('close', onClose);
-        throw error;
-      }
-      reply.hijack();
-      reply.raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-        'x-request-id': request.id,
-      });
-      try {
-        while (!next.done) {
-          if (next.value.type === 'notice') request.log.info({ notice: next.value.text }, 'answer notice');
-          writeEvent(reply.raw, next.value.type, answerPartJson(next.value));
-          next = await iterator.next();
-        }
-      } catch (error) {
-        const failure = toCairnError(error);
-        if (failure.code !== 'ABORTED') request.log.error({ err: error }, 'answer failed while streaming');
-        writeEvent(reply.raw, 'error', { code: failure.code, message: failure.message, retryable: failure.retryable });
+        const parts = ask(app, input, { signal: abort.signal });
+        if (!stream) return { question: input.question, collection: input.collection, ...(await collectAnswer(app, parts)) };
+        await sendAnswerStream(request, reply, parts);
+        return reply;
       } finally {
-        reply.raw.off('close', onClose);
-        if (!reply.raw.writableEnded) reply.raw.end();
+        abort.dispose();
       }
     },
   );
-}
-
-function writeEvent(response: ServerResponse, event: string, data: unknown): void {
-  if (response.writableEnded || response.destroyed) return;
-  response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }

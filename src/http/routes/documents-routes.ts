@@ -4,14 +4,58 @@ import { z } from 'zod';
 import type { CairnApp } from '../../app/cairn-app.js';
 import { listDocuments, removeDocuments, showDocument } from '../../app/documents.js';
 import { documentListInputSchema } from '../../app/input-schemas.js';
+import { sourceJobInputSchema } from '../../app/jobs/job-input-schemas.js';
+import type { JobRunner } from '../../app/jobs/job-runner.js';
+import { submitReingestJob, submitSourceJob } from '../../app/jobs/submit-jobs.js';
 import { parseInput } from '../../app/parse-input.js';
+import { publicJob } from '../../stores/job-store.js';
 import { chunkSchema, collectionParamsSchema, documentListQuerySchema, documentParamsSchema, documentSchema, withProblems } from '../http-schemas.js';
+import { jobSchema } from './job-http-schemas.js';
+import { receiveMultipartUpload } from './receive-upload.js';
 
 const documentPageSchema = z.object({ total: z.number(), limit: z.number(), offset: z.number(), items: z.array(documentSchema) });
 
-/** `/v1/collections/:name/documents`: server-side paginated list with sort and text filter, get with chunks, delete. */
-export function registerDocumentsRoutes(scope: FastifyInstance, app: CairnApp): void {
+const acceptedJobSchema = { 202: z.object({ job: jobSchema }), '4xx': withProblems(jobSchema)['4xx'], '5xx': withProblems(jobSchema)['5xx'] };
+
+/**
+ * `/v1/collections/:name/documents`: server-side paginated list with sort and text filter, get with
+ * chunks, delete; with a job runner also add (multipart upload, or JSON `{path}`/`{git}`) and
+ * re-ingest, both answered 202 with the queued job.
+ */
+export function registerDocumentsRoutes(scope: FastifyInstance, app: CairnApp, runner?: JobRunner): void {
   const routes = scope.withTypeProvider<ZodTypeProvider>();
+  if (runner) {
+    routes.post(
+      '/:name/documents',
+      {
+        config: { scope: 'write' },
+        schema: {
+          tags: ['documents'],
+          description:
+            'Add documents as a job. `multipart/form-data`: one or many file parts (folder names kept) and an optional `tags` field (comma-separated). ' +
+            '`application/json`: `{ path?, git?, tags?, prune? }` with exactly one of path (inside sources.allowedDirs) and git (public hosts unless sources.allowPrivateNetworks).',
+          params: collectionParamsSchema,
+          response: acceptedJobSchema,
+        },
+      },
+      async (request, reply) => {
+        const collection = request.params.name;
+        const job = request.isMultipart()
+          ? await receiveMultipartUpload(request, runner, app.config, collection)
+          : await submitSourceJob(app, runner, parseInput(sourceJobInputSchema, withCollection(request.body, collection)));
+        return reply.status(202).send({ job: publicJob(job) });
+      },
+    );
+
+    routes.post(
+      '/:name/documents/:id/reingest',
+      { config: { scope: 'write' }, schema: { tags: ['documents'], params: documentParamsSchema, response: acceptedJobSchema } },
+      async (request, reply) => {
+        const job = await submitReingestJob(app, runner, request.params.name, request.params.id);
+        return reply.status(202).send({ job: publicJob(job) });
+      },
+    );
+  }
   routes.get(
     '/:name/documents',
     { config: { scope: 'read' }, schema: { tags: ['documents'], params: collectionParamsSchema, querystring: documentListQuerySchema, response: withProblems(documentPageSchema) } },
@@ -37,4 +81,9 @@ export function registerDocumentsRoutes(scope: FastifyInstance, app: CairnApp): 
       return { removed: removed.map((d) => ({ id: d.id, uri: d.uri })) };
     },
   );
+}
+
+/** The JSON body with the collection of the path; a body that is not an object is left to fail validation. */
+function withCollection(body: unknown, collection: string): unknown {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, collection } : body;
 }

@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CairnError } from '../../core/cairn-error.js';
 import type { SourceItem } from '../../core/source-item.js';
@@ -52,6 +52,18 @@ export interface SourceOptions {
   git?: string;
   /** Base for relative inputs; default the process's working directory. */
   cwd?: string;
+  /**
+   * Gives the files of a directory source the URIs `<rootUri><relative path>` (segments
+   * percent-encoded) and `rootUri` as their root, instead of `file://` URIs of where they lie now.
+   * Uploads use `upload://`, so uploading a file again updates its document wherever it was stored.
+   */
+  rootUri?: string;
+  /**
+   * Files of a walked directory or repository whose real path (symbolic links resolved) leaves it
+   * are passed over as SOURCE_UNREADABLE. For sources named by remote callers: a cloned repository
+   * or an allowed directory may hold a link to a file elsewhere on the server.
+   */
+  confineToRoot?: boolean;
 }
 
 /**
@@ -105,6 +117,7 @@ export async function resolveSource(spec: SourceSpec, options: SourceOptions): P
       return walkedSource(root, root, 'git', { repository, commit }, exclude, options);
     }
   }
+  if (options.rootUri !== undefined) return walkedSource(options.rootUri, root, 'directory', undefined, [], options);
   return walkedSource(root, root, 'directory', undefined, [], options);
 }
 
@@ -138,9 +151,12 @@ function walkedSource(
   options: SourceOptions,
 ): ResolvedSource {
   const skipped: SkippedFile[] = [];
-  const uriOf = git === undefined
-    ? (absolutePath: string) => pathToFileURL(absolutePath).href
-    : (_absolutePath: string, relativePath: string) => `git+${git.repository}#${encodePath(relativePath)}`;
+  const rootUri = options.rootUri;
+  const uriOf = git !== undefined
+    ? (_absolutePath: string, relativePath: string) => `git+${git.repository}#${encodePath(relativePath)}`
+    : rootUri !== undefined
+      ? (_absolutePath: string, relativePath: string) => `${rootUri}${encodePath(relativePath)}`
+      : (absolutePath: string) => pathToFileURL(absolutePath).href;
   const remote = root !== directory;
   const onSkip = (skip: WalkSkip) => {
     const uri = uriOf(skip.absolutePath, skip.relativePath);
@@ -156,7 +172,12 @@ function walkedSource(
         rootRuleTexts,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
+      const confinedTo = options.confineToRoot ? await realpath(directory) : null;
       for await (const file of walk) {
+        if (confinedTo !== null && !(await staysInside(file.absolutePath, confinedTo))) {
+          onSkip({ absolutePath: file.absolutePath, relativePath: file.relativePath, code: 'SOURCE_UNREADABLE', reason: 'a symbolic link that leads out of the source is not followed' });
+          continue;
+        }
         yield {
           uri: uriOf(file.absolutePath, file.relativePath),
           relativePath: file.relativePath,
@@ -171,6 +192,13 @@ function walkedSource(
     },
   };
   return { root, kind, items, skipped, ...(git === undefined ? {} : { git }), cleanup: async () => {} };
+}
+
+async function staysInside(path: string, root: string): Promise<boolean> {
+  const real = await realpath(path).catch(() => null);
+  if (real === null) return false;
+  const rel = relative(root, real);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 /** Percent-encodes each `/`-separated segment, so `#`, `?`, `%` and spaces in names stay unambiguous. */

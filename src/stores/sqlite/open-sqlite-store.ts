@@ -2,16 +2,22 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { CairnError } from '../../core/cairn-error.js';
+import type { ChatStore } from '../chat-store.js';
 import type { ChunkStore } from '../chunk-store.js';
+import type { JobStore } from '../job-store.js';
 import type { KeyStore } from '../key-store.js';
 import type { LexicalIndex } from '../lexical-index.js';
+import type { MemoryStore } from '../memory-store.js';
 import type { VectorIndex } from '../vector-index.js';
 import type { HnswParams } from './hnsw-snapshot.js';
 import { DEFAULT_HNSW_PARAMS, HnswVectorIndex } from './hnsw-vector-index.js';
+import { SqliteChatStore } from './sqlite-chat-store.js';
 import { SqliteChunkStore } from './sqlite-chunk-store.js';
+import { SqliteJobStore } from './sqlite-job-store.js';
 import { SqliteKeyStore } from './sqlite-key-store.js';
 import { registerSqliteFunctions } from './sqlite-filter-sql.js';
 import { SqliteLexicalIndex, type LexicalIndexOptions } from './sqlite-lexical-index.js';
+import { SqliteMemoryStore } from './sqlite-memory-store.js';
 import { applyPragmas, migrateSqliteSchema } from './sqlite-schema.js';
 
 export interface SqliteStoreOptions {
@@ -35,6 +41,11 @@ export interface SqliteStore {
   vectors: VectorIndex;
   /** API keys of the HTTP API, in the same database. */
   keys: KeyStore;
+  /** Chat sessions and long-term memories, in the same database. */
+  chats: ChatStore;
+  memories: MemoryStore;
+  /** Durable ingestion jobs of the HTTP API, in the same database. */
+  jobs: JobStore;
   close(): Promise<void>;
 }
 
@@ -79,6 +90,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     lexical,
     vectors,
     keys: new SqliteKeyStore(db),
+    jobs: new SqliteJobStore(db),
+    chats: new SqliteChatStore(db),
+    memories: new SqliteMemoryStore(db, options.lexicalAnalyzer),
     async close() {
       if (closed) return;
       closed = true;

@@ -10,6 +10,7 @@ import type {
   DocumentState,
   DocumentWrite,
   FilterResult,
+  IngestRunRecord,
   StoredChunk,
   WriteResult,
 } from '../chunk-store.js';
@@ -313,6 +314,15 @@ export class SqliteChunkStore implements ChunkStore {
 
   async finishRun(runId: number, summary: Record<string, unknown>): Promise<void> {
     this.#sql('UPDATE ingestion_runs SET finished_at = ?, summary = ? WHERE id = ?').run(new Date().toISOString(), JSON.stringify(summary), runId);
+  }
+
+  async latestRun(collection?: string): Promise<IngestRunRecord | undefined> {
+    const row = this.#sql(
+      `SELECT collection, finished_at AS finishedAt, json_extract(summary, '$.chunksWritten') AS chunksWritten, json_extract(summary, '$.millis.total') AS millis
+       FROM ingestion_runs WHERE finished_at IS NOT NULL AND json_extract(summary, '$.chunksWritten') > 0 AND (? IS NULL OR collection = ?)
+       ORDER BY id DESC LIMIT 1`,
+    ).get(collection ?? null, collection ?? null) as IngestRunRecord | undefined;
+    return row && typeof row.millis === 'number' ? row : undefined;
   }
 
   /** The connection is owned by openSqliteStore, which closes it once for all three facades. */

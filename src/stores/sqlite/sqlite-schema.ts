@@ -116,6 +116,86 @@ const migrations: readonly string[] = [
   );
   CREATE INDEX api_keys_prefix ON api_keys (prefix);
   `,
+  // Durable ingestion jobs of the HTTP API (see sqlite-job-store.ts). `seq` numbers the events of one
+  // job from 1 and is what SSE clients resume from; `next_seq` on the job keeps it monotonic when old
+  // progress events are trimmed;
+  // `job_events.id` orders the events of all jobs (the id of `/v1/events`).
+  `
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    collection TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    options TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    progress TEXT NOT NULL,
+    errors TEXT NOT NULL DEFAULT '[]',
+    error TEXT,
+    next_seq INTEGER NOT NULL DEFAULT 1
+  );
+  CREATE INDEX jobs_collection ON jobs (collection);
+  CREATE INDEX jobs_status ON jobs (status, created_at);
+  CREATE TABLE job_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (job_id, seq)
+  );
+  CREATE INDEX job_events_type ON job_events (job_id, type, seq);
+  `,
+  // Chat sessions of the HTTP API and the memory service (see sqlite-chat-store.ts and
+  // sqlite-memory-store.ts). Messages keep their citations and timings as JSON. A memory's vector is
+  // tagged with the embedder that made it; memories_fts is contentless and keyed by memories.seq.
+  `
+  CREATE TABLE chat_sessions (
+    id TEXT PRIMARY KEY,
+    collection TEXT NOT NULL,
+    title TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    message_count INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX chat_sessions_updated ON chat_sessions (updated_at, id);
+  CREATE TABLE chat_messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    session_id TEXT NOT NULL REFERENCES chat_sessions(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    content TEXT NOT NULL,
+    citations TEXT,
+    timings TEXT,
+    extractive INTEGER,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX chat_messages_session ON chat_messages (session_id, seq);
+  CREATE TABLE memories (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    content TEXT NOT NULL,
+    tags TEXT NOT NULL DEFAULT '[]',
+    source TEXT,
+    session_id TEXT,
+    user_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    expires_at TEXT,
+    embedder TEXT,
+    vector BLOB
+  );
+  CREATE INDEX memories_session ON memories (session_id, seq);
+  CREATE INDEX memories_user ON memories (user_id, seq);
+  CREATE VIRTUAL TABLE memories_fts USING fts5(
+    content, tags,
+    content = '', contentless_delete = 1,
+    tokenize = 'porter unicode61 remove_diacritics 2'
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

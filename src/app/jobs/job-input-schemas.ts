@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { collectionNameSchema } from '../input-schemas.js';
+
+/** Shared by the HTTP routes and the MCP tools: add a server-side path or a git URL as a job. */
+export const sourceJobInputSchema = z
+  .object({
+    collection: collectionNameSchema,
+    path: z.string().trim().min(1).max(4096).optional(),
+    git: z.string().trim().min(1).max(4096).optional(),
+    tags: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
+    /** Remove documents of this source that are gone from it. */
+    prune: z.boolean().optional(),
+  })
+  .strict()
+  .refine((input) => (input.path === undefined) !== (input.git === undefined), { message: 'give exactly one of path and git', path: ['path'] });
+
+export type SourceJobInput = z.infer<typeof sourceJobInputSchema>;
+
+export const jobStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+
+export const jobListInputSchema = z
+  .object({
+    status: jobStatusSchema.optional(),
+    collection: collectionNameSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+export type JobListInput = z.infer<typeof jobListInputSchema>;
+
+export const jobIdSchema = z.string().trim().min(1).max(100);
+
+/** Tags of a multipart upload: a comma-separated text field. */
+export function parseTagList(text: string): string[] {
+  return text.split(',').map((tag) => tag.trim()).filter((tag) => tag !== '');
+}

@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../config/load-config.js';
+import type { JobEvent, JobStore, StoredJob } from '../../stores/job-store.js';
+import type { CairnApp } from '../cairn-app.js';
+import { ingest } from '../ingest.js';
+import { openCairn } from '../open-cairn.js';
+import { JobRunner } from './job-runner.js';
+
+/** Polls `check` until it answers a value (a loaded CI machine may be slow; no fixed sleeps). */
+async function until<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function writeCorpus(dir: string, files: number): void {
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < files; i += 1) {
+    writeFileSync(join(dir, `note-${String(i).padStart(4, '0')}.md`), `# Note ${i}\n\nThe rotation key for service ${i} is kept in vault ${i % 7}.\n\n${'Filler text about operations. '.repeat(20)}\n`);
+  }
+}
+
+/** Documents and chunks per URI of a collection, straight from the store. */
+async function documentsOf(app: CairnApp, collection: string): Promise<Map<string, number>> {
+  const page = await app.chunks.listDocuments({ collection, limit: 100_000, offset: 0 });
+  const byUri = new Map<string, number>();
+  for (const document of page.items) {
+    assert.equal(byUri.has(document.uri), false, `${document.uri} stored twice`);
+    byUri.set(document.uri, document.chunkCount);
+    assert.equal((await app.chunks.getDocumentChunks(document.id)).length, document.chunkCount, document.uri);
+  }
+  return byUri;
+}
+
+const finished = (store: JobStore, id: string) => async () => {
+  const job = await store.get(id);
+  return job && ['succeeded', 'failed', 'cancelled'].includes(job.status) ? job : undefined;
+};
+
+describe('JobRunner', () => {
+  let home: string;
+  let app: CairnApp;
+  let store: JobStore;
+  let corpus: string;
+  const FILES = 600;
+
+  before(async () => {
+    home = mkdtempSync(join(tmpdir(), 'cairn-runner-'));
+    corpus = join(home, 'corpus');
+    writeCorpus(corpus, FILES);
+    app = await openCairn(loadConfig({ cwd: home, env: { CAIRN_HOME: home, CAIRN_EMBEDDER: 'none', CAIRN_OFFLINE: '1', CAIRN_RERANKER: 'none', CAIRN_LLM_DISCOVER: '0' } }));
+    store = app.jobs!;
+  });
+  after(async () => {
+    await app.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('runs a job to success, with file, progress and status events in order', async () => {
+    const runner = new JobRunner(app, store, { workers: 1 });
+    const events: JobEvent[] = [];
+    const unsubscribe = runner.events.subscribe((event) => events.push(event));
+    await runner.start();
+    const small = join(home, 'small');
+    writeCorpus(small, 3);
+    const job = await runner.submit({ collection: 'small', kind: 'path', sources: [small], inputs: [small], options: { tags: ['t'] } });
+    const done = await until(finished(store, job.id), 'the job');
+    unsubscribe();
+    await runner.stop();
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    assert.equal(done.progress.filesTotal, 3);
+    assert.equal(done.progress.filesDone, 3);
+    assert.equal(done.progress.chunksTotal, done.progress.chunksDone);
+    assert.ok(done.progress.chunksDone >= 3);
+    assert.ok(done.startedAt && done.finishedAt);
+    const types = events.filter((event) => event.jobId === job.id).map((event) => event.data.type === 'status' ? `status:${event.data.status}` : event.data.type);
+    assert.deepEqual(types.slice(0, 2), ['status:queued', 'status:running']);
+    assert.equal(types.at(-1), 'status:succeeded');
+    assert.equal(types.filter((type) => type === 'file').length, 3);
+    assert.ok(types.includes('progress'));
+    const seqs = events.filter((event) => event.jobId === job.id).map((event) => event.seq);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    assert.equal(runner.events.listenerCount, 0);
+  });
+
+  it('resumes a job a crash left running, without duplicating what was stored', async () => {
+    // The "crash": half of the corpus was stored by an earlier run of the job, which stayed `running`.
+    const real = realpathSync(corpus);
+    const half = Array.from({ length: FILES / 2 }, (_, i) => pathToFileURL(join(real, `note-${String(i * 2).padStart(4, '0')}.md`)).href);
+    await ingest(app, { collection: 'resume', sources: [corpus], onlyUris: half });
+    const partial = await documentsOf(app, 'resume');
+    assert.equal(partial.size, FILES / 2);
+    const job = await store.create({ collection: 'resume', kind: 'path', sources: [corpus], inputs: [corpus], options: {} });
+    await store.update(job.id, { status: 'running', startedAt: new Date().toISOString() });
+
+    const runner = new JobRunner(app, store, { workers: 1 });
+    await runner.start();
+    const done = await until(finished(store, job.id), 'the resumed job');
+    await runner.stop();
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    assert.equal(done.progress.filesDone, FILES);
+    const stored = await documentsOf(app, 'resume');
+    assert.equal(stored.size, FILES);
+    for (const [uri, chunks] of partial) assert.equal(stored.get(uri), chunks, uri);
+    const events = await store.eventsOf(job.id, 0, 10_000);
+    const outcomes = events.flatMap((event) => (event.data.type === 'file' ? [event.data.outcome] : []));
+    assert.equal(outcomes.filter((outcome) => outcome === 'unchanged').length, FILES / 2);
+    assert.equal(outcomes.filter((outcome) => outcome === 'ingested').length, FILES / 2);
+    const again = await ingest(app, { collection: 'resume', sources: [corpus] });
+    assert.equal(again.filesUnchanged, FILES);
+    assert.deepEqual(await documentsOf(app, 'resume'), stored);
+  });
+
+  it('stops between documents on shutdown, leaves the job queued, and a new runner finishes it once', async () => {
+    const runner = new JobRunner(app, store, { workers: 1, flushIntervalMs: 20 });
+    await runner.start();
+    const job = await runner.submit({ collection: 'stop', kind: 'path', sources: [corpus], inputs: [corpus], options: {} });
+    await until(async () => ((await store.get(job.id))?.progress.filesDone ?? 0) > 0 || undefined, 'first files');
+    await runner.stop();
+    const stopped = (await store.get(job.id))!;
+    assert.equal(stopped.status, 'queued');
+    await assert.rejects(runner.submit({ collection: 'stop', kind: 'path', sources: [corpus], inputs: [corpus], options: {} }));
+    const partial = await documentsOf(app, 'stop');
+    assert.ok(partial.size < FILES, `stopped after ${partial.size} files`);
+
+    const next = new JobRunner(app, store, { workers: 1 });
+    await next.start();
+    const done = await until(finished(store, job.id), 'the job after restart');
+    await next.stop();
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    const stored = await documentsOf(app, 'stop');
+    assert.equal(stored.size, FILES);
+    for (const [uri, chunks] of partial) assert.equal(stored.get(uri), chunks, uri);
+  });
+
+  it('cancels a queued job at once and a running one between documents', async () => {
+    const runner = new JobRunner(app, store, { workers: 1, flushIntervalMs: 20 });
+    const queued = await runner.submit({ collection: 'cancel', kind: 'path', sources: [corpus], inputs: [corpus], options: {} });
+    const cancelledQueued = await runner.cancel(queued.id);
+    assert.equal(cancelledQueued.status, 'cancelled');
+    assert.ok(cancelledQueued.finishedAt);
+
+    await runner.start();
+    const running = await runner.submit({ collection: 'cancel2', kind: 'path', sources: [corpus], inputs: [corpus], options: {} });
+    await until(async () => ((await store.get(running.id))?.status === 'running' ? true : undefined), 'the job to run');
+    const cancelled: StoredJob = await runner.cancel(running.id);
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal((await runner.cancel(running.id)).status, 'cancelled');
+    await runner.stop();
+    const events = await store.eventsOf(running.id, 0, 10_000);
+    assert.deepEqual(events.at(-1)?.data, { type: 'status', jobId: running.id, status: 'cancelled', error: null });
+    await assert.rejects(runner.cancel('nope'), /No job nope/);
+  });
+});

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CairnError } from '../../core/cairn-error.js';
+import { FINISHED_STATUSES, type JobStore, type StoredJob } from '../../stores/job-store.js';
+import type { JobRunner } from './job-runner.js';
+
+/** Documents of uploaded files get `upload://<relative name>`: the same name updates the same document. */
+export const UPLOAD_URI_PREFIX = 'upload://';
+
+const MAX_NAME_LENGTH = 1024;
+const MAX_SEGMENT_LENGTH = 255;
+
+/**
+ * The relative path an uploaded file is stored under, from the name the client sent. Folder
+ * uploads keep their folders (`/` or `\` separated); a leading `/` or drive letter is dropped, `.`
+ * segments are dropped; `..` segments, control characters and over-long names are refused.
+ */
+export function sanitizeUploadName(name: string): string {
+  const invalid = (reason: string) =>
+    new CairnError('INPUT_INVALID', `The uploaded file name "${name.slice(0, 200)}" is not allowed: ${reason}.`, {
+      hint: 'Send relative file names (folders separated by "/") without ".." segments.',
+    });
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw invalid('it contains control characters');
+  const segments = name.replace(/^[A-Za-z]:/, '').split(/[\\/]+/).filter((segment) => segment !== '' && segment !== '.');
+  if (segments.includes('..')) throw invalid('it contains a ".." segment');
+  if (segments.length === 0) throw invalid('it is empty');
+  if (segments.some((segment) => segment.length > MAX_SEGMENT_LENGTH)) throw invalid(`a part is over ${MAX_SEGMENT_LENGTH} characters`);
+  const relative = segments.join('/');
+  if (relative.length > MAX_NAME_LENGTH) throw invalid(`it is over ${MAX_NAME_LENGTH} characters`);
+  return relative;
+}
+
+export interface UploadLimits {
+  maxUploadBytes: number;
+  maxFilesPerUpload: number;
+}
+
+/** A file stream as multipart parsers hand it over; `truncated` is set when it hit the size limit. */
+export type UploadStream = Readable & { truncated?: boolean };
+
+/**
+ * Receives the files of one upload request into `<uploadsDir>/<jobId>/`, then queues the job that
+ * ingests them. The folder is removed when the job finishes, or by `discard` when the request fails.
+ */
+export class UploadReceiver {
+  readonly jobId: string;
+  readonly dir: string;
+  readonly #limits: UploadLimits;
+  readonly #names = new Set<string>();
+
+  private constructor(jobId: string, dir: string, limits: UploadLimits) {
+    this.jobId = jobId;
+    this.dir = dir;
+    this.#limits = limits;
+  }
+
+  static async open(uploadsDir: string, limits: UploadLimits): Promise<UploadReceiver> {
+    const jobId = randomUUID();
+    const dir = join(uploadsDir, jobId);
+    await mkdir(dir, { recursive: true });
+    return new UploadReceiver(jobId, dir, limits);
+  }
+
+  get files(): string[] {
+    return [...this.#names];
+  }
+
+  /** Streams one file to disk; refuses it when it is over the size limit or one file too many. */
+  async addFile(name: string, stream: UploadStream): Promise<void> {
+    try {
+      const relative = sanitizeUploadName(name);
+      if (this.#names.size >= this.#limits.maxFilesPerUpload) throw tooMany(this.#limits.maxFilesPerUpload);
+      if (this.#names.has(relative)) {
+        throw new CairnError('INPUT_INVALID', `The file name "${relative}" occurs twice in the upload.`, { hint: 'Send each file once.' });
+      }
+      this.#names.add(relative);
+      const path = join(this.dir, ...relative.split('/'));
+      await mkdir(dirname(path), { recursive: true });
+      await pipeline(stream, createWriteStream(path, { flags: 'wx' }));
+      if (stream.truncated) throw tooLarge(relative, this.#limits.maxUploadBytes);
+    } catch (error) {
+      stream.resume();
+      throw error;
+    }
+  }
+
+  async submit(runner: JobRunner, collection: string, tags: string[]): Promise<StoredJob> {
+    if (this.#names.size === 0) {
+      throw new CairnError('INPUT_INVALID', 'The upload holds no file.', { hint: 'Send one or more file parts (curl -F file=@handbook.pdf).' });
+    }
+    return runner.submit({
+      id: this.jobId,
+      collection,
+      kind: 'upload',
+      sources: this.files,
+      inputs: [this.dir],
+      options: { ...(tags.length > 0 ? { tags } : {}), uploadDir: this.dir, rootUri: UPLOAD_URI_PREFIX },
+    });
+  }
+
+  async discard(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function tooLarge(name: string, limit: number): CairnError {
+  return new CairnError('UPLOAD_TOO_LARGE', `The file "${name}" is over the ${limit}-byte upload limit.`, {
+    hint: 'Send a smaller file, or raise jobs.maxUploadBytes in the server configuration.',
+  });
+}
+
+export function tooMany(limit: number): CairnError {
+  return new CairnError('UPLOAD_TOO_LARGE', `The upload has more than ${limit} files.`, {
+    hint: 'Send the files in several requests, or raise jobs.maxFilesPerUpload in the server configuration.',
+  });
+}
+
+/**
+ * Removes upload folders no queued or running job will read: left by a crash during an upload,
+ * or by a job that finished while its folder could not be removed. Run before the runner starts.
+ */
+export async function removeOrphanUploads(uploadsDir: string, store: JobStore): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(uploadsDir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const job = await store.get(name);
+    if (job && !FINISHED_STATUSES.includes(job.status)) continue;
+    await rm(join(uploadsDir, name), { recursive: true, force: true });
+    removed += 1;
+  }
+  return removed;
+}

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { configSchema } from '../config/config-schema.js';
+import { CairnError } from '../core/cairn-error.js';
+import type { Measurement } from '../core/telemetry.js';
+import { FakeEmbedder } from '../testing/fake-embedder.js';
+import { FakeReranker } from '../testing/fake-reranker.js';
+import { InMemoryChunkStore } from '../testing/in-memory-chunk-store.js';
+import { InMemoryLexicalIndex, InMemoryVectorIndex } from '../testing/in-memory-indexes.js';
+import type { CairnApp } from './cairn-app.js';
+import { search } from './search.js';
+
+const TEXTS = [
+  'Backups run nightly; the backup key rotates monthly.',
+  'Rotate the signing key with the rotate command, then restart.',
+  'The key ring holds every signing key ever used.',
+  'Install the package and start the server.',
+];
+
+/** The members the search use case reads, around in-memory stores (with the reranker and telemetry under test). */
+async function fakeApp(reranker: FakeReranker | null) {
+  const embedder = new FakeEmbedder();
+  const chunks = new InMemoryChunkStore();
+  await chunks.createCollection('kb', { embedder: embedder.id, dimensions: 64, chunkSize: 256, chunkOverlap: 38 });
+  for (const [index, text] of TEXTS.entries()) {
+    await chunks.writeDocument({
+      collection: 'kb', uri: `file:///kb/${index}.md`, relativePath: `${index}.md`, sourceRoot: '/kb', title: `Doc ${index}`, format: 'markdown',
+      contentHash: String(index), sizeBytes: 10, modifiedMs: 0, tags: [], metadata: {},
+      chunks: [{ ordinal: 0, text, headingPath: [], tokenCount: 8, contentHash: String(index), vector: embedder.vectorOf(text) }],
+    });
+  }
+  const observed: { measurement: Measurement; value: number }[] = [];
+  const app = {
+    config: configSchema.parse({ home: '/tmp/cairn-search-test', rerank: { reranker: reranker ? 'fake' : 'none' } }),
+    chunks, lexical: new InMemoryLexicalIndex(chunks, true), vectors: new InMemoryVectorIndex(chunks, true),
+    loadEmbedder: async (id: string) => ({ id, embedder, tokenizer: embedder.tokenizer, maxTokens: 512 }),
+    loadReranker: async () => reranker,
+    telemetry: {
+      observe: (measurement: Measurement, value: number) => observed.push({ measurement, value }),
+      count() {}, gauge() {}, exposition: async () => null,
+    },
+    notice() {},
+  } as unknown as CairnApp;
+  return { app, observed };
+}
+
+test('without rerank: no rerank scores or time; every stage reported to telemetry', async () => {
+  const { app, observed } = await fakeApp(new FakeReranker());
+  const response = await search(app, { collection: 'kb', query: 'rotate signing key', mode: 'hybrid', k: 2 });
+  assert.equal(response.results.length, 2);
+  assert.equal(response.timings.rerankMs, undefined);
+  assert.ok(response.results.every((r) => r.scores.rerank === undefined));
+  assert.deepEqual(observed.map((o) => o.measurement).sort(), ['search.denseMs', 'search.embedMs', 'search.fusionMs', 'search.hydrateMs', 'search.lexicalMs', 'search.totalMs']);
+});
+
+test('with rerank: the reranker orders a wider candidate list, cut to k, with its rank and score', async () => {
+  // Scores the install chunk highest, which retrieval ranks last for this query.
+  const reranker = new FakeReranker({ score: (_query, document) => (document.startsWith('Install') ? 10 : document.length / 100) });
+  const { app, observed } = await fakeApp(reranker);
+  const response = await search(app, { collection: 'kb', query: 'rotate signing key', mode: 'hybrid', k: 2, rerank: true });
+  assert.equal(reranker.calls.length, 1);
+  assert.equal(reranker.calls[0]?.documents.length, 4, 'more candidates than k reach the reranker');
+  assert.equal(response.results.length, 2);
+  assert.equal(response.results[0]?.relativePath, '3.md');
+  assert.deepEqual(response.results.map((r) => r.scores.rerank?.rank), [1, 2]);
+  assert.equal(response.results[0]?.scores.rerank?.score, 10);
+  assert.equal(typeof response.timings.rerankMs, 'number');
+  assert.ok(observed.some((o) => o.measurement === 'search.rerankMs'));
+});
+
+test('rerank asked without a reranker, or failing: retrieval order with a notice', async () => {
+  const none = await fakeApp(null);
+  const plain = await search(none.app, { collection: 'kb', query: 'rotate signing key', mode: 'hybrid', k: 2, rerank: true });
+  assert.equal(plain.results.length, 2);
+  assert.ok(plain.notices.some((n) => /No reranker/.test(n)));
+  const failing = await fakeApp(new FakeReranker({ failWith: new CairnError('RERANKER_UNAVAILABLE', 'the reranker is down') }));
+  const kept = await search(failing.app, { collection: 'kb', query: 'rotate signing key', mode: 'hybrid', k: 2, rerank: true });
+  assert.equal(kept.results.length, 2);
+  assert.deepEqual(kept.results.map((r) => r.relativePath), plain.results.map((r) => r.relativePath));
+  assert.ok(kept.notices.some((n) => /Reranking failed \(the reranker is down\)/.test(n)));
+});

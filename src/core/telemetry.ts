@@ -1,0 +1,55 @@
+/**
+ * Measurements the pipeline reports while it works. The stages call this small interface; the
+ * composition root picks the implementation (Prometheus in src/observe/, or `noopTelemetry`), so no
+ * stage knows about a metrics library.
+ *
+ * Units: every `*Ms` measurement is a duration in milliseconds; `answer.tokensPerSecond` is a rate.
+ * Ingest stage samples: `parse` and `chunk` once per document, `embed` and `write` once per batch.
+ */
+export type Measurement =
+  | 'ingest.parseMs'
+  | 'ingest.chunkMs'
+  | 'ingest.embedMs'
+  | 'ingest.writeMs'
+  | 'search.lexicalMs'
+  | 'search.embedMs'
+  | 'search.denseMs'
+  | 'search.fusionMs'
+  | 'search.rerankMs'
+  | 'search.hydrateMs'
+  | 'search.totalMs'
+  | 'answer.ttftMs'
+  | 'answer.tokensPerSecond'
+  /** Labels: method, route (the route pattern, never the raw URL), status_code. */
+  | 'http.requestMs';
+
+export type Counter = 'ingest.documents' | 'ingest.chunks' | 'ingest.errors' | 'http.rateLimited';
+
+/**
+ * Values read when metrics are collected. `index.chunks` and `index.vectors` are labelled by
+ * collection; `jobs.queueDepth` counts queued ingestion jobs and `jobs.running` running ones.
+ */
+export type Gauge = 'jobs.queueDepth' | 'jobs.running' | 'index.chunks' | 'index.vectors';
+
+export type Labels = Readonly<Record<string, string>>;
+
+/** One value of a gauge: a number, or one number per label set. */
+export type GaugeReading = number | readonly { labels: Labels; value: number }[];
+
+export interface Telemetry {
+  observe(measurement: Measurement, value: number, labels?: Labels): void;
+  /** Adds `amount` (default 1); `ingest.errors` is labelled by error code. */
+  count(counter: Counter, amount?: number, labels?: Labels): void;
+  /** Registers (or replaces) the reader of a gauge; it is called at each collection and may be async. */
+  gauge(gauge: Gauge, read: () => GaugeReading | Promise<GaugeReading>): void;
+  /** The exposition text of every metric, or null when metrics are off. */
+  exposition(): Promise<{ contentType: string; text: string } | null>;
+}
+
+/** Telemetry that records nothing: tests, and servers with metrics turned off. */
+export const noopTelemetry: Telemetry = {
+  observe() {},
+  count() {},
+  gauge() {},
+  exposition: async () => null,
+};

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { openCairn } from '../../app/open-cairn.js';
+import { loadConfig } from '../../config/load-config.js';
+import { deadUrl, useStandInServers } from '../../testing/llm-test-kit.js';
+import { buildServer } from '../build-server.js';
+
+const standIn = useStandInServers();
+
+async function readyz(env: Record<string, string>) {
+  const home = mkdtempSync(join(tmpdir(), 'cairn-ready-'));
+  const app = await openCairn(loadConfig({ cwd: home, env: { CAIRN_HOME: home, CAIRN_EMBEDDER: 'none', CAIRN_OFFLINE: '1', CAIRN_RERANKER: 'none', CAIRN_LLM_DISCOVER: '0', ...env } }));
+  try {
+    await app.chunks.createCollection('notes', { embedder: 'none', dimensions: 0, chunkSize: 256, chunkOverlap: 38 });
+    const server = await buildServer(app, { version: '9.9.9' });
+    const response = await server.inject({ method: 'GET', url: '/readyz' });
+    await server.close();
+    return { status: response.statusCode, body: response.json() };
+  } finally {
+    await app.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+describe('GET /readyz', () => {
+  it('states the store, lexical-only collections, the reranker, and an LLM that answers', async () => {
+    const llm = await standIn();
+    const { status, body } = await readyz({ CAIRN_LLM_URL: llm.url });
+    assert.equal(status, 200);
+    assert.equal(body.status, 'ready');
+    assert.equal(body.version, '9.9.9');
+    assert.equal(body.store.ok, true);
+    assert.equal(body.store.collections, 1);
+    assert.ok(body.store.sizeBytes > 0);
+    assert.match(body.store.location, /cairn\.db$/);
+    assert.deepEqual(body.embedders.map((e: { id: string; lexicalOnly: boolean }) => [e.id, e.lexicalOnly]), [['none', true]]);
+    assert.match(body.embedders[0].reason, /lexical/);
+    assert.deepEqual(body.reranker, { id: 'none', enabled: false, loaded: false, state: 'off' });
+    assert.equal(body.llm.configured, true);
+    assert.equal(body.llm.available, true);
+    assert.equal(body.llm.reachable, true);
+    assert.equal(body.llm.model, 'stand-in-model');
+    assert.equal(body.llm.endpoints.length, 1);
+    assert.equal(body.llm.endpoints[0].reachable, true);
+    assert.ok(llm.requests.filter((r) => r.path.endsWith('/models')).length >= 2, 'the readiness check asked the endpoint again');
+  });
+
+  it('says so when the LLM does not answer, and stays ready (answers are extractive)', async () => {
+    const { status, body } = await readyz({ CAIRN_LLM_URL: await deadUrl() });
+    assert.equal(status, 200);
+    assert.equal(body.status, 'ready');
+    assert.equal(body.llm.configured, true);
+    assert.notEqual(body.llm.reachable, true);
+    for (const endpoint of body.llm.endpoints) {
+      assert.equal(endpoint.reachable, false);
+      assert.ok(endpoint.error);
+    }
+  });
+
+  it('without any LLM: not configured, not available, reachability unknown', async () => {
+    const { body } = await readyz({});
+    assert.deepEqual({ ...body.llm }, { configured: false, available: false, reachable: null, endpoints: [] });
+  });
+
+  it('a configured reranker that cannot load is stated, and the server stays ready', async () => {
+    const { status, body } = await readyz({ CAIRN_RERANKER: 'onnx:nobody/no-such-reranker' });
+    assert.equal(status, 200);
+    assert.deepEqual(body.reranker, { id: 'onnx:nobody/no-such-reranker', enabled: true, loaded: false, state: 'unavailable' });
+  });
+});

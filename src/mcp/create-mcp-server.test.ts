@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CairnApp } from '../app/cairn-app.js';
+import { ingest } from '../app/ingest.js';
+import { openCairn } from '../app/open-cairn.js';
+import { loadConfig } from '../config/load-config.js';
+import { useStandInServers } from '../testing/llm-test-kit.js';
+import { createMcpServer } from './create-mcp-server.js';
+import { RESOURCE_PAGE_SIZE } from './document-resources.js';
+import { ERROR_META_KEY } from './tool-result.js';
+
+/** A client connected in-process to a server over an app, with the given rights. */
+async function connect(app: CairnApp, canWrite: boolean): Promise<Client> {
+  const server = createMcpServer(app, { version: 'test', canWrite, defaultCollection: 'notes' });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: 'test', version: '1' });
+  await client.connect(clientSide);
+  return client;
+}
+
+function text(result: CallToolResult): string {
+  return result.content.map((part) => (part.type === 'text' ? part.text : '')).join('\n');
+}
+
+describe('the MCP server in-process', () => {
+  let home: string;
+  let app: CairnApp;
+  let writer: Client;
+  let reader: Client;
+
+  before(async () => {
+    home = mkdtempSync(join(tmpdir(), 'cairn-mcp-'));
+    const docs = join(home, 'docs');
+    for (const project of ['alpha', 'beta']) {
+      mkdirSync(join(docs, project), { recursive: true });
+      for (let i = 0; i < 60; i++) writeFileSync(join(docs, project, `page-${i}.md`), `# ${project} page ${i}\n\nThe ${project} handbook, section ${i}: deploying ${project} services.\n`);
+    }
+    writeFileSync(join(docs, 'alpha', 'long.md'), `# Long\n\n${Array.from({ length: 40 }, (_, i) => `## Part ${i}\n\n${'word '.repeat(200)}`).join('\n\n')}`);
+    app = await openCairn(loadConfig({ cwd: home, env: { CAIRN_HOME: home, CAIRN_EMBEDDER: 'none', CAIRN_OFFLINE: '1', CAIRN_RERANKER: 'none', CAIRN_LLM_DISCOVER: '0' } }));
+    await ingest(app, { collection: 'notes', sources: [docs] });
+    writer = await connect(app, true);
+    reader = await connect(app, false);
+  });
+  after(async () => {
+    await writer.close();
+    await reader.close();
+    await app.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('lists every tool with input and output schemas and annotations', async () => {
+    const { tools } = await reader.listTools();
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['ask', 'get_document', 'ingest', 'list_collections', 'list_sources', 'recall', 'remember', 'search']);
+    for (const tool of tools) {
+      assert.equal(tool.inputSchema.type, 'object', tool.name);
+      assert.equal(tool.outputSchema?.type, 'object', tool.name);
+      assert.equal(typeof tool.annotations?.readOnlyHint, 'boolean', tool.name);
+    }
+    assert.equal(tools.find((t) => t.name === 'ingest')?.annotations?.readOnlyHint, false);
+  });
+
+  it('search uses the default collection and returns ranked hits with a text rendering', async () => {
+    const result = (await reader.callTool({ name: 'search', arguments: { query: 'beta handbook section 7', k: 3 } })) as CallToolResult;
+    assert.equal(result.isError, undefined, text(result));
+    const structured = result.structuredContent as { collection: string; results: { rank: number; relative_path: string; document_id: number }[] };
+    assert.equal(structured.collection, 'notes');
+    assert.equal(structured.results.length, 3);
+    assert.equal(structured.results[0]!.relative_path, 'beta/page-7.md');
+    assert.match(text(result), /\[1\] beta page 7/);
+  });
+
+  it('list_sources names the projects with their document counts and path prefixes', async () => {
+    const result = (await reader.callTool({ name: 'list_sources', arguments: {} })) as CallToolResult;
+    const structured = result.structuredContent as { sources: { name: string; documents: number; pathPrefix: string | null }[] };
+    assert.deepEqual(
+      structured.sources.map((s) => [s.name, s.documents, s.pathPrefix]),
+      [
+        ['alpha', 61, 'alpha/'],
+        ['beta', 60, 'beta/'],
+      ],
+    );
+  });
+
+  it('get_document pages through a long document', async () => {
+    const first = (await reader.callTool({ name: 'get_document', arguments: { document: 'alpha/long.md', maxChunks: 5 } })) as CallToolResult;
+    const page = first.structuredContent as { totalChunks: number; nextChunk: number | null; chunks: { ordinal: number }[]; document: { id: number } };
+    assert.ok(page.totalChunks > 5, `chunks: ${page.totalChunks}`);
+    assert.deepEqual(page.chunks.map((c) => c.ordinal), [0, 1, 2, 3, 4]);
+    assert.equal(page.nextChunk, 5);
+    const second = (await reader.callTool({ name: 'get_document', arguments: { document: String(page.document.id), fromChunk: 5, maxChunks: 5 } })) as CallToolResult;
+    assert.equal((second.structuredContent as { chunks: { ordinal: number }[] }).chunks[0]?.ordinal, 5);
+  });
+
+  it('errors are tool results with the stable code, and the server keeps serving', async () => {
+    const missing = (await reader.callTool({ name: 'search', arguments: { query: 'x', collection: 'nope' } })) as CallToolResult;
+    assert.equal(missing.isError, true);
+    assert.match(text(missing), /COLLECTION_NOT_FOUND/);
+    assert.equal((missing._meta?.[ERROR_META_KEY] as { code: string }).code, 'COLLECTION_NOT_FOUND');
+    const noDocument = (await reader.callTool({ name: 'get_document', arguments: { document: '999999' } })) as CallToolResult;
+    assert.match(text(noDocument), /DOCUMENT_NOT_FOUND/);
+    const badInput = (await reader.callTool({ name: 'search', arguments: { query: '' } })) as CallToolResult;
+    assert.equal(badInput.isError, true);
+    assert.equal(((await reader.callTool({ name: 'list_collections', arguments: {} })) as CallToolResult).isError, undefined);
+  });
+
+  it('write tools need write access; ingest is off until sources.allowedDirs is configured', async () => {
+    const remember = (await reader.callTool({ name: 'remember', arguments: { content: 'The staging DB listens on port 5433' } })) as CallToolResult;
+    assert.match(text(remember), /FORBIDDEN/);
+    const ingestOff = (await writer.callTool({ name: 'ingest', arguments: { path: home } })) as CallToolResult;
+    assert.equal(ingestOff.isError, true);
+    assert.match(text(ingestOff), /FORBIDDEN.*turned off/);
+  });
+
+  it('remember then recall finds the memory', async () => {
+    const stored = (await writer.callTool({ name: 'remember', arguments: { content: 'The staging database listens on port 5433', tags: ['infra'] } })) as CallToolResult;
+    assert.equal(stored.isError, undefined, text(stored));
+    const recalled = (await reader.callTool({ name: 'recall', arguments: { query: 'staging database port' } })) as CallToolResult;
+    const memories = (recalled.structuredContent as { memories: { content: string }[] }).memories;
+    assert.match(memories[0]?.content ?? '', /5433/);
+  });
+
+  it('lists documents as resources page by page and reads one', async () => {
+    const first = await reader.listResources();
+    assert.equal(first.resources.length, RESOURCE_PAGE_SIZE);
+    assert.ok(first.nextCursor);
+    const second = await reader.listResources({ cursor: first.nextCursor });
+    assert.equal(second.resources.length, 121 - RESOURCE_PAGE_SIZE);
+    assert.equal(second.nextCursor, undefined);
+    const uris = new Set([...first.resources, ...second.resources].map((r) => r.uri));
+    assert.equal(uris.size, 121);
+    const templates = await reader.listResourceTemplates();
+    assert.equal(templates.resourceTemplates[0]?.uriTemplate, 'cairn://{collection}/documents/{id}');
+    const target = second.resources.find((r) => r.name === 'notes/beta/page-9.md')!;
+    const read = await reader.readResource({ uri: target.uri });
+    const content = read.contents[0] as { text: string };
+    assert.match(content.text, /beta handbook, section 9/);
+  });
+});
+
+describe('the ask tool with a language model (stand-in OpenAI-compatible server)', () => {
+  const startServer = useStandInServers();
+
+  it('answers with the model, citations [n] and timings', async () => {
+    const llm = await startServer();
+    const home = mkdtempSync(join(tmpdir(), 'cairn-mcp-ask-'));
+    const docs = join(home, 'docs');
+    mkdirSync(docs);
+    writeFileSync(join(docs, 'backups.md'), '# Backups\n\nNightly backups of the orders database run at 02:00 and are kept for 30 days.\n');
+    const app = await openCairn(
+      loadConfig({ cwd: home, env: { CAIRN_HOME: home, CAIRN_EMBEDDER: 'none', CAIRN_OFFLINE: '1', CAIRN_RERANKER: 'none', CAIRN_LLM_DISCOVER: '0', CAIRN_LLM_URL: llm.url } }),
+    );
+    try {
+      await ingest(app, { collection: 'notes', sources: [docs] });
+      const client = await connect(app, false);
+      const result = (await client.callTool({ name: 'ask', arguments: { question: 'When do the nightly backups of the orders database run?' } })) as CallToolResult;
+      assert.equal(result.isError, undefined, text(result));
+      const answer = result.structuredContent as { answer: string; extractive: boolean; model: string | null; citations: { n: number; title: string }[]; timings: { total_ms: number } };
+      assert.equal(answer.extractive, false);
+      assert.equal(answer.model, 'stand-in-model');
+      assert.match(answer.answer, /Nightly backups .*\[1\]/);
+      assert.deepEqual(answer.citations.map((c) => [c.n, c.title]), [[1, 'Backups']]);
+      assert.match(text(result), /Sources:\n\[1\] Backups/);
+      await client.close();
+    } finally {
+      await app.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,48 @@
+import type { AnswerTimings, Citation } from '../core/answer-types.js';
+
+/** A stored chat session. Times are ISO 8601 (UTC). Also the JSON shape of the HTTP API. */
+export interface ChatSessionRecord {
+  id: string;
+  collection: string;
+  title: string;
+  createdAt: string;
+  updatedAt: string;
+  messageCount: number;
+}
+
+/** One stored message of a session; the assistant's carries its citations and timings. */
+export interface ChatMessageRecord {
+  id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  citations?: Citation[];
+  timings?: AnswerTimings;
+  extractive?: boolean;
+  createdAt: string;
+}
+
+export interface NewChatMessage {
+  role: 'user' | 'assistant';
+  content: string;
+  citations?: Citation[];
+  timings?: AnswerTimings;
+  extractive?: boolean;
+}
+
+/** Chat sessions and their messages, in the same database as the chunks. */
+export interface ChatStore {
+  createSession(session: { collection: string; title: string }): Promise<ChatSessionRecord>;
+  /** Most recently updated first; `nextCursor` is null on the last page. */
+  listSessions(query: { limit: number; cursor?: string }): Promise<{ items: ChatSessionRecord[]; nextCursor: string | null }>;
+  getSession(id: string): Promise<ChatSessionRecord | undefined>;
+  renameSession(id: string, title: string): Promise<ChatSessionRecord | undefined>;
+  /** Deletes the session and its messages; false when there is none. */
+  deleteSession(id: string): Promise<boolean>;
+  /** The last `limit` messages (all when omitted), oldest first. */
+  messages(sessionId: string, limit?: number): Promise<ChatMessageRecord[]>;
+  /**
+   * Appends messages in one transaction, bumps the session's updatedAt and count, and sets its title
+   * when it is empty. Undefined when the session no longer exists (deleted while answering).
+   */
+  appendMessages(sessionId: string, messages: readonly NewChatMessage[], titleIfEmpty?: string): Promise<ChatMessageRecord[] | undefined>;
+}

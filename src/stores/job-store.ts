@@ -1,0 +1,139 @@
+/** What a job ingests: uploaded files, a server-side path, a git URL, or one stored document again. */
+export type JobKind = 'upload' | 'path' | 'git' | 'reingest';
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export const FINISHED_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface JobProgress {
+  /** Null until the sources were counted. */
+  filesTotal: number | null;
+  filesDone: number;
+  filesFailed: number;
+  filesSkipped: number;
+  /** Null until the run ends (chunks are known only once each file is parsed). */
+  chunksTotal: number | null;
+  chunksDone: number;
+  chunksPerSecond: number;
+  embeddingsPerSecond: number;
+}
+
+export interface JobFileError {
+  file: string;
+  code: string;
+  reason: string;
+}
+
+/** How the sources of a job are ingested; kept with the job so a resumed job runs the same way. */
+export interface JobOptions {
+  tags?: string[];
+  prune?: boolean;
+  force?: boolean;
+  /** Upload jobs: the folder holding the files, and the URI prefix their documents get. */
+  uploadDir?: string;
+  rootUri?: string;
+  /** Reingest jobs: the only document URIs taken from the source. */
+  onlyUris?: string[];
+}
+
+/** A job as the API shows it. Times are ISO 8601. */
+export interface Job {
+  id: string;
+  collection: string;
+  kind: JobKind;
+  status: JobStatus;
+  /** What the caller named (file names of an upload, the path, the URL, the document URI). */
+  sources: string[];
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  progress: JobProgress;
+  /** The latest 100 file errors. */
+  errors: JobFileError[];
+  error: string | null;
+}
+
+/** A job with what the runner needs and the API does not show. */
+export interface StoredJob extends Job {
+  /** What is passed to ingest (folders, paths, URLs), unlike `sources` which is for display. */
+  inputs: string[];
+  options: JobOptions;
+}
+
+export type FileOutcomeName = 'ingested' | 'unchanged' | 'skipped' | 'failed';
+
+export type JobEventData =
+  | { type: 'snapshot'; job: Job }
+  | { type: 'progress'; jobId: string; progress: JobProgress }
+  | { type: 'file'; jobId: string; file: string; outcome: FileOutcomeName; chunks?: number; code?: string; reason?: string }
+  | { type: 'status'; jobId: string; status: JobStatus; error: string | null };
+
+/** A stored event: `seq` numbers one job's events from 1; `id` orders the events of all jobs. */
+export interface JobEvent {
+  id: number;
+  jobId: string;
+  seq: number;
+  createdAt: string;
+  data: JobEventData;
+}
+
+export interface NewJob {
+  collection: string;
+  kind: JobKind;
+  sources: string[];
+  inputs: string[];
+  options: JobOptions;
+  /** Chosen by the caller when files must be placed before the job exists (uploads). */
+  id?: string;
+}
+
+export interface JobListQuery {
+  status?: JobStatus;
+  collection?: string;
+  limit: number;
+  /** From `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface JobUpdate {
+  status?: JobStatus;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  progress?: JobProgress;
+  errors?: JobFileError[];
+  error?: string | null;
+}
+
+/**
+ * Durable jobs and their events. Events are kept for replay to SSE clients: every `file` and
+ * `status` event, and the latest `PROGRESS_EVENTS_KEPT` progress events of each job.
+ */
+export interface JobStore {
+  create(job: NewJob): Promise<StoredJob>;
+  get(id: string): Promise<StoredJob | undefined>;
+  /** Newest first. */
+  list(query: JobListQuery): Promise<{ items: StoredJob[]; nextCursor: string | null }>;
+  update(id: string, update: JobUpdate): Promise<StoredJob>;
+  /** Queued jobs, oldest first. */
+  listQueued(limit: number): Promise<StoredJob[]>;
+  /** Moves every `running` job back to `queued` (after a crash); answers their ids. */
+  requeueRunning(): Promise<string[]>;
+  /** Appends events to one job, numbering them; answers them as stored. */
+  appendEvents(jobId: string, events: JobEventData[]): Promise<JobEvent[]>;
+  /** Events of one job with `seq` greater than `afterSeq`, in order. */
+  eventsOf(jobId: string, afterSeq: number, limit: number): Promise<JobEvent[]>;
+  /** Events of all jobs with `id` greater than `afterId`, in order. */
+  eventsAfter(afterId: number, limit: number): Promise<JobEvent[]>;
+}
+
+export const PROGRESS_EVENTS_KEPT = 1000;
+export const JOB_ERRORS_KEPT = 100;
+
+export function emptyProgress(): JobProgress {
+  return { filesTotal: null, filesDone: 0, filesFailed: 0, filesSkipped: 0, chunksTotal: null, chunksDone: 0, chunksPerSecond: 0, embeddingsPerSecond: 0 };
+}
+
+/** The public view of a stored job. */
+export function publicJob(job: StoredJob): Job {
+  const { inputs: _inputs, options: _options, ...rest } = job;
+  return rest;
+}

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import type { ChatMessageRecord, ChatSessionRecord, ChatStore, NewChatMessage } from '../chat-store.js';
+
+interface SessionRow {
+  id: string;
+  collection: string;
+  title: string;
+  created_at: string;
+  updated_at: string;
+  message_count: number;
+}
+
+interface MessageRow {
+  id: string;
+  role: string;
+  content: string;
+  citations: string | null;
+  timings: string | null;
+  extractive: number | null;
+  created_at: string;
+}
+
+function toSession(row: SessionRow): ChatSessionRecord {
+  return { id: row.id, collection: row.collection, title: row.title, createdAt: row.created_at, updatedAt: row.updated_at, messageCount: row.message_count };
+}
+
+function toMessage(row: MessageRow): ChatMessageRecord {
+  const message: ChatMessageRecord = { id: row.id, role: row.role === 'assistant' ? 'assistant' : 'user', content: row.content, createdAt: row.created_at };
+  if (row.citations !== null) message.citations = JSON.parse(row.citations) as ChatMessageRecord['citations'] & object;
+  if (row.timings !== null) message.timings = JSON.parse(row.timings) as ChatMessageRecord['timings'] & object;
+  if (row.extractive !== null) message.extractive = row.extractive === 1;
+  return message;
+}
+
+/** Cursor of the session list: the last item's updatedAt and id (the sort key), base64url-encoded. */
+function encodeCursor(row: SessionRow): string {
+  return Buffer.from(`${row.updated_at}|${row.id}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { updatedAt: string; id: string } | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const bar = text.indexOf('|');
+  return bar > 0 ? { updatedAt: text.slice(0, bar), id: text.slice(bar + 1) } : undefined;
+}
+
+/**
+ * ChatStore in the `chat_sessions` and `chat_messages` tables of the embedded database. Times come
+ * from a clock that never repeats a millisecond within the process, so "most recently updated"
+ * orders writes made in the same millisecond by their order.
+ */
+export class SqliteChatStore implements ChatStore {
+  readonly #db: Database;
+  #lastMs = 0;
+
+  #now(): string {
+    this.#lastMs = Math.max(Date.now(), this.#lastMs + 1);
+    return new Date(this.#lastMs).toISOString();
+  }
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async createSession(session: { collection: string; title: string }): Promise<ChatSessionRecord> {
+    const now = this.#now();
+    const row: SessionRow = { id: `chat_${randomBytes(9).toString('base64url')}`, collection: session.collection, title: session.title, created_at: now, updated_at: now, message_count: 0 };
+    this.#db
+      .prepare('INSERT INTO chat_sessions (id, collection, title, created_at, updated_at, message_count) VALUES (@id, @collection, @title, @created_at, @updated_at, @message_count)')
+      .run(row);
+    return toSession(row);
+  }
+
+  async listSessions(query: { limit: number; cursor?: string }): Promise<{ items: ChatSessionRecord[]; nextCursor: string | null }> {
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const rows = (
+      after
+        ? this.#db
+            .prepare('SELECT * FROM chat_sessions WHERE (updated_at, id) < (?, ?) ORDER BY updated_at DESC, id DESC LIMIT ?')
+            .all(after.updatedAt, after.id, query.limit + 1)
+        : this.#db.prepare('SELECT * FROM chat_sessions ORDER BY updated_at DESC, id DESC LIMIT ?').all(query.limit + 1)
+    ) as SessionRow[];
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return { items: page.map(toSession), nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+  }
+
+  async getSession(id: string): Promise<ChatSessionRecord | undefined> {
+    const row = this.#db.prepare('SELECT * FROM chat_sessions WHERE id = ?').get(id) as SessionRow | undefined;
+    return row ? toSession(row) : undefined;
+  }
+
+  async renameSession(id: string, title: string): Promise<ChatSessionRecord | undefined> {
+    const result = this.#db.prepare('UPDATE chat_sessions SET title = ?, updated_at = ? WHERE id = ?').run(title, this.#now(), id);
+    return result.changes === 0 ? undefined : this.getSession(id);
+  }
+
+  async deleteSession(id: string): Promise<boolean> {
+    return this.#db.prepare('DELETE FROM chat_sessions WHERE id = ?').run(id).changes > 0;
+  }
+
+  async messages(sessionId: string, limit?: number): Promise<ChatMessageRecord[]> {
+    const rows = (
+      limit === undefined
+        ? this.#db.prepare('SELECT * FROM chat_messages WHERE session_id = ? ORDER BY seq').all(sessionId)
+        : this.#db.prepare('SELECT * FROM (SELECT * FROM chat_messages WHERE session_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq').all(sessionId, limit)
+    ) as MessageRow[];
+    return rows.map(toMessage);
+  }
+
+  async appendMessages(sessionId: string, messages: readonly NewChatMessage[], titleIfEmpty?: string): Promise<ChatMessageRecord[] | undefined> {
+    return this.#db.transaction((): ChatMessageRecord[] | undefined => {
+      const session = this.#db.prepare('SELECT title FROM chat_sessions WHERE id = ?').get(sessionId) as { title: string } | undefined;
+      if (!session) return undefined;
+      const now = this.#now();
+      const insert = this.#db.prepare(
+        'INSERT INTO chat_messages (id, session_id, role, content, citations, timings, extractive, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      const stored = messages.map((message): ChatMessageRecord => {
+        const row: MessageRow = {
+          id: `msg_${randomBytes(9).toString('base64url')}`,
+          role: message.role,
+          content: message.content,
+          citations: message.citations === undefined ? null : JSON.stringify(message.citations),
+          timings: message.timings === undefined ? null : JSON.stringify(message.timings),
+          extractive: message.extractive === undefined ? null : message.extractive ? 1 : 0,
+          created_at: now,
+        };
+        insert.run(row.id, sessionId, row.role, row.content, row.citations, row.timings, row.extractive, row.created_at);
+        return toMessage(row);
+      });
+      const title = session.title === '' && titleIfEmpty !== undefined ? titleIfEmpty : session.title;
+      this.#db
+        .prepare('UPDATE chat_sessions SET updated_at = ?, message_count = message_count + ?, title = ? WHERE id = ?')
+        .run(now, messages.length, title, sessionId);
+      return stored;
+    })();
+  }
+}

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import { CairnError } from '../../core/cairn-error.js';
+import {
+  emptyProgress,
+  JOB_ERRORS_KEPT,
+  PROGRESS_EVENTS_KEPT,
+  type JobEvent,
+  type JobEventData,
+  type JobKind,
+  type JobListQuery,
+  type JobStatus,
+  type JobStore,
+  type JobUpdate,
+  type NewJob,
+  type StoredJob,
+} from '../job-store.js';
+
+interface JobRow {
+  id: string;
+  collection: string;
+  kind: string;
+  sources: string;
+  options: string;
+  status: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  progress: string;
+  errors: string;
+  error: string | null;
+  next_seq: number;
+}
+
+interface EventRow {
+  id: number;
+  job_id: string;
+  seq: number;
+  type: string;
+  data: string;
+  created_at: string;
+}
+
+/** `sources` holds both lists: what is shown and what is ingested. */
+interface SourcesColumn {
+  shown: string[];
+  inputs: string[];
+}
+
+function toJob(row: JobRow): StoredJob {
+  const sources = JSON.parse(row.sources) as SourcesColumn;
+  return {
+    id: row.id,
+    collection: row.collection,
+    kind: row.kind as JobKind,
+    status: row.status as JobStatus,
+    sources: sources.shown,
+    inputs: sources.inputs,
+    options: JSON.parse(row.options) as StoredJob['options'],
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    progress: { ...emptyProgress(), ...(JSON.parse(row.progress) as object) },
+    errors: JSON.parse(row.errors) as StoredJob['errors'],
+    error: row.error,
+  };
+}
+
+function toEvent(row: EventRow): JobEvent {
+  return { id: row.id, jobId: row.job_id, seq: row.seq, createdAt: row.created_at, data: JSON.parse(row.data) as JobEventData };
+}
+
+/** Cursor of the job list: the rowid (creation order) of the last job of a page. */
+function encodeCursor(rowid: number): string {
+  return Buffer.from(`j${rowid}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const match = /^j(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (match) return Number(match[1]);
+  throw new CairnError('INPUT_INVALID', 'The cursor is not one this server gave out.', { hint: 'Pass the nextCursor of the previous page unchanged, or leave it out.' });
+}
+
+/** JobStore in the `jobs` and `job_events` tables of the embedded database. */
+export class SqliteJobStore implements JobStore {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async create(job: NewJob): Promise<StoredJob> {
+    const id = job.id ?? randomUUID();
+    const sources: SourcesColumn = { shown: job.sources, inputs: job.inputs };
+    this.#db
+      .prepare(
+        `INSERT INTO jobs (id, collection, kind, sources, options, status, created_at, progress)
+         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`,
+      )
+      .run(id, job.collection, job.kind, JSON.stringify(sources), JSON.stringify(job.options), new Date().toISOString(), JSON.stringify(emptyProgress()));
+    return (await this.get(id))!;
+  }
+
+  async get(id: string): Promise<StoredJob | undefined> {
+    const row = this.#db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return row ? toJob(row) : undefined;
+  }
+
+  async list(query: JobListQuery): Promise<{ items: StoredJob[]; nextCursor: string | null }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.status) {
+      where.push('status = ?');
+      params.push(query.status);
+    }
+    if (query.collection) {
+      where.push('collection = ?');
+      params.push(query.collection);
+    }
+    if (query.cursor) {
+      where.push('rowid < ?');
+      params.push(decodeCursor(query.cursor));
+    }
+    const sql = `SELECT rowid AS row_order, * FROM jobs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY rowid DESC LIMIT ?`;
+    const rows = this.#db.prepare(sql).all(...params, query.limit + 1) as Array<JobRow & { row_order: number }>;
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return { items: page.map(toJob), nextCursor: rows.length > query.limit && last ? encodeCursor(last.row_order) : null };
+  }
+
+  async update(id: string, update: JobUpdate): Promise<StoredJob> {
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    const set = (column: string, value: unknown) => {
+      sets.push(`${column} = ?`);
+      params.push(value);
+    };
+    if (update.status !== undefined) set('status', update.status);
+    if (update.startedAt !== undefined) set('started_at', update.startedAt);
+    if (update.finishedAt !== undefined) set('finished_at', update.finishedAt);
+    if (update.progress !== undefined) set('progress', JSON.stringify(update.progress));
+    if (update.errors !== undefined) set('errors', JSON.stringify(update.errors.slice(-JOB_ERRORS_KEPT)));
+    if (update.error !== undefined) set('error', update.error);
+    if (sets.length > 0) this.#db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
+    const job = await this.get(id);
+    if (!job) throw new CairnError('JOB_NOT_FOUND', `No job ${id}.`, { hint: 'List jobs with GET /v1/jobs.' });
+    return job;
+  }
+
+  async listQueued(limit: number): Promise<StoredJob[]> {
+    return (this.#db.prepare(`SELECT * FROM jobs WHERE status = 'queued' ORDER BY rowid LIMIT ?`).all(limit) as JobRow[]).map(toJob);
+  }
+
+  async requeueRunning(): Promise<string[]> {
+    const ids = (this.#db.prepare(`SELECT id FROM jobs WHERE status = 'running'`).all() as { id: string }[]).map((row) => row.id);
+    if (ids.length > 0) this.#db.prepare(`UPDATE jobs SET status = 'queued' WHERE status = 'running'`).run();
+    return ids;
+  }
+
+  async appendEvents(jobId: string, events: JobEventData[]): Promise<JobEvent[]> {
+    if (events.length === 0) return [];
+    const append = this.#db.transaction((batch: JobEventData[]): JobEvent[] => {
+      const job = this.#db.prepare('SELECT next_seq FROM jobs WHERE id = ?').get(jobId) as { next_seq: number } | undefined;
+      if (!job) throw new CairnError('JOB_NOT_FOUND', `No job ${jobId}.`, { hint: 'List jobs with GET /v1/jobs.' });
+      const createdAt = new Date().toISOString();
+      const insert = this.#db.prepare('INSERT INTO job_events (job_id, seq, type, data, created_at) VALUES (?, ?, ?, ?, ?)');
+      const stored: JobEvent[] = [];
+      let seq = job.next_seq;
+      let progressAdded = 0;
+      for (const data of batch) {
+        const result = insert.run(jobId, seq, data.type, JSON.stringify(data), createdAt);
+        stored.push({ id: Number(result.lastInsertRowid), jobId, seq, createdAt, data });
+        if (data.type === 'progress') progressAdded += 1;
+        seq += 1;
+      }
+      this.#db.prepare('UPDATE jobs SET next_seq = ? WHERE id = ?').run(seq, jobId);
+      if (progressAdded > 0) {
+        // Keeps the latest PROGRESS_EVENTS_KEPT progress events; file and status events stay.
+        this.#db
+          .prepare(
+            `DELETE FROM job_events WHERE job_id = ? AND type = 'progress' AND seq <= (
+               SELECT seq FROM job_events WHERE job_id = ? AND type = 'progress' ORDER BY seq DESC LIMIT 1 OFFSET ?
+             )`,
+          )
+          .run(jobId, jobId, PROGRESS_EVENTS_KEPT);
+      }
+      return stored;
+    });
+    return append.immediate(events);
+  }
+
+  async eventsOf(jobId: string, afterSeq: number, limit: number): Promise<JobEvent[]> {
+    return (this.#db.prepare('SELECT * FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(jobId, afterSeq, limit) as EventRow[]).map(toEvent);
+  }
+
+  async eventsAfter(afterId: number, limit: number): Promise<JobEvent[]> {
+    return (this.#db.prepare('SELECT * FROM job_events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as EventRow[]).map(toEvent);
+  }
+}

@@ -1,0 +1,356 @@
+import { randomBytes } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import type {
+  Memory,
+  MemoryCandidate,
+  MemoryCandidateQuery,
+  MemoryListQuery,
+  MemoryPatch,
+  MemoryScope,
+  MemoryStore,
+  NewMemory,
+} from '../memory-store.js';
+import { porterStem } from './porter-stemmer.js';
+import { buildMatchExpression } from './sqlite-lexical-index.js';
+import { blobToVector, vectorToBlob } from './vector-blob.js';
+
+interface MemoryRow {
+  seq: number;
+  id: string;
+  content: string;
+  tags: string;
+  source: string | null;
+  session_id: string | null;
+  user_id: string | null;
+  created_at: string;
+  updated_at: string;
+  expires_at: string | null;
+}
+
+/** A memory's vector and what decides its visibility, kept in memory for the dense scan. */
+interface CachedVector {
+  vector: Float32Array;
+  sessionId: string | null;
+  userId: string | null;
+  expiresAt: string | null;
+  tags: readonly string[];
+}
+
+interface VectorCache {
+  embedder: string;
+  /** `PRAGMA data_version` when loaded: it changes when another connection commits. */
+  dataVersion: number;
+  rows: Map<number, CachedVector>;
+}
+
+/** Memories whose stems are kept; past it the memo starts over (a bound, not an LRU: searches touch few rows). */
+const MAX_CACHED_STEMS = 100_000;
+
+const COLUMNS = 'm.seq, m.id, m.content, m.tags, m.source, m.session_id, m.user_id, m.created_at, m.updated_at, m.expires_at';
+
+function toMemory(row: MemoryRow): Memory {
+  const parsed = JSON.parse(row.tags) as unknown;
+  return {
+    id: row.id,
+    content: row.content,
+    tags: Array.isArray(parsed) ? parsed.filter((tag): tag is string => typeof tag === 'string') : [],
+    source: row.source,
+    sessionId: row.session_id,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+
+/**
+ * SQL (with named parameters) for: unexpired, visible to the scope (a memory's session/user id must be
+ * null or equal the scope's), carrying every tag. Times are ISO strings in UTC, which sort as text.
+ */
+function visibleSql(scope: MemoryScope, tags: readonly string[] | undefined, params: Record<string, unknown>): string {
+  const clauses = ['(m.expires_at IS NULL OR m.expires_at > @now)'];
+  clauses.push(scope.sessionId === undefined ? 'm.session_id IS NULL' : '(m.session_id IS NULL OR m.session_id = @sessionId)');
+  clauses.push(scope.userId === undefined ? 'm.user_id IS NULL' : '(m.user_id IS NULL OR m.user_id = @userId)');
+  if (scope.sessionId !== undefined) params.sessionId = scope.sessionId;
+  if (scope.userId !== undefined) params.userId = scope.userId;
+  (tags ?? []).forEach((tag, index) => {
+    params[`tag${index}`] = tag;
+    clauses.push(`EXISTS (SELECT 1 FROM json_each(m.tags) WHERE json_each.value = @tag${index})`);
+  });
+  return clauses.join(' AND ');
+}
+
+/**
+ * MemoryStore in the `memories` table (with `memories_fts`, a contentless FTS5 table keyed by
+ * `memories.seq`) of the embedded database. Dense search is an exact scan over the visible rows'
+ * vectors, held in memory per embedder (about 1.5 KB per 384-d memory) and reloaded when another
+ * process wrote to the database; this process's own writes update it in place.
+ */
+export class SqliteMemoryStore implements MemoryStore {
+  readonly #db: Database;
+  readonly #analyze: (text: string) => string;
+  #cache: VectorCache | null = null;
+  /** Stems of each memory's content and tags, by seq, valid while its updated_at is unchanged. */
+  readonly #stems = new Map<number, { updatedAt: string; stems: Set<string> }>();
+
+  /** `analyze`: the lexical analyzer of the chunk store (space-separated terms), applied to content, tags and queries. */
+  constructor(db: Database, analyze: (text: string) => string) {
+    this.#db = db;
+    this.#analyze = analyze;
+  }
+
+  async create(memory: NewMemory): Promise<Memory> {
+    const now = new Date().toISOString();
+    const row: MemoryRow = {
+      seq: 0,
+      id: `mem_${randomBytes(9).toString('base64url')}`,
+      content: memory.content,
+      tags: JSON.stringify([...new Set(memory.tags)]),
+      source: memory.source,
+      session_id: memory.sessionId,
+      user_id: memory.userId,
+      created_at: now,
+      updated_at: now,
+      expires_at: memory.expiresAt,
+    };
+    this.#db.transaction(() => {
+      const { seq: _seq, ...values } = row;
+      const result = this.#db
+        .prepare(
+          `INSERT INTO memories (id, content, tags, source, session_id, user_id, created_at, updated_at, expires_at)
+           VALUES (@id, @content, @tags, @source, @session_id, @user_id, @created_at, @updated_at, @expires_at)`,
+        )
+        .run(values);
+      row.seq = Number(result.lastInsertRowid);
+      this.#index(row);
+    })();
+    return toMemory(row);
+  }
+
+  async get(id: string, now: string): Promise<Memory | undefined> {
+    const row = this.#row(id, now);
+    return row ? toMemory(row) : undefined;
+  }
+
+  async list(query: MemoryListQuery): Promise<{ items: Memory[]; nextCursor: string | null }> {
+    const params: Record<string, unknown> = { now: query.now, limit: query.limit + 1 };
+    const clauses = ['(m.expires_at IS NULL OR m.expires_at > @now)'];
+    if (query.tag !== undefined) {
+      params.tag = query.tag;
+      clauses.push('EXISTS (SELECT 1 FROM json_each(m.tags) WHERE json_each.value = @tag)');
+    }
+    if (query.sessionId !== undefined) {
+      params.sessionId = query.sessionId;
+      clauses.push('m.session_id = @sessionId');
+    }
+    if (query.userId !== undefined) {
+      params.userId = query.userId;
+      clauses.push('m.user_id = @userId');
+    }
+    if (query.text !== undefined) {
+      params.text = query.text.toLowerCase();
+      clauses.push('instr(lower(m.content), @text) > 0');
+    }
+    const cursor = query.cursor === undefined ? Number.NaN : Number.parseInt(query.cursor, 10);
+    if (Number.isFinite(cursor)) {
+      params.cursor = cursor;
+      clauses.push('m.seq < @cursor');
+    }
+    const rows = this.#db
+      .prepare(`SELECT ${COLUMNS} FROM memories m WHERE ${clauses.join(' AND ')} ORDER BY m.seq DESC LIMIT @limit`)
+      .all(params) as MemoryRow[];
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return { items: page.map(toMemory), nextCursor: rows.length > query.limit && last ? String(last.seq) : null };
+  }
+
+  async update(id: string, patch: MemoryPatch, now: string): Promise<Memory | undefined> {
+    return this.#db.transaction((): Memory | undefined => {
+      const row = this.#row(id, now);
+      if (!row) return undefined;
+      const contentChanged = patch.content !== undefined && patch.content !== row.content;
+      if (patch.content !== undefined) row.content = patch.content;
+      if (patch.tags !== undefined) row.tags = JSON.stringify([...new Set(patch.tags)]);
+      if (patch.source !== undefined) row.source = patch.source;
+      if (patch.sessionId !== undefined) row.session_id = patch.sessionId;
+      if (patch.userId !== undefined) row.user_id = patch.userId;
+      if (patch.expiresAt !== undefined) row.expires_at = patch.expiresAt;
+      row.updated_at = new Date().toISOString();
+      this.#db
+        .prepare(
+          `UPDATE memories SET content = @content, tags = @tags, source = @source, session_id = @session_id, user_id = @user_id,
+             updated_at = @updated_at, expires_at = @expires_at${contentChanged ? ', embedder = NULL, vector = NULL' : ''}
+           WHERE seq = @seq`,
+        )
+        .run(row);
+      this.#db.prepare('DELETE FROM memories_fts WHERE rowid = ?').run(row.seq);
+      this.#index(row);
+      const cached = this.#cache?.rows.get(row.seq);
+      if (cached && contentChanged) this.#cache?.rows.delete(row.seq);
+      else if (cached) this.#cache?.rows.set(row.seq, { ...visibility(row), vector: cached.vector });
+      return toMemory(row);
+    })();
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.#db.transaction((): boolean => {
+      const found = this.#db.prepare('SELECT seq FROM memories WHERE id = ?').get(id) as { seq: number } | undefined;
+      if (!found) return false;
+      this.#db.prepare('DELETE FROM memories_fts WHERE rowid = ?').run(found.seq);
+      this.#db.prepare('DELETE FROM memories WHERE seq = ?').run(found.seq);
+      this.#cache?.rows.delete(found.seq);
+      return true;
+    })();
+  }
+
+  async setVector(id: string, embedder: string, vector: Float32Array): Promise<void> {
+    const row = this.#db.prepare(`UPDATE memories SET embedder = ?, vector = ? WHERE id = ? RETURNING ${COLUMNS.replaceAll('m.', '')}`).get(embedder, vectorToBlob(vector), id) as
+      | MemoryRow
+      | undefined;
+    if (!row || !this.#cache) return;
+    if (this.#cache.embedder === embedder) this.#cache.rows.set(row.seq, { ...visibility(row), vector: Float32Array.from(vector) });
+    else this.#cache.rows.delete(row.seq);
+  }
+
+  async missingVectors(embedder: string, scope: MemoryScope, now: string, limit: number): Promise<Memory[]> {
+    const params: Record<string, unknown> = { now, embedder, limit };
+    const rows = this.#db
+      .prepare(
+        `SELECT ${COLUMNS} FROM memories m
+         WHERE ${visibleSql(scope, undefined, params)} AND (m.vector IS NULL OR m.embedder IS NOT @embedder)
+         ORDER BY m.seq LIMIT @limit`,
+      )
+      .all(params) as MemoryRow[];
+    return rows.map(toMemory);
+  }
+
+  async candidates(query: MemoryCandidateQuery): Promise<MemoryCandidate[]> {
+    const terms = this.#terms(query.text);
+    const queryStems = new Set(terms.map((term) => porterStem(term)));
+    const found = new Map<number, { row: MemoryRow; cosine: number | null }>();
+    if (terms.length > 0) {
+      const params: Record<string, unknown> = { now: query.now, match: buildMatchExpression(terms), limit: query.limit };
+      const rows = this.#db
+        .prepare(
+          `SELECT ${COLUMNS} FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
+           WHERE memories_fts MATCH @match AND ${visibleSql(query.scope, query.tags, params)}
+           ORDER BY bm25(memories_fts), m.seq LIMIT @limit`,
+        )
+        .all(params) as MemoryRow[];
+      for (const row of rows) found.set(row.seq, { row, cosine: null });
+    }
+    const cosines = new Map<number, number>();
+    if (query.vector !== null && query.embedder !== null) {
+      const vector = query.vector;
+      const rows = this.#vectors(query.embedder);
+      const seqs: number[] = [];
+      const scores: number[] = [];
+      for (const [seq, cached] of rows) {
+        if (!isVisible(cached, query.scope, query.tags, query.now)) continue;
+        seqs.push(seq);
+        scores.push(dot(vector, cached.vector));
+      }
+      // The best `limit` by cosine: a numeric sort of the scores gives the cut-off, ties broken by seq order.
+      const cutoff = scores.length <= query.limit ? Number.NEGATIVE_INFINITY : (Float64Array.from(scores).sort()[scores.length - query.limit] as number);
+      const best: number[] = [];
+      for (let index = 0; index < seqs.length && best.length < query.limit; index++) {
+        if ((scores[index] as number) >= cutoff) {
+          best.push(seqs[index] as number);
+          cosines.set(seqs[index] as number, scores[index] as number);
+        }
+      }
+      for (const seq of found.keys()) {
+        const cached = rows.get(seq);
+        if (cached && !cosines.has(seq)) cosines.set(seq, dot(vector, cached.vector));
+      }
+      const missing = best.filter((seq) => !found.has(seq));
+      if (missing.length > 0) {
+        const fetched = this.#db
+          .prepare(`SELECT ${COLUMNS} FROM memories m WHERE m.seq IN (${missing.map(() => '?').join(',')})`)
+          .all(...missing) as MemoryRow[];
+        for (const row of fetched) found.set(row.seq, { row, cosine: null });
+      }
+    }
+    return [...found.values()].map(({ row }) => {
+      const memoryStems = this.#memoryStems(row);
+      let matched = 0;
+      for (const stem of queryStems) if (memoryStems.has(stem)) matched += 1;
+      return { memory: toMemory(row), cosine: cosines.get(row.seq) ?? null, matchedTerms: matched, queryTerms: queryStems.size };
+    });
+  }
+
+  async hasVisible(scope: MemoryScope, now: string): Promise<boolean> {
+    const params: Record<string, unknown> = { now };
+    return this.#db.prepare(`SELECT 1 FROM memories m WHERE ${visibleSql(scope, undefined, params)} LIMIT 1`).get(params) !== undefined;
+  }
+
+  #row(id: string, now: string): MemoryRow | undefined {
+    return this.#db
+      .prepare(`SELECT ${COLUMNS} FROM memories m WHERE m.id = ? AND (m.expires_at IS NULL OR m.expires_at > ?)`)
+      .get(id, now) as MemoryRow | undefined;
+  }
+
+  /** Vectors of `embedder`, loaded once and reloaded after another connection's commit. */
+  #vectors(embedder: string): Map<number, CachedVector> {
+    const dataVersion = this.#db.pragma('data_version', { simple: true }) as number;
+    if (this.#cache?.embedder === embedder && this.#cache.dataVersion === dataVersion) return this.#cache.rows;
+    const rows = new Map<number, CachedVector>();
+    const statement = this.#db.prepare(`SELECT ${COLUMNS}, m.vector FROM memories m WHERE m.embedder = ? AND m.vector IS NOT NULL`);
+    for (const row of statement.iterate(embedder) as IterableIterator<MemoryRow & { vector: Buffer }>) {
+      rows.set(row.seq, { ...visibility(row), vector: blobToVector(row.vector) });
+    }
+    this.#cache = { embedder, dataVersion, rows };
+    return rows;
+  }
+
+  #memoryStems(row: MemoryRow): Set<string> {
+    const known = this.#stems.get(row.seq);
+    if (known?.updatedAt === row.updated_at) return known.stems;
+    const stems = new Set(this.#terms(`${row.content} ${(JSON.parse(row.tags) as string[]).join(' ')}`).map((term) => porterStem(term)));
+    if (this.#stems.size >= MAX_CACHED_STEMS) this.#stems.clear();
+    this.#stems.set(row.seq, { updatedAt: row.updated_at, stems });
+    return stems;
+  }
+
+  /** Distinct analyzed terms, in first-seen order. */
+  #terms(text: string): string[] {
+    return [...new Set(this.#analyze(text).split(' ').filter((term) => term !== ''))];
+  }
+
+  #index(row: MemoryRow): void {
+    const tags = (JSON.parse(row.tags) as string[]).join(' ');
+    this.#db.prepare('INSERT INTO memories_fts (rowid, content, tags) VALUES (?, ?, ?)').run(row.seq, this.#analyze(row.content), this.#analyze(tags));
+  }
+}
+
+function visibility(row: MemoryRow): Omit<CachedVector, 'vector'> {
+  return { sessionId: row.session_id, userId: row.user_id, expiresAt: row.expires_at, tags: JSON.parse(row.tags) as string[] };
+}
+
+/** The rule of visibleSql, for cached rows. */
+function isVisible(row: CachedVector, scope: MemoryScope, tags: readonly string[] | undefined, now: string): boolean {
+  if (row.expiresAt !== null && row.expiresAt <= now) return false;
+  if (row.sessionId !== null && row.sessionId !== scope.sessionId) return false;
+  if (row.userId !== null && row.userId !== scope.userId) return false;
+  return (tags ?? []).every((tag) => row.tags.includes(tag));
+}
+
+/** Dot product (= cosine for L2-normalised vectors); 0 for vectors of different lengths. Unrolled by four. */
+function dot(a: Float32Array, b: Float32Array): number {
+  const length = a.length;
+  if (length !== b.length) return 0;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 3 < length; i += 4) {
+    s0 += (a[i] as number) * (b[i] as number);
+    s1 += (a[i + 1] as number) * (b[i + 1] as number);
+    s2 += (a[i + 2] as number) * (b[i + 2] as number);
+    s3 += (a[i + 3] as number) * (b[i + 3] as number);
+  }
+  for (; i < length; i++) s0 += (a[i] as number) * (b[i] as number);
+  return s0 + s1 + s2 + s3;
+}

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { safeHref } from './markdown.js';
+import { documentHref, hrefFor, parseHash } from './routes.js';
+import { highlightSnippet } from './snippet.js';
+
+describe('hash routes', () => {
+  it('parses page and arguments, defaulting to chat', () => {
+    assert.deepEqual(parseHash(''), { page: 'chat', args: [] });
+    assert.deepEqual(parseHash('#/documents/my%20notes/12'), { page: 'documents', args: ['my notes', '12'] });
+    assert.deepEqual(parseHash('#/nowhere/1'), { page: 'chat', args: [] });
+  });
+
+  it('builds links that parse back', () => {
+    assert.equal(documentHref('a/b', 7), '#/documents/a%2Fb/7');
+    assert.deepEqual(parseHash(documentHref('a/b', 7)), { page: 'documents', args: ['a/b', '7'] });
+    assert.equal(hrefFor('ingestion'), '#/ingestion');
+  });
+});
+
+describe('safeHref', () => {
+  it('keeps web, mail and same-site links and drops script and protocol-relative ones', () => {
+    assert.equal(safeHref('https://example.com'), 'https://example.com');
+    assert.equal(safeHref('mailto:a@b.c'), 'mailto:a@b.c');
+    assert.equal(safeHref('/docs'), '/docs');
+    assert.equal(safeHref('javascript:alert(1)'), null);
+    assert.equal(safeHref('JAVASCRIPT:alert(1)'), null);
+    assert.equal(safeHref('//evil.example'), null);
+    assert.equal(safeHref('data:text/html,x'), null);
+  });
+});
+
+describe('highlightSnippet', () => {
+  it('marks the spans the server wrapped in ** and escapes the rest', () => {
+    const html = renderToStaticMarkup(<p>{highlightSnippet('…the **trace** tree <b> **records**')}</p>);
+    assert.equal(html, '<p>…the <mark>trace</mark> tree &lt;b&gt; <mark>records</mark></p>');
+  });
+});
