@@ -97,8 +97,10 @@ describe('cairn mcp over stdio (a real child process)', () => {
     assert.ok(answer.citations.length > 0);
     assert.match(answer.citations[0]!.source_uri, /alpha/);
 
-    const ingested = await callOk<{ filesNew: number; collection: string }>(client, 'ingest', { path: 'runbooks', collection: 'ops' });
+    const progress: { progress: number; message?: string }[] = [];
+    const ingested = await callOk<{ filesNew: number; collection: string }>(client, 'ingest', { path: 'runbooks', collection: 'ops' }, (event) => progress.push(event));
     assert.deepEqual([ingested.collection, ingested.filesNew], ['ops', 1]);
+    assert.deepEqual(progress.map((p) => [p.progress, p.message]), [[1, '1 files, 1 chunks']], 'progress notifications over stdio');
     const opsHits = await callOk<{ results: { title: string }[] }>(client, 'search', { query: 'restart the queue broker', collection: 'ops' });
     assert.equal(opsHits.results[0]?.title, 'Restarting the queue');
 
@@ -113,7 +115,7 @@ describe('cairn mcp over stdio (a real child process)', () => {
     assert.match(await callError(client, 'search', { query: 'anything', collection: 'missing' }), /COLLECTION_NOT_FOUND/);
     assert.match(await callError(client, 'get_document', { document: 'no/such/file.md' }), /DOCUMENT_NOT_FOUND/);
     assert.match(await callError(client, 'ingest', { path: '/etc' }), /PATH_NOT_ALLOWED/);
-    assert.match(await callError(client, 'ingest', { path: 'runbooks', git: 'https://example.com/x.git' }), /exactly one of path and git/);
+    assert.match(await callError(client, 'ingest', { path: 'runbooks', git: 'https://example.com/x.git' }), /INPUT_INVALID.*exactly one of path and git/);
     await callOk(client, 'list_collections', {});
     assert.deepEqual(session.errors, [], 'no protocol errors (stdout carries only JSON-RPC)');
     assert.match(session.stderr(), /Cairn MCP server on stdio/);

@@ -32,8 +32,13 @@ export function resultText(result: CallToolResult): string {
 }
 
 /** Calls a tool that must succeed and returns its structured content, checked against the tool's output schema. */
-export async function callOk<T = Record<string, unknown>>(client: Client, name: string, args: Record<string, unknown>): Promise<T> {
-  const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+export async function callOk<T = Record<string, unknown>>(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+  onprogress?: (progress: { progress: number; total?: number; message?: string }) => void,
+): Promise<T> {
+  const result = (await client.callTool({ name, arguments: args }, undefined, onprogress ? { onprogress } : {})) as CallToolResult;
   assert.notEqual(result.isError, true, `${name}: ${resultText(result)}`);
   assert.ok(resultText(result).length > 0, `${name} has a text rendering`);
   const schema = OUTPUT_SCHEMAS[name];

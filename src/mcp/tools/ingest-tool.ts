@@ -1,7 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { ingest } from '../../app/ingest.js';
-import { collectionNameSchema } from '../../app/input-schemas.js';
+import type { IngestEvent } from '../../ingest/ingest-events.js';
+import { sourceJobInputSchema } from '../../app/jobs/job-input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
 import { CairnError } from '../../core/cairn-error.js';
 import { assertPublicGitUrl, resolveAllowedPath } from '../../ingest/source/source-guards.js';
@@ -9,17 +12,24 @@ import { requireWrite, runTool, toolSuccess, type McpToolContext } from '../tool
 
 /** Skipped files listed in a result at most (the counts cover all of them). */
 const MAX_SKIPPED_LISTED = 20;
+/** Least time between two progress notifications of one call. */
+const PROGRESS_INTERVAL_MS = 500;
 
+const shape = sourceJobInputSchema.shape;
+
+/**
+ * The input of `POST /v1/collections/:name/documents` (sourceJobInputSchema) with the collection
+ * optional. "Exactly one of path and git" is checked by that schema afterwards (INPUT_INVALID).
+ */
 export const ingestToolInputSchema = z
   .object({
-    path: z.string().trim().min(1).max(4000).optional().describe('File or directory inside one of the directories the server allows (sources.allowedDirs); relative paths are taken relative to them.'),
-    git: z.string().trim().min(1).max(4000).optional().describe('Clone URL of a public git repository (https://… or git@host:org/repo.git).'),
-    collection: collectionNameSchema.optional().describe('Collection to ingest into (created on first use); default: the server default.'),
-    tags: z.array(z.string().trim().min(1).max(64)).max(32).optional().describe('Tags added to every document (search filter.tags).'),
-    prune: z.boolean().optional().describe('Also remove documents of this source that no longer exist.'),
+    path: shape.path.describe('File or directory inside one of the directories the server allows (sources.allowedDirs); relative paths are taken relative to them.'),
+    git: shape.git.describe('Clone URL of a public git repository (https://… or git@host:org/repo.git).'),
+    collection: shape.collection.optional().describe('Collection to ingest into (created on first use); default: the server default.'),
+    tags: shape.tags.describe('Tags added to every document (search filter.tags).'),
+    prune: shape.prune.describe('Also remove documents of this source that no longer exist.'),
   })
-  .strict()
-  .refine((value) => (value.path === undefined) !== (value.git === undefined), 'give exactly one of path and git');
+  .strict();
 
 export const ingestToolOutputSchema = z.object({
   collection: z.string(),
@@ -57,7 +67,7 @@ export function registerIngestTool(server: McpServer, context: McpToolContext): 
     (args, extra) =>
       runTool(async () => {
         requireWrite(context, 'ingest');
-        const input = parseInput(ingestToolInputSchema, args);
+        const input = parseInput(sourceJobInputSchema, { ...args, collection: args.collection ?? context.defaultCollection });
         const { sources } = context.app.config;
         if (sources.allowedDirs.length === 0) {
           throw new CairnError('FORBIDDEN', 'Ingesting through MCP is turned off on this server.', {
@@ -70,14 +80,17 @@ export function registerIngestTool(server: McpServer, context: McpToolContext): 
           source = input.git!;
           await assertPublicGitUrl(source, sources.allowPrivateNetworks);
         }
-        const collection = input.collection ?? context.defaultCollection;
+        const progress = progressReporter(extra);
         const summary = await ingest(context.app, {
-          collection,
+          collection: input.collection,
           sources: [source],
           ...(input.tags ? { tags: input.tags } : {}),
           ...(input.prune !== undefined ? { prune: input.prune } : {}),
           signal: extra.signal,
+          ...(progress ? { onEvent: progress.onEvent } : {}),
         });
+        // Progress written after the result would reach a client that has forgotten the token.
+        await progress?.flush();
         const structured = {
           collection: summary.collection,
           source,
@@ -101,4 +114,35 @@ export function registerIngestTool(server: McpServer, context: McpToolContext): 
         return toolSuccess(structured, lines.join('\n'));
       }),
   );
+}
+
+/**
+ * When the client asked for progress (a `progressToken` in the call's `_meta`), one
+ * `notifications/progress` per PROGRESS_INTERVAL_MS with the files handled so far (the total is not
+ * known up front); `flush` waits until every one is written. Over stdio they arrive as the ingest
+ * goes; the stateless HTTP transport answers one JSON body and drops them.
+ */
+function progressReporter(extra: RequestHandlerExtra<ServerRequest, ServerNotification>): { onEvent: (event: IngestEvent) => void; flush: () => Promise<void> } | undefined {
+  const progressToken = extra._meta?.progressToken;
+  if (progressToken === undefined) return undefined;
+  let files = 0;
+  let chunks = 0;
+  let lastSent = 0;
+  const pending: Promise<void>[] = [];
+  return {
+    onEvent: (event) => {
+      if (event.type !== 'file' && event.type !== 'skipped') return;
+      files += 1;
+      if (event.type === 'file') chunks += event.chunks;
+      const now = Date.now();
+      if (now - lastSent < PROGRESS_INTERVAL_MS) return;
+      lastSent = now;
+      pending.push(
+        extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: files, message: `${files} files, ${chunks} chunks` } }).catch(() => undefined),
+      );
+    },
+    flush: async () => {
+      await Promise.all(pending);
+    },
+  };
 }

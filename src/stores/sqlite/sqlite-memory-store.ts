@@ -10,6 +10,7 @@ import type {
   MemoryStore,
   NewMemory,
 } from '../memory-store.js';
+import { dot, isVisible, visibleSql, type CachedVector, type VectorCache } from './memory-visibility.js';
 import { porterStem } from './porter-stemmer.js';
 import { buildMatchExpression } from './sqlite-lexical-index.js';
 import { blobToVector, vectorToBlob } from './vector-blob.js';
@@ -25,22 +26,6 @@ interface MemoryRow {
   created_at: string;
   updated_at: string;
   expires_at: string | null;
-}
-
-/** A memory's vector and what decides its visibility, kept in memory for the dense scan. */
-interface CachedVector {
-  vector: Float32Array;
-  sessionId: string | null;
-  userId: string | null;
-  expiresAt: string | null;
-  tags: readonly string[];
-}
-
-interface VectorCache {
-  embedder: string;
-  /** `PRAGMA data_version` when loaded: it changes when another connection commits. */
-  dataVersion: number;
-  rows: Map<number, CachedVector>;
 }
 
 /** Memories whose stems are kept; past it the memo starts over (a bound, not an LRU: searches touch few rows). */
@@ -63,23 +48,6 @@ function toMemory(row: MemoryRow): Memory {
   };
 }
 
-
-/**
- * SQL (with named parameters) for: unexpired, visible to the scope (a memory's session/user id must be
- * null or equal the scope's), carrying every tag. Times are ISO strings in UTC, which sort as text.
- */
-function visibleSql(scope: MemoryScope, tags: readonly string[] | undefined, params: Record<string, unknown>): string {
-  const clauses = ['(m.expires_at IS NULL OR m.expires_at > @now)'];
-  clauses.push(scope.sessionId === undefined ? 'm.session_id IS NULL' : '(m.session_id IS NULL OR m.session_id = @sessionId)');
-  clauses.push(scope.userId === undefined ? 'm.user_id IS NULL' : '(m.user_id IS NULL OR m.user_id = @userId)');
-  if (scope.sessionId !== undefined) params.sessionId = scope.sessionId;
-  if (scope.userId !== undefined) params.userId = scope.userId;
-  (tags ?? []).forEach((tag, index) => {
-    params[`tag${index}`] = tag;
-    clauses.push(`EXISTS (SELECT 1 FROM json_each(m.tags) WHERE json_each.value = @tag${index})`);
-  });
-  return clauses.join(' AND ');
-}
 
 /**
  * MemoryStore in the `memories` table (with `memories_fts`, a contentless FTS5 table keyed by
@@ -188,7 +156,7 @@ export class SqliteMemoryStore implements MemoryStore {
       this.#index(row);
       const cached = this.#cache?.rows.get(row.seq);
       if (cached && contentChanged) this.#cache?.rows.delete(row.seq);
-      else if (cached) this.#cache?.rows.set(row.seq, { ...visibility(row), vector: cached.vector });
+      else if (cached) this.#cache?.rows.set(row.seq, { ...visibilityOf(row), vector: cached.vector });
       return toMemory(row);
     })();
   }
@@ -209,16 +177,19 @@ export class SqliteMemoryStore implements MemoryStore {
       | MemoryRow
       | undefined;
     if (!row || !this.#cache) return;
-    if (this.#cache.embedder === embedder) this.#cache.rows.set(row.seq, { ...visibility(row), vector: Float32Array.from(vector) });
+    if (this.#cache.embedder === embedder) this.#cache.rows.set(row.seq, { ...visibilityOf(row), vector: Float32Array.from(vector) });
     else this.#cache.rows.delete(row.seq);
   }
 
   async missingVectors(embedder: string, scope: MemoryScope, now: string, limit: number): Promise<Memory[]> {
+    // Every row has a vector of `embedder` (the usual case): no scan.
+    const total = (this.#db.prepare('SELECT count(*) AS n FROM memories').get() as { n: number }).n;
+    if (this.#vectors(embedder).size >= total) return [];
     const params: Record<string, unknown> = { now, embedder, limit };
     const rows = this.#db
       .prepare(
         `SELECT ${COLUMNS} FROM memories m
-         WHERE ${visibleSql(scope, undefined, params)} AND (m.vector IS NULL OR m.embedder IS NOT @embedder)
+         WHERE (m.embedder IS NULL OR m.embedder <> @embedder) AND ${visibleSql(scope, undefined, params)}
          ORDER BY m.seq LIMIT @limit`,
       )
       .all(params) as MemoryRow[];
@@ -298,7 +269,7 @@ export class SqliteMemoryStore implements MemoryStore {
     const rows = new Map<number, CachedVector>();
     const statement = this.#db.prepare(`SELECT ${COLUMNS}, m.vector FROM memories m WHERE m.embedder = ? AND m.vector IS NOT NULL`);
     for (const row of statement.iterate(embedder) as IterableIterator<MemoryRow & { vector: Buffer }>) {
-      rows.set(row.seq, { ...visibility(row), vector: blobToVector(row.vector) });
+      rows.set(row.seq, { ...visibilityOf(row), vector: blobToVector(row.vector) });
     }
     this.#cache = { embedder, dataVersion, rows };
     return rows;
@@ -324,33 +295,6 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 }
 
-function visibility(row: MemoryRow): Omit<CachedVector, 'vector'> {
+function visibilityOf(row: MemoryRow): Omit<CachedVector, 'vector'> {
   return { sessionId: row.session_id, userId: row.user_id, expiresAt: row.expires_at, tags: JSON.parse(row.tags) as string[] };
-}
-
-/** The rule of visibleSql, for cached rows. */
-function isVisible(row: CachedVector, scope: MemoryScope, tags: readonly string[] | undefined, now: string): boolean {
-  if (row.expiresAt !== null && row.expiresAt <= now) return false;
-  if (row.sessionId !== null && row.sessionId !== scope.sessionId) return false;
-  if (row.userId !== null && row.userId !== scope.userId) return false;
-  return (tags ?? []).every((tag) => row.tags.includes(tag));
-}
-
-/** Dot product (= cosine for L2-normalised vectors); 0 for vectors of different lengths. Unrolled by four. */
-function dot(a: Float32Array, b: Float32Array): number {
-  const length = a.length;
-  if (length !== b.length) return 0;
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let i = 0;
-  for (; i + 3 < length; i += 4) {
-    s0 += (a[i] as number) * (b[i] as number);
-    s1 += (a[i + 1] as number) * (b[i + 1] as number);
-    s2 += (a[i + 2] as number) * (b[i + 2] as number);
-    s3 += (a[i + 3] as number) * (b[i + 3] as number);
-  }
-  for (; i < length; i++) s0 += (a[i] as number) * (b[i] as number);
-  return s0 + s1 + s2 + s3;
 }
