@@ -49,8 +49,8 @@ const warmup = parseIntegerOption(values.warmup, 'warmup') ?? 30;
 const k = parseIntegerOption(values.k, 'k') ?? 10;
 const mode = values.mode as 'lexical' | 'dense' | 'hybrid';
 const collection = values.collection ?? 'bench';
-const work = temporaryDirectory('cairn-bench-mcp-');
-const home = values.home ?? join(work, 'home');
+const work = values.home ? undefined : temporaryDirectory('cairn-bench-mcp-');
+const home = values.home ?? join(work!, 'home');
 
 try {
   if (!values.home) {
@@ -152,7 +152,7 @@ try {
     ],
   );
 } finally {
-  if (!values.home) removeDirectory(work);
+  if (work) removeDirectory(work);
 }
 
 function fmt(value: number): string {

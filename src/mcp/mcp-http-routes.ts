@@ -41,8 +41,17 @@ export async function registerMcpRoutes(scope: FastifyInstance, app: CairnApp, o
     });
     reply.hijack();
     reply.raw.setHeader('x-request-id', request.id);
-    await server.connect(transport);
-    await transport.handleRequest(request.raw, reply.raw, request.body);
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(request.raw, reply.raw, request.body);
+    } catch (error) {
+      // After hijack Fastify's error handler no longer answers: end the exchange here.
+      request.log.error({ err: error }, 'mcp request failed');
+      if (!reply.raw.headersSent) {
+        reply.raw.writeHead(500, { 'content-type': 'application/json' });
+        reply.raw.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null }));
+      } else if (!reply.raw.writableEnded) reply.raw.end();
+    }
   });
 
   // As the SDK's own stateless servers answer: 405 with a JSON-RPC error and `Allow: POST`.
