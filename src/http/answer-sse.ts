@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { answerPartJson } from '../app/render/answer-json.js';
 import type { AnswerPart } from '../core/answer-types.js';
 import { CairnError, toCairnError } from '../core/cairn-error.js';
+import { openEventStream } from './event-stream-response.js';
 
 /** Writes one Server-Sent Event; a no-op once the response has ended or its socket is gone. */
 export function writeSseEvent(response: ServerResponse, event: string, data: unknown): void {
@@ -32,14 +33,7 @@ export function clientAbortSignal(reply: FastifyReply): { signal: AbortSignal; d
 export async function sendAnswerStream(request: FastifyRequest, reply: FastifyReply, parts: AsyncIterable<AnswerPart>): Promise<void> {
   const iterator = parts[Symbol.asyncIterator]();
   let next = await iterator.next();
-  reply.hijack();
-  reply.raw.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    'x-request-id': request.id,
-  });
+  openEventStream(reply);
   try {
     while (!next.done) {
       if (next.value.type === 'notice') request.log.info({ notice: next.value.text }, 'answer notice');

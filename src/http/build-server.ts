@@ -3,7 +3,7 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { CairnApp } from '../app/cairn-app.js';
 import { JobRunner } from '../app/jobs/job-runner.js';
 import { authenticate } from './authenticate.js';
@@ -24,6 +24,8 @@ import { registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerSearchRoutes } from './routes/search-routes.js';
 import { registerWebUiRoutes } from './routes/web-ui-routes.js';
 import { registerMcpRoutes } from '../mcp/mcp-http-routes.js';
+import { writeClientErrorProblem } from './client-error-problem.js';
+import { API_KEY_SECURITY_SCHEMES, openApiTransform } from './openapi-security.js';
 import { PROBLEM_CONTENT_TYPE, problemFromError } from './problem-details.js';
 
 export interface BuildServerOptions {
@@ -58,12 +60,18 @@ export async function buildServer(app: CairnApp, options: BuildServerOptions): P
     requestTimeout: options.requestTimeoutMs ?? app.config.server.requestTimeoutMs,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    clientErrorHandler: writeClientErrorProblem,
+    // One log line per request (written on response below) instead of Fastify's two.
+    disableRequestLogging: true,
   });
   if (options.onRoute) server.addHook('onRoute', options.onRoute);
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  server.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
   });
   const ownsRunner = options.jobRunner === undefined && app.jobs !== undefined;
   const jobRunner = options.jobRunner ?? (app.jobs ? new JobRunner(app, app.jobs, { workers: app.config.jobs.workers, onError: (message, error) => server.log.error({ err: error }, message) }) : undefined);
@@ -105,8 +113,9 @@ export async function buildServer(app: CairnApp, options: BuildServerOptions): P
   await server.register(fastifySwagger, {
     openapi: {
       info: { title: 'Cairn API', description: 'Search and ask your documents and code.', version: options.version },
+      components: { securitySchemes: API_KEY_SECURITY_SCHEMES },
     },
-    transform: jsonSchemaTransform,
+    transform: openApiTransform((url) => url.startsWith('/v1/') || (url === '/metrics' && app.config.server.metrics.requireKey)),
   });
   await server.register(fastifySwaggerUi, { routePrefix: '/docs' });
 

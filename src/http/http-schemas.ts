@@ -21,9 +21,12 @@ export const problemSchema = z
   .describe('application/problem+json (RFC 9457) with Cairn error code and hint');
 
 /** Success schema plus problem documents for client and server errors. */
-export function withProblems<T extends z.ZodType>(ok: T, status: 200 | 201 = 200) {
+export function withProblems<T extends z.ZodType>(ok: T, status: 200 | 201 | 204 = 200) {
   return { [status]: ok, '4xx': problemSchema, '5xx': problemSchema } as Record<200 | 201, T> & { '4xx': typeof problemSchema; '5xx': typeof problemSchema };
 }
+
+/** The response of a route that answers 204 with no body. */
+export const noContentSchema = z.null().describe('No content');
 
 const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1))]);
 

@@ -80,7 +80,7 @@ export async function runSearch(deps: SearchDeps, request: SearchRequest): Promi
   }
   const notices: string[] = [];
   const timings: SearchTimings = { fusionMs: 0, hydrateMs: 0, totalMs: 0 };
-  const candidates = Math.max(request.candidates, request.k);
+  let candidates = Math.max(request.candidates, request.k);
   let mode = denseCapableMode(request.mode, collection, deps.embedder, notices);
   if (mode !== 'dense' && query.terms.length === 0) {
     notices.push('The query has no searchable words for lexical search (only stop words or punctuation).');
@@ -117,9 +117,13 @@ export async function runSearch(deps: SearchDeps, request: SearchRequest): Promi
   };
 
   const wantsLexical = mode !== 'dense' && query.terms.length > 0;
+  const wantsDense = mode !== 'lexical' && deps.embedder !== null;
+  // A single arm keeps its own order and raw scores (fuseArms), so its top k are the results: fetching
+  // more candidates than k only feeds fusion, and costs rows to score, sort and copy out.
+  if (!(wantsLexical && wantsDense)) candidates = request.k;
   const [lexicalOutcome, denseOutcome] = await Promise.all([
     wantsLexical ? runLexical() : null,
-    mode !== 'lexical' && deps.embedder !== null ? runDense(deps.embedder) : null,
+    wantsDense ? runDense(deps.embedder as Embedder) : null,
   ]);
   let lexicalHits = lexicalOutcome;
   let denseHits: RankedItem<number>[] | null = null;

@@ -61,6 +61,7 @@ describe('cairn serve as a real process', { skip: model && txt ? false : SHARED_
       adminKey = await readAdminKey(output);
       assert.match(adminKey, /^cairn_/, output.stdout);
       assert.match(output.stdout, /API docs: http:\/\/127\.0\.0\.1:\d+\/docs/);
+      assert.match(output.stdout, /Web UI: http:\/\/127\.0\.0\.1:\d+\/\n/);
       const searchUrl = `${url}/v1/search?q=${encodeURIComponent('Universal Declaration of Human Rights')}&collection=kb&k=2`;
       const anonymous = await fetch(searchUrl);
       assert.equal(anonymous.status, 401);

@@ -42,7 +42,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         }
         const stopped = waitForStopSignal();
         const address = await server.listen({ host: config.server.host, port: config.server.port });
-        io.stdout.write(`Cairn API listening on ${address}\nAPI docs: ${address}/docs\n`);
+        io.stdout.write(`Cairn API listening on ${address}\nWeb UI: ${address}/\nAPI docs: ${address}/docs\n`);
         // Created once the port is bound, so a failed start does not leave a key nobody saw. Only its
         // hash is stored: this is the one time it can be shown.
         const adminKey = await ensureAdminKey(app);

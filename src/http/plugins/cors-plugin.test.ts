@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import type { CairnApp } from '../../app/cairn-app.js';
+import { createCollection } from '../../app/collections.js';
 import { openCairn } from '../../app/open-cairn.js';
 import { loadConfig } from '../../config/load-config.js';
 import { buildServer } from '../build-server.js';
@@ -13,7 +15,7 @@ after(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
 
-async function serverWith(env: Record<string, string>): Promise<{ server: FastifyInstance; key: string }> {
+async function serverWith(env: Record<string, string>): Promise<{ server: FastifyInstance; key: string; app: CairnApp }> {
   const home = mkdtempSync(join(tmpdir(), 'cairn-cors-'));
   const app = await openCairn(loadConfig({ cwd: home, env: { CAIRN_HOME: home, CAIRN_EMBEDDER: 'none', CAIRN_OFFLINE: '1', CAIRN_RERANKER: 'none', CAIRN_LLM_DISCOVER: '0', ...env } }));
   const server = await buildServer(app, { version: 'test' });
@@ -23,7 +25,7 @@ async function serverWith(env: Record<string, string>): Promise<{ server: Fastif
     await app.close();
     rmSync(home, { recursive: true, force: true });
   });
-  return { server, key };
+  return { server, key, app };
 }
 
 const preflight = (origin: string) => ({
@@ -60,6 +62,18 @@ describe('CORS', () => {
     assert.match(String(actual.headers['access-control-expose-headers']), /retry-after/);
     const other = await server.inject({ method: 'GET', url: '/v1/collections', headers: { origin: 'https://evil.example', authorization: `Bearer ${key}` } });
     assert.equal(other.headers['access-control-allow-origin'], undefined);
+  });
+
+  it('sends the allow headers on event streams too (answers and job progress)', async () => {
+    const { server, key, app } = await serverWith({ CAIRN_CORS_ORIGINS: 'https://app.example' });
+    const headers = { origin: 'https://app.example', authorization: `Bearer ${key}` };
+    await createCollection(app, 'kb', {});
+    const asked = await server.inject({ method: 'POST', url: '/v1/ask', headers, payload: { question: 'anything?', collection: 'kb' } });
+    assert.equal(asked.statusCode, 200, asked.body);
+    assert.match(String(asked.headers['content-type']), /^text\/event-stream/);
+    assert.match(asked.body, /event: finish/);
+    assert.equal(asked.headers['access-control-allow-origin'], 'https://app.example');
+    assert.ok(asked.headers['x-request-id']);
   });
 
   it('a preflight needs no API key (browsers send none)', async () => {

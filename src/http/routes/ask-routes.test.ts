@@ -2,25 +2,9 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startHttpTestApp, type HttpTestApp } from '../../testing/http-test-app.js';
+import { parseSseText } from '../../testing/parse-sse-text.js';
 import { SHARED_MISSING } from '../../testing/shared-data.js';
 import { startStandInLlmServer, type StandInLlmServer } from '../../testing/stand-in-llm-server.js';
-
-interface SseEvent {
-  event: string;
-  data: Record<string, unknown>;
-}
-
-function parseSse(text: string): SseEvent[] {
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim() !== '')
-    .map((block) => {
-      const lines = block.split('\n');
-      const event = lines.find((l) => l.startsWith('event: '))?.slice(7) ?? 'message';
-      const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-      return { event, data: JSON.parse(data) as Record<string, unknown> };
-    });
-}
 
 describe('POST /v1/ask with a language model', () => {
   let llm: StandInLlmServer;
@@ -39,7 +23,7 @@ describe('POST /v1/ask with a language model', () => {
     const response = await t.server.inject({ headers: t.auth, method: 'POST', url: '/v1/ask', payload: { collection: 'kb', question: 'Who managed Norwich City?' } });
     assert.equal(response.statusCode, 200, response.body);
     assert.match(String(response.headers['content-type']), /^text\/event-stream/);
-    const events = parseSse(response.body);
+    const events = parseSseText(response.body);
     const types = events.map((e) => e.event);
     assert.equal(types[0], 'sources');
     assert.ok(types.includes('text-delta'));
@@ -128,7 +112,7 @@ describe('POST /v1/ask without a language model', () => {
 
   it('answers extractively, streamed and as JSON', async (context) => {
     if (!t) return context.skip(SHARED_MISSING);
-    const streamed = parseSse((await t.server.inject({ headers: t.auth, method: 'POST', url: '/v1/ask', payload: { collection: 'kb', question: 'Universal Declaration of Human Rights' } })).body);
+    const streamed = parseSseText((await t.server.inject({ headers: t.auth, method: 'POST', url: '/v1/ask', payload: { collection: 'kb', question: 'Universal Declaration of Human Rights' } })).body);
     const finish = streamed.at(-1)!;
     assert.equal(finish.event, 'finish');
     assert.equal(finish.data.extractive, true);

@@ -2,31 +2,15 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startHttpTestApp, type HttpTestApp } from '../../testing/http-test-app.js';
+import { parseSseText } from '../../testing/parse-sse-text.js';
 import { SHARED_MISSING } from '../../testing/shared-data.js';
 import { startStandInLlmServer, type StandInLlmServer } from '../../testing/stand-in-llm-server.js';
-
-interface SseEvent {
-  event: string;
-  data: Record<string, unknown>;
-}
 
 interface CitationJson {
   n: number;
   kind: string;
   source_uri: string;
   text: string;
-}
-
-function parseSse(text: string): SseEvent[] {
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim() !== '')
-    .map((block) => {
-      const lines = block.split('\n');
-      const event = lines.find((l) => l.startsWith('event: '))?.slice(7) ?? 'message';
-      const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-      return { event, data: JSON.parse(data) as Record<string, unknown> };
-    });
 }
 
 /** Cites every number a context can hold, so the finish citations are exactly the sources given. */
@@ -65,7 +49,7 @@ describe('/v1/chat/sessions', () => {
     const reply = await call('POST', `/v1/chat/sessions/${session.id}/messages`, { question: 'Who managed Norwich City?' });
     assert.equal(reply.statusCode, 200, reply.body);
     assert.match(String(reply.headers['content-type']), /^text\/event-stream/);
-    const events = parseSse(reply.body);
+    const events = parseSseText(reply.body);
     assert.equal(events[0]?.event, 'sources');
     assert.equal(events.at(-1)?.event, 'finish');
     const finish = events.at(-1)?.data ?? {};
@@ -158,6 +142,7 @@ describe('/v1/chat/sessions', () => {
       ['POST', `/v1/chat/sessions/${b.id}/messages`, { question: '' }, 400, 'INPUT_INVALID'],
       ['POST', `/v1/chat/sessions/${b.id}/messages`, { question: 'x', collection: 'kb' }, 400, 'INPUT_INVALID'],
       ['GET', '/v1/chat/sessions?limit=0', undefined, 400, 'INPUT_INVALID'],
+      ['GET', '/v1/chat/sessions?cursor=garbage', undefined, 400, 'INPUT_INVALID'],
     ];
     for (const [method, url, payload, status, code] of cases) {
       const response = await call(method as 'GET', url, payload);

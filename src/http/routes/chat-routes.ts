@@ -14,7 +14,7 @@ import {
 } from '../../app/chat-sessions.js';
 import { answerTimingsJson, citationJson, collectAnswer } from '../../app/render/answer-json.js';
 import { clientAbortSignal, sendAnswerStream } from '../answer-sse.js';
-import { askQuerySchema, askResponseSchema, citationSchema, withProblems } from '../http-schemas.js';
+import { askQuerySchema, askResponseSchema, citationSchema, noContentSchema, withProblems } from '../http-schemas.js';
 
 const chatSessionSchema = z.object({
   id: z.string(),
@@ -96,10 +96,10 @@ export function registerChatRoutes(scope: FastifyInstance, app: CairnApp): void 
   );
   routes.delete(
     '/sessions/:id',
-    { config: { scope: 'write' }, schema: { tags: ['chat'], params: sessionParamsSchema } },
+    { config: { scope: 'write' }, schema: { tags: ['chat'], params: sessionParamsSchema, response: withProblems(noContentSchema, 204) } },
     async (request, reply) => {
       await deleteChatSession(app, request.params.id);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
   routes.post(

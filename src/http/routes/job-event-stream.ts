@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { JobRunner } from '../../app/jobs/job-runner.js';
 import { FINISHED_STATUSES, publicJob, type JobEvent } from '../../stores/job-store.js';
+import { openEventStream } from '../event-stream-response.js';
 
 /** Heartbeat comment interval: keeps proxies from closing an idle stream. */
 const PING_INTERVAL_MS = 15_000;
@@ -20,15 +21,7 @@ interface Stream {
 }
 
 function open(reply: FastifyReply, registry: StreamRegistry, onEnd: () => void): Stream {
-  reply.hijack();
-  const response = reply.raw;
-  response.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    'x-request-id': reply.request.id,
-  });
+  const response = openEventStream(reply);
   let ended = false;
   const ping = setInterval(() => {
     if (!ended) response.write(': ping\n\n');

@@ -11,25 +11,8 @@ import { JobRunner } from '../../app/jobs/job-runner.js';
 import { openCairn } from '../../app/open-cairn.js';
 import { loadConfig } from '../../config/load-config.js';
 import type { Job } from '../../stores/job-store.js';
+import { parseSseText } from '../../testing/parse-sse-text.js';
 import { buildServer } from '../build-server.js';
-
-interface Sse {
-  id?: string;
-  event: string;
-  data: Record<string, unknown>;
-}
-
-function parseSse(text: string): Sse[] {
-  const events: Sse[] = [];
-  for (const block of text.split('\n\n')) {
-    const lines = block.split('\n').filter((line) => line !== '' && !line.startsWith(':'));
-    if (lines.length === 0) continue;
-    const field = (name: string) => lines.find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2);
-    const id = field('id');
-    events.push({ ...(id === undefined ? {} : { id }), event: field('event') ?? 'message', data: JSON.parse(field('data') ?? 'null') as Record<string, unknown> });
-  }
-  return events;
-}
 
 /** A multipart/form-data body (RFC 7578) with file parts named `file` and text fields. */
 function multipart(files: Array<{ name: string; content: string | Buffer }>, fields: Record<string, string> = {}): { payload: Buffer; headers: Record<string, string> } {
@@ -93,7 +76,7 @@ describe('job routes', () => {
     const response = await server.inject({ method: 'GET', url: `/v1/jobs/${id}/events`, headers: { ...auth, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) } });
     assert.equal(response.statusCode, 200, response.body);
     assert.match(String(response.headers['content-type']), /^text\/event-stream/);
-    return parseSse(response.body);
+    return parseSseText(response.body);
   };
 
   it('uploads one file: 202 with a queued job, SSE from snapshot to the final status, upload folder removed', async () => {
@@ -307,8 +290,8 @@ describe('job routes over a real socket', () => {
     const job = submitted.json().job as Job;
     await server.inject({ method: 'POST', url: `/v1/jobs/${job.id}/cancel`, headers: { authorization: `Bearer ${key}` } });
     const deadline = Date.now() + 30_000;
-    while (!parseSse(text).some((event) => event.data.status === 'cancelled') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    const events = parseSse(text);
+    while (!parseSseText(text).some((event) => event.data.status === 'cancelled') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const events = parseSseText(text);
     assert.deepEqual(events.map((event) => `${event.event}:${String(event.data.status)}`), ['status:queued', 'status:cancelled']);
     assert.ok(Number(events[1]!.id) > Number(events[0]!.id));
 
@@ -330,6 +313,6 @@ describe('job routes over a real socket', () => {
       if (replayed.includes('cancelled')) break;
     }
     stream.destroy();
-    assert.deepEqual(parseSse(replayed).map((event) => event.id), [events[1]!.id]);
+    assert.deepEqual(parseSseText(replayed).map((event) => event.id), [events[1]!.id]);
   });
 });

@@ -16,7 +16,7 @@ const lastEventIdHeaders = z.looseObject({ 'last-event-id': z.string().max(200).
 export function registerJobsRoutes(scope: FastifyInstance, runner: JobRunner, streams: StreamRegistry): void {
   const routes = scope.withTypeProvider<ZodTypeProvider>();
   routes.get(
-    '/',
+    '',
     { config: { scope: 'read' }, schema: { tags: ['jobs'], querystring: jobListQuerySchema, response: withProblems(z.object({ items: z.array(jobSchema), nextCursor: z.string().nullable() })) } },
     async (request) => {
       const page = await listJobs(runner, parseInput(jobListInputSchema, request.query));
@@ -59,7 +59,7 @@ export function registerJobsRoutes(scope: FastifyInstance, runner: JobRunner, st
 export function registerEventsRoutes(scope: FastifyInstance, runner: JobRunner, streams: StreamRegistry): void {
   const routes = scope.withTypeProvider<ZodTypeProvider>();
   routes.get(
-    '/',
+    '',
     {
       config: { scope: 'read' },
       exposeHeadRoute: false,

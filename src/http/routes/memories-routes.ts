@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { CairnApp } from '../../app/cairn-app.js';
 import { createMemory, deleteMemory, getMemory, listMemories, searchMemories, updateMemory } from '../../app/memories.js';
 import { memoryCreateInputSchema, memorySearchInputSchema, memoryUpdateInputSchema } from '../../app/memory-input-schemas.js';
-import { withProblems } from '../http-schemas.js';
+import { noContentSchema, withProblems } from '../http-schemas.js';
 
 const memorySchema = z.object({
   id: z.string(),
@@ -72,10 +72,10 @@ export function registerMemoriesRoutes(scope: FastifyInstance, app: CairnApp): v
   );
   routes.delete(
     '/:id',
-    { config: { scope: 'write' }, schema: { tags: ['memories'], params: memoryParamsSchema } },
+    { config: { scope: 'write' }, schema: { tags: ['memories'], params: memoryParamsSchema, response: withProblems(noContentSchema, 204) } },
     async (request, reply) => {
       await deleteMemory(app, request.params.id);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 }

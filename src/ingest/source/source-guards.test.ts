@@ -111,10 +111,11 @@ describe('assertPublicGitUrl', () => {
     await assert.rejects(assertPublicGitUrl('/srv/repo', true), hasCode('INPUT_INVALID'));
   });
 
-  it('reports a host that does not resolve', async () => {
-    const failing: HostLookup = async () => {
-      throw Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.invalid'), { code: 'ENOTFOUND' });
+  it('reports a host that does not exist as a missing source, and a resolver failure as a git failure', async () => {
+    const failing = (code: string): HostLookup => async () => {
+      throw Object.assign(new Error(`getaddrinfo ${code} nowhere.invalid`), { code });
     };
-    await assert.rejects(assertPublicGitUrl('https://nowhere.invalid/r.git', false, failing), hasCode('GIT_FAILED'));
+    await assert.rejects(assertPublicGitUrl('https://nowhere.invalid/r.git', false, failing('ENOTFOUND')), hasCode('SOURCE_NOT_FOUND'));
+    await assert.rejects(assertPublicGitUrl('https://nowhere.invalid/r.git', false, failing('EAI_AGAIN')), hasCode('GIT_FAILED'));
   });
 });

@@ -157,7 +157,9 @@ export async function assertPublicGitUrl(url: string, allowPrivateNetworks: bool
     try {
       addresses = await lookup(bare);
     } catch (error) {
-      throw new CairnError('GIT_FAILED', `Cannot resolve the host ${bare} of ${redact(input)}: ${(error as Error).message}`, {
+      // ENOTFOUND: the name does not exist, which is the client's input (4xx); other failures (EAI_AGAIN) are the resolver's.
+      const missing = (error as { code?: unknown }).code === 'ENOTFOUND';
+      throw new CairnError(missing ? 'SOURCE_NOT_FOUND' : 'GIT_FAILED', `Cannot resolve the host ${bare} of ${redact(input)}: ${(error as Error).message}`, {
         cause: error,
         hint: 'Check the host name of the clone URL.',
       });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
+import { CairnError } from '../../core/cairn-error.js';
 import type { ChatMessageRecord, ChatSessionRecord, ChatStore, NewChatMessage } from '../chat-store.js';
 
 interface SessionRow {
@@ -38,10 +39,16 @@ function encodeCursor(row: SessionRow): string {
   return Buffer.from(`${row.updated_at}|${row.id}`, 'utf8').toString('base64url');
 }
 
-function decodeCursor(cursor: string): { updatedAt: string; id: string } | undefined {
+/** A cursor this store did not give out is bad input, not the first page again. */
+function decodeCursor(cursor: string): { updatedAt: string; id: string } {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const bar = text.indexOf('|');
-  return bar > 0 ? { updatedAt: text.slice(0, bar), id: text.slice(bar + 1) } : undefined;
+  const updatedAt = text.slice(0, bar);
+  const id = text.slice(bar + 1);
+  if (bar <= 0 || !id.startsWith('chat_') || Number.isNaN(Date.parse(updatedAt))) {
+    throw new CairnError('INPUT_INVALID', 'The cursor is not one this server gave out.', { hint: 'Pass the nextCursor of the previous page unchanged, or leave it out.' });
+  }
+  return { updatedAt, id };
 }
 
 /**

@@ -20,11 +20,9 @@ import { buildFilterSql } from './sqlite-filter-sql.js';
 import {
   CHUNK_COLUMNS,
   chunkFromRow,
-  chunkViewFromRow,
   collectionFromRow,
   documentFromRow,
   type ChunkRow,
-  type ChunkViewRow,
   type CollectionRow,
   type DocumentRow,
 } from './sqlite-rows.js';
@@ -33,6 +31,22 @@ import { blobToVector, vectorToBlob } from './vector-blob.js';
 
 /** document_count and chunk_count are kept by triggers (schema migration 2). */
 const COLLECTION_SELECT = `SELECT c.* FROM collections c`;
+
+/**
+ * getChunks' row as `.raw()` returns it, in CHUNK_VIEW_SELECT's column order: id, document_id, ordinal,
+ * text, heading_path, page_start, page_end, line_start, line_end, token_count, content_hash, collection,
+ * uri, relative_path, title, format, language, git_commit.
+ */
+type ChunkViewTuple = [
+  number, number, number, string, string, number | null, number | null, number | null, number | null, number, string,
+  string, string, string, string, string, string | null, string | null,
+];
+
+const CHUNK_VIEW_SELECT = `SELECT ${CHUNK_COLUMNS}, d.collection, d.uri, d.relative_path, d.title, d.format, d.language, d.git_commit
+  FROM chunks c JOIN documents d ON d.id = c.document_id`;
+
+/** Longest id list getChunks binds as `IN (?, ...)`; the statement cache holds one per length up to it. */
+const IN_LIST_MAX = 64;
 
 const SORT_COLUMNS: Record<NonNullable<DocumentListQuery['sort']>, string> = {
   path: 'd.relative_path',
@@ -232,14 +246,26 @@ export class SqliteChunkStore implements ChunkStore {
     return rows.map(chunkFromRow);
   }
 
+  /**
+   * Hot path of every search (hydration of the top k): raw rows in a fixed column order, and up to
+   * IN_LIST_MAX ids bound as `IN (?, ...)` (one cached statement per list length), which SQLite answers
+   * with one primary-key lookup per id; longer lists go through json_each.
+   */
   async getChunks(ids: number[]): Promise<ChunkView[]> {
     if (ids.length === 0) return [];
-    const rows = this.#sql(
-      `SELECT ${CHUNK_COLUMNS}, d.collection, d.uri, d.relative_path, d.title, d.format, d.language, d.git_commit
-       FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN (SELECT value FROM json_each(?))`,
-    ).all(JSON.stringify(ids)) as ChunkViewRow[];
-    const byId = new Map(rows.map((row) => [row.id, chunkViewFromRow(row)]));
-    return ids.flatMap((id) => byId.get(id) ?? []);
+    const rows = (
+      ids.length <= IN_LIST_MAX
+        ? this.#sql(`${CHUNK_VIEW_SELECT} WHERE c.id IN (${'?, '.repeat(ids.length - 1)}?)`).raw().all(...ids)
+        : this.#sql(`${CHUNK_VIEW_SELECT} WHERE c.id IN (SELECT value FROM json_each(?))`).raw().all(JSON.stringify(ids))
+    ) as ChunkViewTuple[];
+    const byId = new Map<number, ChunkViewTuple>();
+    for (const row of rows) byId.set(row[0], row);
+    const views: ChunkView[] = [];
+    for (const id of ids) {
+      const row = byId.get(id);
+      if (row !== undefined) views.push(chunkViewFromTuple(row));
+    }
+    return views;
   }
 
   async filterChunkIds(collection: string, filter: SearchFilter, limit: number): Promise<FilterResult> {
@@ -327,4 +353,29 @@ export class SqliteChunkStore implements ChunkStore {
 
   /** The connection is owned by openSqliteStore, which closes it once for all three facades. */
   async close(): Promise<void> {}
+}
+
+function chunkViewFromTuple(row: ChunkViewTuple): ChunkView {
+  const [id, documentId, ordinal, text, headingPath, pageStart, pageEnd, lineStart, lineEnd, tokenCount, contentHash] = row;
+  const view: ChunkView = {
+    id,
+    documentId,
+    ordinal,
+    text,
+    headingPath: headingPath === '[]' ? [] : (JSON.parse(headingPath) as string[]),
+    tokenCount,
+    contentHash,
+    collection: row[11],
+    sourceUri: row[12],
+    relativePath: row[13],
+    title: row[14],
+    format: row[15],
+  };
+  if (pageStart !== null) view.pageStart = pageStart;
+  if (pageEnd !== null) view.pageEnd = pageEnd;
+  if (lineStart !== null) view.lineStart = lineStart;
+  if (lineEnd !== null) view.lineEnd = lineEnd;
+  if (row[16] !== null) view.language = row[16];
+  if (row[17] !== null) view.gitCommit = row[17];
+  return view;
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { KEY_SCOPES, type ApiKeyRecord, type KeyScope, type KeyStore } from '../key-store.js';
 
 const KEY_PREFIX = 'cairn_';
@@ -36,6 +36,9 @@ function toRecord(row: KeyRow): ApiKeyRecord {
 /** KeyStore in the `api_keys` table of the embedded database (migration 3). */
 export class SqliteKeyStore implements KeyStore {
   readonly #db: Database;
+  /** verify() runs on every authenticated request: its statements are prepared once, on first use. */
+  #byPrefix: Statement | undefined;
+  #touch: Statement | undefined;
 
   constructor(db: Database) {
     this.#db = db;
@@ -73,15 +76,15 @@ export class SqliteKeyStore implements KeyStore {
   async verify(secret: string): Promise<ApiKeyRecord | undefined> {
     if (!secret.startsWith(KEY_PREFIX)) return undefined;
     const hash = Buffer.from(hashKey(secret), 'hex');
-    const rows = this.#db
-      .prepare('SELECT * FROM api_keys WHERE prefix = ? AND revoked_at IS NULL')
-      .all(secret.slice(0, DISPLAY_PREFIX_LENGTH)) as KeyRow[];
+    this.#byPrefix ??= this.#db.prepare('SELECT * FROM api_keys WHERE prefix = ? AND revoked_at IS NULL');
+    const rows = this.#byPrefix.all(secret.slice(0, DISPLAY_PREFIX_LENGTH)) as KeyRow[];
     const row = rows.find((candidate) => timingSafeEqual(Buffer.from(candidate.hash, 'hex'), hash));
     if (!row) return undefined;
     const now = Date.now();
     if (row.last_used_at === null || now - Date.parse(row.last_used_at) >= TOUCH_INTERVAL_MS) {
       row.last_used_at = new Date(now).toISOString();
-      this.#db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(row.last_used_at, row.id);
+      this.#touch ??= this.#db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?');
+      this.#touch.run(row.last_used_at, row.id);
     }
     return toRecord(row);
   }

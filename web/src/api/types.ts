@@ -80,11 +80,22 @@ export interface SearchResult {
   collection: string;
 }
 
+/** Milliseconds per stage of `/v1/search`; stages that did not run are absent. */
+export interface SearchTimings {
+  lexicalMs?: number;
+  embedMs?: number;
+  denseMs?: number;
+  fusionMs: number;
+  rerankMs?: number;
+  hydrateMs: number;
+  totalMs: number;
+}
+
 export interface SearchResponse {
   query: string;
   collection: string;
   mode: SearchMode;
-  timings: Record<string, number | undefined>;
+  timings: SearchTimings;
   notices: string[];
   results: SearchResult[];
 }
@@ -216,7 +227,7 @@ export interface Readiness {
   version: string;
   store: { ok: boolean; kind: string; location?: string; collections?: number; error?: string; sizeBytes?: number };
   embedders: { id: string; collections: string[]; loaded: boolean; lexicalOnly: boolean; reason?: string }[];
-  reranker?: { id: string; enabled: boolean; loaded: boolean };
+  reranker?: { id: string; enabled: boolean; loaded: boolean; state?: 'off' | 'loading' | 'loaded' | 'unavailable' };
   llm: {
     configured: boolean;
     available: boolean;

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { ScalingResult, SearchMode } from '../api/types.js';
 import { useApp } from '../app-context.js';
 import { CollectionPicker } from '../components/collection-picker.js';
+import { ModeSelect } from '../components/mode-select.js';
 import { Icon } from '../components/icons.js';
 import { LineChart } from '../components/line-chart.js';
 import { ProblemNotice } from '../components/problem-notice.js';
@@ -53,12 +54,7 @@ export function BenchmarksPage() {
             <input id="bench-query" value={query} placeholder="default: the server's sample queries" onChange={(event) => setQuery(event.target.value)} />
           </div>
           <div className="field">
-            <label htmlFor="bench-mode">Mode</label>
-            <select id="bench-mode" value={mode} onChange={(event) => setMode(event.target.value as SearchMode)}>
-              <option value="hybrid">Hybrid</option>
-              <option value="lexical">Lexical</option>
-              <option value="dense">Dense</option>
-            </select>
+            <ModeSelect id="bench-mode" value={mode} onChange={(next) => setMode(next as SearchMode)} />
           </div>
           <div className="field">
             <label htmlFor="bench-max">Maximum concurrency</label>

@@ -6,6 +6,7 @@ import { useApp } from '../app-context.js';
 import { AnswerBadges } from '../components/answer-badges.js';
 import { AnswerText, CitationDetail, citationKind, citationLocation } from '../components/citation.js';
 import { CollectionPicker } from '../components/collection-picker.js';
+import { ModeSelect } from '../components/mode-select.js';
 import { Icon } from '../components/icons.js';
 import { ProblemNotice } from '../components/problem-notice.js';
 import { createTokenMeter, emptyAnswer, reduceAnswer, turnsFromMessages, type Turn } from '../lib/answer-state.js';
@@ -234,13 +235,7 @@ export function ChatPage() {
           />
           <div className="composer-controls">
             <div className="field inline">
-              <label htmlFor="chat-mode">Mode</label>
-              <select id="chat-mode" value={mode} onChange={(event) => setMode(event.target.value as SearchMode | '')}>
-                <option value="">Default</option>
-                <option value="hybrid">Hybrid</option>
-                <option value="lexical">Lexical</option>
-                <option value="dense">Dense</option>
-              </select>
+              <ModeSelect id="chat-mode" value={mode} onChange={setMode} withDefault />
             </div>
             <label className="checkbox">
               <input type="checkbox" checked={rerank} onChange={(event) => setRerank(event.target.checked)} /> Rerank

@@ -3,21 +3,13 @@ import type { SearchRequest } from '../api/client.js';
 import type { SearchMode, SearchResponse } from '../api/types.js';
 import { useApp } from '../app-context.js';
 import { CollectionPicker } from '../components/collection-picker.js';
+import { ModeSelect } from '../components/mode-select.js';
 import { ProblemNotice } from '../components/problem-notice.js';
 import { documentHref } from '../lib/routes.js';
+import { SEARCH_STAGES } from '../lib/search-stages.js';
 import { highlightSnippet } from '../lib/snippet.js';
 
 const list = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);
-
-const STAGES: [string, string][] = [
-  ['lexicalMs', 'Lexical'],
-  ['embedMs', 'Embed query'],
-  ['denseMs', 'Dense'],
-  ['fuseMs', 'Fuse'],
-  ['rerankMs', 'Rerank'],
-  ['hydrateMs', 'Hydrate'],
-  ['totalMs', 'Total'],
-];
 
 /** Search playground: one query through lexical, dense or hybrid retrieval with filters; per-arm scores and stage timings. */
 export function SearchPage() {
@@ -73,12 +65,7 @@ export function SearchPage() {
             <input id="search-query" type="search" value={query} onChange={(event) => setQuery(event.target.value)} />
           </div>
           <div className="field">
-            <label htmlFor="search-mode">Mode</label>
-            <select id="search-mode" value={mode} onChange={(event) => setMode(event.target.value as SearchMode)}>
-              <option value="hybrid">Hybrid</option>
-              <option value="lexical">Lexical</option>
-              <option value="dense">Dense</option>
-            </select>
+            <ModeSelect id="search-mode" value={mode} onChange={(next) => setMode(next as SearchMode)} />
           </div>
           <div className="field narrow">
             <label htmlFor="search-k">Results (k)</label>
@@ -177,7 +164,7 @@ export function SearchPage() {
             <h2 id="timings-heading">Timings</h2>
             <table className="data-table compact">
               <tbody>
-                {STAGES.filter(([key]) => typeof response.timings[key] === 'number').map(([key, label]) => (
+                {SEARCH_STAGES.filter(([key]) => typeof response.timings[key] === 'number').map(([key, label]) => (
                   <tr key={key} className={key === 'totalMs' ? 'total' : undefined}>
                     <th scope="row">{label}</th>
                     <td className="numeric tabular">{(response.timings[key] as number).toFixed(1)} ms</td>

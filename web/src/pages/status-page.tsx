@@ -3,6 +3,7 @@ import type { Readiness } from '../api/types.js';
 import { useApp } from '../app-context.js';
 import { Icon } from '../components/icons.js';
 import { ProblemNotice } from '../components/problem-notice.js';
+import { rerankerState } from '../lib/reranker-state.js';
 
 function bytes(value: unknown): string | null {
   if (typeof value !== 'number') return null;
@@ -113,7 +114,7 @@ export function StatusPage() {
             {reranker ? (
               <p>
                 <strong>{reranker.id}</strong>{' '}
-                <State ok={reranker.enabled ? reranker.loaded : null} text={!reranker.enabled ? 'off' : reranker.loaded ? 'loaded' : 'loads on first use'} />
+                <State {...rerankerState(reranker)} />
               </p>
             ) : (
               <p className="muted">Not reported by this server.</p>
