@@ -45,9 +45,6 @@ type ChunkViewTuple = [
 const CHUNK_VIEW_SELECT = `SELECT ${CHUNK_COLUMNS}, d.collection, d.uri, d.relative_path, d.title, d.format, d.language, d.git_commit
   FROM chunks c JOIN documents d ON d.id = c.document_id`;
 
-/** Longest id list getChunks binds as `IN (?, ...)`; the statement cache holds one per length up to it. */
-const IN_LIST_MAX = 64;
-
 const SORT_COLUMNS: Record<NonNullable<DocumentListQuery['sort']>, string> = {
   path: 'd.relative_path',
   title: 'd.title',
@@ -246,18 +243,10 @@ export class SqliteChunkStore implements ChunkStore {
     return rows.map(chunkFromRow);
   }
 
-  /**
-   * Hot path of every search (hydration of the top k): raw rows in a fixed column order, and up to
-   * IN_LIST_MAX ids bound as `IN (?, ...)` (one cached statement per list length), which SQLite answers
-   * with one primary-key lookup per id; longer lists go through json_each.
-   */
+  /** Hot path of every search (hydration of the top k): `.raw()` rows in a fixed column order, about a quarter cheaper than objects. */
   async getChunks(ids: number[]): Promise<ChunkView[]> {
     if (ids.length === 0) return [];
-    const rows = (
-      ids.length <= IN_LIST_MAX
-        ? this.#sql(`${CHUNK_VIEW_SELECT} WHERE c.id IN (${'?, '.repeat(ids.length - 1)}?)`).raw().all(...ids)
-        : this.#sql(`${CHUNK_VIEW_SELECT} WHERE c.id IN (SELECT value FROM json_each(?))`).raw().all(JSON.stringify(ids))
-    ) as ChunkViewTuple[];
+    const rows = this.#sql(`${CHUNK_VIEW_SELECT} WHERE c.id IN (SELECT value FROM json_each(?))`).raw().all(JSON.stringify(ids)) as ChunkViewTuple[];
     const byId = new Map<number, ChunkViewTuple>();
     for (const row of rows) byId.set(row[0], row);
     const views: ChunkView[] = [];

@@ -202,11 +202,15 @@ export class SqliteLexicalIndex implements LexicalIndex {
     const match = buildMatchExpression(this.selectTerms(id, options.terms));
     if (match === '' || options.k <= 0) return [];
     const { where, params } = buildFilterSql(options.filter);
-    const rows =
-      where === '1'
-        ? (this.#plainStatement(id).all(match, options.k) as { id: number; score: number }[])
-        : (this.#filteredStatement(id, where).all(match, ...params, options.k) as { id: number; score: number }[]);
-    return rows.map((row) => ({ chunkId: row.id, score: -row.score }));
+    const rows = (
+      where === '1' ? this.#plainStatement(id).all(match, options.k) : this.#filteredStatement(id, where).all(match, ...params, options.k)
+    ) as [id: number, score: number][];
+    const hits: LexicalHit[] = new Array(rows.length);
+    for (let index = 0; index < rows.length; index++) {
+      const [chunkId, score] = rows[index] as [number, number];
+      hits[index] = { chunkId, score: -score };
+    }
+    return hits;
   }
 
   #rank(table: string): string {
@@ -220,7 +224,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
       const table = ftsTableName(collectionId);
       statement = this.#db.prepare(
         `SELECT rowid AS id, ${this.#rank(table)} AS score FROM ${table} WHERE ${table} MATCH ? ORDER BY score, rowid LIMIT ?`,
-      );
+      ).raw();
       this.#plain.set(collectionId, statement);
     }
     return statement;
@@ -236,7 +240,7 @@ export class SqliteLexicalIndex implements LexicalIndex {
       `SELECT ${table}.rowid AS id, ${this.#rank(table)} AS score FROM ${table}
        JOIN chunks c ON c.id = ${table}.rowid JOIN documents d ON d.id = c.document_id
        WHERE ${table} MATCH ? AND ${where} ORDER BY score, ${table}.rowid LIMIT ?`,
-    );
+    ).raw();
     this.#filtered.set(key, statement);
     return statement;
   }
