@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Job } from '../api/types.js';
-import { applyJobEvent } from './use-jobs.js';
+import { applyJobEvent, trackJob } from './use-jobs.js';
 
 function job(id: string, extra: Partial<Job> = {}): Job {
   return {
@@ -47,5 +47,18 @@ describe('applyJobEvent', () => {
     const jobs = [job('j1')];
     assert.equal(applyJobEvent(jobs, 'progress', { jobId: 'other', progress: jobs[0]!.progress }), jobs);
     assert.equal(applyJobEvent(jobs, 'mystery', { jobId: 'j1' }), jobs);
+  });
+});
+
+describe('trackJob', () => {
+  it('adds a job the page started and keeps a newer state seen before the POST answered', () => {
+    let jobs = trackJob([], job('j1'));
+    assert.deepEqual(jobs.map((j) => j.status), ['queued']);
+    const done = job('j1', { status: 'succeeded', progress: { ...job('j1').progress, filesDone: 3 } });
+    jobs = trackJob([done], job('j1'));
+    assert.equal(jobs[0]?.status, 'succeeded');
+    assert.equal(jobs[0]?.progress.filesDone, 3);
+    jobs = trackJob([job('j1')], job('j1', { status: 'running' }));
+    assert.equal(jobs[0]?.status, 'running');
   });
 });

@@ -48,6 +48,18 @@ export function applyJobEvent(jobs: Job[], type: string, data: Record<string, un
   return next === job ? jobs : jobs.map((candidate, i) => (i === index ? next : candidate));
 }
 
+const STAGE: Record<JobStatus, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, cancelled: 2 };
+
+/**
+ * Adds a job the page itself started (from the POST response). A fast job may already have been seen
+ * further along through events or a refresh; that newer state is kept, never replaced by the older copy.
+ */
+export function trackJob(jobs: Job[], job: Job): Job[] {
+  const known = jobs.find((candidate) => candidate.id === job.id);
+  if (known !== undefined && STAGE[known.status] >= STAGE[job.status]) return jobs;
+  return upsert(jobs, job);
+}
+
 function upsert(jobs: Job[], job: Job): Job[] {
   const index = jobs.findIndex((candidate) => candidate.id === job.id);
   if (index === -1) return [job, ...jobs];
@@ -105,7 +117,7 @@ export function useJobs(client: ApiClient | null): JobsState {
     }
   }, [client, nextCursor]);
 
-  const track = useCallback((job: Job) => setJobs((current) => upsert(current, job)), []);
+  const track = useCallback((job: Job) => setJobs((current) => trackJob(current, job)), []);
 
   useEffect(() => {
     if (!client) return;
@@ -132,6 +144,8 @@ export function useJobs(client: ApiClient | null): JobsState {
       const after = applyJobEvent(before, type, data);
       if (after === before && typeof data.jobId === 'string' && !before.some((job) => job.id === data.jobId)) void refresh();
       else setJobs(after);
+      // A final status carries no progress: fetch the job list once more for the final counts.
+      if (type === 'status' && !ACTIVE.has(data.status as JobStatus)) void refresh();
     };
     void client.followEvents(controller.signal, onEvent, () => setLive(false));
     return () => controller.abort();

@@ -12,6 +12,9 @@ import { ProblemNotice } from '../components/problem-notice.js';
 import { createTokenMeter, emptyAnswer, reduceAnswer, turnsFromMessages, type Turn } from '../lib/answer-state.js';
 import { SessionList } from './session-list.js';
 
+/** sessionStorage key of the chat session open in this tab. */
+const OPEN_SESSION_KEY = 'cairn.chat.openSession';
+
 /**
  * Chat: questions answered from the chosen collection, streamed with citations. With the chat
  * sessions API, turns are stored and follow-ups keep their context; without it (an older server)
@@ -47,11 +50,23 @@ export function ChatPage() {
 
   useEffect(() => () => controllerRef.current?.abort(), []);
 
+  // The open session survives leaving the page (e.g. through a citation's document) within this tab.
+  useEffect(() => {
+    const saved = sessionStorage.getItem(OPEN_SESSION_KEY);
+    if (saved) void openSession(saved, { quiet: true });
+    // Runs once on mount: later session changes are written by the effect below.
+  }, []);
+
+  useEffect(() => {
+    if (sessionId) sessionStorage.setItem(OPEN_SESSION_KEY, sessionId);
+    else sessionStorage.removeItem(OPEN_SESSION_KEY);
+  }, [sessionId]);
+
   useEffect(() => {
     endRef.current?.scrollIntoView?.({ block: 'end' });
   }, [turns]);
 
-  const openSession = async (id: string) => {
+  const openSession = async (id: string, options: { quiet?: boolean } = {}) => {
     controllerRef.current?.abort();
     setError(null);
     try {
@@ -60,7 +75,9 @@ export function ChatPage() {
       setTurns(turnsFromMessages(messages));
       setSelected({ turn: -1, citation: null });
     } catch (failure) {
-      setError(failure);
+      // A remembered session that is gone (deleted elsewhere, or no chat sessions on this server) is forgotten silently.
+      if (options.quiet) sessionStorage.removeItem(OPEN_SESSION_KEY);
+      else setError(failure);
     }
   };
 
