@@ -178,6 +178,20 @@ export function chunkStoreContract(name: string, open: () => Promise<ChunkStoreU
       assert.ok(filtered.items.every((item) => item.relativePath.startsWith('dir1/')));
       assert.equal((await store.chunks.listDocuments({ collection: 'list', text: 'title 3', limit: 10, offset: 0 })).total, 1);
       assert.equal((await store.chunks.listDocuments({ collection: 'list', text: '%', limit: 10, offset: 0 })).total, 0);
+      // Short filters, quotes and the filter after a document is rewritten (new title) or removed.
+      assert.equal((await store.chunks.listDocuments({ collection: 'list', text: '-5', limit: 10, offset: 0 })).total, 1);
+      assert.equal((await store.chunks.listDocuments({ collection: 'list', text: 'file"', limit: 10, offset: 0 })).total, 0);
+      await store.chunks.writeDocument(makeDocument('list', 'dir1/file-5.md', [makeChunk(0, 'rewritten', null)], { title: 'Renamed Note' }));
+      assert.equal((await store.chunks.listDocuments({ collection: 'list', text: 'renamed NOTE', limit: 10, offset: 0 })).total, 1);
+      assert.equal((await store.chunks.listDocuments({ collection: 'list', text: 'Title 1', limit: 10, offset: 0 })).total, 0);
+      await store.chunks.deleteDocuments('list', ['file:///root/dir1/file-5.md']);
+      assert.equal((await store.chunks.listDocuments({ collection: 'list', text: 'renamed', limit: 10, offset: 0 })).total, 0);
+      await store.chunks.writeDocument(
+        makeDocument('list', 'dir1/file-5.md', Array.from({ length: 6 }, (_, ordinal) => makeChunk(ordinal, `text 5 ${ordinal}`, null)), {
+          title: 'Title 1',
+          modifiedMs: Date.UTC(2024, 0, 6),
+        }),
+      );
       const states = await store.chunks.listDocumentStates('list');
       assert.equal(states.size, 7);
       const state = states.get('file:///root/dir0/file-0.md');

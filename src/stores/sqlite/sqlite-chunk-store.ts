@@ -45,6 +45,9 @@ type ChunkViewTuple = [
 const CHUNK_VIEW_SELECT = `SELECT ${CHUNK_COLUMNS}, d.collection, d.uri, d.relative_path, d.title, d.format, d.language, d.git_commit
   FROM chunks c JOIN documents d ON d.id = c.document_id`;
 
+/** Shortest filter text the trigram index can answer; shorter ones fall back to LIKE (a scan). */
+const TRIGRAM = 3;
+
 const SORT_COLUMNS: Record<NonNullable<DocumentListQuery['sort']>, string> = {
   path: 'd.relative_path',
   title: 'd.title',
@@ -217,9 +220,15 @@ export class SqliteChunkStore implements ChunkStore {
     const params: unknown[] = [query.collection];
     let where = 'd.collection = ?';
     if (query.text !== undefined && query.text !== '') {
-      const pattern = `%${query.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      where += ` AND (d.relative_path LIKE ? ESCAPE '\\' OR d.title LIKE ? ESCAPE '\\')`;
-      params.push(pattern, pattern);
+      if ([...query.text].length >= TRIGRAM) {
+        // A quoted phrase of trigrams is a case-insensitive substring match in either column.
+        where += ' AND d.id IN (SELECT rowid FROM documents_name_fts WHERE documents_name_fts MATCH ?)';
+        params.push(`"${query.text.replace(/"/g, '""')}"`);
+      } else {
+        const pattern = `%${query.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        where += ` AND (d.relative_path LIKE ? ESCAPE '\\' OR d.title LIKE ? ESCAPE '\\')`;
+        params.push(pattern, pattern);
+      }
     }
     const total = this.#sql(`SELECT count(*) FROM documents d WHERE ${where}`).pluck().get(...params) as number;
     const column = SORT_COLUMNS[query.sort ?? 'path'];

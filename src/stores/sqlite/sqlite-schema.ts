@@ -196,6 +196,27 @@ const migrations: readonly string[] = [
     tokenize = 'porter unicode61 remove_diacritics 2'
   );
   `,
+  // The documents list's text filter ("contains", case-insensitive) over path and title: a trigram
+  // index instead of LIKE '%…%', which scans every row of the collection (~0.2 s at 100k documents).
+  // External content (the documents table), kept in step by triggers; filled once from existing rows.
+  `
+  CREATE VIRTUAL TABLE documents_name_fts USING fts5(
+    relative_path, title,
+    content = 'documents', content_rowid = 'id',
+    tokenize = 'trigram case_sensitive 0'
+  );
+  CREATE TRIGGER documents_name_ai AFTER INSERT ON documents BEGIN
+    INSERT INTO documents_name_fts (rowid, relative_path, title) VALUES (new.id, new.relative_path, new.title);
+  END;
+  CREATE TRIGGER documents_name_ad AFTER DELETE ON documents BEGIN
+    INSERT INTO documents_name_fts (documents_name_fts, rowid, relative_path, title) VALUES ('delete', old.id, old.relative_path, old.title);
+  END;
+  CREATE TRIGGER documents_name_au AFTER UPDATE OF relative_path, title ON documents BEGIN
+    INSERT INTO documents_name_fts (documents_name_fts, rowid, relative_path, title) VALUES ('delete', old.id, old.relative_path, old.title);
+    INSERT INTO documents_name_fts (rowid, relative_path, title) VALUES (new.id, new.relative_path, new.title);
+  END;
+  INSERT INTO documents_name_fts (documents_name_fts) VALUES ('rebuild');
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
