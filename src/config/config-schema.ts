@@ -197,6 +197,8 @@ export const configSchema = z
         maxUploadBytes: z.number().int().positive().default(64 * 1024 * 1024),
         /** Most files in one upload request (more: 413 UPLOAD_TOO_LARGE). */
         maxFilesPerUpload: z.number().int().positive().default(1000),
+        /** Most jobs waiting to run; a new job beyond it is refused (429 QUEUE_FULL) until the workers catch up. 0: unbounded. */
+        maxQueued: z.number().int().min(0).default(1000),
       })
       .prefault({}),
     /** What remote callers (HTTP, MCP) may name as a source. The CLI is not limited by these. */

@@ -29,6 +29,7 @@ export type ErrorCode =
   // ingestion jobs
   | 'JOB_NOT_FOUND'
   | 'UPLOAD_TOO_LARGE'
+  | 'QUEUE_FULL'
   // chat sessions and memories
   | 'CHAT_SESSION_NOT_FOUND'
   | 'MEMORY_NOT_FOUND'

@@ -28,6 +28,9 @@ import { writeClientErrorProblem } from './client-error-problem.js';
 import { API_KEY_SECURITY_SCHEMES, openApiTransform } from './openapi-security.js';
 import { PROBLEM_CONTENT_TYPE, problemFromError } from './problem-details.js';
 
+/** Seconds a client is told to wait when the ingestion queue is full. */
+const QUEUE_FULL_RETRY_AFTER_S = 5;
+
 export interface BuildServerOptions {
   /** Cairn's version, shown in the OpenAPI document and `/readyz`. */
   version: string;
@@ -74,7 +77,7 @@ export async function buildServer(app: CairnApp, options: BuildServerOptions): P
     request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
   });
   const ownsRunner = options.jobRunner === undefined && app.jobs !== undefined;
-  const jobRunner = options.jobRunner ?? (app.jobs ? new JobRunner(app, app.jobs, { workers: app.config.jobs.workers, onError: (message, error) => server.log.error({ err: error }, message) }) : undefined);
+  const jobRunner = options.jobRunner ?? (app.jobs ? new JobRunner(app, app.jobs, { workers: app.config.jobs.workers, maxQueued: app.config.jobs.maxQueued, onError: (message, error) => server.log.error({ err: error }, message) }) : undefined);
   // Open SSE streams end before the server waits for its connections to finish.
   const jobStreams: StreamRegistry = new Set();
   server.addHook('preClose', async () => {
@@ -93,6 +96,8 @@ export async function buildServer(app: CairnApp, options: BuildServerOptions): P
     if (problem.status >= 500) request.log.error({ err: error }, problem.detail);
     else request.log.info({ code: problem.code }, problem.detail);
     if (reply.sent || reply.raw.headersSent) return;
+    // A full job queue drains in seconds; the rate limiter sets its own Retry-After.
+    if (problem.code === 'QUEUE_FULL' && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(QUEUE_FULL_RETRY_AFTER_S));
     void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
   });
   server.setNotFoundHandler((request, reply) => {

@@ -115,6 +115,8 @@ export interface JobStore {
   update(id: string, update: JobUpdate): Promise<StoredJob>;
   /** Queued jobs, oldest first. */
   listQueued(limit: number): Promise<StoredJob[]>;
+  /** How many jobs wait to run. */
+  countQueued(): Promise<number>;
   /** Moves every `running` job back to `queued` (after a crash); answers their ids. */
   requeueRunning(): Promise<string[]>;
   /** Appends events to one job, numbering them; answers them as stored. */

@@ -13,6 +13,8 @@ export interface JobRunnerOptions {
   flushIntervalMs?: number;
   /** Where job failures are reported (the server's logger). */
   onError?: (message: string, error: unknown) => void;
+  /** Most jobs waiting to run before `submit` refuses more (`jobs.maxQueued`); 0 or absent: unbounded. */
+  maxQueued?: number;
 }
 
 interface RunningJob {
@@ -40,6 +42,7 @@ export class JobRunner {
   readonly #workers: number;
   readonly #flushIntervalMs: number;
   readonly #onError: (message: string, error: unknown) => void;
+  readonly #maxQueued: number;
   readonly #running = new Map<string, RunningJob & { collection: string }>();
   #started = false;
   #stopping = false;
@@ -52,6 +55,7 @@ export class JobRunner {
     this.#workers = Math.max(1, options.workers);
     this.#flushIntervalMs = options.flushIntervalMs ?? 250;
     this.#onError = options.onError ?? (() => {});
+    this.#maxQueued = options.maxQueued ?? 0;
   }
 
   /** Requeues jobs a crash left running and starts the queue. */
@@ -63,9 +67,26 @@ export class JobRunner {
     this.#pump();
   }
 
+  /**
+   * Backpressure: refuses new work while `maxQueued` jobs wait, so a client that submits faster than
+   * the workers ingest gets 429 (with Retry-After) instead of an ever-growing backlog. Uploads call it
+   * before receiving their files; `submit` checks again.
+   */
+  async assertCapacity(): Promise<void> {
+    if (this.#maxQueued <= 0) return;
+    const queued = await this.store.countQueued();
+    if (queued >= this.#maxQueued) {
+      throw new CairnError('QUEUE_FULL', `${queued} ingestion jobs are waiting to run; the queue holds at most ${this.#maxQueued}.`, {
+        hint: 'Retry after the Retry-After seconds, send many files in one upload (one job), or raise jobs.maxQueued or jobs.workers.',
+        retryable: true,
+      });
+    }
+  }
+
   /** Stores a new job, queued, and runs it when a worker is free. */
   async submit(job: NewJob): Promise<StoredJob> {
     if (this.#stopping) throw new CairnError('UPSTREAM_FAILED', 'The server is shutting down.', { hint: 'Submit the job again once the server is back.', retryable: true });
+    await this.assertCapacity();
     const created = await this.store.create(job);
     await this.#emit(created.id, [{ type: 'status', jobId: created.id, status: 'queued', error: null }]);
     this.#pump();

@@ -40,6 +40,8 @@ export function registerDocumentsRoutes(scope: FastifyInstance, app: CairnApp, r
       },
       async (request, reply) => {
         const collection = request.params.name;
+        // Refuse before receiving any file when the queue is full.
+        await runner.assertCapacity();
         const job = request.isMultipart()
           ? await receiveMultipartUpload(request, runner, app.config, collection)
           : await submitSourceJob(app, runner, parseInput(sourceJobInputSchema, withCollection(request.body, collection)));

@@ -240,6 +240,40 @@ describe('job routes', () => {
   });
 });
 
+describe('job routes with a full queue', () => {
+  it('answers 429 QUEUE_FULL with Retry-After once jobs.maxQueued jobs wait, for uploads and path sources', async () => {
+    const home = realpathSync(mkdtempSync(join(tmpdir(), 'cairn-jobs-full-')));
+    const app = await openCairn(
+      loadConfig({ cwd: home, env: { CAIRN_HOME: home, CAIRN_EMBEDDER: 'none', CAIRN_OFFLINE: '1', CAIRN_RERANKER: 'none', CAIRN_LLM_DISCOVER: '0', CAIRN_ALLOWED_DIRS: home } }),
+    );
+    // A runner that is never started: every job stays queued.
+    const runner = new JobRunner(app, app.jobs!, { workers: 1, maxQueued: 2 });
+    const server = await buildServer(app, { version: 'test', jobRunner: runner });
+    try {
+      await server.ready();
+      const headers = { authorization: `Bearer ${(await app.keys.create('writer', ['write'])).key}` };
+      const send = (name: string) => {
+        const body = multipart([{ name, content: `# ${name}\n\ntext\n` }]);
+        return server.inject({ method: 'POST', url: '/v1/collections/kb/documents', headers: { ...headers, ...body.headers }, payload: body.payload });
+      };
+      assert.equal((await send('a.md')).statusCode, 202);
+      assert.equal((await send('b.md')).statusCode, 202);
+      const refused = await send('c.md');
+      assertProblem(refused, 429, 'QUEUE_FULL');
+      assert.equal(refused.headers['retry-after'], '5');
+      assert.equal(existsSync(join(home, 'uploads')) ? readdirSync(join(home, 'uploads')).length : 0, 2, 'nothing kept for the refused upload');
+      const byPath = await server.inject({ method: 'POST', url: '/v1/collections/kb/documents', headers, payload: { path: home } });
+      assertProblem(byPath, 429, 'QUEUE_FULL');
+      await runner.cancel((await runner.store.listQueued(1))[0]!.id);
+      assert.equal((await send('d.md')).statusCode, 202, 'room again once a queued job is gone');
+    } finally {
+      await server.close();
+      await app.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('job routes over a real socket', () => {
   let home: string;
   let app: CairnApp;

@@ -151,6 +151,10 @@ export class SqliteJobStore implements JobStore {
     return (this.#db.prepare(`SELECT * FROM jobs WHERE status = 'queued' ORDER BY rowid LIMIT ?`).all(limit) as JobRow[]).map(toJob);
   }
 
+  async countQueued(): Promise<number> {
+    return this.#db.prepare(`SELECT count(*) FROM jobs WHERE status = 'queued'`).pluck().get() as number;
+  }
+
   async requeueRunning(): Promise<string[]> {
     const ids = (this.#db.prepare(`SELECT id FROM jobs WHERE status = 'running'`).all() as { id: string }[]).map((row) => row.id);
     if (ids.length > 0) this.#db.prepare(`UPDATE jobs SET status = 'queued' WHERE status = 'running'`).run();
