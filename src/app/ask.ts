@@ -32,7 +32,8 @@ export async function* ask(app: CairnApp, input: AskInput, options: AskOptions =
   const wantsRerank = input.rerank && app.config.rerank.reranker !== 'none';
   const [reranker, languageModel] = await Promise.all([wantsRerank ? app.loadReranker() : null, app.languageModel()]);
   const { config } = app;
-  const memories = await memoryNotes(app, options.retrievalQuery ?? input.question, options.memoryScope ?? {}, options.signal);
+  const scope: MemoryScope = { ...(input.userId ? { userId: input.userId } : {}), ...options.memoryScope };
+  const memories = await memoryNotes(app, options.retrievalQuery ?? input.question, scope, options.signal);
   const notes = [...memories, ...(options.turns ?? []).slice(0, config.memory.turns)];
   yield* withAnswerTelemetry(app.telemetry, runAnswer(
     {

@@ -46,6 +46,8 @@ export const askInputSchema = z
     filter: searchFilterSchema.optional(),
     /** false skips the reranker (`--no-rerank`). */
     rerank: z.boolean().default(true),
+    /** Memories scoped to this user are considered besides the unscoped ones. */
+    userId: z.string().trim().min(1).max(200).optional(),
   })
   .strict();
 

@@ -17,7 +17,8 @@ export function registerAskCommand(program: Command, io: CliIo): void {
     .option('-c, --collection <name>', 'collection to ask')
     .option('-m, --mode <mode>', 'retrieval: lexical | dense | hybrid')
     .option('-k, --k <n>', 'chunks retrieved before reranking', parseInteger)
-    .option('--no-rerank', 'skip the reranker');
+    .option('--no-rerank', 'skip the reranker')
+    .option('--user <id>', "also use this user's memories (cairn memory add --user)");
   addSearchFilterOptions(askCommand).action(async (words: string[], options, command: Command) =>
     withApp(command, io, async (app, flags) => {
       const input = parseInput(askInputSchema, {
@@ -27,6 +28,7 @@ export function registerAskCommand(program: Command, io: CliIo): void {
         mode: options.mode,
         filter: searchFilterFromFlags(options),
         rerank: options.rerank,
+        userId: options.user,
       });
       await withInterrupt(async (signal) => {
         const parts = ask(app, input, { signal });

@@ -113,7 +113,11 @@ describe('/v1/chat/sessions', () => {
     const ask = await call('POST', '/v1/ask?stream=false', { collection: 'kb', question: 'Which port does the staging database listen on?' });
     const askMemories = (ask.json().citations as CitationJson[]).filter((c) => c.kind === 'memory').map((c) => c.source_uri);
     assert.deepEqual(askMemories, [`memory:${relevant.id}`], '/v1/ask sees the unscoped memories only');
-    for (const id of [relevant.id, unrelated.id, otherSession.id, own.id]) await call('DELETE', `/v1/memories/${id}`);
+    const mine = (await call('POST', '/v1/memories', { content: 'For me the staging database port is 5544', userId: 'ada' })).json();
+    const asUser = await call('POST', '/v1/ask?stream=false', { collection: 'kb', question: 'Which port does the staging database listen on?', userId: 'ada' });
+    const userMemories = (asUser.json().citations as CitationJson[]).filter((c) => c.kind === 'memory').map((c) => c.source_uri);
+    assert.deepEqual(userMemories.sort(), [`memory:${relevant.id}`, `memory:${mine.id}`].sort(), '/v1/ask with userId also sees that user\'s memories');
+    for (const id of [relevant.id, unrelated.id, otherSession.id, own.id, mine.id]) await call('DELETE', `/v1/memories/${id}`);
   });
 
   it('lists most recently updated first, renames, deletes, and answers 404 for an unknown session and 400 for bad input', async (context) => {
