@@ -77,3 +77,16 @@ export type MemoryCreateInput = z.input<typeof memoryCreateInputSchema>;
 export type MemorySearchInput = z.input<typeof memorySearchInputSchema>;
 export type MemoryListInput = z.input<typeof memoryListInputSchema>;
 export type MemoryUpdateInput = z.input<typeof memoryUpdateInputSchema>;
+
+/** The JSON shape of a memory at the edges (HTTP responses, MCP structured content). */
+export const memorySchema = z.object({
+  id: z.string(),
+  content: z.string(),
+  tags: z.array(z.string()),
+  source: z.string().nullable(),
+  sessionId: z.string().nullable(),
+  userId: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  expiresAt: z.string().nullable(),
+});

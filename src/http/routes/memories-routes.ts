@@ -3,20 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CairnApp } from '../../app/cairn-app.js';
 import { createMemory, deleteMemory, getMemory, listMemories, searchMemories, updateMemory } from '../../app/memories.js';
-import { memoryCreateInputSchema, memorySearchInputSchema, memoryUpdateInputSchema } from '../../app/memory-input-schemas.js';
+import { memoryCreateInputSchema, memorySchema, memorySearchInputSchema, memoryUpdateInputSchema } from '../../app/memory-input-schemas.js';
 import { noContentSchema, withProblems } from '../http-schemas.js';
-
-const memorySchema = z.object({
-  id: z.string(),
-  content: z.string(),
-  tags: z.array(z.string()),
-  source: z.string().nullable(),
-  sessionId: z.string().nullable(),
-  userId: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  expiresAt: z.string().nullable(),
-});
 
 const memoryParamsSchema = z.object({ id: z.string().min(1).max(100) });
 

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { createMemory, type Memory } from '../../app/memories.js';
-import { memoryCreateInputSchema } from '../../app/memory-input-schemas.js';
+import { memoryCreateInputSchema, memorySchema } from '../../app/memory-input-schemas.js';
 import { clip, requireWrite, runTool, toolSuccess, type McpToolContext } from '../tool-result.js';
 
 const create = memoryCreateInputSchema.shape;
@@ -15,17 +15,7 @@ export const rememberToolInputSchema = memoryCreateInputSchema.extend({
   userId: create.userId.describe('Visible only to recalls naming this user.'),
 });
 
-export const memoryOutputSchema = z.object({
-  id: z.string(),
-  content: z.string(),
-  tags: z.array(z.string()),
-  source: z.string().nullable(),
-  sessionId: z.string().nullable(),
-  userId: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  expiresAt: z.string().nullable(),
-});
+export const memoryOutputSchema = memorySchema;
 
 export const rememberToolOutputSchema = z.object({ memory: memoryOutputSchema });
 
