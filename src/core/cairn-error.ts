@@ -54,6 +54,8 @@ export interface CairnErrorOptions {
   cause?: unknown;
   hint?: string;
   retryable?: boolean;
+  /** When a retry can succeed, in seconds; the HTTP API sends it as `Retry-After`. */
+  retryAfterSeconds?: number;
   details?: Record<string, unknown>;
 }
 
@@ -61,6 +63,7 @@ export class CairnError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly retryable: boolean;
+  readonly retryAfterSeconds: number | undefined;
   readonly details: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, options: CairnErrorOptions = {}) {
@@ -69,6 +72,7 @@ export class CairnError extends Error {
     this.code = code;
     this.hint = options.hint;
     this.retryable = options.retryable ?? false;
+    this.retryAfterSeconds = options.retryAfterSeconds;
     this.details = options.details ?? {};
   }
 }

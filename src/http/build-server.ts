@@ -26,10 +26,8 @@ import { registerWebUiRoutes } from './routes/web-ui-routes.js';
 import { registerMcpRoutes } from '../mcp/mcp-http-routes.js';
 import { writeClientErrorProblem } from './client-error-problem.js';
 import { API_KEY_SECURITY_SCHEMES, openApiTransform } from './openapi-security.js';
+import { isCairnError } from '../core/cairn-error.js';
 import { PROBLEM_CONTENT_TYPE, problemFromError } from './problem-details.js';
-
-/** Seconds a client is told to wait when the ingestion queue is full. */
-const QUEUE_FULL_RETRY_AFTER_S = 5;
 
 export interface BuildServerOptions {
   /** Cairn's version, shown in the OpenAPI document and `/readyz`. */
@@ -96,8 +94,7 @@ export async function buildServer(app: CairnApp, options: BuildServerOptions): P
     if (problem.status >= 500) request.log.error({ err: error }, problem.detail);
     else request.log.info({ code: problem.code }, problem.detail);
     if (reply.sent || reply.raw.headersSent) return;
-    // A full job queue drains in seconds; the rate limiter sets its own Retry-After.
-    if (problem.code === 'QUEUE_FULL' && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(QUEUE_FULL_RETRY_AFTER_S));
+    if (isCairnError(error) && error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
     void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
   });
   server.setNotFoundHandler((request, reply) => {

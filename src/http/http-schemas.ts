@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { collectionJsonSchema } from '../app/render/collection-json.js';
 import { askInputSchema, collectionNameSchema, searchInputSchema } from '../app/input-schemas.js';
 
 /**
@@ -95,16 +96,7 @@ export const searchResponseSchema = z.object({
 export const askBodySchema = askInputSchema.partial({ collection: true }).extend({ stream: z.boolean().optional() });
 export const askQuerySchema = z.object({ stream: z.enum(['true', 'false']).optional() }).strict();
 
-export const collectionSchema = z.object({
-  name: z.string(),
-  embedder: z.string(),
-  dimensions: z.number(),
-  chunkSize: z.number(),
-  chunkOverlap: z.number(),
-  createdAt: z.string(),
-  documentCount: z.number(),
-  chunkCount: z.number(),
-});
+export const collectionSchema = collectionJsonSchema;
 
 export const collectionParamsSchema = z.object({ name: collectionNameSchema });
 export const documentParamsSchema = z.object({ name: collectionNameSchema, id: z.string().min(1).describe('document id, source URI or relative path') });

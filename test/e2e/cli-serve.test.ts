@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO_ROOT, SHARED_MISSING, sharedPath } from '../../src/testing/shared-data.js';
+import { SHARED_MISSING, sharedPath } from '../../src/testing/shared-data.js';
 import { startStandInLlmServer } from '../../src/testing/stand-in-llm-server.js';
 import { runCli } from './run-cli.js';
+import { startCairnServe } from './start-cairn-serve.js';
 
 const model = sharedPath('models', 'cairn', 'static-minilm-vocab-256');
 const txt = sharedPath('data', 'files', 'txt');
@@ -24,41 +24,13 @@ describe('cairn serve as a real process', { skip: model && txt ? false : SHARED_
   });
   after(() => rmSync(home, { recursive: true, force: true }));
 
-  /** Starts `cairn serve --port 0` and resolves with its URL once printed. */
-  async function startServe(extraEnv: Record<string, string> = {}) {
-    const child = spawn(process.execPath, [`${REPO_ROOT}/bin/cairn.js`, 'serve', '--port', '0'], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: home, ...env, ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const output = { stdout: '', stderr: '' };
-    child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL printed in 20 s; stderr: ${output.stderr}`)), 20_000);
-      child.stdout.on('data', (chunk: Buffer) => {
-        output.stdout += chunk.toString();
-        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output.stdout);
-        if (match?.[1]) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      });
-      child.on('exit', () => reject(new Error(`exited before listening; stderr: ${output.stderr}`)));
-    });
-    return { child, url, output, exited };
-  }
-
-  /** Waits until the first start has printed its admin key line (it follows the URL). */
-  async function readAdminKey(output: { stdout: string }): Promise<string> {
-    for (let waited = 0; waited < 5000 && !/admin API key .*\n/.test(output.stdout); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
-    return /admin API key \(shown once, store it\): (cairn_\S+)\n/.exec(output.stdout)?.[1] ?? '';
-  }
+  /** `cairn serve --port 0` on this test's home (see start-cairn-serve.ts). */
+  const startServe = (extraEnv: Record<string, string> = {}) => startCairnServe({ HOME: home, ...env, ...extraEnv });
 
   it('prints its URL and a first admin key, answers a search over HTTP with the key only, and exits cleanly on SIGTERM', async () => {
-    const { child, url, output, exited } = await startServe();
+    const { child, url, output, exited, adminKey: printed } = await startServe();
     try {
-      adminKey = await readAdminKey(output);
+      adminKey = printed;
       assert.match(adminKey, /^cairn_/, output.stdout);
       assert.match(output.stdout, /API docs: http:\/\/127\.0\.0\.1:\d+\/docs/);
       assert.match(output.stdout, /Web UI: http:\/\/127\.0\.0\.1:\d+\/\n/);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,9 +6,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { REPO_ROOT } from '../../src/testing/shared-data.js';
 import { callError, callOk, TOOL_NAMES, writeSmallCorpus } from './mcp-test-kit.js';
 import { runCli } from './run-cli.js';
+import { startCairnServe, type CairnServe } from './start-cairn-serve.js';
 
 /** A POST of one JSON-RPC message with raw headers (node:http, so Host can be set). */
 function rawPost(url: URL, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
@@ -27,8 +26,7 @@ function rawPost(url: URL, headers: Record<string, string>): Promise<{ status: n
 
 describe('MCP over Streamable HTTP at /mcp of a real `cairn serve`', () => {
   let home: string;
-  let child: ChildProcess;
-  let exited: Promise<number | null>;
+  let serve: CairnServe | undefined;
   let endpoint: URL;
   const keys = { admin: '', read: '', write: '' };
   const clients: Client[] = [];
@@ -49,30 +47,10 @@ describe('MCP over Streamable HTTP at /mcp of a real `cairn serve`', () => {
     const env = { CAIRN_HOME: home, CAIRN_EMBEDDER: 'none', CAIRN_OFFLINE: '1', CAIRN_RERANKER: 'none', CAIRN_LLM_DISCOVER: '0', CAIRN_ALLOWED_DIRS: allowed, CAIRN_COLLECTION: 'kb' };
     const ingested = await runCli(['ingest', docs, '--collection', 'kb'], env);
     assert.equal(ingested.code, 0, ingested.stderr);
-    child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'cairn.js'), 'serve', '--port', '0'], {
-      cwd: home,
-      env: { PATH: process.env.PATH ?? '', HOME: home, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no admin key printed in 60 s; stderr: ${stderr}`)), 60_000);
-      child.stdout!.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
-        const admin = /admin API key \(shown once, store it\): (cairn_\S+)\n/.exec(stdout)?.[1];
-        if (url && admin) {
-          clearTimeout(timer);
-          endpoint = new URL('/mcp', url);
-          keys.admin = admin;
-          resolve();
-        }
-      });
-      child.on('exit', () => reject(new Error(`exited before listening; stderr: ${stderr}`)));
-    });
+    serve = await startCairnServe({ HOME: home, ...env }, { cwd: home });
+    endpoint = new URL('/mcp', serve.url);
+    keys.admin = serve.adminKey;
+    assert.match(keys.admin, /^cairn_/, serve.output.stdout);
     for (const scope of ['read', 'write'] as const) {
       const response = await fetch(new URL('/v1/keys', endpoint), {
         method: 'POST',
@@ -86,10 +64,7 @@ describe('MCP over Streamable HTTP at /mcp of a real `cairn serve`', () => {
   after(async () => {
     for (const client of clients) await client.close();
     try {
-      if (child && child.exitCode === null) {
-        child.kill('SIGTERM');
-        assert.equal(await exited, 0, 'serve stopped cleanly');
-      }
+      if (serve) assert.equal(await serve.stop(), 0, 'serve stopped cleanly');
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

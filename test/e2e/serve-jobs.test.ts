@@ -1,23 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { REPO_ROOT, SHARED_MISSING, sharedPath } from '../../src/testing/shared-data.js';
+import { SHARED_MISSING, sharedPath } from '../../src/testing/shared-data.js';
 import { startStandInLlmServer } from '../../src/testing/stand-in-llm-server.js';
+import { startCairnServe, type CairnServe } from './start-cairn-serve.js';
 
 const model = sharedPath('models', 'cairn', 'static-minilm-vocab-256');
 const files = sharedPath('data', 'files');
 const LARGE_JOB_FILES = 4000;
-
-interface Served {
-  child: ChildProcess;
-  url: string;
-  output: { stdout: string; stderr: string };
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
 
 interface JobView {
   id: string;
@@ -98,34 +92,12 @@ describe('cairn serve runs durable ingestion jobs', { skip: model && files ? fal
     rmSync(home, { recursive: true, force: true });
   });
 
-  async function startServe(): Promise<Served> {
-    const child = spawn(process.execPath, [`${REPO_ROOT}/bin/cairn.js`, 'serve', '--port', '0'], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: home, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.add(child);
-    const output = { stdout: '', stderr: '' };
-    child.stderr!.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on('exit', (code, signal) => {
-        children.delete(child);
-        resolve({ code, signal });
-      }),
-    );
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL printed in 60 s; stderr: ${output.stderr}`)), 60_000);
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output.stdout += chunk.toString();
-        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output.stdout);
-        if (match?.[1]) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      });
-      child.on('exit', () => reject(new Error(`exited before listening; stderr: ${output.stderr}`)));
-    });
-    return { child, url, output, exited };
+  /** `cairn serve` on this test's home; killed in `after` if a test left it running. */
+  async function startServe(): Promise<CairnServe> {
+    const served = await startCairnServe({ HOME: home, ...env });
+    children.add(served.child);
+    void served.exited.then(() => children.delete(served.child));
+    return served;
   }
 
   const headers = () => ({ authorization: `Bearer ${key}` });
@@ -134,8 +106,7 @@ describe('cairn serve runs durable ingestion jobs', { skip: model && files ? fal
   it('uploads the fixtures, follows the SSE to completion, then searches and asks', async () => {
     const served = await startServe();
     try {
-      await until(async () => (/admin API key .*\n/.test(served.output.stdout) ? true : undefined), 'the admin key', 30_000);
-      key = /admin API key \(shown once, store it\): (cairn_\S+)\n/.exec(served.output.stdout)?.[1] ?? '';
+      key = served.adminKey;
       assert.match(key, /^cairn_/);
 
       const form = new FormData();

@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { REPO_ROOT } from '../../src/testing/shared-data.js';
 import { CHROMIUM_MISSING, launchChromium, logIn, openPage, withFailureScreenshot } from './web/browser-harness.js';
 import { fillDocuments, generatedPath } from './web/fill-documents.js';
-import { startCairnServe, type CairnServe } from './web/start-cairn-serve.js';
+import { startCairnServe, type CairnServe } from './start-cairn-serve.js';
 
 /**
  * The Documents page over a collection of 100,000 documents: it must page, filter and count on the

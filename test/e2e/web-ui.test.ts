@@ -8,7 +8,7 @@ import { REPO_ROOT, SHARED_ROOT, sharedPath } from '../../src/testing/shared-dat
 import { startStandInLlmServer, type StandInLlmServer } from '../../src/testing/stand-in-llm-server.js';
 import { recordStreamingAnswer } from './web/answer-stream-recorder.js';
 import { CHROMIUM_MISSING, launchChromium, openPage, saveScreenshot, withFailureScreenshot } from './web/browser-harness.js';
-import { startCairnServe, type CairnServe } from './web/start-cairn-serve.js';
+import { startCairnServe, type CairnServe } from './start-cairn-serve.js';
 import { waitUntil } from './web/wait-until.js';
 
 const pdfDir = sharedPath('data', 'files', 'pdf');

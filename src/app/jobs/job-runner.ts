@@ -6,6 +6,9 @@ import { ingest } from '../ingest.js';
 import { JobEventBus } from './job-event-bus.js';
 import { JobProgressTracker } from './job-progress-tracker.js';
 
+/** Seconds a client is told to wait when the queue is full. */
+const QUEUE_FULL_RETRY_AFTER_S = 5;
+
 export interface JobRunnerOptions {
   /** Jobs run at the same time (`jobs.workers`). */
   workers: number;
@@ -79,6 +82,8 @@ export class JobRunner {
       throw new CairnError('QUEUE_FULL', `${queued} ingestion jobs are waiting to run; the queue holds at most ${this.#maxQueued}.`, {
         hint: 'Retry after the Retry-After seconds, send many files in one upload (one job), or raise jobs.maxQueued or jobs.workers.',
         retryable: true,
+        // A full queue of small jobs drains in seconds.
+        retryAfterSeconds: QUEUE_FULL_RETRY_AFTER_S,
       });
     }
   }

@@ -42,11 +42,14 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         }
         const stopped = waitForStopSignal();
         const address = await server.listen({ host: config.server.host, port: config.server.port });
-        io.stdout.write(`Cairn API listening on ${address}\nWeb UI: ${address}/\nAPI docs: ${address}/docs\n`);
         // Created once the port is bound, so a failed start does not leave a key nobody saw. Only its
-        // hash is stored: this is the one time it can be shown.
+        // hash is stored: this is the one time it can be shown. One write: whoever reads the docs line
+        // has the key line too (scripts and tests wait for that line, never for a key that may not come).
         const adminKey = await ensureAdminKey(app);
-        if (adminKey) io.stdout.write(`admin API key (shown once, store it): ${adminKey}\n`);
+        io.stdout.write(
+          `Cairn API listening on ${address}\nWeb UI: ${address}/\nAPI docs: ${address}/docs\n` +
+            (adminKey ? `admin API key (shown once, store it): ${adminKey}\n` : ''),
+        );
         const signal = await stopped;
         server.log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests and the batch each job is writing');
         // Jobs stop between documents and stay queued; the next start runs them on.

@@ -1,22 +1,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { listCollections } from '../../app/collections.js';
+import { collectionJsonSchema } from '../../app/render/collection-json.js';
 import { runTool, toolSuccess, type McpToolContext } from '../tool-result.js';
-
-export const collectionOutputSchema = z.object({
-  name: z.string(),
-  embedder: z.string(),
-  dimensions: z.number(),
-  chunkSize: z.number(),
-  chunkOverlap: z.number(),
-  createdAt: z.string(),
-  documentCount: z.number(),
-  chunkCount: z.number(),
-});
 
 export const listCollectionsOutputSchema = z.object({
   defaultCollection: z.string().describe('Used when a tool call names no collection.'),
-  collections: z.array(collectionOutputSchema),
+  collections: z.array(collectionJsonSchema),
 });
 
 export function registerListCollectionsTool(server: McpServer, context: McpToolContext): void {
