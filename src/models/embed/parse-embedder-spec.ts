@@ -1,4 +1,5 @@
 import { CairnError } from '../../core/cairn-error.js';
+import { modelServerBaseUrl, splitModelSpec } from '../parse-model-spec.js';
 
 /** A parsed CAIRN_EMBEDDER value. */
 export type EmbedderSpec =
@@ -17,12 +18,9 @@ function invalid(spec: string, why: string): CairnError {
 
 /** Parses `onnx:<id>`, `static:<id-or-path>`, `openai:<base-url>#<model>` or `none`; throws INPUT_INVALID otherwise. */
 export function parseEmbedderSpec(spec: string): EmbedderSpec {
-  const trimmed = spec.trim();
-  if (trimmed === 'none') return { kind: 'none' };
-  const colon = trimmed.indexOf(':');
-  if (colon <= 0) throw invalid(spec, 'it has no `kind:` prefix');
-  const kind = trimmed.slice(0, colon);
-  const rest = trimmed.slice(colon + 1).trim();
+  const parts = splitModelSpec(spec, (why) => invalid(spec, why));
+  if (parts === null) return { kind: 'none' };
+  const { kind, rest } = parts;
   switch (kind) {
     case 'onnx':
       if (!rest) throw invalid(spec, 'the model id is missing');
@@ -33,16 +31,8 @@ export function parseEmbedderSpec(spec: string): EmbedderSpec {
     case 'openai': {
       const hash = rest.lastIndexOf('#');
       if (hash <= 0 || hash === rest.length - 1) throw invalid(spec, 'it needs `<base-url>#<model>`');
-      const baseUrl = rest.slice(0, hash).replace(/\/+$/, '');
-      const model = rest.slice(hash + 1);
-      let url: URL;
-      try {
-        url = new URL(baseUrl);
-      } catch {
-        throw invalid(spec, `"${baseUrl}" is not a URL`);
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(spec, 'the base URL must be http or https');
-      return { kind: 'openai', baseUrl, model };
+      const baseUrl = modelServerBaseUrl(rest.slice(0, hash), (why) => invalid(spec, why));
+      return { kind: 'openai', baseUrl, model: rest.slice(hash + 1) };
     }
     default:
       throw invalid(spec, `unknown kind "${kind}"`);

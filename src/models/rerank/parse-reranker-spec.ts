@@ -1,4 +1,5 @@
 import { CairnError } from '../../core/cairn-error.js';
+import { modelServerBaseUrl, splitModelSpec } from '../parse-model-spec.js';
 
 /** A parsed CAIRN_RERANKER value. */
 export type RerankerSpec = { kind: 'onnx'; modelId: string } | { kind: 'http'; baseUrl: string; model?: string } | { kind: 'none' };
@@ -13,28 +14,18 @@ function invalid(spec: string, why: string): CairnError {
 
 /** Parses `onnx:<id>`, `http:<base-url>[#<model>]` or `none`; throws INPUT_INVALID otherwise. */
 export function parseRerankerSpec(spec: string): RerankerSpec {
-  const trimmed = spec.trim();
-  if (trimmed === 'none') return { kind: 'none' };
-  const colon = trimmed.indexOf(':');
-  if (colon <= 0) throw invalid(spec, 'it has no `kind:` prefix');
-  const kind = trimmed.slice(0, colon);
-  const rest = trimmed.slice(colon + 1).trim();
+  const parts = splitModelSpec(spec, (why) => invalid(spec, why));
+  if (parts === null) return { kind: 'none' };
+  const { kind, rest } = parts;
   switch (kind) {
     case 'onnx':
       if (!rest) throw invalid(spec, 'the model id is missing');
       return { kind: 'onnx', modelId: rest };
     case 'http': {
       const hash = rest.lastIndexOf('#');
-      const baseUrl = (hash < 0 ? rest : rest.slice(0, hash)).replace(/\/+$/, '');
       const model = hash < 0 ? undefined : rest.slice(hash + 1).trim();
       if (model === '') throw invalid(spec, 'the model after `#` is empty');
-      let url: URL;
-      try {
-        url = new URL(baseUrl);
-      } catch {
-        throw invalid(spec, `"${baseUrl}" is not a URL`);
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(spec, 'the base URL must be http or https');
+      const baseUrl = modelServerBaseUrl(hash < 0 ? rest : rest.slice(0, hash), (why) => invalid(spec, why));
       return model === undefined ? { kind: 'http', baseUrl } : { kind: 'http', baseUrl, model };
     }
     default:
