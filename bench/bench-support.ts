@@ -150,6 +150,8 @@ export interface BenchConfigOptions {
   onnxThreads?: number;
   /** HNSW search breadth (config vectorIndex.efSearch); unset keeps the default. */
   efSearch?: number;
+  /** config search.lexicalAccelerator; unset keeps `auto` (off in a one-shot process like these). */
+  lexicalAccelerator?: 'auto' | 'on' | 'off';
 }
 
 /**
@@ -165,6 +167,7 @@ export function benchConfig(options: BenchConfigOptions): CairnConfig {
   if (options.onnxDtype && flags.models) flags.models.onnxDtype = options.onnxDtype;
   if (options.onnxThreads !== undefined && flags.models) flags.models.onnxThreads = options.onnxThreads;
   if (options.efSearch !== undefined) flags.vectorIndex = { efSearch: options.efSearch };
+  if (options.lexicalAccelerator !== undefined) flags.search = { lexicalAccelerator: options.lexicalAccelerator };
   // The home as working directory: a cairn.config.json wherever the script is started must not leak in.
   return loadConfig({ env, flags, cwd: home });
 }

@@ -175,3 +175,20 @@ export async function waitForIdleJobs(url: string, headers: Record<string, strin
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
+
+/**
+ * Waits until `/readyz` reports no lexical accelerator still being built (the server builds the
+ * in-memory BM25 postings of every collection after it starts; FTS5 answers meanwhile, slower).
+ * Returns the accelerators' final states for the report.
+ */
+export async function waitForSearchIndexes(url: string, timeoutMs = 180_000): Promise<{ collection: string; state: string; builtInMs?: number; bytes: number }[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${url}/readyz`);
+    const body = (await response.json()) as { lexical?: { accelerators: { collection: string; state: string; builtInMs?: number; bytes: number }[] } };
+    const accelerators = body.lexical?.accelerators ?? [];
+    if (!accelerators.some((a) => a.state === 'building' || a.state === 'absent')) return accelerators;
+    if (Date.now() > deadline) throw new Error(`search indexes still building after ${timeoutMs / 1000} s: ${JSON.stringify(accelerators)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}

@@ -25,7 +25,7 @@ import {
   DOCS_CORPUS, MINILM_SHAPED_EMBEDDER, MODELS_DIR, STATIC_EMBEDDER, copySubset, loadAverage, machineFacts, openBenchApp,
   parseIntegerOption, removeDirectory, report, round, temporaryDirectory, type BenchConfigOptions,
 } from './bench-support.js';
-import { buildDist, copyWithPaddedVectors, cpuMsOf, peakRssOfMiB, rssMiB, startServe, waitForIdleJobs } from './http-load-support.js';
+import { buildDist, copyWithPaddedVectors, cpuMsOf, peakRssOfMiB, rssMiB, startServe, waitForIdleJobs, waitForSearchIndexes } from './http-load-support.js';
 import { runMixed } from './http-load-mixed.js';
 import { buildQueries } from './search-queries.js';
 import { ingest } from '../src/app/ingest.js';
@@ -74,6 +74,7 @@ try {
   const headers = { authorization: `Bearer ${prepared.key}` };
   try {
     await waitForIdleJobs(server.url, headers);
+    const accelerators = await waitForSearchIndexes(server.url);
     if (values.mixed) {
       const minutes = Number(values.minutes);
       const result = await runMixed({
@@ -101,9 +102,10 @@ try {
         runs.push(await loadRun(server.url, headers, mode, connections, seconds, prepared.queries, server.pid));
       }
       const target = { lexical: 1000, hybrid: 200 } as const;
-      report('http-load', { ...facts, loadAverageAfter: loadAverage(), home: values.home ?? '(temporary)', chunks: prepared.chunks, serverErrorLogLines: serverLog.errors, runs, serverPeakRssMiB: peakRssOfMiB(server.pid) }, [
+      report('http-load', { ...facts, loadAverageAfter: loadAverage(), home: values.home ?? '(temporary)', chunks: prepared.chunks, serverErrorLogLines: serverLog.errors, accelerators, runs, serverPeakRssMiB: peakRssOfMiB(server.pid) }, [
         `http-load  ${facts.at}  ${facts.cpus} x ${facts.cpuModel}  node ${facts.node}  load ${facts.loadAverageBefore.join(' ')} -> ${loadAverage().join(' ')}`,
         `store      ${prepared.chunks.lexical} chunks (${LEXICAL}, static 256-d), ${prepared.chunks.hybrid} (${HYBRID}, MiniLM-shaped 384-d, q8)`,
+        `lexical    in-memory BM25 postings: ${accelerators.length === 0 ? 'none (FTS5 alone)' : accelerators.map((a) => `${a.collection} ${a.state}${a.builtInMs === undefined ? '' : ` (built in ${a.builtInMs} ms, ${round(a.bytes / 2 ** 20, 1)} MiB)`}`).join(', ')}`,
         ...runs.map((r) => `${r.mode.padEnd(8)}   ${r.requestsPerSecond} req/s (target >= ${target[r.mode]}), p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.connections} connections, ${r.seconds} s, errors ${r.errors}, non-2xx ${r.non2xx}, server CPU ${r.serverCpuMsPerRequest} ms/request, RSS ${r.serverRssMiB} MiB`),
         `server     peak RSS ${peakRssOfMiB(server.pid)} MiB; error log lines ${serverLog.errors}`,
       ]);

@@ -47,6 +47,8 @@ const { values } = parseArgs({
     embedder: { type: 'string', default: STATIC_EMBEDDER },
     seed: { type: 'string', default: '20261121' },
     'ef-search': { type: 'string' },
+    /** on (default): the in-memory BM25 postings a server keeps, built before measuring; off: FTS5 alone, as one-shot commands search. */
+    'lexical-accelerator': { type: 'string', default: 'on' },
   },
 });
 
@@ -69,12 +71,15 @@ try {
   }
 
   const efSearch = parseIntegerOption(values['ef-search'], 'ef-search');
-  const app = await openBenchApp({ home, modelsDir: values['models-dir'], ...(efSearch === undefined ? {} : { efSearch }) });
+  const accelerator = values['lexical-accelerator'] === 'off' ? 'off' : 'on';
+  const app = await openBenchApp({ home, modelsDir: values['models-dir'], lexicalAccelerator: accelerator, ...(efSearch === undefined ? {} : { efSearch }) });
   try {
     const record = await app.chunks.getCollection(collection);
     if (!record) throw new Error(`Collection "${collection}" does not exist in ${home}.`);
     const watermark = await app.chunks.vectorWatermark(collection);
     const indexOpen = record.dimensions > 0 ? await app.vectors.open(collection, record.dimensions) : undefined;
+    const warmStarted = performance.now();
+    const lexicalWarm = accelerator === 'on' ? { ready: (await app.lexical.warm?.(collection)) === true, millis: round(performance.now() - warmStarted, 1) } : undefined;
     const queries = await buildQueries(app, collection, queryCount, Number(values.seed));
     const rssBeforeSearch = peakRssMiB();
 
@@ -108,6 +113,8 @@ try {
       chunksWithVectors: watermark.vectorCount,
       hnsw: { m: app.config.vectorIndex.m, efConstruction: app.config.vectorIndex.efConstruction, efSearch: app.config.vectorIndex.efSearch },
       indexOpen,
+      lexicalAccelerator: accelerator,
+      lexicalWarm,
       queries: queries.length,
       warmup,
       k,
@@ -130,6 +137,7 @@ try {
     report('search-latency', result, [
       `search-latency  ${facts.at}  ${facts.cpus} x ${facts.cpuModel}  node ${facts.node}  load ${facts.loadAverageBefore.join(' ')} -> ${result.loadAverageAfter.join(' ')}`,
       `collection      ${collection}: ${watermark.vectorCount} chunks with vectors, ${record.embedder} (${record.dimensions}-d); HNSW M ${app.config.vectorIndex.m}, efSearch ${app.config.vectorIndex.efSearch}; index ${indexOpen ? `${indexOpen.source} in ${Math.round(indexOpen.millis)} ms` : 'none'}`,
+      `lexical arm     ${lexicalWarm ? `FTS5 + in-memory BM25 postings (${lexicalWarm.ready ? 'built' : 'NOT built'} in ${lexicalWarm.millis} ms before measuring)` : 'FTS5 alone (--lexical-accelerator off)'}`,
       `queries         ${queries.length} (${Math.min(NATURAL_QUESTIONS.length, queries.length)} natural questions + chunk headings), warm-up ${warmup}, k ${k}, sequential`,
       line('lexical') + '   (target p50 <= 1 ms)',
       line('dense') + '   (target excluding the embedding p50 <= 1 ms)',

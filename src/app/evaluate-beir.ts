@@ -65,6 +65,8 @@ export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgre
       },
     );
     if (loaded.embedder) await app.vectors.open(collection, loaded.embedder.dimensions);
+    // Evaluate the lexical arm a server would search with (its in-memory postings, when enabled).
+    await app.lexical.warm?.(collection);
     const ingestMs = performance.now() - ingestStarted;
 
     const searchStarted = performance.now();

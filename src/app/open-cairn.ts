@@ -18,6 +18,8 @@ import { modelContext, type CairnApp, type LoadedEmbedder } from './cairn-app.js
 export interface OpenCairnOptions {
   onNotice?: (text: string) => void;
   onDownloadProgress?: (event: DownloadProgress) => void;
+  /** A server or MCP process that answers many queries: enables `search.lexicalAccelerator: auto`. */
+  longRunning?: boolean;
   /** Default: Prometheus metrics when `server.metrics.enabled`, else none. */
   telemetry?: Telemetry;
 }
@@ -30,6 +32,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     lexicalAnalyzer: analyzeForIndex,
     hnsw: { m: config.vectorIndex.m, efConstruction: config.vectorIndex.efConstruction, efSearch: config.vectorIndex.efSearch },
     lexical: { maxScoredRows: config.search.lexicalMaxScoredRows },
+    lexicalAccelerator: config.search.lexicalAccelerator === 'on' || (config.search.lexicalAccelerator === 'auto' && options.longRunning === true),
   });
   const telemetry = options.telemetry ?? (config.server.metrics.enabled ? await prometheusTelemetry() : noopTelemetry);
   telemetry.gauge('index.chunks', async () => (await store.chunks.listCollections()).map((c) => ({ labels: { collection: c.name }, value: c.chunkCount })));

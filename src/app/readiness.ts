@@ -1,12 +1,18 @@
 import { statSync } from 'node:fs';
 import { toCairnError } from '../core/cairn-error.js';
 import { listModels } from '../models/generate/list-models.js';
+import type { LexicalAcceleratorStatus } from '../stores/lexical-index.js';
 import type { CairnApp } from './cairn-app.js';
 
 export interface Readiness {
   /** `unavailable` only when the store does not answer; a missing model degrades answers, it does not make the server unready. */
   status: 'ready' | 'unavailable';
   store: { ok: boolean; kind: string; location: string; sizeBytes?: number; collections?: number; error?: string };
+  /**
+   * The lexical index, and per collection its in-memory accelerator when it keeps one (`ready` once
+   * queries are answered from memory; the store answers them before).
+   */
+  lexical: { kind: string; accelerators: ({ collection: string } & LexicalAcceleratorStatus)[] };
   /** One entry per embedder in use by a collection: loaded, or lexical-only and why. */
   embedders: { id: string; collections: string[]; loaded: boolean; lexicalOnly: boolean; reason?: string }[];
   /** `loading`: still loading (or downloading) after RERANKER_WAIT_MS; the answer path waits for it, this check does not. */
@@ -74,6 +80,13 @@ export async function readiness(app: CairnApp): Promise<Readiness> {
   return {
     status: store.ok ? 'ready' : 'unavailable',
     store,
+    lexical: {
+      kind: app.lexical.kind,
+      accelerators: collections.flatMap((c) => {
+        const status = app.lexical.acceleratorStatus?.(c.name);
+        return status ? [{ collection: c.name, ...status }] : [];
+      }),
+    },
     embedders,
     reranker: {
       id: rerankerId,

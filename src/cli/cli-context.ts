@@ -21,11 +21,20 @@ export interface CliIo {
   cwd: string;
 }
 
-/** Builds the configuration from the global flags and opens the app; commands close it when done. */
-export async function withApp<T>(command: Command, io: CliIo, run: (app: CairnApp, flags: GlobalFlags) => Promise<T>): Promise<T> {
+/**
+ * Builds the configuration from the global flags and opens the app; commands close it when done.
+ * `longRunning`: the command answers many queries (serve, mcp, eval), see OpenCairnOptions.
+ */
+export async function withApp<T>(
+  command: Command,
+  io: CliIo,
+  run: (app: CairnApp, flags: GlobalFlags) => Promise<T>,
+  options: { longRunning?: boolean } = {},
+): Promise<T> {
   const flags = command.optsWithGlobals<GlobalFlags>();
   const config = configFromFlags(flags, io);
   const app = await openCairn(config, {
+    ...options,
     onNotice: (text) => io.stderr.write(`notice: ${text}\n`),
     onDownloadProgress: io.stderr.isTTY ? (event) => renderDownloadProgress(io.stderr, event) : undefined,
   });

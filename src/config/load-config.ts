@@ -95,6 +95,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (Object.keys(rateLimit).length > 0) server.rateLimit = rateLimit;
   if (Object.keys(server).length > 0) out.server = server;
   if (env.CAIRN_ALLOWED_DIRS) out.sources = { allowedDirs: env.CAIRN_ALLOWED_DIRS.split(delimiter).filter(Boolean) };
+  if (env.CAIRN_LEXICAL_ACCELERATOR) out.search = { lexicalAccelerator: env.CAIRN_LEXICAL_ACCELERATOR };
   return out;
 }
 

@@ -9,6 +9,25 @@ export interface LexicalIndex {
   /** Whether `search` honours `filter` itself; otherwise callers filter the candidates. */
   readonly supportsFilter: boolean;
   search(options: LexicalSearchOptions): Promise<LexicalHit[]>;
+  /**
+   * Optional: readies an accelerator for the collection ahead of its first query and resolves once it
+   * is ready (true) or cannot be (false). Searching never depends on it.
+   */
+  warm?(collection: string): Promise<boolean>;
+  /** Optional: the accelerator's state for the collection (absent: the index has none). */
+  acceleratorStatus?(collection: string): LexicalAcceleratorStatus;
+}
+
+/**
+ * `ready`: answering from memory; `building`: being built (the store answers meanwhile); `stale`: the
+ * collection changed since the build (the store answers until a rebuild); `absent`: none built yet.
+ */
+export interface LexicalAcceleratorStatus {
+  state: 'ready' | 'building' | 'stale' | 'absent';
+  documents: number;
+  bytes: number;
+  builtInMs?: number;
+  lastError?: string;
 }
 
 export interface LexicalSearchOptions {

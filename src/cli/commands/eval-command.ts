@@ -32,6 +32,6 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
             `nDCG@10 ${report.ndcg_at_10.toFixed(4)} · Recall@100 ${report.recall_at_100.toFixed(4)} · MRR@10 ${report.mrr_at_10.toFixed(4)}\n` +
             `ingest ${(report.ingest_ms / 1000).toFixed(1)} s · search ${(report.search_ms / report.queries).toFixed(2)} ms/query\n`,
         );
-      }),
+      }, { longRunning: true }),
     );
 }

@@ -20,7 +20,7 @@ export function registerMcpCommand(program: Command, io: CliIo): void {
       const flags = command.optsWithGlobals<GlobalFlags>();
       const config = configFromFlags(flags, io);
       const defaultCollection = options.collection === undefined ? undefined : parseInput(collectionNameSchema, options.collection);
-      const app = await openCairn(config, { onNotice: (text) => io.stderr.write(`notice: ${text}\n`) });
+      const app = await openCairn(config, { longRunning: true, onNotice: (text) => io.stderr.write(`notice: ${text}\n`) });
       try {
         const server = createMcpServer(app, { version: packageVersion(), canWrite: true, ...(defaultCollection ? { defaultCollection } : {}) });
         const transport = new StdioServerTransport(process.stdin, process.stdout);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ensureAdminKey } from '../../app/api-keys.js';
 import { JobRunner } from '../../app/jobs/job-runner.js';
 import { removeOrphanUploads } from '../../app/jobs/upload-receiver.js';
+import { warmSearch } from '../../app/warm-search.js';
 import { openCairn } from '../../app/open-cairn.js';
 import { CairnError } from '../../core/cairn-error.js';
 import { buildServer } from '../../http/build-server.js';
@@ -26,7 +27,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         config.server.port = options.port;
       }
       let notice = (text: string): void => void io.stderr.write(`notice: ${text}\n`);
-      const app = await openCairn(config, { onNotice: (text) => notice(text) });
+      const app = await openCairn(config, { longRunning: true, onNotice: (text) => notice(text) });
       try {
         let jobRunner: JobRunner | undefined;
         const server = await buildServer(app, {
@@ -50,6 +51,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
           `Cairn API listening on ${address}\nWeb UI: ${address}/\nAPI docs: ${address}/docs\n` +
             (adminKey ? `admin API key (shown once, store it): ${adminKey}\n` : ''),
         );
+        void warmSearch(app, (collection, error) => server.log.warn({ err: error, collection }, 'warming the search indexes failed; searches load them on first use'));
         const signal = await stopped;
         server.log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests and the batch each job is writing');
         // Jobs stop between documents and stay queued; the next start runs them on.

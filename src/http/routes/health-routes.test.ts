@@ -39,6 +39,7 @@ describe('GET /readyz', () => {
     assert.deepEqual(body.embedders.map((e: { id: string; lexicalOnly: boolean }) => [e.id, e.lexicalOnly]), [['none', true]]);
     assert.match(body.embedders[0].reason, /lexical/);
     assert.deepEqual(body.reranker, { id: 'none', enabled: false, loaded: false, state: 'off' });
+    assert.deepEqual(body.lexical, { kind: 'sqlite-fts5', accelerators: [] }, 'a one-shot process keeps no in-memory postings');
     assert.equal(body.llm.configured, true);
     assert.equal(body.llm.available, true);
     assert.equal(body.llm.reachable, true);
@@ -46,6 +47,13 @@ describe('GET /readyz', () => {
     assert.equal(body.llm.endpoints.length, 1);
     assert.equal(body.llm.endpoints[0].reachable, true);
     assert.ok(llm.requests.filter((r) => r.path.endsWith('/models')).length >= 2, 'the readiness check asked the endpoint again');
+  });
+
+  it('lists each collection\'s in-memory BM25 postings when the lexical accelerator is on', async () => {
+    const { body } = await readyz({ CAIRN_LEXICAL_ACCELERATOR: 'on' });
+    assert.equal(body.lexical.kind, 'sqlite-fts5+memory-bm25');
+    assert.deepEqual(body.lexical.accelerators.map((a: { collection: string }) => a.collection), ['notes']);
+    assert.equal(body.lexical.accelerators[0].state, 'absent', 'nothing is built before the first search or warm-up');
   });
 
   it('says so when the LLM does not answer, and stays ready (answers are extractive)', async () => {

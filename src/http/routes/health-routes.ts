@@ -17,6 +17,19 @@ const readinessSchema = z.object({
     collections: z.number().optional(),
     error: z.string().optional(),
   }),
+  lexical: z.object({
+    kind: z.string(),
+    accelerators: z.array(
+      z.object({
+        collection: z.string(),
+        state: z.enum(['ready', 'building', 'stale', 'absent']),
+        documents: z.number(),
+        bytes: z.number(),
+        builtInMs: z.number().optional(),
+        lastError: z.string().optional(),
+      }),
+    ),
+  }),
   embedders: z.array(z.object({ id: z.string(), collections: z.array(z.string()), loaded: z.boolean(), lexicalOnly: z.boolean(), reason: z.string().optional() })),
   reranker: z.object({ id: z.string(), enabled: z.boolean(), loaded: z.boolean(), state: z.enum(['off', 'loading', 'loaded', 'unavailable']) }),
   llm: z.object({

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { CairnError } from '../../core/cairn-error.js';
+import { analyzeForIndex } from '../../models/tokenize/lexical-analyzer.js';
 import type { ChatStore } from '../chat-store.js';
 import type { ChunkStore } from '../chunk-store.js';
 import type { JobStore } from '../job-store.js';
@@ -16,7 +17,8 @@ import { SqliteChunkStore } from './sqlite-chunk-store.js';
 import { SqliteJobStore } from './sqlite-job-store.js';
 import { SqliteKeyStore } from './sqlite-key-store.js';
 import { registerSqliteFunctions } from './sqlite-filter-sql.js';
-import { SqliteLexicalIndex, type LexicalIndexOptions } from './sqlite-lexical-index.js';
+import { DEFAULT_LEXICAL_WEIGHTS, SqliteLexicalIndex, type LexicalIndexOptions } from './sqlite-lexical-index.js';
+import { MemoryLexicalIndex } from './memory-lexical-index.js';
 import { SqliteMemoryStore } from './sqlite-memory-store.js';
 import { applyPragmas, migrateSqliteSchema } from './sqlite-schema.js';
 
@@ -31,6 +33,11 @@ export interface SqliteStoreOptions {
   hnsw?: HnswParams;
   /** bm25() column weights and the per-query scoring budget (see LexicalIndexOptions). */
   lexical?: LexicalIndexOptions;
+  /**
+   * Keeps each searched collection's BM25 postings in memory as well (MemoryLexicalIndex), for
+   * long-running processes; requires `lexicalAnalyzer` to be `analyzeForIndex`. Default off.
+   */
+  lexicalAccelerator?: boolean;
   /** Opens the database read-only and never writes snapshots. */
   readonly?: boolean;
 }
@@ -53,6 +60,10 @@ export interface SqliteStore {
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
   const path = resolve(options.path);
   const readonly = options.readonly ?? false;
+  if (options.lexicalAccelerator && options.lexicalAnalyzer !== analyzeForIndex) {
+    // The worker that builds the postings analyzes chunks with analyzeForIndex itself (a function cannot cross threads).
+    throw new Error('lexicalAccelerator needs lexicalAnalyzer to be analyzeForIndex.');
+  }
   let db: Database.Database;
   try {
     if (!readonly) mkdirSync(dirname(path), { recursive: true });
@@ -72,12 +83,19 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     throw error;
   }
   const chunks = new SqliteChunkStore(db, path, options.lexicalAnalyzer);
-  const lexical = new SqliteLexicalIndex(
+  const fts = new SqliteLexicalIndex(
     db,
     (name) => chunks.collectionId(name),
     (collectionId) => chunks.writeGeneration(collectionId),
     options.lexical,
   );
+  const accelerator = options.lexicalAccelerator
+    ? new MemoryLexicalIndex(db, fts, (name) => chunks.collectionId(name), {
+        databasePath: path,
+        weights: options.lexical?.weights ?? DEFAULT_LEXICAL_WEIGHTS,
+      })
+    : undefined;
+  const lexical: LexicalIndex = accelerator ?? fts;
   const vectors = new HnswVectorIndex(chunks, {
     directory: join(dirname(path), 'vectors'),
     params: options.hnsw ?? DEFAULT_HNSW_PARAMS,
@@ -97,6 +115,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
       if (closed) return;
       closed = true;
       await vectors.close();
+      await accelerator?.close();
       if (!readonly) db.pragma('optimize');
       db.close();
     },

@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { CairnError } from '../../core/cairn-error.js';
 import type { VectorIndexStatus } from '../vector-index.js';
 import type { HnswParams } from './hnsw-snapshot.js';
+import { startWorker } from './start-worker.js';
 
 /** What hnsw-snapshot-worker.ts receives as `workerData`. */
 export interface SnapshotJob {
@@ -25,18 +24,6 @@ export type SnapshotCommand = { type: 'refresh' } | { type: 'finish' } | { type:
 export type SnapshotReply = { type: 'done'; status: VectorIndexStatus | undefined } | { type: 'failed'; message: string };
 
 /**
- * The worker beside this file: `.js` once compiled. From sources (tests, `tsx`), Node 20 does not carry
- * the parent's `--import tsx` hooks into workers, so a one-line bootstrap registers tsx first.
- */
-function startWorker(workerData: unknown): Worker {
-  const compiled = new URL('./hnsw-snapshot-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(compiled))) return new Worker(compiled, { workerData });
-  const source = new URL('./hnsw-snapshot-worker.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
-}
-
-/**
  * One worker thread that holds a collection's HNSW graph in memory across many `refresh` calls (an
  * ingest), so the snapshot is loaded and written once per run rather than once per catch-up. While only
  * refreshing it is unref'd: a process that never ends it is not kept alive by it.
@@ -50,7 +37,7 @@ export class SnapshotWorker {
 
   constructor(job: SnapshotJob) {
     this.#collection = job.collection;
-    this.#worker = startWorker(job);
+    this.#worker = startWorker('hnsw-snapshot-worker', job);
     this.#worker.unref();
     this.#exited = new Promise((resolve, reject) => {
       let reply: SnapshotReply | undefined;
