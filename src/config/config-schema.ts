@@ -84,7 +84,7 @@ export const configSchema = z
         /** HNSW graph degree. */
         m: z.number().int().min(4).max(128).default(32),
         efConstruction: z.number().int().min(8).max(1024).default(200),
-        efSearch: z.number().int().min(8).max(4096).default(320),
+        efSearch: z.number().int().min(8).max(4096).default(400),
         /** Filtered dense search scans the filtered subset exactly when it has at most this many chunks. */
         exactFilterLimit: z.number().int().min(0).default(20000),
       })

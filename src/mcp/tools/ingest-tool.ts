@@ -14,6 +14,13 @@ import { requireWrite, runTool, toolSuccess, type McpToolContext } from '../tool
 const MAX_SKIPPED_LISTED = 20;
 /** Least time between two progress notifications of one call. */
 const PROGRESS_INTERVAL_MS = 500;
+/**
+ * Least time between the last progress notification and the result. The reference TypeScript SDK
+ * client dispatches a notification a microtask after the message it arrived with, so a response in
+ * the same read retires the token first and the client reports the progress as a protocol error
+ * (modelcontextprotocol/typescript-sdk#2580). Spacing the two writes keeps them in separate reads.
+ */
+const PROGRESS_SETTLE_MS = 100;
 
 const shape = sourceJobInputSchema.shape;
 
@@ -121,7 +128,7 @@ export function registerIngestTool(server: McpServer, context: McpToolContext): 
 /**
  * When the client asked for progress (a `progressToken` in the call's `_meta`), one
  * `notifications/progress` per PROGRESS_INTERVAL_MS with the files handled so far (the total is not
- * known up front); `flush` waits until every one is written. Over stdio they arrive as the ingest
+ * known up front); `flush` waits until every one is written and PROGRESS_SETTLE_MS have passed. Over stdio they arrive as the ingest
  * goes; the stateless HTTP transport answers one JSON body and drops them.
  */
 function progressReporter(extra: RequestHandlerExtra<ServerRequest, ServerNotification>): { onEvent: (event: IngestEvent) => void; flush: () => Promise<void> } | undefined {
@@ -130,6 +137,7 @@ function progressReporter(extra: RequestHandlerExtra<ServerRequest, ServerNotifi
   let files = 0;
   let chunks = 0;
   let lastSent = 0;
+  let lastWritten = 0;
   const pending: Promise<void>[] = [];
   return {
     onEvent: (event) => {
@@ -140,11 +148,20 @@ function progressReporter(extra: RequestHandlerExtra<ServerRequest, ServerNotifi
       if (now - lastSent < PROGRESS_INTERVAL_MS) return;
       lastSent = now;
       pending.push(
-        extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: files, message: `${files} files, ${chunks} chunks` } }).catch(() => undefined),
+        extra
+          .sendNotification({ method: 'notifications/progress', params: { progressToken, progress: files, message: `${files} files, ${chunks} chunks` } })
+          .then(
+            () => {
+              lastWritten = Date.now();
+            },
+            () => undefined,
+          ),
       );
     },
     flush: async () => {
       await Promise.all(pending);
+      const wait = lastWritten === 0 ? 0 : lastWritten + PROGRESS_SETTLE_MS - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     },
   };
 }
