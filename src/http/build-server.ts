@@ -5,7 +5,8 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { CairnApp } from '../app/cairn-app.js';
-import { JobRunner } from '../app/jobs/job-runner.js';
+import { createJobRunner } from '../app/jobs/create-job-runner.js';
+import type { JobRunner } from '../app/jobs/job-runner.js';
 import { authenticate } from './authenticate.js';
 import { registerCors } from './plugins/cors-plugin.js';
 import { registerRequestMetrics } from './plugins/metrics-plugin.js';
@@ -75,7 +76,7 @@ export async function buildServer(app: CairnApp, options: BuildServerOptions): P
     request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
   });
   const ownsRunner = options.jobRunner === undefined && app.jobs !== undefined;
-  const jobRunner = options.jobRunner ?? (app.jobs ? new JobRunner(app, app.jobs, { workers: app.config.jobs.workers, maxQueued: app.config.jobs.maxQueued, onError: (message, error) => server.log.error({ err: error }, message) }) : undefined);
+  const jobRunner = options.jobRunner ?? createJobRunner(app, (message, error) => server.log.error({ err: error }, message));
   // Open SSE streams end before the server waits for its connections to finish.
   const jobStreams: StreamRegistry = new Set();
   server.addHook('preClose', async () => {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { ensureAdminKey } from '../../app/api-keys.js';
-import { JobRunner } from '../../app/jobs/job-runner.js';
+import { createJobRunner } from '../../app/jobs/create-job-runner.js';
+import type { JobRunner } from '../../app/jobs/job-runner.js';
 import { removeOrphanUploads } from '../../app/jobs/upload-receiver.js';
 import { warmSearch } from '../../app/warm-search.js';
 import { openCairn } from '../../app/open-cairn.js';
@@ -33,7 +34,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         const server = await buildServer(app, {
           version: packageVersion(),
           logger: { level: 'info', stream: io.stderr },
-          ...(app.jobs ? { jobRunner: (jobRunner = new JobRunner(app, app.jobs, { workers: config.jobs.workers, onError: (message, error) => server.log.error({ err: error }, message) })) } : {}),
+          ...((jobRunner = createJobRunner(app, (message, error) => server.log.error({ err: error }, message))) ? { jobRunner } : {}),
         });
         notice = (text) => server.log.warn({ notice: text }, text);
         if (app.jobs && jobRunner) {

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { CairnApp } from '../../app/cairn-app.js';
 import { JobRunner } from '../../app/jobs/job-runner.js';
+import { createJobRunner } from '../../app/jobs/create-job-runner.js';
 import { openCairn } from '../../app/open-cairn.js';
 import { loadConfig } from '../../config/load-config.js';
 import type { Job } from '../../stores/job-store.js';
@@ -243,11 +244,12 @@ describe('job routes', () => {
 describe('job routes with a full queue', () => {
   it('answers 429 QUEUE_FULL with Retry-After once jobs.maxQueued jobs wait, for uploads and path sources', async () => {
     const home = realpathSync(mkdtempSync(join(tmpdir(), 'cairn-jobs-full-')));
+    writeFileSync(join(home, 'cairn.config.json'), JSON.stringify({ jobs: { maxQueued: 2 } }));
     const app = await openCairn(
       loadConfig({ cwd: home, env: { CAIRN_HOME: home, CAIRN_EMBEDDER: 'none', CAIRN_OFFLINE: '1', CAIRN_RERANKER: 'none', CAIRN_LLM_DISCOVER: '0', CAIRN_ALLOWED_DIRS: home } }),
     );
-    // A runner that is never started: every job stays queued.
-    const runner = new JobRunner(app, app.jobs!, { workers: 1, maxQueued: 2 });
+    // The runner `cairn serve` builds from the configuration, never started: every job stays queued.
+    const runner = createJobRunner(app)!;
     const server = await buildServer(app, { version: 'test', jobRunner: runner });
     try {
       await server.ready();

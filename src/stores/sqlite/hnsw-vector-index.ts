@@ -41,6 +41,8 @@ const PAGE = 2048;
 /** Catch-up page when interruptible: about 0.1–0.2 s of inserts at M 32, efConstruction 200. */
 const INTERRUPTIBLE_PAGE = 256;
 const RANDOM_SEED = 100;
+/** A live worker that got no refresh for this long writes its snapshot and ends (freeing its graph). */
+const IDLE_SNAPSHOT_MS = 30_000;
 
 interface OpenIndex {
   index: Hnsw;
@@ -74,6 +76,8 @@ export class HnswVectorIndex implements VectorIndex {
   readonly #workers = new Map<string, SnapshotWorker>();
   /** Workers being started (the collection record is read first). */
   readonly #starting = new Map<string, Promise<SnapshotWorker | undefined>>();
+  /** Per collection with a live worker: the timer that snapshots it once refreshes stop coming. */
+  readonly #idleTimers = new Map<string, NodeJS.Timeout>();
   /** Scratch argument of addPoint, reused across inserts. */
   #point: number[] = [];
 
@@ -181,11 +185,20 @@ export class HnswVectorIndex implements VectorIndex {
    * Brings the collection's graph up to date with the store in a worker thread that stays alive between
    * calls (cheap to call often; writes nothing): it adds the vectors written since its watermark.
    * Chunks removed meanwhile are marked deleted when `snapshot` ends the worker. A no-op for a graph
-   * open in this process, a read-only store, or one without a database path.
+   * open in this process, a read-only store, or one without a database path. The worker writes its
+   * snapshot and ends IDLE_SNAPSHOT_MS after the last refresh (a server taking many small uploads
+   * writes one snapshot per burst, not per upload), or on `snapshot`, `open` or `close`.
    */
   async refresh(collection: string): Promise<void> {
     if (this.#options.readonly || this.#options.databasePath === undefined || this.#open.has(collection) || this.#jobs.has(collection)) return;
     (await this.#liveWorker(collection, this.#options.databasePath))?.refresh();
+    clearTimeout(this.#idleTimers.get(collection));
+    const timer = setTimeout(() => {
+      this.#idleTimers.delete(collection);
+      if (this.#workers.has(collection) || this.#starting.has(collection)) this.#inBackground(this.snapshot(collection));
+    }, IDLE_SNAPSHOT_MS);
+    timer.unref();
+    this.#idleTimers.set(collection, timer);
   }
 
   async drop(collection: string): Promise<void> {
@@ -199,6 +212,8 @@ export class HnswVectorIndex implements VectorIndex {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.#idleTimers.values()) clearTimeout(timer);
+    this.#idleTimers.clear();
     // An interrupted ingest keeps what its worker inserted: the graph is persisted without catching up.
     const live = await Promise.all([...new Set([...this.#workers.keys(), ...this.#starting.keys()])].map((name) => this.#takeWorker(name)));
     await Promise.allSettled(live.map((worker) => worker?.stop(true)));
