@@ -6,6 +6,7 @@ import { SIGNATURE_SQL, readSignature } from './build-bm25-postings.js';
 import { buildFilterSql } from './sqlite-filter-sql.js';
 import type { LexicalWeights, SqliteLexicalIndex } from './sqlite-lexical-index.js';
 import { startWorker } from './start-worker.js';
+import { termsWithinBudget } from './terms-within-budget.js';
 
 /** What bm25-build-worker.ts receives as `workerData`. */
 export interface Bm25BuildJob {
@@ -220,23 +221,10 @@ export class MemoryLexicalIndex implements LexicalIndex {
     return state;
   }
 
-
   /** The query's terms, rarest first until their postings pass the budget (the rarest always stays). */
   #withinBudget(index: MemoryBm25Index, terms: readonly string[]): string[] {
     const unique = [...new Set(terms)];
     if (unique.length <= 1) return unique;
-    const counted = index.documentFrequencies(unique);
-    const total = counted.reduce((sum, item) => sum + item.frequency, 0);
-    if (total <= this.#options.maxScoredPostings) return unique;
-    counted.sort((a, b) => a.frequency - b.frequency);
-    const kept: string[] = [];
-    let postings = 0;
-    for (const { term, frequency } of counted) {
-      if (frequency === 0) continue;
-      if (kept.length > 0 && postings + frequency > this.#options.maxScoredPostings) break;
-      kept.push(term);
-      postings += frequency;
-    }
-    return kept;
+    return termsWithinBudget(index.documentFrequencies(unique), this.#options.maxScoredPostings);
   }
 }

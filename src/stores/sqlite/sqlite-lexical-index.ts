@@ -4,6 +4,7 @@ import type { LexicalHit, LexicalIndex, LexicalSearchOptions } from '../lexical-
 import { porterStem } from './porter-stemmer.js';
 import { buildFilterSql } from './sqlite-filter-sql.js';
 import { ftsTableName } from './sqlite-schema.js';
+import { termsWithinBudget } from './terms-within-budget.js';
 
 /** Column weights given to FTS5's bm25(): title terms, heading-path terms, body terms. */
 export interface LexicalWeights {
@@ -105,19 +106,10 @@ export class SqliteLexicalIndex implements LexicalIndex {
   selectTerms(collectionId: number, terms: string[]): string[] {
     const unique = [...new Set(terms.map((term) => term.trim()).filter((term) => term !== ''))];
     if (this.#maxScoredRows <= 0 || unique.length <= 1) return unique;
-    const withFrequency = unique.map((term) => ({ term, frequency: this.#frequency(collectionId, term) }));
-    const total = withFrequency.reduce((sum, item) => sum + item.frequency, 0);
-    if (total <= this.#maxScoredRows) return unique;
-    withFrequency.sort((a, b) => a.frequency - b.frequency);
-    const kept: string[] = [];
-    let rows = 0;
-    for (const { term, frequency } of withFrequency) {
-      if (frequency === 0) continue;
-      if (kept.length > 0 && rows + frequency > this.#maxScoredRows) break;
-      kept.push(term);
-      rows += frequency;
-    }
-    return kept;
+    return termsWithinBudget(
+      unique.map((term) => ({ term, frequency: this.#frequency(collectionId, term) })),
+      this.#maxScoredRows,
+    );
   }
 
   /**
