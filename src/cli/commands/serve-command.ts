@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { ensureAdminKey } from '../../app/api-keys.js';
 import { createJobRunner } from '../../app/jobs/create-job-runner.js';
-import type { JobRunner } from '../../app/jobs/job-runner.js';
 import { removeOrphanUploads } from '../../app/jobs/upload-receiver.js';
 import { warmSearch } from '../../app/warm-search.js';
 import { openCairn } from '../../app/open-cairn.js';
@@ -30,16 +29,17 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       let notice = (text: string): void => void io.stderr.write(`notice: ${text}\n`);
       const app = await openCairn(config, { longRunning: true, onNotice: (text) => notice(text) });
       try {
-        let jobRunner: JobRunner | undefined;
+        // Job failures go to the server's log (the server exists before any job runs).
+        const jobRunner = createJobRunner(app, (message, error) => server.log.error({ err: error }, message));
         const server = await buildServer(app, {
           version: packageVersion(),
           logger: { level: 'info', stream: io.stderr },
-          ...((jobRunner = createJobRunner(app, (message, error) => server.log.error({ err: error }, message))) ? { jobRunner } : {}),
+          ...(jobRunner ? { jobRunner } : {}),
         });
         notice = (text) => server.log.warn({ notice: text }, text);
-        if (app.jobs && jobRunner) {
+        if (jobRunner) {
           // Folders of uploads whose request or job did not finish before a crash; then unfinished jobs run again.
-          await removeOrphanUploads(config.jobs.uploadsDir ?? join(config.home, 'uploads'), app.jobs);
+          await removeOrphanUploads(config.jobs.uploadsDir ?? join(config.home, 'uploads'), jobRunner.store);
           await jobRunner.start();
         }
         const stopped = waitForStopSignal();

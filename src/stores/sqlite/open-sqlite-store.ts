@@ -62,7 +62,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
   const readonly = options.readonly ?? false;
   if (options.lexicalAccelerator && options.lexicalAnalyzer !== analyzeForIndex) {
     // The worker that builds the postings analyzes chunks with analyzeForIndex itself (a function cannot cross threads).
-    throw new Error('lexicalAccelerator needs lexicalAnalyzer to be analyzeForIndex.');
+    throw new CairnError('INTERNAL', 'The lexical accelerator needs the store opened with analyzeForIndex as its lexical analyzer.', {
+      hint: 'Open the store without lexicalAccelerator, or with lexicalAnalyzer: analyzeForIndex.',
+    });
   }
   let db: Database.Database;
   try {
