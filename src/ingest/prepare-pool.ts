@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { CairnError, type ErrorCode } from '../core/cairn-error.js';
+import { startWorker } from '../core/start-worker.js';
 import type { SourceItem } from '../core/source-item.js';
 import type { DocumentState } from '../stores/chunk-store.js';
 import type { PreparedDocument, StageTimes } from './prepare-document.js';
@@ -23,19 +24,6 @@ interface Pending {
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
-}
-
-/**
- * The worker: `prepare-worker.js` next to this module in dist/. Running from source under tsx
- * (tests), Node 20 does not apply the parent's loader hooks to workers, so a small bootstrap
- * registers tsx in the worker before importing `prepare-worker.ts`.
- */
-function createWorker(data: PrepareWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./prepare-worker.js', import.meta.url), { workerData: data });
-  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const entry = JSON.stringify(new URL('./prepare-worker.ts', import.meta.url).href);
-  const bootstrap = `import(${api}).then(({ register }) => { register(); return import(${entry}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
 }
 
 function fromWire(error: WireError): CairnError {
@@ -64,7 +52,7 @@ export class PreparePool {
     const pool = new PreparePool(slots, data.recipe.embedder?.dimensions ?? 0);
     const ready: Promise<void>[] = [];
     for (let i = 0; i < size; i++) {
-      const worker = createWorker(data);
+      const worker = startWorker(new URL('./prepare-worker.js', import.meta.url), data);
       const slot: Slot = { worker, pending: new Map() };
       slots.push(slot);
       ready.push(

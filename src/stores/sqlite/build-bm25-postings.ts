@@ -17,7 +17,7 @@ export function readSignature(statement: Statement, collectionId: number): Colle
  * Reads every chunk of a collection in one read transaction (so the postings and their signature
  * describe the same moment) and indexes what SqliteDocumentWriter gives FTS5: the analyzed title,
  * heading path and body. `analyzeForIndex` is the analyzer the store is opened with by openCairn; a
- * store opened with another analyzer must not use these postings (see AcceleratedLexicalIndex).
+ * store opened with another analyzer must not use these postings (see MemoryLexicalIndex).
  * About 4 s per 100k chunks on one core, nearly all of it text analysis.
  */
 export function buildBm25Postings(db: Database, collectionId: number, weights: LexicalWeights): Bm25Postings | undefined {

@@ -3,9 +3,9 @@ import type { Worker } from 'node:worker_threads';
 import type { LexicalAcceleratorStatus, LexicalHit, LexicalIndex, LexicalSearchOptions } from '../lexical-index.js';
 import { MemoryBm25Index, type Bm25Postings } from './bm25-postings.js';
 import { SIGNATURE_SQL, readSignature } from './build-bm25-postings.js';
-import { buildFilterSql } from './sqlite-filter-sql.js';
+import { isEmptyFilter } from './sqlite-filter-sql.js';
 import type { LexicalWeights, SqliteLexicalIndex } from './sqlite-lexical-index.js';
-import { startWorker } from './start-worker.js';
+import { startWorker } from '../../core/start-worker.js';
 import { termsWithinBudget } from './terms-within-budget.js';
 
 /** What bm25-build-worker.ts receives as `workerData`. */
@@ -88,7 +88,7 @@ export class MemoryLexicalIndex implements LexicalIndex {
 
   async search(options: LexicalSearchOptions): Promise<LexicalHit[]> {
     const id = this.#collectionId(options.collection);
-    if (id === undefined || this.#closed || (options.filter !== undefined && buildFilterSql(options.filter).where !== '1')) {
+    if (id === undefined || this.#closed || !isEmptyFilter(options.filter)) {
       return this.#fts.search(options);
     }
     const index = this.#fresh(id);
@@ -182,7 +182,7 @@ export class MemoryLexicalIndex implements LexicalIndex {
   #build(id: number, state: CollectionState, awaited = false): Promise<void> {
     const started = Date.now();
     const job: Bm25BuildJob = { databasePath: this.#options.databasePath, collectionId: id, weights: this.#options.weights };
-    const worker = startWorker('bm25-build-worker', job);
+    const worker = startWorker(new URL('./bm25-build-worker.js', import.meta.url), job);
     if (!awaited) worker.unref();
     state.worker = worker;
     state.building = new Promise<void>((resolve) => {

@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { CairnError } from '../../core/cairn-error.js';
 import type { VectorIndexStatus } from '../vector-index.js';
 import type { HnswParams } from './hnsw-snapshot.js';
-import { startWorker } from './start-worker.js';
+import { startWorker } from '../../core/start-worker.js';
 
 /** What hnsw-snapshot-worker.ts receives as `workerData`. */
 export interface SnapshotJob {
@@ -37,7 +37,7 @@ export class SnapshotWorker {
 
   constructor(job: SnapshotJob) {
     this.#collection = job.collection;
-    this.#worker = startWorker('hnsw-snapshot-worker', job);
+    this.#worker = startWorker(new URL('./hnsw-snapshot-worker.js', import.meta.url), job);
     this.#worker.unref();
     this.#exited = new Promise((resolve, reject) => {
       let reply: SnapshotReply | undefined;
