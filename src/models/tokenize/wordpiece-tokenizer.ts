@@ -7,6 +7,7 @@ import {
   SPACE_TABLE,
 } from './bert-text-classes.js';
 import { FNV_OFFSET, FNV_PRIME, SegmentCache } from './segment-cache.js';
+import { VocabTable } from './vocab-table.js';
 
 /** A WordPiece tokenizer as read from `tokenizer.json` by `wordPieceSpecFromJson`. */
 export interface WordPieceSpec {
@@ -21,6 +22,8 @@ export interface WordPieceSpec {
 
 /** Segments longer than this (UTF-16 units) are tokenised without caching. */
 const MAX_CACHED_SEGMENT = 256;
+/** Longest ASCII word tokenised through the code-unit tables; longer ones (up to the model's limit) take the string path. */
+const WORD_BUFFER_LIMIT = 1024;
 
 /**
  * A fast WordPiece tokenizer (BERT: BertNormalizer + BertPreTokenizer + WordPiece) that returns the
@@ -49,9 +52,16 @@ export class WordPieceTokenizer implements ModelTokenizer {
   private readonly normalizer: BertNormalizerOptions;
   /** Longest first, so the first hit at a position is the longest match (as the reference trie). */
   private readonly addedTokens: Array<{ content: string; id: number }>;
-  private readonly addedFirstCodes: Set<number>;
+  /** 1 at the code unit that starts some added token. */
+  private readonly addedFirstCodes = new Uint8Array(0x10000);
   private readonly asciiPunctuationIds = new Int32Array(128).fill(-1);
   private readonly cache = new SegmentCache();
+  /** The vocabulary and its continuation entries again, looked up by code units (the ASCII path). */
+  private readonly wholeTable: VocabTable;
+  private readonly continuationTable: VocabTable;
+  /** Scratch: an ASCII word's (lowercased) code units, and the hashes of its prefixes from one position. */
+  private readonly word: Uint16Array;
+  private readonly prefixHashes: Int32Array;
 
   constructor(id: string, spec: WordPieceSpec) {
     this.id = id;
@@ -73,7 +83,11 @@ export class WordPieceTokenizer implements ModelTokenizer {
       .map(([content, tokenId]) => ({ content, id: tokenId }))
       .filter((token) => token.content.length > 0)
       .sort((a, b) => b.content.length - a.content.length);
-    this.addedFirstCodes = new Set(this.addedTokens.map((token) => token.content.charCodeAt(0)));
+    for (const token of this.addedTokens) this.addedFirstCodes[token.content.charCodeAt(0)] = 1;
+    this.wholeTable = new VocabTable(spec.vocab);
+    this.continuationTable = new VocabTable(this.continuation);
+    this.word = new Uint16Array(Math.min(this.maxInputCharsPerWord, WORD_BUFFER_LIMIT));
+    this.prefixHashes = new Int32Array(Math.max(this.wholeTable.longestKey, this.continuationTable.longestKey, 1));
     for (let code = 33; code < 127; code++) {
       if (ASCII_PUNCTUATION[code] === 1) {
         this.asciiPunctuationIds[code] = spec.vocab.get(String.fromCharCode(code)) ?? unknownId;
@@ -126,65 +140,119 @@ export class WordPieceTokenizer implements ModelTokenizer {
       }
     }
     const ids: number[] = [];
-    this.tokenizeSegment(start === 0 && end === text.length ? text : text.slice(start, end), ids);
+    this.tokenizeSegment(text, start, end, ids);
     if (cacheable) this.cache.insert(text, start, end, hash, ids);
     if (out !== null) for (let index = 0; index < ids.length; index++) out.push(ids[index] as number);
     return ids.length;
   }
 
-  /** Splits a whitespace-free segment at added tokens (leftmost, longest), tokenising the text between. */
-  private tokenizeSegment(segment: string, out: number[]): void {
-    let pieceStart = 0;
+  /**
+   * Splits the segment `text[start, end)` at added tokens (leftmost, longest), tokenising the text
+   * between. Works on offsets into `text`: slicing each segment gave strings of many representations,
+   * and the string loads on them went megamorphic in V8.
+   */
+  private tokenizeSegment(text: string, start: number, end: number, out: number[]): void {
+    let pieceStart = start;
     if (this.addedTokens.length > 0) {
-      for (let index = 0; index < segment.length; index++) {
-        if (!this.addedFirstCodes.has(segment.charCodeAt(index))) continue;
-        let match: { content: string; id: number } | undefined;
-        for (const token of this.addedTokens) {
-          if (segment.startsWith(token.content, index)) {
-            match = token;
-            break;
-          }
-        }
-        if (match === undefined) continue;
-        if (index > pieceStart) this.tokenizePiece(segment.slice(pieceStart, index), out);
+      for (let index = start; index < end; index++) {
+        if (this.addedFirstCodes[text.charCodeAt(index)] !== 1) continue;
+        const match = this.addedTokenAt(text, index, end);
+        if (match === null) continue;
+        if (index > pieceStart) this.tokenizePiece(text, pieceStart, index, out);
         out.push(match.id);
         index += match.content.length - 1;
         pieceStart = index + 1;
       }
     }
-    if (pieceStart === 0) this.tokenizePiece(segment, out);
-    else if (pieceStart < segment.length) this.tokenizePiece(segment.slice(pieceStart), out);
+    if (pieceStart < end) this.tokenizePiece(text, pieceStart, end, out);
   }
 
-  private tokenizePiece(piece: string, out: number[]): void {
-    let ascii = true;
-    let hasUpper = false;
-    for (let index = 0; index < piece.length; index++) {
-      const code = piece.charCodeAt(index);
-      if (code < 33 || code > 126) {
-        ascii = false;
-        break;
-      }
-      if (code >= 65 && code <= 90) hasUpper = true;
+  /** The longest added token that starts at `text[index]` and ends by `end`, or null. */
+  private addedTokenAt(text: string, index: number, end: number): { content: string; id: number } | null {
+    for (const token of this.addedTokens) {
+      const content = token.content;
+      if (index + content.length > end) continue;
+      let offset = 0;
+      while (offset < content.length && content.charCodeAt(offset) === text.charCodeAt(index + offset)) offset++;
+      if (offset === content.length) return token;
     }
-    if (ascii) this.tokenizeAscii(hasUpper && this.normalizer.lowercase ? piece.toLowerCase() : piece, out);
-    else this.tokenizeExact(piece, out);
+    return null;
+  }
+
+  private tokenizePiece(text: string, start: number, end: number, out: number[]): void {
+    for (let index = start; index < end; index++) {
+      const code = text.charCodeAt(index);
+      if (code < 33 || code > 126) {
+        this.tokenizeExact(text.slice(start, end), out);
+        return;
+      }
+    }
+    this.tokenizeAscii(text, start, end, out);
   }
 
   /** Printable ASCII: runs of letters/digits are words, every other character is a token of its own. */
-  private tokenizeAscii(piece: string, out: number[]): void {
+  private tokenizeAscii(text: string, start: number, end: number, out: number[]): void {
+    const lowercase = this.normalizer.lowercase;
     let wordStart = -1;
-    for (let index = 0; index <= piece.length; index++) {
-      const code = index < piece.length ? piece.charCodeAt(index) : 32;
+    for (let index = start; index <= end; index++) {
+      const code = index < end ? text.charCodeAt(index) : 32;
       if (code !== 32 && ASCII_PUNCTUATION[code] !== 1) {
         if (wordStart < 0) wordStart = index;
         continue;
       }
       if (wordStart >= 0) {
-        this.wordIds(wordStart === 0 && index === piece.length ? piece : piece.slice(wordStart, index), false, out);
+        this.asciiWordIds(text, wordStart, index, lowercase, out);
         wordStart = -1;
       }
       if (code !== 32) out.push(this.asciiPunctuationIds[code] as number);
+    }
+  }
+
+  /**
+   * WordPiece on the ASCII word `text[start, end)` (lowercased into a scratch buffer when the
+   * normaliser lowercases): greedy longest match from the left through the code-unit tables, the
+   * hash of every candidate taken from one pass of prefix hashes. Same result as `wordIds`.
+   */
+  private asciiWordIds(text: string, start: number, end: number, lowercase: boolean, out: number[]): void {
+    const length = end - start;
+    if (length > this.maxInputCharsPerWord) {
+      out.push(this.unknownId);
+      return;
+    }
+    if (length > this.word.length) {
+      const slice = text.slice(start, end);
+      this.wordIds(lowercase ? slice.toLowerCase() : slice, false, out);
+      return;
+    }
+    const word = this.word;
+    for (let index = 0; index < length; index++) {
+      const code = text.charCodeAt(start + index);
+      word[index] = lowercase && code >= 65 && code <= 90 ? code + 32 : code;
+    }
+    const hashes = this.prefixHashes;
+    const firstOut = out.length;
+    let from = 0;
+    while (from < length) {
+      const table = from === 0 ? this.wholeTable : this.continuationTable;
+      const limit = Math.min(length, from + table.longestKey);
+      let hash = FNV_OFFSET;
+      for (let index = from; index < limit; index++) {
+        hash = Math.imul(hash ^ (word[index] as number), FNV_PRIME);
+        hashes[index - from] = hash;
+      }
+      let to = limit;
+      let found = -1;
+      for (; to > from; to--) {
+        found = table.find(word, from, to, hashes[to - from - 1] as number);
+        if (found >= 0) break;
+      }
+      if (found < 0) {
+        out.length = firstOut;
+        out.push(this.unknownId);
+        return;
+      }
+      out.push(found);
+      from = to;
     }
   }
 
