@@ -57,6 +57,9 @@ const LOWER = 1;
 const UPPER = 2;
 const DIGIT = 3;
 const JOINER = 4;
+/** Called as `charCodeAt.call(text, index)`: keeps the per-character load monomorphic (see wordpiece-tokenizer.ts). */
+const charCodeAt = String.prototype.charCodeAt;
+
 /** Character class of each ASCII code. */
 const ASCII_CLASS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
@@ -75,7 +78,7 @@ function analyzeInto(text: string, out: string[]): void {
   const length = text.length;
   let i = 0;
   while (i < length) {
-    const first = text.charCodeAt(i);
+    const first = charCodeAt.call(text, i);
     if (first >= 128) {
       i = analyzeUnicodeWord(text, i, out);
       continue;
@@ -91,7 +94,7 @@ function analyzeInto(text: string, out: string[]): void {
     let unicode = false;
     i++;
     while (i < length) {
-      const code = text.charCodeAt(i);
+      const code = charCodeAt.call(text, i);
       if (code >= 128) {
         unicode = true;
         break;
@@ -103,9 +106,9 @@ function analyzeInto(text: string, out: string[]): void {
         i++;
       } else if (cls === JOINER) {
         let next = i + 1;
-        while (next < length && text.charCodeAt(next) < 128 && ASCII_CLASS[text.charCodeAt(next)] === JOINER) next++;
+        while (next < length && charCodeAt.call(text, next) < 128 && ASCII_CLASS[charCodeAt.call(text, next)] === JOINER) next++;
         if (next >= length) break;
-        const after = text.charCodeAt(next);
+        const after = charCodeAt.call(text, next);
         if (after >= 128) {
           unicode = true;
           break;
