@@ -11,8 +11,8 @@
  * `model_quantized.onnx` with the same thread settings as Cairn's embedder (intra-op threads, no
  * spinning), fed the embedding inputs of exactly the chunks Cairn stored (title, heading path and
  * text, read back from the store), tokenized before timing into int64 tensors and batched as the
- * embedder batches (calls of 64 texts, each sorted by length and cut into runs of at most 32 texts
- * and 8,192 padded tokens); only `session.run` is timed. With --rounds 2 the order is Cairn, bare,
+ * embedder batches (calls of 64 texts, each sorted by length and cut into runs of at most the
+ * embedder's default texts and padded tokens per run); only `session.run` is timed. With --rounds 2 the order is Cairn, bare,
  * bare, Cairn, so a load change on the shared machine hits both sides alike.
  */
 import { readFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import type { CairnApp } from '../src/app/cairn-app.js';
 import { embeddingInput } from '../src/ingest/chunk/chunk-document.js';
+import { DEFAULT_SUB_BATCH_TEXTS, DEFAULT_SUB_BATCH_TOKENS } from '../src/models/embed/onnx-embedder.js';
 import { loadTokenizer } from '../src/models/tokenize/load-tokenizer.js';
 import {
   DOCS_CORPUS, MINILM_SHAPED_EMBEDDER, MODELS_DIR, copySubset, loadAverage, machineFacts, openBenchApp, parseIntegerOption,
@@ -39,9 +40,9 @@ const { values } = parseArgs({
 
 /** Texts per embedder call in ingest (config ingest.embedBatchSize and the embedder's maxBatchSize). */
 const CALL_TEXTS = 64;
-/** The onnx: embedder's sub-batch limits (onnx-embedder.ts defaults). */
-const RUN_TEXTS = 32;
-const RUN_PADDED_TOKENS = 8192;
+/** The onnx: embedder's sub-batch limits (its defaults, so both sides batch alike). */
+const RUN_TEXTS = DEFAULT_SUB_BATCH_TEXTS;
+const RUN_PADDED_TOKENS = DEFAULT_SUB_BATCH_TOKENS;
 
 const facts = machineFacts();
 const limit = parseIntegerOption(values['limit-files'], 'limit-files') ?? 150;

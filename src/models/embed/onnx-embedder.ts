@@ -20,11 +20,22 @@ export interface OnnxEmbedderOptions {
    * in wall time (minilm-l6-shape-random q8, 256 tokens: 57-61 vs 44-48 CPU ms per passage under load).
    */
   allowSpinning?: boolean;
-  /** Texts per model run; sorted-by-length sub-batches of a call never exceed it. Default 32. */
+  /** Texts per model run; sorted-by-length sub-batches of a call never exceed it. Default DEFAULT_SUB_BATCH_TEXTS. */
   subBatchSize?: number;
-  /** Padded tokens per model run (batch × longest sequence). Default 8192. */
+  /** Padded tokens per model run (batch × longest sequence). Default DEFAULT_SUB_BATCH_TOKENS. */
   subBatchTokens?: number;
 }
+
+/** Default texts per model run (short texts, such as queries, share a run). */
+export const DEFAULT_SUB_BATCH_TEXTS = 32;
+/**
+ * Default padded tokens per model run: four 256-token chunks. Attention holds batch × heads × seq²
+ * floats per layer and onnxruntime's arena keeps the peak, so the run size sets the resident memory;
+ * on CPU larger runs are not faster. MiniLM-shaped model, q8, 256 chunks of 240+ tokens, this
+ * machine (2026-11-21): 8,192 tokens per run 1,210 MiB RSS and 11.1-12.6 s of CPU; 2,048 592 MiB and
+ * 11.3-12.2 s; 1,024 465-493 MiB and 10.6-10.9 s. At 8,192 an ingest peaked at 1.33 GiB.
+ */
+export const DEFAULT_SUB_BATCH_TOKENS = 1024;
 
 interface ModelConfig {
   hidden_size?: number;
@@ -79,8 +90,8 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions): Promise<
     });
   }
   const padId = BigInt(hfTokenizer.pad_token_id ?? config.pad_token_id ?? 0);
-  const maxTexts = options.subBatchSize ?? 32;
-  const maxPadded = options.subBatchTokens ?? 8192;
+  const maxTexts = options.subBatchSize ?? DEFAULT_SUB_BATCH_TEXTS;
+  const maxPadded = options.subBatchTokens ?? DEFAULT_SUB_BATCH_TOKENS;
 
   /** One model run over id lists (special tokens included); returns pooled, normalised vectors. */
   const runBatch = async (batch: number[][]): Promise<Float32Array[]> => {
