@@ -88,3 +88,25 @@ test('only the first 512 tokens count', async (t) => {
   const [a, b] = (await embedder.embed({ texts: [head, `${head} kubernetes helm chart deployment`] })).vectors;
   assert.deepEqual(a, b);
 });
+
+test('repeated tokens weigh once per occurrence, and one text never leaks into the next', async (t) => {
+  if (!modelDir) return t.skip(SHARED_MISSING);
+  const embedder = await createStaticEmbedder({ id: 'static:test', modelDir });
+  const tensor = await readSafetensorsTensor(join(modelDir, 'model.safetensors'), 'embeddings');
+  const handMade = (ids: number[]): Float32Array => {
+    const sum = new Float64Array(256);
+    for (const id of ids) for (let d = 0; d < 256; d++) sum[d] = (sum[d] as number) + (tensor.data[id * 256 + d] as number);
+    const length = Math.sqrt(sum.reduce((total, value) => total + value * value, 0));
+    return Float32Array.from(sum, (value) => value / length);
+  };
+  const repeated = embedder.tokenizer.encode?.('the key, the key and the signing key: key key key') ?? [];
+  const other = embedder.tokenizer.encode?.('kubernetes helm chart deployment') ?? [];
+  assert.ok(new Set(repeated).size < repeated.length - 3, 'the text repeats tokens');
+  const [first, between, again] = embedder.embedTokenIds?.([repeated, other, repeated]) ?? [];
+  assert.ok(first && between && again);
+  assert.deepEqual(again, first);
+  for (const [vector, ids] of [[first, repeated], [between, other]] as const) {
+    const expected = handMade(ids);
+    for (let d = 0; d < 256; d++) assert.ok(Math.abs((vector[d] as number) - (expected[d] as number)) < 1e-6, `dimension ${d}`);
+  }
+});
