@@ -32,6 +32,9 @@ export const STOP_WORDS: ReadonlySet<string> = new Set([
   'to', 'was', 'will', 'with',
 ]);
 
+/** Longer terms skip the stop-word lookup (which would hash every term). */
+const MAX_STOP_WORD_LENGTH = Math.max(...[...STOP_WORDS].map((word) => word.length));
+
 const WORD = /[\p{L}\p{M}\p{N}]+(?:[_-]+[\p{L}\p{M}\p{N}]+)*/gu;
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
@@ -169,7 +172,7 @@ function analyzeUnicodeWord(text: string, from: number, out: string[]): number {
 }
 
 function pushTerm(term: string, out: string[]): void {
-  if (term.length <= MAX_TERM_LENGTH && !STOP_WORDS.has(term)) out.push(term);
+  if (term.length <= MAX_TERM_LENGTH && (term.length > MAX_STOP_WORD_LENGTH || !STOP_WORDS.has(term))) out.push(term);
 }
 
 function splitIdentifier(word: string, out: string[]): void {
