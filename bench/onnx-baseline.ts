@@ -12,8 +12,8 @@
  * spinning), fed the embedding inputs of exactly the chunks Cairn stored (title, heading path and
  * text, read back from the store), tokenized before timing into int64 tensors and batched as the
  * embedder batches (calls of 64 texts, each sorted by length and cut into runs of at most the
- * embedder's default texts and padded tokens per run); only `session.run` is timed. With --rounds 2 the order is Cairn, bare,
- * bare, Cairn, so a load change on the shared machine hits both sides alike.
+ * embedder's default texts and padded tokens per run); only `session.run` is timed. With --rounds 2
+ * the order is Cairn, bare, bare, Cairn, so a load change on the shared machine hits both sides alike.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -73,9 +73,7 @@ export async function createStaticEmbedder(options: { id: string; modelDir: stri
     sum.fill(0);
     for (let i = 0; i < unique; i++) {
       const id = order[i] as number;
-      const count = counts[id] as number;
-      if (count === 1) addRow(sum, matrix, id * dimensions);
-      else addWeightedRow(sum, matrix, id * dimensions, count);
+      addRow(sum, matrix, id * dimensions, counts[id] as number);
     }
     const vector = new Float32Array(dimensions);
     // The mean's division by `used` is dropped: normalising the sum gives the same unit vector.
@@ -111,25 +109,8 @@ export async function createStaticEmbedder(options: { id: string; modelDir: stri
   };
 }
 
-/** sum += matrix[offset .. offset + sum.length); unrolled by 8 (the 1x case is most rows: no multiply). */
-function addRow(sum: Float64Array, matrix: Float32Array, offset: number): void {
-  const length = sum.length;
-  let d = 0;
-  for (let o = offset; d + 8 <= length; d += 8, o += 8) {
-    sum[d] = (sum[d] as number) + (matrix[o] as number);
-    sum[d + 1] = (sum[d + 1] as number) + (matrix[o + 1] as number);
-    sum[d + 2] = (sum[d + 2] as number) + (matrix[o + 2] as number);
-    sum[d + 3] = (sum[d + 3] as number) + (matrix[o + 3] as number);
-    sum[d + 4] = (sum[d + 4] as number) + (matrix[o + 4] as number);
-    sum[d + 5] = (sum[d + 5] as number) + (matrix[o + 5] as number);
-    sum[d + 6] = (sum[d + 6] as number) + (matrix[o + 6] as number);
-    sum[d + 7] = (sum[d + 7] as number) + (matrix[o + 7] as number);
-  }
-  for (; d < length; d++) sum[d] = (sum[d] as number) + (matrix[offset + d] as number);
-}
-
 /** sum += weight × matrix[offset .. offset + sum.length); unrolled by 8. */
-function addWeightedRow(sum: Float64Array, matrix: Float32Array, offset: number, weight: number): void {
+function addRow(sum: Float64Array, matrix: Float32Array, offset: number, weight: number): void {
   const length = sum.length;
   let d = 0;
   for (let o = offset; d + 8 <= length; d += 8, o += 8) {
