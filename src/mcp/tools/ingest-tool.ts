@@ -128,8 +128,9 @@ export function registerIngestTool(server: McpServer, context: McpToolContext): 
 /**
  * When the client asked for progress (a `progressToken` in the call's `_meta`), one
  * `notifications/progress` per PROGRESS_INTERVAL_MS with the files handled so far (the total is not
- * known up front); `flush` waits until every one is written and PROGRESS_SETTLE_MS have passed. Over stdio they arrive as the ingest
- * goes; the stateless HTTP transport answers one JSON body and drops them.
+ * known up front); `flush` waits until every one is written and PROGRESS_SETTLE_MS have passed.
+ * Over stdio they arrive as the ingest goes; the stateless HTTP transport answers one JSON body and
+ * drops them.
  */
 function progressReporter(extra: RequestHandlerExtra<ServerRequest, ServerNotification>): { onEvent: (event: IngestEvent) => void; flush: () => Promise<void> } | undefined {
   const progressToken = extra._meta?.progressToken;
