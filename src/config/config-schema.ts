@@ -23,6 +23,24 @@ export const configSchema = z
         kind: z.literal('sqlite').default('sqlite'),
         /** Database file; defaults to `<home>/cairn.db`. */
         path: z.string().min(1).optional(),
+        /** PostgreSQL URL (`CAIRN_DATABASE_URL`, `postgres://user:password@host:5432/database`): a shared database server instead of the embedded file. */
+        url: z.string().min(1).optional(),
+        /** TLS to PostgreSQL; unset: as `sslmode` in the URL says (no TLS without it). */
+        tls: z
+          .object({
+            mode: z.enum(['disable', 'require', 'verify-full']),
+            /** PEM files: the CA of the server's certificate, a client certificate and its key. */
+            ca: z.string().min(1).optional(),
+            cert: z.string().min(1).optional(),
+            key: z.string().min(1).optional(),
+          })
+          .optional(),
+        /** PostgreSQL connections this process holds at most. */
+        poolSize: z.number().int().min(1).max(200).default(10),
+        /** How long to wait for a PostgreSQL connection, in ms. */
+        connectTimeoutMs: z.number().int().positive().default(5000),
+        /** PostgreSQL statements running longer are cancelled, in ms (0: no limit). */
+        statementTimeoutMs: z.number().int().min(0).default(60_000),
       })
       .prefault({}),
     chunking: z

@@ -37,6 +37,12 @@ export function loadConfig(options: LoadConfigOptions = {}): CairnConfig {
   config.home = resolve(cwd, config.home);
   if (config.modelsDir) config.modelsDir = resolve(cwd, config.modelsDir);
   if (config.store.path) config.store.path = resolve(cwd, config.store.path);
+  if (config.store.tls) {
+    for (const file of ['ca', 'cert', 'key'] as const) {
+      const path = config.store.tls[file];
+      if (path) config.store.tls[file] = resolve(cwd, path);
+    }
+  }
   config.jobs.uploadsDir = resolve(cwd, config.jobs.uploadsDir ?? resolve(config.home, 'uploads'));
   config.sources.allowedDirs = config.sources.allowedDirs.map((dir) => resolve(cwd, dir));
   return config;
@@ -69,7 +75,10 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.CAIRN_MODELS_DIR) out.modelsDir = env.CAIRN_MODELS_DIR;
   if (env.CAIRN_EMBEDDER) out.embedder = env.CAIRN_EMBEDDER;
   if (env.CAIRN_COLLECTION) out.defaultCollection = env.CAIRN_COLLECTION;
-  if (env.CAIRN_DB) out.store = { path: env.CAIRN_DB };
+  const store: Record<string, unknown> = {};
+  if (env.CAIRN_DB) store.path = env.CAIRN_DB;
+  if (env.CAIRN_DATABASE_URL) store.url = env.CAIRN_DATABASE_URL;
+  if (Object.keys(store).length > 0) out.store = store;
   if (env.HF_ENDPOINT) models.hfEndpoint = env.HF_ENDPOINT;
   if (env.CAIRN_EMBEDDER_API_KEY) models.openaiApiKey = env.CAIRN_EMBEDDER_API_KEY;
   if (env.CAIRN_OFFLINE === '1' || env.HF_HUB_OFFLINE === '1') models.allowDownload = false;

@@ -43,6 +43,8 @@ export type ErrorCode =
   | 'PARSE_FAILED'
   // backends
   | 'STORE_FAILED'
+  | 'STORE_UNAVAILABLE'
+  | 'STORE_MISCONFIGURED'
   | 'UPSTREAM_FAILED'
   | 'UPSTREAM_TIMEOUT'
   | 'LLM_UNAVAILABLE'
