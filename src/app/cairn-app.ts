@@ -11,6 +11,7 @@ import type { JobStore } from '../stores/job-store.js';
 import type { KeyStore } from '../stores/key-store.js';
 import type { LexicalIndex } from '../stores/lexical-index.js';
 import type { MemoryStore } from '../stores/memory-store.js';
+import type { StoreBackup } from '../stores/store-backup.js';
 import type { VectorIndex } from '../stores/vector-index.js';
 
 /** An embedder ready for a collection, or lexical-only (`embedder: null`) with the reason. */
@@ -39,6 +40,8 @@ export interface CairnApp {
   /** Persistent chat sessions and long-term memories (see chat-sessions.ts and memories.ts). */
   readonly chats: ChatStore;
   readonly memories: MemoryStore;
+  /** Online snapshots of the store for `cairn backup`; absent in test doubles that make none. */
+  readonly backup?: StoreBackup;
   /** Loads (once per id) the embedder named by a collection; never throws for an unavailable model. */
   loadEmbedder(id: string): Promise<LoadedEmbedder>;
   /** The configured reranker, built once; null when it is `none` or unavailable (reported once through `notice`). */

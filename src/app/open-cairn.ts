@@ -94,6 +94,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     jobs: store.jobs,
     chats: store.chats,
     memories: store.memories,
+    backup: store.backup,
     telemetry,
     loadEmbedder,
     loadReranker,

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { toCairnError } from '../core/cairn-error.js';
 import { packageVersion, type CliIo } from './cli-context.js';
 import { registerAskCommand } from './commands/ask-command.js';
+import { registerBackupCommand } from './commands/backup-command.js';
 import { registerChatCommand } from './commands/chat-command.js';
 import { registerCollectionsCommand } from './commands/collections-command.js';
 import { registerDocsCommand } from './commands/docs-command.js';
@@ -17,7 +18,7 @@ import { registerServeCommand } from './commands/serve-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
 
 /** Exit codes: 0 success, 1 the command failed, 2 bad usage or input. */
-const INPUT_CODES = new Set(['INPUT_INVALID', 'CONFIG_INVALID', 'COLLECTION_NOT_FOUND', 'DOCUMENT_NOT_FOUND', 'SOURCE_NOT_FOUND', 'EMBEDDER_MISMATCH', 'COLLECTION_EXISTS', 'MEMORY_NOT_FOUND', 'STORE_MISCONFIGURED']);
+const INPUT_CODES = new Set(['INPUT_INVALID', 'CONFIG_INVALID', 'COLLECTION_NOT_FOUND', 'DOCUMENT_NOT_FOUND', 'SOURCE_NOT_FOUND', 'EMBEDDER_MISMATCH', 'COLLECTION_EXISTS', 'MEMORY_NOT_FOUND', 'STORE_MISCONFIGURED', 'BACKUP_NOT_FOUND', 'BACKUP_TARGET_NOT_EMPTY']);
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('cairn')
@@ -44,6 +45,7 @@ export function buildProgram(io: CliIo): Command {
   registerKeysCommand(program, io);
   registerMcpCommand(program, io);
   registerMemoryCommand(program, io);
+  registerBackupCommand(program, io);
   return program;
 }
 

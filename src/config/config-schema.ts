@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import { z } from 'zod';
 
 /**
@@ -225,6 +226,22 @@ export const configSchema = z
         maxQueued: z.number().int().min(0).default(1000),
       })
       .prefault({}),
+    /** Backups (`cairn backup`, `POST /v1/backups`, and the schedule `cairn serve` runs); see docs/decisions/0021-backups.md. */
+    backup: z
+      .object({
+        /**
+         * Cron expression (`CAIRN_BACKUP_SCHEDULE`; 5 fields, or 6 with seconds first; server's local
+         * time) on which `cairn serve` makes a backup and then prunes by keepLast/keepDaily. Unset: none.
+         */
+        schedule: z.string().min(1).refine(isCronExpression, 'not a valid cron expression (for example "0 3 * * *" for 03:00 every day)').optional(),
+        /** Folder of the archives (`CAIRN_BACKUP_DIR`); defaults to `<home>/backups`. */
+        dir: z.string().min(1).optional(),
+        /** Retention after a scheduled backup: the newest N archives are kept… */
+        keepLast: z.number().int().min(0).default(7),
+        /** …and the newest archive of each of the D most recent days that have one. */
+        keepDaily: z.number().int().min(0).default(7),
+      })
+      .prefault({}),
     /** What remote callers (HTTP, MCP) may name as a source. The CLI is not limited by these. */
     sources: z
       .object({
@@ -248,6 +265,15 @@ export const configSchema = z
       .prefault({}),
   })
   .strict();
+
+function isCronExpression(pattern: string): boolean {
+  try {
+    new Cron(pattern, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The embedder of new collections when none is configured: all-MiniLM-L6-v2 (384-d), int8 ONNX. */
 export const DEFAULT_EMBEDDER = 'onnx:Xenova/all-MiniLM-L6-v2';

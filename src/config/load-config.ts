@@ -44,6 +44,7 @@ export function loadConfig(options: LoadConfigOptions = {}): CairnConfig {
     }
   }
   config.jobs.uploadsDir = resolve(cwd, config.jobs.uploadsDir ?? resolve(config.home, 'uploads'));
+  config.backup.dir = resolve(cwd, config.backup.dir ?? resolve(config.home, 'backups'));
   config.sources.allowedDirs = config.sources.allowedDirs.map((dir) => resolve(cwd, dir));
   return config;
 }
@@ -104,6 +105,10 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (Object.keys(rateLimit).length > 0) server.rateLimit = rateLimit;
   if (Object.keys(server).length > 0) out.server = server;
   if (env.CAIRN_ALLOWED_DIRS) out.sources = { allowedDirs: env.CAIRN_ALLOWED_DIRS.split(delimiter).filter(Boolean) };
+  const backup: Record<string, unknown> = {};
+  if (env.CAIRN_BACKUP_SCHEDULE) backup.schedule = env.CAIRN_BACKUP_SCHEDULE;
+  if (env.CAIRN_BACKUP_DIR) backup.dir = env.CAIRN_BACKUP_DIR;
+  if (Object.keys(backup).length > 0) out.backup = backup;
   if (env.CAIRN_LEXICAL_ACCELERATOR) out.search = { lexicalAccelerator: env.CAIRN_LEXICAL_ACCELERATOR };
   return out;
 }

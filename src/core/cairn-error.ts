@@ -20,6 +20,13 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   // operations
   | 'BENCHMARK_RUNNING'
+  // backups
+  | 'BACKUP_NOT_FOUND'
+  | 'BACKUP_CORRUPT'
+  | 'BACKUP_INCOMPATIBLE'
+  | 'BACKUP_RUNNING'
+  | 'BACKUP_TARGET_NOT_EMPTY'
+  | 'BACKUP_TARGET_IN_USE'
   // sources
   | 'SOURCE_NOT_FOUND'
   | 'SOURCE_UNREADABLE'

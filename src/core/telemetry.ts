@@ -23,13 +23,23 @@ export type Measurement =
   /** Labels: method, route (the route pattern, never the raw URL), status_code. */
   | 'http.requestMs';
 
-export type Counter = 'ingest.documents' | 'ingest.chunks' | 'ingest.errors' | 'http.rateLimited';
+/** `backup.failures`: backups that failed (scheduled or asked for over the API) in this process. */
+export type Counter = 'ingest.documents' | 'ingest.chunks' | 'ingest.errors' | 'http.rateLimited' | 'backup.failures';
 
 /**
  * Values read when metrics are collected. `index.chunks` and `index.vectors` are labelled by
  * collection; `jobs.queueDepth` counts queued ingestion jobs and `jobs.running` running ones.
+ * `backup.*` describe the newest archive in the backup folder (seconds since the epoch, seconds, bytes);
+ * a reader answering `[]` exports no sample (no backup yet).
  */
-export type Gauge = 'jobs.queueDepth' | 'jobs.running' | 'index.chunks' | 'index.vectors';
+export type Gauge =
+  | 'jobs.queueDepth'
+  | 'jobs.running'
+  | 'index.chunks'
+  | 'index.vectors'
+  | 'backup.lastSuccessTimestamp'
+  | 'backup.lastSuccessAge'
+  | 'backup.lastSizeBytes';
 
 export type Labels = Readonly<Record<string, string>>;
 

@@ -62,11 +62,16 @@ export class PrometheusTelemetry implements Telemetry {
       'ingest.chunks': new PromCounter({ name: 'cairn_ingest_chunks_total', help: 'Chunks written.', registers }),
       'ingest.errors': new PromCounter({ name: 'cairn_ingest_errors_total', help: 'Files not ingested, by error code.', labelNames: ['code'], registers }),
       'http.rateLimited': new PromCounter({ name: 'cairn_http_rate_limited_total', help: 'Requests refused with 429.', registers }),
+      'backup.failures': new PromCounter({ name: 'cairn_backup_failures_total', help: 'Backups that failed in this server (scheduled or POST /v1/backups).', registers }),
     };
     this.gaugeMetric('jobs.queueDepth', 'cairn_jobs_queue_depth', 'Ingestion jobs waiting for a worker.', []);
     this.gaugeMetric('jobs.running', 'cairn_jobs_running', 'Ingestion jobs running.', []);
     this.gaugeMetric('index.chunks', 'cairn_index_chunks', 'Chunks stored per collection.', ['collection']);
     this.gaugeMetric('index.vectors', 'cairn_index_vectors', 'Chunks with a vector per collection.', ['collection']);
+    // No sample until a backup exists in backup.dir (by any process: this server, `cairn backup create`, an earlier run).
+    this.gaugeMetric('backup.lastSuccessTimestamp', 'cairn_backup_last_success_timestamp_seconds', 'When the newest backup archive in backup.dir was taken (Unix time).', []);
+    this.gaugeMetric('backup.lastSuccessAge', 'cairn_backup_last_success_age_seconds', 'Seconds since the newest backup archive in backup.dir was taken.', []);
+    this.gaugeMetric('backup.lastSizeBytes', 'cairn_backup_last_size_bytes', 'Size of the newest backup archive in backup.dir.', []);
   }
 
   observe(measurement: Measurement, value: number, labels?: Labels): void {
@@ -92,7 +97,7 @@ export class PrometheusTelemetry implements Telemetry {
     return { contentType: this.registry.contentType, text: await this.registry.metrics() };
   }
 
-  /** A gauge whose value is read from the registered reader at each scrape (absent reader: no sample). */
+  /** A gauge whose value is read from the registered reader at each scrape (absent reader, or `[]`: no sample). */
   private gaugeMetric(gauge: Gauge, name: string, help: string, labelNames: string[]): void {
     const readers = this.readers;
     new PromGauge({
@@ -100,10 +105,11 @@ export class PrometheusTelemetry implements Telemetry {
       async collect() {
         this.reset();
         const read = readers.get(gauge);
-        if (!read) return;
-        const reading = await read();
+        const reading = read ? await read() : [];
         if (typeof reading === 'number') this.set(reading);
         else for (const { labels, value } of reading) this.set(labels, value);
+        // A gauge without labels holds 0 after reset(); no reader, or a reader answering [], means no sample.
+        if (typeof reading !== 'number' && reading.length === 0 && labelNames.length === 0) this.remove({});
       },
     });
   }

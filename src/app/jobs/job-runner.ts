@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CairnError, toCairnError } from '../../core/cairn-error.js';
 import { FINISHED_STATUSES, type JobEventData, type JobStatus, type JobStore, type NewJob, type StoredJob } from '../../stores/job-store.js';
 import type { CairnApp } from '../cairn-app.js';
@@ -189,7 +190,7 @@ export class JobRunner {
     try {
       await ingest(this.#app, {
         collection: job.collection,
-        sources: job.inputs,
+        sources: this.#uploadDir(job) ? [this.#uploadDir(job)!] : job.inputs,
         tags: job.options.tags ?? [],
         prune: job.options.prune ?? false,
         force: job.options.force ?? false,
@@ -242,8 +243,9 @@ export class JobRunner {
 
   /** Records a terminal status (and its event) and removes the job's uploaded files. */
   async #finish(job: StoredJob, status: JobStatus, error: string | null): Promise<StoredJob> {
-    if (job.options.uploadDir) {
-      await rm(job.options.uploadDir, { recursive: true, force: true }).catch((failure: unknown) => this.#onError(`Uploads of job ${job.id} could not be removed.`, failure));
+    const uploadDir = this.#uploadDir(job);
+    if (uploadDir) {
+      await rm(uploadDir, { recursive: true, force: true }).catch((failure: unknown) => this.#onError(`Uploads of job ${job.id} could not be removed.`, failure));
     }
     // The event is stored before the row says finished, so whoever sees a finished job finds its
     // final event in the store (the SSE routes rely on it to end a stream).
@@ -251,6 +253,16 @@ export class JobRunner {
     const finished = await this.store.update(job.id, { status, error, finishedAt: new Date().toISOString() });
     this.events.publish(stored);
     return finished;
+  }
+
+  /**
+   * Where an upload job's files are: `<jobs.uploadsDir>/<job id>`, where the receiver put them, rather
+   * than the path stored with the job, so a home restored from a backup or moved elsewhere finds them.
+   */
+  #uploadDir(job: StoredJob): string | undefined {
+    if (!job.options.uploadDir) return undefined;
+    const uploadsDir = this.#app.config.jobs.uploadsDir;
+    return uploadsDir ? join(uploadsDir, job.id) : job.options.uploadDir;
   }
 
   async #emit(jobId: string, events: JobEventData[]): Promise<void> {

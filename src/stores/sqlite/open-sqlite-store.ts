@@ -9,6 +9,7 @@ import type { JobStore } from '../job-store.js';
 import type { KeyStore } from '../key-store.js';
 import type { LexicalIndex } from '../lexical-index.js';
 import type { MemoryStore } from '../memory-store.js';
+import type { StoreBackup } from '../store-backup.js';
 import type { VectorIndex } from '../vector-index.js';
 import type { HnswParams } from './hnsw-snapshot.js';
 import { DEFAULT_HNSW_PARAMS, HnswVectorIndex } from './hnsw-vector-index.js';
@@ -20,6 +21,7 @@ import { registerSqliteFunctions } from './sqlite-filter-sql.js';
 import { DEFAULT_LEXICAL_WEIGHTS, SqliteLexicalIndex, type LexicalIndexOptions } from './sqlite-lexical-index.js';
 import { MemoryLexicalIndex } from './memory-lexical-index.js';
 import { SqliteMemoryStore } from './sqlite-memory-store.js';
+import { SqliteStoreBackup } from './sqlite-store-backup.js';
 import { applyPragmas, migrateSqliteSchema } from './sqlite-schema.js';
 
 export interface SqliteStoreOptions {
@@ -53,6 +55,8 @@ export interface SqliteStore {
   memories: MemoryStore;
   /** Durable ingestion jobs of the HTTP API, in the same database. */
   jobs: JobStore;
+  /** Online snapshots of the database and the HNSW graphs (`cairn backup`). */
+  backup: StoreBackup;
   close(): Promise<void>;
 }
 
@@ -113,6 +117,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     jobs: new SqliteJobStore(db),
     chats: new SqliteChatStore(db),
     memories: new SqliteMemoryStore(db, options.lexicalAnalyzer),
+    backup: new SqliteStoreBackup({ databasePath: path, vectorsDirectory: join(dirname(path), 'vectors') }),
     async close() {
       if (closed) return;
       closed = true;
