@@ -90,6 +90,8 @@ describe('API keys on every route', () => {
       'GET /v1/jobs/:id/events': 'read',
       'GET /v1/events': 'read',
       'POST /v1/benchmarks/scaling': 'admin',
+      'GET /v1/backups': 'admin',
+      'POST /v1/backups': 'admin',
     };
     for (const [route, scope] of Object.entries(policy)) {
       const [method, url] = route.split(' ');

@@ -4,6 +4,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { BackupService } from '../app/backup/backup-service.js';
 import type { CairnApp } from '../app/cairn-app.js';
 import { createJobRunner } from '../app/jobs/create-job-runner.js';
 import type { JobRunner } from '../app/jobs/job-runner.js';
@@ -12,6 +13,7 @@ import { registerCors } from './plugins/cors-plugin.js';
 import { registerRequestMetrics } from './plugins/metrics-plugin.js';
 import { registerRateLimit } from './plugins/rate-limit-plugin.js';
 import { registerAskRoutes } from './routes/ask-routes.js';
+import { registerBackupsRoutes } from './routes/backups-routes.js';
 import { registerChatRoutes } from './routes/chat-routes.js';
 import { registerBenchmarkRoutes } from './routes/benchmark-routes.js';
 import { registerCollectionsRoutes } from './routes/collections-routes.js';
@@ -47,6 +49,11 @@ export interface BuildServerOptions {
    * store). Absent: the server makes one from `app.jobs`, starts it when ready and stops it on close.
    */
   jobRunner?: JobRunner;
+  /**
+   * The server's backups (`/v1/backups`, the backup gauges); `cairn serve` passes the one its schedule
+   * uses. Absent: the server makes one when the app's store can make backups.
+   */
+  backups?: BackupService;
 }
 
 /**
@@ -84,6 +91,8 @@ export async function buildServer(app: CairnApp, options: BuildServerOptions): P
     if (ownsRunner) await jobRunner?.stop();
   });
   if (ownsRunner) server.addHook('onReady', async () => jobRunner?.start());
+  const backups = options.backups ?? (app.backup ? new BackupService(app, { version: options.version, onError: (message, error) => server.log.error({ err: error }, message) }) : undefined);
+  if (!options.backups) server.addHook('preClose', async () => backups?.stop());
   await server.register(fastifyMultipart);
   // Root-level hooks and plugins that attach to routes as they are added: before any route.
   registerRequestMetrics(server, app);
@@ -141,6 +150,7 @@ export async function buildServer(app: CairnApp, options: BuildServerOptions): P
       await v1.register(async (scope) => registerChatRoutes(scope, app), { prefix: '/chat' });
       await v1.register(async (scope) => registerMemoriesRoutes(scope, app), { prefix: '/memories' });
       await v1.register(async (scope) => registerBenchmarkRoutes(scope, app), { prefix: '/benchmarks' });
+      if (backups) await v1.register(async (scope) => registerBackupsRoutes(scope, backups, app.config.backup.schedule), { prefix: '/backups' });
     },
     { prefix: '/v1' },
   );

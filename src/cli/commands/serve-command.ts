@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { ensureAdminKey } from '../../app/api-keys.js';
+import { startBackupSchedule, type BackupSchedule } from '../../app/backup/backup-scheduler.js';
+import { BackupService } from '../../app/backup/backup-service.js';
 import { createJobRunner } from '../../app/jobs/create-job-runner.js';
 import { removeOrphanUploads } from '../../app/jobs/upload-receiver.js';
 import { warmSearch } from '../../app/warm-search.js';
@@ -31,10 +33,12 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       try {
         // Job failures go to the server's log (the server exists before any job runs).
         const jobRunner = createJobRunner(app, (message, error) => server.log.error({ err: error }, message));
+        const backups = new BackupService(app, { version: packageVersion(), onError: (message, error) => server.log.error({ err: error }, message) });
         const server = await buildServer(app, {
           version: packageVersion(),
           logger: { level: 'info', stream: io.stderr },
           ...(jobRunner ? { jobRunner } : {}),
+          backups,
         });
         notice = (text) => server.log.warn({ notice: text }, text);
         if (jobRunner) {
@@ -52,10 +56,14 @@ export function registerServeCommand(program: Command, io: CliIo): void {
           `Cairn API listening on ${address}\nWeb UI: ${address}/\nAPI docs: ${address}/docs\n` +
             (adminKey ? `admin API key (shown once, store it): ${adminKey}\n` : ''),
         );
+        const schedule = config.backup.schedule ? startServerBackups(backups, config.backup, server.log) : undefined;
         void warmSearch(app, (collection, error) => server.log.warn({ err: error, collection }, 'warming the search indexes failed; searches load them on first use'));
         const signal = await stopped;
         server.log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests and the batch each job is writing');
-        // Jobs stop between documents and stay queued; the next start runs them on.
+        // Jobs stop between documents and stay queued; the next start runs them on. A backup in
+        // progress is cancelled (its staging folder removed): the next scheduled one runs on time.
+        schedule?.stop();
+        const backupsStopped = backups.stop();
         const jobsStopped = jobRunner?.stop();
         // close() drops only the connections idle at that moment; a keep-alive connection whose
         // response ends later would hold the server open until the client's own timeout.
@@ -66,6 +74,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
           await server.close();
         } finally {
           await jobsStopped;
+          await backupsStopped;
           clearInterval(sweep);
           clearTimeout(force);
         }
@@ -74,6 +83,27 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         await app.close();
       }
     });
+}
+
+/** Starts `backup.schedule`; every outcome goes to the log (a failure never stops the server). */
+function startServerBackups(
+  backups: BackupService,
+  settings: { schedule?: string; keepLast: number; keepDaily: number },
+  log: { info: (object: object, message: string) => void; warn: (object: object, message: string) => void; error: (object: object, message: string) => void },
+): BackupSchedule {
+  const schedule = startBackupSchedule(backups, {
+    schedule: settings.schedule!,
+    retention: { keepLast: settings.keepLast, keepDaily: settings.keepDaily },
+    onTick: (event) => {
+      if (event.type === 'skipped') return log.warn({ reason: event.reason }, 'scheduled backup skipped');
+      const { run } = event.outcome;
+      if (run.status === 'succeeded') log.info({ backup: run.archive, millis: run.millis }, 'scheduled backup written');
+      if (event.pruned && event.pruned.removed.length > 0) log.info({ removed: event.pruned.removed.map((a) => a.name) }, 'old backups pruned');
+      if (event.pruneError) log.error({ err: event.pruneError }, 'pruning old backups failed');
+    },
+  });
+  log.info({ schedule: settings.schedule, next: schedule.nextRun()?.toISOString() ?? null, dir: backups.dir }, 'backup schedule started');
+  return schedule;
 }
 
 function waitForStopSignal(): Promise<NodeJS.Signals> {
