@@ -21,6 +21,17 @@ test('gauges are read at each scrape; labels that vanished are dropped; without 
   assert.match(second, /^cairn_jobs_queue_depth 0$/m);
 });
 
+test('a reader answering [] exports no sample, also for a gauge without labels', async () => {
+  const telemetry = new PrometheusTelemetry({ processMetrics: false });
+  let newest: { labels: Record<string, string>; value: number }[] = [];
+  telemetry.gauge('backup.lastSizeBytes', () => newest);
+  assert.doesNotMatch((await telemetry.exposition()).text, /^cairn_backup_last_size_bytes /m);
+  newest = [{ labels: {}, value: 1234 }];
+  assert.match((await telemetry.exposition()).text, /^cairn_backup_last_size_bytes 1234$/m);
+  newest = [];
+  assert.doesNotMatch((await telemetry.exposition()).text, /^cairn_backup_last_size_bytes /m);
+});
+
 test('durations are exported in seconds, rates as given; counters add up by label', async () => {
   const telemetry = new PrometheusTelemetry({ processMetrics: false });
   telemetry.observe('search.lexicalMs', 250);

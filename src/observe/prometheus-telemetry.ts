@@ -97,7 +97,7 @@ export class PrometheusTelemetry implements Telemetry {
     return { contentType: this.registry.contentType, text: await this.registry.metrics() };
   }
 
-  /** A gauge whose value is read from the registered reader at each scrape (absent reader, or `[]`: no sample). */
+  /** A gauge whose value is read from the registered reader at each scrape (absent reader: 0 without labels; `[]`: no sample). */
   private gaugeMetric(gauge: Gauge, name: string, help: string, labelNames: string[]): void {
     const readers = this.readers;
     new PromGauge({
@@ -105,10 +105,11 @@ export class PrometheusTelemetry implements Telemetry {
       async collect() {
         this.reset();
         const read = readers.get(gauge);
-        const reading = read ? await read() : [];
+        if (!read) return;
+        const reading = await read();
         if (typeof reading === 'number') this.set(reading);
         else for (const { labels, value } of reading) this.set(labels, value);
-        // A gauge without labels holds 0 after reset(); no reader, or a reader answering [], means no sample.
+        // A gauge without labels holds 0 after reset(); a reader answering [] means "no sample" (no backup yet).
         if (typeof reading !== 'number' && reading.length === 0 && labelNames.length === 0) this.remove({});
       },
     });
