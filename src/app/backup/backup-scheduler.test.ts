@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -118,6 +118,18 @@ describe('backup schedule', { skip: !md ? SHARED_MISSING : false }, () => {
     const { done } = service.start('api');
     assert.throws(() => service.start('schedule'), (error: { code?: string }) => error.code === 'BACKUP_RUNNING');
     assert.equal((await done).run.status, 'succeeded');
+    await app.close();
+  });
+
+  it('stop() cancels a backup in progress: no archive, no staging folder, not counted as a failure', async () => {
+    const { app, telemetry } = await openApp(join(root, 'stopped'));
+    const service = new BackupService(app, { version: 'test' });
+    const { done } = service.start('api');
+    await service.stop();
+    const { run } = await done;
+    assert.equal(run.status, 'cancelled');
+    assert.deepEqual(readdirSync(service.dir), []);
+    assert.equal(sample((await telemetry.exposition()).text, 'cairn_backup_failures_total'), 0);
     await app.close();
   });
 });

@@ -11,7 +11,8 @@ export type BackupTrigger = 'schedule' | 'api';
 export interface BackupRun {
   id: string;
   trigger: BackupTrigger;
-  status: 'running' | 'succeeded' | 'failed';
+  /** `cancelled`: stopped by a server shutting down (not counted as a failure). */
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
   startedAt: string;
   finishedAt: string | null;
   /** The archive written, once it succeeded. */
@@ -92,9 +93,16 @@ export class BackupService {
       return { run: { ...run } };
     } catch (caught) {
       const error = toCairnError(caught, 'STORE_FAILED');
-      Object.assign(run, { status: 'failed', finishedAt: new Date().toISOString(), error: error.hint ? `${error.message} ${error.hint}` : error.message });
-      this.#app.telemetry?.count('backup.failures');
-      this.#options.onError?.(`Backup ${run.id} (${run.trigger}) failed.`, caught);
+      const cancelled = error.code === 'ABORTED' && signal.aborted;
+      Object.assign(run, {
+        status: cancelled ? 'cancelled' : 'failed',
+        finishedAt: new Date().toISOString(),
+        error: cancelled ? 'Cancelled: the server is stopping.' : error.hint ? `${error.message} ${error.hint}` : error.message,
+      });
+      if (!cancelled) {
+        this.#app.telemetry?.count('backup.failures');
+        this.#options.onError?.(`Backup ${run.id} (${run.trigger}) failed.`, caught);
+      }
       return { run: { ...run }, error };
     } finally {
       this.#last = { ...run };

@@ -8,7 +8,7 @@ import { withProblems } from '../http-schemas.js';
 const runSchema = z.object({
   id: z.string(),
   trigger: z.enum(['schedule', 'api']),
-  status: z.enum(['running', 'succeeded', 'failed']),
+  status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
   archive: z.object({ name: z.string(), bytes: z.number(), createdAt: z.string() }).nullable(),

@@ -49,8 +49,7 @@ export class SqliteStoreBackup implements StoreBackup {
     const graphs = await copyGraphSnapshots(this.#options.vectorsDirectory, vectorsTarget);
     options.signal?.throwIfAborted();
     const databaseTarget = join(directory, SQLITE_SNAPSHOT_DATABASE);
-    await copyDatabase(this.#options.databasePath, databaseTarget);
-    options.signal?.throwIfAborted();
+    await copyDatabase(this.#options.databasePath, databaseTarget, options.signal);
     const db = new Database(databaseTarget, { readonly: true, fileMustExist: true });
     try {
       const schemaVersion = (db.prepare('SELECT version FROM schema_version').get() as { version: number }).version;
@@ -86,16 +85,25 @@ export class SqliteStoreBackup implements StoreBackup {
   }
 }
 
-/** Copies the database in a worker thread (the copy holds one read transaction; the caller's thread stays free). */
-async function copyDatabase(sourcePath: string, targetPath: string): Promise<void> {
+/**
+ * Copies the database in a worker thread (the copy holds one read transaction; the caller's thread stays
+ * free). An abort ends the worker at once (a server shutting down does not wait for the copy).
+ */
+async function copyDatabase(sourcePath: string, targetPath: string, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
   const job: SqliteBackupJob = { sourcePath, targetPath };
   const worker = startWorker(new URL('./sqlite-backup-worker.js', import.meta.url), job);
+  const stop = () => void worker.terminate();
+  signal?.addEventListener('abort', stop, { once: true });
   const reply = await new Promise<SqliteBackupReply>((resolve, reject) => {
     let answer: SqliteBackupReply | undefined;
     worker.on('message', (message: SqliteBackupReply) => (answer = message));
     worker.once('error', reject);
     worker.once('exit', (code) => (answer ? resolve(answer) : reject(new Error(`the backup worker exited with code ${code}`))));
-  }).catch((error: unknown) => ({ type: 'failed' as const, message: error instanceof Error ? error.message : String(error) }));
+  })
+    .catch((error: unknown) => ({ type: 'failed' as const, message: error instanceof Error ? error.message : String(error) }))
+    .finally(() => signal?.removeEventListener('abort', stop));
+  signal?.throwIfAborted();
   if (reply.type === 'failed') {
     throw new CairnError('STORE_FAILED', `Copying the database ${sourcePath} failed: ${reply.message}`, {
       hint: 'Check that the database exists and that the backup folder is writable and has room.',
