@@ -38,7 +38,11 @@ const STAGING = /^\.cairn-backup-.*-(\d+)\.partial$/;
  */
 export async function createBackup(app: CairnApp, options: CreateBackupOptions): Promise<BackupResult> {
   const store = app.backup;
-  if (!store) throw new CairnError('INTERNAL', 'This store cannot make backups.', { hint: 'Report it; every Cairn store should.' });
+  if (!store) {
+    throw new CairnError('BACKUP_INCOMPATIBLE', `This ${app.chunks.kind} store cannot make backups with this version of Cairn.`, {
+      hint: 'Back up its database with the database server\'s own tools (pg_dump for PostgreSQL).',
+    });
+  }
   const started = performance.now();
   const dir = options.dir ?? app.config.backup.dir ?? join(app.config.home, 'backups');
   const createdAt = (options.now ?? (() => new Date()))();
