@@ -11,7 +11,7 @@ import { SqliteStoreRestore } from '../../stores/sqlite/sqlite-store-restore.js'
  * kind than the configured one is refused by the caller (BACKUP_INCOMPATIBLE).
  */
 export function openStoreRestore(config: CairnConfig): StoreRestore {
-  if ((config.store as { url?: string }).url) {
+  if (config.store.url) {
     throw new CairnError('BACKUP_INCOMPATIBLE', 'Backups of a PostgreSQL store are not supported by this version of `cairn backup`.', {
       hint: 'Back it up with pg_dump / pg_restore meanwhile, or restore the archive into a SQLite home (without CAIRN_DATABASE_URL).',
     });
