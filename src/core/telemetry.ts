@@ -23,13 +23,16 @@ export type Measurement =
   /** Labels: method, route (the route pattern, never the raw URL), status_code. */
   | 'http.requestMs';
 
-export type Counter = 'ingest.documents' | 'ingest.chunks' | 'ingest.errors' | 'http.rateLimited';
+/** `ingest.errors` is labelled by error code; `jobs.finished` by the job's final status (succeeded, failed, cancelled). */
+export type Counter = 'ingest.documents' | 'ingest.chunks' | 'ingest.errors' | 'http.rateLimited' | 'jobs.finished';
 
 /**
  * Values read when metrics are collected. `index.chunks` and `index.vectors` are labelled by
- * collection; `jobs.queueDepth` counts queued ingestion jobs and `jobs.running` running ones.
+ * collection; `jobs.queueDepth` counts queued ingestion jobs and `jobs.running` running ones;
+ * `data.diskFreeBytes` and `data.diskSizeBytes` describe the filesystem of the data directory
+ * (bytes available to the process, and its total size).
  */
-export type Gauge = 'jobs.queueDepth' | 'jobs.running' | 'index.chunks' | 'index.vectors';
+export type Gauge = 'jobs.queueDepth' | 'jobs.running' | 'index.chunks' | 'index.vectors' | 'data.diskFreeBytes' | 'data.diskSizeBytes';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -38,7 +41,7 @@ export type GaugeReading = number | readonly { labels: Labels; value: number }[]
 
 export interface Telemetry {
   observe(measurement: Measurement, value: number, labels?: Labels): void;
-  /** Adds `amount` (default 1); `ingest.errors` is labelled by error code. */
+  /** Adds `amount` (default 1). */
   count(counter: Counter, amount?: number, labels?: Labels): void;
   /** Registers (or replaces) the reader of a gauge; it is called at each collection and may be async. */
   gauge(gauge: Gauge, read: () => GaugeReading | Promise<GaugeReading>): void;
