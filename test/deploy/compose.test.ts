@@ -58,7 +58,7 @@ test('images: pgvector for PostgreSQL, the repository Dockerfile for Cairn, pinn
     const service = SERVICES[name]!;
     assert.equal(service.image, ENV.get('CAIRN_IMAGE'));
     assert.deepEqual(service.build, { context: '..', dockerfile: 'Dockerfile' });
-    assert.ok(existsSync(`${deployPath(service.build!.context)}/${service.build!.dockerfile}`));
+    assert.ok(existsSync(`${deployPath(service.build!.context)}/${service.build!.dockerfile}`), `${name}: the Dockerfile it builds exists`);
   }
   // llama.cpp publishes rolling `server` builds only under build numbers that change daily.
   const floating = new Set(['ghcr.io/ggml-org/llama.cpp:server']);
@@ -129,7 +129,7 @@ test('volumes: named ones are declared, mounted files exist in deploy/', () => {
 
 test('the LLM profiles: llama.cpp serves a mounted GGUF, vLLM reserves the GPUs; Prometheus scrapes the compose services', () => {
   const llamacpp = SERVICES.llamacpp!;
-  assert.ok(llamacpp.volumes!.some((volume) => volume.endsWith(':/models:ro')));
+  assert.ok(llamacpp.volumes!.some((volume) => volume.endsWith(':/models:ro')), 'llama.cpp mounts the models folder read-only');
   assert.equal(llamacpp.command![llamacpp.command!.indexOf('--model') + 1], `/models/${ENV.get('LLAMACPP_MODEL_FILE')}`);
   assert.match(ENV.get('LLAMACPP_MODEL_FILE')!, /\.gguf$/);
   const devices = SERVICES.vllm!.deploy!.resources!.reservations!.devices!;
@@ -137,9 +137,9 @@ test('the LLM profiles: llama.cpp serves a mounted GGUF, vLLM reserves the GPUs;
   // The URLs .env.example suggests for CAIRN_LLM_URL name these services and ports.
   const example = readFileSync(deployPath('.env.example'), 'utf8');
   assert.match(example, /CAIRN_LLM_URL=http:\/\/llamacpp:8080\/v1/);
-  assert.ok(llamacpp.command!.join(' ').includes('--port 8080'));
+  assert.ok(llamacpp.command!.join(' ').includes('--port 8080'), 'llama.cpp listens on 8080');
   assert.match(example, /CAIRN_LLM_URL=http:\/\/vllm:8000\/v1/);
-  assert.ok(SERVICES.vllm!.command!.join(' ').includes('--port 8000'));
+  assert.ok(SERVICES.vllm!.command!.join(' ').includes('--port 8000'), 'vLLM listens on 8000');
 
   const prometheus = readYaml(deployPath('prometheus', 'prometheus.yml')) as { scrape_configs: { job_name: string; dns_sd_configs: { names: string[]; port: number }[] }[] };
   const ports: Record<string, number> = { api: 7700, worker: Number(/CAIRN_WORKER_PORT=(\d+)/.exec(readFileSync(`${REPO_ROOT}/Dockerfile`, 'utf8'))![1]) };

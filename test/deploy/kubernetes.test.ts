@@ -99,8 +99,8 @@ test('names are DNS labels, selectors select their own pods, services and the in
     const targets = WORKLOADS.filter((workload) => selects(budget.spec.selector.matchLabels, workload.spec.template.metadata.labels));
     assert.equal(targets.length, 1, `PodDisruptionBudget ${budget.metadata?.name} covers one workload`);
     // A budget that needs every replica up would block every node drain.
-    if (budget.spec.minAvailable !== undefined) assert.ok(budget.spec.minAvailable < (targets[0]!.spec.replicas ?? 1));
-    else assert.ok((budget.spec.maxUnavailable ?? 0) >= 1);
+    if (budget.spec.minAvailable !== undefined) assert.ok(budget.spec.minAvailable < (targets[0]!.spec.replicas ?? 1), `PodDisruptionBudget ${budget.metadata?.name} would block drains`);
+    else assert.ok((budget.spec.maxUnavailable ?? 0) >= 1, `PodDisruptionBudget ${budget.metadata?.name} would block drains`);
   }
   assert.deepEqual(byKind('PodDisruptionBudget').map((budget) => budget.metadata?.name).sort(), ['cairn-api', 'cairn-worker']);
   const [ingress] = byKind('Ingress') as (KubernetesObject & { spec: { ingressClassName: string; rules: { host: string; http: { paths: { backend: { service: { name: string; port: { name: string } } } }[] } }[] } })[];

@@ -49,7 +49,7 @@ test('the scrape jobs are the job names the alert rules and the dashboard select
   const jobs = new Set(config.scrape_configs.map((scrape) => scrape.job_name));
   const selected = [...readAlertRules().map(({ expr }) => expr), ...dashboardQueries(readDashboard()).map(({ expr }) => expr)]
     .flatMap((expr) => [...expr.matchAll(/job=~?"([^"]+)"/g)].flatMap(([, value]) => value!.split('|')));
-  assert.ok(selected.length > 0);
+  assert.ok(selected.length > 0, 'the rules and the dashboard select jobs');
   for (const job of selected) assert.ok(jobs.has(job), `"${job}" is not a scrape job of prometheus.yml (${[...jobs].join(', ')})`);
 });
 
