@@ -190,8 +190,9 @@ test('configuration: every ConfigMap and Secret a pod reads exists with the keys
 });
 
 /**
- * What a Raspberry Pi 5 leaves to pods once the OS and k3s run (measured on such boards: about
- * 0.6 GiB for the OS and the k3s server or agent), by board memory.
+ * What a Raspberry Pi 5 leaves to pods once the OS and k3s run, by board memory: an estimate of
+ * 0.6 GiB for Raspberry Pi OS Lite and the k3s server or agent (k3s documents 512 MB as an agent's
+ * minimum), not a measurement; docs/decisions/0022-deployment.md.
  */
 const PI5_ALLOCATABLE_MEMORY = { '4GB': 4 * 2 ** 30 - 0.6 * 2 ** 30, '8GB': 8 * 2 ** 30 - 0.6 * 2 ** 30 };
 const PI5_CORES = 4;
