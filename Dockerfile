@@ -49,8 +49,8 @@ LABEL org.opencontainers.image.title="cairn" \
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git ca-certificates tini \
  && rm -rf /var/lib/apt/lists/* \
- && groupadd --system --gid 10001 cairn \
- && useradd --system --uid 10001 --gid 10001 --home-dir /data --no-create-home --shell /usr/sbin/nologin cairn \
+ && groupadd --gid 10001 cairn \
+ && useradd --uid 10001 --gid 10001 --home-dir /data --no-create-home --shell /usr/sbin/nologin cairn \
  && mkdir -p /data \
  && chown 10001:10001 /data
 # CAIRN_HOST=0.0.0.0: inside a container every process listens on all interfaces (serve and worker).
