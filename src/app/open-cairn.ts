@@ -12,6 +12,7 @@ import { createReranker } from '../models/rerank/create-reranker.js';
 import type { Reranker } from '../models/rerank/reranker.js';
 import { estimateTokenCounter } from '../models/tokenize/estimate-token-counter.js';
 import { analyzeForIndex } from '../models/tokenize/lexical-analyzer.js';
+import { registerDataDiskGauges } from '../observe/data-disk-usage.js';
 import { openSqliteStore } from '../stores/sqlite/open-sqlite-store.js';
 import { modelContext, type CairnApp, type LoadedEmbedder } from './cairn-app.js';
 
@@ -43,6 +44,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
   const jobStore = store.jobs;
   telemetry.gauge('jobs.queueDepth', async () => (await jobStore.listQueued(10_000)).length);
   telemetry.gauge('jobs.running', async () => (await jobStore.list({ status: 'running', limit: 1000 })).items.length);
+  registerDataDiskGauges(telemetry, config.home);
   const said = new Set<string>();
   const notice = (text: string) => {
     if (said.has(text)) return;

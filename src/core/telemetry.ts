@@ -23,20 +23,28 @@ export type Measurement =
   /** Labels: method, route (the route pattern, never the raw URL), status_code. */
   | 'http.requestMs';
 
-/** `backup.failures`: backups that failed (scheduled or asked for over the API) in this process. */
-export type Counter = 'ingest.documents' | 'ingest.chunks' | 'ingest.errors' | 'http.rateLimited' | 'backup.failures';
+/**
+ * `ingest.errors` is labelled by error code; `jobs.finished` by the job's final status (succeeded,
+ * failed, cancelled); `backup.failures`: backups that failed (scheduled or asked for over the API) in
+ * this process.
+ */
+export type Counter = 'ingest.documents' | 'ingest.chunks' | 'ingest.errors' | 'http.rateLimited' | 'jobs.finished' | 'backup.failures';
 
 /**
  * Values read when metrics are collected. `index.chunks` and `index.vectors` are labelled by
- * collection; `jobs.queueDepth` counts queued ingestion jobs and `jobs.running` running ones.
- * `backup.*` describe the newest archive in the backup folder (seconds since the epoch, seconds, bytes);
- * a reader answering `[]` exports no sample (no backup yet).
+ * collection; `jobs.queueDepth` counts queued ingestion jobs and `jobs.running` running ones;
+ * `data.diskFreeBytes` and `data.diskSizeBytes` describe the filesystem of the data directory
+ * (bytes available to the process, and its total size). `backup.*` describe the newest archive in the
+ * backup folder (seconds since the epoch, seconds, bytes); a reader answering `[]` exports no sample
+ * (no backup yet).
  */
 export type Gauge =
   | 'jobs.queueDepth'
   | 'jobs.running'
   | 'index.chunks'
   | 'index.vectors'
+  | 'data.diskFreeBytes'
+  | 'data.diskSizeBytes'
   | 'backup.lastSuccessTimestamp'
   | 'backup.lastSuccessAge'
   | 'backup.lastSizeBytes';
@@ -48,7 +56,7 @@ export type GaugeReading = number | readonly { labels: Labels; value: number }[]
 
 export interface Telemetry {
   observe(measurement: Measurement, value: number, labels?: Labels): void;
-  /** Adds `amount` (default 1); `ingest.errors` is labelled by error code. */
+  /** Adds `amount` (default 1). */
   count(counter: Counter, amount?: number, labels?: Labels): void;
   /** Registers (or replaces) the reader of a gauge; it is called at each collection and may be async. */
   gauge(gauge: Gauge, read: () => GaugeReading | Promise<GaugeReading>): void;

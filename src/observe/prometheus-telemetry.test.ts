@@ -50,3 +50,14 @@ test('durations are exported in seconds, rates as given; counters add up by labe
   assert.match(text, /^cairn_ingest_errors_total\{code="PARSE_EMPTY"\} 3$/m);
   assert.match(text, /^cairn_ingest_chunks_total 0$/m);
 });
+
+test('finished jobs are counted by status, every status exported at 0 before the first one finishes', async () => {
+  const telemetry = new PrometheusTelemetry({ processMetrics: false });
+  const before = (await telemetry.exposition()).text;
+  for (const status of ['succeeded', 'failed', 'cancelled']) assert.match(before, new RegExp(`^cairn_jobs_finished_total\\{status="${status}"\\} 0$`, 'm'));
+  telemetry.count('jobs.finished', 1, { status: 'failed' });
+  telemetry.count('jobs.finished', 1, { status: 'failed' });
+  const after = (await telemetry.exposition()).text;
+  assert.match(after, /^cairn_jobs_finished_total\{status="failed"\} 2$/m);
+  assert.match(after, /^cairn_jobs_finished_total\{status="succeeded"\} 0$/m);
+});

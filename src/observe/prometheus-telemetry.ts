@@ -4,6 +4,8 @@ import type { Counter, Gauge, GaugeReading, Labels, Measurement, Telemetry } fro
 /** Seconds: from sub-millisecond index lookups to minute-long answers and ingest batches. */
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const RATE_BUCKETS = [1, 2, 5, 10, 20, 35, 50, 75, 100, 150, 250, 500, 1000];
+/** Values of the `status` label of `cairn_jobs_finished_total` (the finished job statuses). */
+const JOB_FINISHED_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
 
 export interface PrometheusTelemetryOptions {
   /** Also export prom-client's process and Node.js metrics (RSS, CPU, event-loop lag, GC). Default true. */
@@ -63,7 +65,11 @@ export class PrometheusTelemetry implements Telemetry {
       'ingest.errors': new PromCounter({ name: 'cairn_ingest_errors_total', help: 'Files not ingested, by error code.', labelNames: ['code'], registers }),
       'http.rateLimited': new PromCounter({ name: 'cairn_http_rate_limited_total', help: 'Requests refused with 429.', registers }),
       'backup.failures': new PromCounter({ name: 'cairn_backup_failures_total', help: 'Backups that failed in this server (scheduled or POST /v1/backups).', registers }),
+      'jobs.finished': new PromCounter({ name: 'cairn_jobs_finished_total', help: 'Ingestion jobs this process finished, by final status.', labelNames: ['status'], registers }),
     };
+    // Every status exported from the start at 0: `increase()` over a series that appears at its first
+    // failure would miss that failure, and alert rules need the series to exist.
+    for (const status of JOB_FINISHED_STATUSES) this.counters['jobs.finished'].inc({ status }, 0);
     this.gaugeMetric('jobs.queueDepth', 'cairn_jobs_queue_depth', 'Ingestion jobs waiting for a worker.', []);
     this.gaugeMetric('jobs.running', 'cairn_jobs_running', 'Ingestion jobs running.', []);
     this.gaugeMetric('index.chunks', 'cairn_index_chunks', 'Chunks stored per collection.', ['collection']);
@@ -72,6 +78,8 @@ export class PrometheusTelemetry implements Telemetry {
     this.gaugeMetric('backup.lastSuccessTimestamp', 'cairn_backup_last_success_timestamp_seconds', 'When the newest backup archive in backup.dir was taken (Unix time).', []);
     this.gaugeMetric('backup.lastSuccessAge', 'cairn_backup_last_success_age_seconds', 'Seconds since the newest backup archive in backup.dir was taken.', []);
     this.gaugeMetric('backup.lastSizeBytes', 'cairn_backup_last_size_bytes', 'Size of the newest backup archive in backup.dir.', []);
+    this.gaugeMetric('data.diskFreeBytes', 'cairn_data_disk_free_bytes', 'Bytes available to Cairn on the filesystem of its data directory (CAIRN_HOME).', []);
+    this.gaugeMetric('data.diskSizeBytes', 'cairn_data_disk_size_bytes', 'Total size in bytes of the filesystem of the data directory (CAIRN_HOME).', []);
   }
 
   observe(measurement: Measurement, value: number, labels?: Labels): void {

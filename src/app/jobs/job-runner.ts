@@ -251,6 +251,7 @@ export class JobRunner {
     // final event in the store (the SSE routes rely on it to end a stream).
     const stored = await this.store.appendEvents(job.id, [{ type: 'status', jobId: job.id, status, error }]);
     const finished = await this.store.update(job.id, { status, error, finishedAt: new Date().toISOString() });
+    this.#app.telemetry?.count('jobs.finished', 1, { status });
     this.events.publish(stored);
     return finished;
   }
