@@ -19,6 +19,8 @@ export const chatSessionListInputSchema = z
   .object({
     limit: z.number().int().min(1).max(200).default(50),
     cursor: z.string().min(1).max(300).optional(),
+    /** `mine`: the caller's own sessions; `all`: every owner's (admins only). */
+    owner: z.enum(['mine', 'all']).default('mine'),
   })
   .strict();
 

@@ -2,6 +2,7 @@ import type { AnswerPart, Citation } from '../core/answer-types.js';
 import { CairnError, toCairnError } from '../core/cairn-error.js';
 import type { ChatMessageRecord, ChatSessionRecord, NewChatMessage } from '../stores/chat-store.js';
 import type { CairnApp } from './cairn-app.js';
+import { mayAccess, type Caller } from './caller.js';
 import {
   chatMessageInputSchema,
   chatSessionCreateInputSchema,
@@ -29,39 +30,58 @@ function sessionNotFound(id: string): CairnError {
   });
 }
 
-export async function createChatSessionRecord(app: CairnApp, input: ChatSessionCreateInput): Promise<ChatSessionRecord> {
+/**
+ * The session `id` when `caller` may use it: its owner, an admin, or the local operator. Another
+ * owner's session is answered as missing (404), so that ids of others' sessions reveal nothing.
+ */
+async function accessibleSession(app: CairnApp, caller: Caller, id: string): Promise<ChatSessionRecord> {
+  const session = await app.chats.getSession(id);
+  if (!session || !mayAccess(caller, session.owner)) throw sessionNotFound(id);
+  return session;
+}
+
+/** Use case: a new session owned by the caller. */
+export async function createChatSessionRecord(app: CairnApp, caller: Caller, input: ChatSessionCreateInput): Promise<ChatSessionRecord> {
   const parsed = parseInput(chatSessionCreateInputSchema, input);
   if (!(await app.chunks.getCollection(parsed.collection))) {
     throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${parsed.collection}" does not exist.`, {
       hint: 'Create it by ingesting into it first, or list collections with GET /v1/collections.',
     });
   }
-  return app.chats.createSession({ collection: parsed.collection, title: parsed.title ?? '' });
+  return app.chats.createSession({ collection: parsed.collection, title: parsed.title ?? '', owner: caller.owner });
 }
 
-/** Sessions most recently updated first. */
-export async function listChatSessions(app: CairnApp, input: ChatSessionListInput = {}): Promise<{ items: ChatSessionRecord[]; nextCursor: string | null }> {
+/**
+ * Use case: sessions most recently updated first: the caller's own (`owner: 'mine'`, the default),
+ * or every owner's (`owner: 'all'`, admins only). The local operator's own are all of them.
+ */
+export async function listChatSessions(app: CairnApp, caller: Caller, input: ChatSessionListInput = {}): Promise<{ items: ChatSessionRecord[]; nextCursor: string | null }> {
   const parsed = parseInput(chatSessionListInputSchema, input);
-  return app.chats.listSessions({ limit: parsed.limit, ...(parsed.cursor !== undefined ? { cursor: parsed.cursor } : {}) });
+  if (parsed.owner === 'all' && !caller.admin) {
+    throw new CairnError('FORBIDDEN', 'Only an admin key may list the chat sessions of every key.', { hint: 'Leave out owner=all to list your own sessions.' });
+  }
+  const owner = parsed.owner === 'mine' && caller.owner !== null ? { owner: caller.owner } : {};
+  return app.chats.listSessions({ limit: parsed.limit, ...owner, ...(parsed.cursor !== undefined ? { cursor: parsed.cursor } : {}) });
 }
 
-export async function getChatSession(app: CairnApp, id: string): Promise<{ session: ChatSessionRecord; messages: ChatMessageRecord[] }> {
+export async function getChatSession(app: CairnApp, caller: Caller, id: string): Promise<{ session: ChatSessionRecord; messages: ChatMessageRecord[] }> {
   const sessionId = parseInput(chatSessionIdSchema, id);
-  const session = await app.chats.getSession(sessionId);
-  if (!session) throw sessionNotFound(sessionId);
+  const session = await accessibleSession(app, caller, sessionId);
   return { session, messages: await app.chats.messages(sessionId) };
 }
 
-export async function renameChatSession(app: CairnApp, id: string, input: ChatSessionRenameInput): Promise<ChatSessionRecord> {
+export async function renameChatSession(app: CairnApp, caller: Caller, id: string, input: ChatSessionRenameInput): Promise<ChatSessionRecord> {
   const sessionId = parseInput(chatSessionIdSchema, id);
   const parsed = parseInput(chatSessionRenameInputSchema, input);
+  await accessibleSession(app, caller, sessionId);
   const session = await app.chats.renameSession(sessionId, parsed.title);
   if (!session) throw sessionNotFound(sessionId);
   return session;
 }
 
-export async function deleteChatSession(app: CairnApp, id: string): Promise<void> {
+export async function deleteChatSession(app: CairnApp, caller: Caller, id: string): Promise<void> {
   const sessionId = parseInput(chatSessionIdSchema, id);
+  await accessibleSession(app, caller, sessionId);
   if (!(await app.chats.deleteSession(sessionId))) throw sessionNotFound(sessionId);
 }
 
@@ -89,14 +109,14 @@ export function turnsOf(sessionId: string, messages: readonly ChatMessageRecord[
  */
 export async function* postChatMessage(
   app: CairnApp,
+  caller: Caller,
   id: string,
   input: ChatMessageInput,
   options: { signal?: AbortSignal } = {},
 ): AsyncGenerator<AnswerPart, void, undefined> {
   const sessionId = parseInput(chatSessionIdSchema, id);
   const parsed = parseInput(chatMessageInputSchema, input);
-  const session = await app.chats.getSession(sessionId);
-  if (!session) throw sessionNotFound(sessionId);
+  const session = await accessibleSession(app, caller, sessionId);
   const turns = turnsOf(sessionId, await app.chats.messages(sessionId, TURN_MESSAGES_READ));
   let partial = '';
   let finish: Extract<AnswerPart, { type: 'finish' }> | undefined;

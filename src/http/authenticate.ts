@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CairnApp } from '../app/cairn-app.js';
+import { keyCaller, LOCAL_CALLER, type Caller } from '../app/caller.js';
 import { CairnError } from '../core/cairn-error.js';
-import { scopeAllows, type KeyScope } from '../stores/key-store.js';
+import { scopeAllows, type ApiKeyRecord, type KeyScope } from '../stores/key-store.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -11,6 +12,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Id of the API key the auth hook verified (rate limits are kept per key); unset on public routes. */
     apiKeyId?: string;
+    /** The API key the auth hook verified (never its secret); unset on public routes. */
+    apiKey?: ApiKeyRecord;
   }
 }
 
@@ -50,6 +53,13 @@ export function authenticate(app: CairnApp) {
       });
     }
     request.apiKeyId = record.id;
+    request.apiKey = record;
     request.log.debug({ key: record.id }, 'authenticated');
   };
+}
+
+/** The caller of a use case that keeps data per owner: the verified key (see app/caller.ts). */
+export function callerOf(request: FastifyRequest): Caller {
+  // Routes of the authenticated context always have a key; the local caller is never reached there.
+  return request.apiKey ? keyCaller(request.apiKey) : { ...LOCAL_CALLER, admin: false };
 }

@@ -8,6 +8,12 @@ export interface ChatSessionRecord {
   createdAt: string;
   updatedAt: string;
   messageCount: number;
+  /**
+   * Who created the session: an opaque owner string (`key:<api key id>` over HTTP, see
+   * app/caller.ts), or null for sessions of the local operator (the CLI) and sessions stored before
+   * owners were recorded. The store only keeps and filters it; access rules live in the use cases.
+   */
+  owner: string | null;
 }
 
 /** One stored message of a session; the assistant's carries its citations and timings. */
@@ -31,9 +37,12 @@ export interface NewChatMessage {
 
 /** Chat sessions and their messages, in the same database as the chunks. */
 export interface ChatStore {
-  createSession(session: { collection: string; title: string }): Promise<ChatSessionRecord>;
-  /** Most recently updated first; `nextCursor` is null on the last page. */
-  listSessions(query: { limit: number; cursor?: string }): Promise<{ items: ChatSessionRecord[]; nextCursor: string | null }>;
+  createSession(session: { collection: string; title: string; owner: string | null }): Promise<ChatSessionRecord>;
+  /**
+   * Most recently updated first; `nextCursor` is null on the last page. With `owner`, only the
+   * sessions of that owner (a string; sessions with a null owner never match); without it, all.
+   */
+  listSessions(query: { limit: number; cursor?: string; owner?: string }): Promise<{ items: ChatSessionRecord[]; nextCursor: string | null }>;
   getSession(id: string): Promise<ChatSessionRecord | undefined>;
   renameSession(id: string, title: string): Promise<ChatSessionRecord | undefined>;
   /** Deletes the session and its messages; false when there is none. */

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { chatTurn, createChatSession } from '../../app/chat.js';
 import { chatMessageInputSchema } from '../../app/chat-input-schemas.js';
 import { createChatSessionRecord, getChatSession, postChatMessage } from '../../app/chat-sessions.js';
+import { LOCAL_CALLER } from '../../app/caller.js';
 import { askInputSchema } from '../../app/input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
 import { resolveCollection } from '../../app/resolve-collection.js';
@@ -32,11 +33,11 @@ export function registerChatCommand(program: Command, io: CliIo & { stdin?: Node
   addSearchFilterOptions(chatCommand).action(async (options, command: Command) =>
     withApp(command, io, async (app, flags) => {
       let stored: string | undefined;
-      if (options.session !== undefined && options.session !== 'new') stored = (await getChatSession(app, String(options.session))).session.id;
-      const collection = stored !== undefined ? (await getChatSession(app, stored)).session.collection : (options.collection ?? app.config.defaultCollection);
+      if (options.session !== undefined && options.session !== 'new') stored = (await getChatSession(app, LOCAL_CALLER, String(options.session))).session.id;
+      const collection = stored !== undefined ? (await getChatSession(app, LOCAL_CALLER, stored)).session.collection : (options.collection ?? app.config.defaultCollection);
       await resolveCollection(app, collection, {}, false);
       const startStored = async () => {
-        const record = await createChatSessionRecord(app, { collection });
+        const record = await createChatSessionRecord(app, LOCAL_CALLER, { collection });
         io.stderr.write(`Chat session ${record.id} (resume with --session ${record.id})\n`);
         return record.id;
       };
@@ -71,7 +72,7 @@ export function registerChatCommand(program: Command, io: CliIo & { stdin?: Node
             await withInterrupt(async (signal) => {
               const { collection: _collection, ...question } = input;
               const parts = stored !== undefined
-                ? postChatMessage(app, stored, parseInput(chatMessageInputSchema, question), { signal })
+                ? postChatMessage(app, LOCAL_CALLER, stored, parseInput(chatMessageInputSchema, question), { signal })
                 : chatTurn(app, session, input, { signal });
               if (flags.json) io.stdout.write(`${JSON.stringify({ question: line, ...(await collectAnswer(app, parts)) })}\n`);
               else await streamAnswer(io, app, parts);

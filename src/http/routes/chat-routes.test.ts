@@ -44,7 +44,8 @@ describe('/v1/chat/sessions', () => {
     const created = await call('POST', '/v1/chat/sessions', { collection: 'kb' });
     assert.equal(created.statusCode, 201, created.body);
     const session = created.json();
-    assert.deepEqual({ ...session, id: '', createdAt: '', updatedAt: '' }, { id: '', collection: 'kb', title: '', createdAt: '', updatedAt: '', messageCount: 0 });
+    const adminId = (await t.app.keys.list()).find((key) => key.name === 'test admin')?.id;
+    assert.deepEqual({ ...session, id: '', createdAt: '', updatedAt: '' }, { id: '', collection: 'kb', title: '', createdAt: '', updatedAt: '', messageCount: 0, owner: `key:${adminId}` });
 
     const reply = await call('POST', `/v1/chat/sessions/${session.id}/messages`, { question: 'Who managed Norwich City?' });
     assert.equal(reply.statusCode, 200, reply.body);
@@ -155,6 +156,54 @@ describe('/v1/chat/sessions', () => {
       assert.equal(response.json().code, code, `${method} ${url}`);
     }
     assert.equal((await call('GET', `/v1/chat/sessions/${b.id}`)).json().session.messageCount, 0, 'a rejected question is not stored');
+  });
+
+  it('lets a read key chat, keeps each key to its own sessions, and shows an admin every session', async (context) => {
+    if (!t) return context.skip(SHARED_MISSING);
+    llm.setBehaviour({ answer: undefined });
+    const keyA = (await t.app.keys.create('reader A', ['read'])).key;
+    const keyB = (await t.app.keys.create('writer B', ['write'])).key;
+    const as = (key: string) => (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
+      (t as HttpTestApp).server.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+    const a = as(keyA);
+    const b = as(keyB);
+
+    const created = await a('POST', '/v1/chat/sessions', { collection: 'kb' });
+    assert.equal(created.statusCode, 201, `a read key creates a session: ${created.body}`);
+    const sessionA = created.json();
+    const asked = await a('POST', `/v1/chat/sessions/${sessionA.id}/messages?stream=false`, { question: 'Who managed Norwich City?' });
+    assert.equal(asked.statusCode, 200, `a read key chats: ${asked.body}`);
+    assert.equal((await a('PATCH', `/v1/chat/sessions/${sessionA.id}`, { title: 'Mine' })).statusCode, 200, 'a read key renames its own session');
+    const sessionB = (await b('POST', '/v1/chat/sessions', { collection: 'kb', title: 'B only' })).json();
+
+    const listA = (await a('GET', '/v1/chat/sessions')).json().items.map((s: { id: string }) => s.id);
+    assert.deepEqual(listA, [sessionA.id], 'A lists its own session alone');
+    assert.deepEqual((await b('GET', '/v1/chat/sessions')).json().items.map((s: { id: string }) => s.id), [sessionB.id]);
+    for (const [method, url, payload] of [
+      ['GET', `/v1/chat/sessions/${sessionA.id}`, undefined],
+      ['PATCH', `/v1/chat/sessions/${sessionA.id}`, { title: 'taken' }],
+      ['POST', `/v1/chat/sessions/${sessionA.id}/messages?stream=false`, { question: 'And then?' }],
+      ['DELETE', `/v1/chat/sessions/${sessionA.id}`, undefined],
+    ] as const) {
+      const refused = await b(method, url, payload);
+      assert.equal(refused.statusCode, 404, `B ${method} ${url}: ${refused.body}`);
+      assert.equal(refused.json().code, 'CHAT_SESSION_NOT_FOUND');
+    }
+    const forbidden = await a('GET', '/v1/chat/sessions?owner=all');
+    assert.equal(forbidden.statusCode, 403, forbidden.body);
+    assert.equal(forbidden.json().code, 'FORBIDDEN');
+
+    const adminAll = (await call('GET', '/v1/chat/sessions?owner=all&limit=200')).json().items.map((s: { id: string }) => s.id);
+    assert.ok(adminAll.includes(sessionA.id) && adminAll.includes(sessionB.id), 'owner=all shows an admin every key\'s sessions');
+    const adminMine = (await call('GET', '/v1/chat/sessions?limit=200')).json().items.map((s: { id: string }) => s.id);
+    assert.ok(!adminMine.includes(sessionA.id), 'without owner=all an admin lists its own');
+    const read = await call('GET', `/v1/chat/sessions/${sessionA.id}`);
+    assert.equal(read.statusCode, 200, 'an admin opens another key\'s session');
+    assert.equal(read.json().session.title, 'Mine');
+    assert.equal(read.json().messages.length, 2);
+    assert.equal((await a('GET', `/v1/chat/sessions/${sessionA.id}`)).json().session.title, 'Mine', 'B\'s refused rename changed nothing');
+    assert.equal((await a('DELETE', `/v1/chat/sessions/${sessionA.id}`)).statusCode, 204, 'a read key deletes its own session');
+    assert.equal((await call('DELETE', `/v1/chat/sessions/${sessionB.id}`)).statusCode, 204, 'an admin deletes another key\'s session');
   });
 
   it('stores the partial answer when the client goes away mid-stream', async (context) => {

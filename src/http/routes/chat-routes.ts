@@ -14,6 +14,7 @@ import {
 } from '../../app/chat-sessions.js';
 import { answerTimingsJson, citationJson, collectAnswer } from '../../app/render/answer-json.js';
 import { clientAbortSignal, sendAnswerStream } from '../answer-sse.js';
+import { callerOf } from '../authenticate.js';
 import { askQuerySchema, askResponseSchema, citationSchema, noContentSchema, withProblems } from '../http-schemas.js';
 
 const chatSessionSchema = z.object({
@@ -23,6 +24,7 @@ const chatSessionSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   messageCount: z.number(),
+  owner: z.string().nullable().describe('`key:<api key id>` of the key that created it; null for the CLI\'s and older sessions'),
 });
 
 /** Citations and timings use the snake_case JSON of the answer events, so a client renders both alike. */
@@ -41,6 +43,7 @@ const listQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).optional(),
     cursor: z.string().min(1).max(300).optional(),
+    owner: z.enum(['mine', 'all']).optional().describe('mine (default): the sessions of this key; all: of every key (admin keys only)'),
   })
   .strict();
 const messageBodySchema = chatMessageInputSchema.extend({ stream: z.boolean().optional() });
@@ -58,7 +61,9 @@ function messageJson(message: ChatMessageRecord) {
 }
 
 /**
- * `/v1/chat/sessions`: stored chat sessions. Posting a message answers like `POST /v1/ask` (Server-
+ * `/v1/chat/sessions`: stored chat sessions, each owned by the key that created it. Every key that
+ * may ask (scope read) may chat; a key sees and changes only its own sessions (another key's answer
+ * 404), an admin key every session (`owner=all` lists them). Posting a message answers like `POST /v1/ask` (Server-
  * Sent Events by default, one JSON object with `stream=false`), with the session's recent turns and
  * memories in the context; the turn is stored when the answer ends, or with the partial answer when
  * the client goes away.
@@ -67,8 +72,8 @@ export function registerChatRoutes(scope: FastifyInstance, app: CairnApp): void 
   const routes = scope.withTypeProvider<ZodTypeProvider>();
   routes.post(
     '/sessions',
-    { config: { scope: 'write' }, schema: { tags: ['chat'], body: chatSessionCreateInputSchema, response: withProblems(chatSessionSchema, 201) } },
-    async (request, reply) => reply.status(201).send(await createChatSessionRecord(app, request.body)),
+    { config: { scope: 'read' }, schema: { tags: ['chat'], body: chatSessionCreateInputSchema, response: withProblems(chatSessionSchema, 201) } },
+    async (request, reply) => reply.status(201).send(await createChatSessionRecord(app, callerOf(request), request.body)),
   );
   routes.get(
     '/sessions',
@@ -76,7 +81,7 @@ export function registerChatRoutes(scope: FastifyInstance, app: CairnApp): void 
       config: { scope: 'read' },
       schema: { tags: ['chat'], querystring: listQuerySchema, response: withProblems(z.object({ items: z.array(chatSessionSchema), nextCursor: z.string().nullable() })) },
     },
-    async (request) => listChatSessions(app, request.query),
+    async (request) => listChatSessions(app, callerOf(request), request.query),
   );
   routes.get(
     '/sessions/:id',
@@ -85,27 +90,27 @@ export function registerChatRoutes(scope: FastifyInstance, app: CairnApp): void 
       schema: { tags: ['chat'], params: sessionParamsSchema, response: withProblems(z.object({ session: chatSessionSchema, messages: z.array(chatMessageSchema) })) },
     },
     async (request) => {
-      const { session, messages } = await getChatSession(app, request.params.id);
+      const { session, messages } = await getChatSession(app, callerOf(request), request.params.id);
       return { session, messages: messages.map(messageJson) };
     },
   );
   routes.patch(
     '/sessions/:id',
-    { config: { scope: 'write' }, schema: { tags: ['chat'], params: sessionParamsSchema, body: chatSessionRenameInputSchema, response: withProblems(chatSessionSchema) } },
-    async (request) => renameChatSession(app, request.params.id, request.body),
+    { config: { scope: 'read' }, schema: { tags: ['chat'], params: sessionParamsSchema, body: chatSessionRenameInputSchema, response: withProblems(chatSessionSchema) } },
+    async (request) => renameChatSession(app, callerOf(request), request.params.id, request.body),
   );
   routes.delete(
     '/sessions/:id',
-    { config: { scope: 'write' }, schema: { tags: ['chat'], params: sessionParamsSchema, response: withProblems(noContentSchema, 204) } },
+    { config: { scope: 'read' }, schema: { tags: ['chat'], params: sessionParamsSchema, response: withProblems(noContentSchema, 204) } },
     async (request, reply) => {
-      await deleteChatSession(app, request.params.id);
+      await deleteChatSession(app, callerOf(request), request.params.id);
       return reply.status(204).send(null);
     },
   );
   routes.post(
     '/sessions/:id/messages',
     {
-      config: { scope: 'write' },
+      config: { scope: 'read' },
       schema: {
         tags: ['chat'],
         description: 'Streams text/event-stream (events as POST /v1/ask) unless stream=false; the 200 schema below is the stream=false body.',
@@ -118,11 +123,12 @@ export function registerChatRoutes(scope: FastifyInstance, app: CairnApp): void 
     async (request, reply) => {
       const { stream: bodyStream, ...input } = request.body;
       const stream = request.query.stream !== undefined ? request.query.stream === 'true' : (bodyStream ?? true);
+      const caller = callerOf(request);
       const abort = clientAbortSignal(reply);
       try {
-        const parts = postChatMessage(app, request.params.id, input, { signal: abort.signal });
+        const parts = postChatMessage(app, caller, request.params.id, input, { signal: abort.signal });
         if (!stream) {
-          const { session } = await getChatSession(app, request.params.id);
+          const { session } = await getChatSession(app, caller, request.params.id);
           return { sessionId: session.id, question: input.question, collection: session.collection, ...(await collectAnswer(app, parts)) };
         }
         await sendAnswerStream(request, reply, parts);

@@ -10,6 +10,7 @@ import type { KeyStore } from '../key-store.js';
 import type { LexicalIndex } from '../lexical-index.js';
 import type { MemoryStore } from '../memory-store.js';
 import type { StoreBackup } from '../store-backup.js';
+import type { SettingsStore } from '../settings-store.js';
 import type { VectorIndex } from '../vector-index.js';
 import type { HnswParams } from './hnsw-snapshot.js';
 import { DEFAULT_HNSW_PARAMS, HnswVectorIndex } from './hnsw-vector-index.js';
@@ -22,6 +23,7 @@ import { DEFAULT_LEXICAL_WEIGHTS, SqliteLexicalIndex, type LexicalIndexOptions }
 import { MemoryLexicalIndex } from './memory-lexical-index.js';
 import { SqliteMemoryStore } from './sqlite-memory-store.js';
 import { SqliteStoreBackup } from './sqlite-store-backup.js';
+import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { applyPragmas, migrateSqliteSchema } from './sqlite-schema.js';
 
 export interface SqliteStoreOptions {
@@ -57,6 +59,8 @@ export interface SqliteStore {
   jobs: JobStore;
   /** Online snapshots of the database and the HNSW graphs (`cairn backup`). */
   backup: StoreBackup;
+  /** Run-time settings changed through the API, in the same database. */
+  settings: SettingsStore;
   close(): Promise<void>;
 }
 
@@ -118,6 +122,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     chats: new SqliteChatStore(db),
     memories: new SqliteMemoryStore(db, options.lexicalAnalyzer),
     backup: new SqliteStoreBackup({ databasePath: path, vectorsDirectory: join(dirname(path), 'vectors') }),
+    settings: new SqliteSettingsStore(db),
     async close() {
       if (closed) return;
       closed = true;

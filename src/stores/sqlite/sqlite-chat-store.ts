@@ -10,6 +10,7 @@ interface SessionRow {
   created_at: string;
   updated_at: string;
   message_count: number;
+  owner: string | null;
 }
 
 interface MessageRow {
@@ -23,7 +24,7 @@ interface MessageRow {
 }
 
 function toSession(row: SessionRow): ChatSessionRecord {
-  return { id: row.id, collection: row.collection, title: row.title, createdAt: row.created_at, updatedAt: row.updated_at, messageCount: row.message_count };
+  return { id: row.id, collection: row.collection, title: row.title, createdAt: row.created_at, updatedAt: row.updated_at, messageCount: row.message_count, owner: row.owner };
 }
 
 function toMessage(row: MessageRow): ChatMessageRecord {
@@ -69,24 +70,40 @@ export class SqliteChatStore implements ChatStore {
     this.#db = db;
   }
 
-  async createSession(session: { collection: string; title: string }): Promise<ChatSessionRecord> {
+  async createSession(session: { collection: string; title: string; owner: string | null }): Promise<ChatSessionRecord> {
     const now = this.#now();
-    const row: SessionRow = { id: `chat_${randomBytes(9).toString('base64url')}`, collection: session.collection, title: session.title, created_at: now, updated_at: now, message_count: 0 };
+    const row: SessionRow = {
+      id: `chat_${randomBytes(9).toString('base64url')}`,
+      collection: session.collection,
+      title: session.title,
+      created_at: now,
+      updated_at: now,
+      message_count: 0,
+      owner: session.owner,
+    };
     this.#db
-      .prepare('INSERT INTO chat_sessions (id, collection, title, created_at, updated_at, message_count) VALUES (@id, @collection, @title, @created_at, @updated_at, @message_count)')
+      .prepare(
+        'INSERT INTO chat_sessions (id, collection, title, created_at, updated_at, message_count, owner) VALUES (@id, @collection, @title, @created_at, @updated_at, @message_count, @owner)',
+      )
       .run(row);
     return toSession(row);
   }
 
-  async listSessions(query: { limit: number; cursor?: string }): Promise<{ items: ChatSessionRecord[]; nextCursor: string | null }> {
+  async listSessions(query: { limit: number; cursor?: string; owner?: string }): Promise<{ items: ChatSessionRecord[]; nextCursor: string | null }> {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const rows = (
-      after
-        ? this.#db
-            .prepare('SELECT * FROM chat_sessions WHERE (updated_at, id) < (?, ?) ORDER BY updated_at DESC, id DESC LIMIT ?')
-            .all(after.updatedAt, after.id, query.limit + 1)
-        : this.#db.prepare('SELECT * FROM chat_sessions ORDER BY updated_at DESC, id DESC LIMIT ?').all(query.limit + 1)
-    ) as SessionRow[];
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (query.owner !== undefined) {
+      where.push('owner = ?');
+      params.push(query.owner);
+    }
+    if (after) {
+      where.push('(updated_at, id) < (?, ?)');
+      params.push(after.updatedAt, after.id);
+    }
+    const rows = this.#db
+      .prepare(`SELECT * FROM chat_sessions ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_at DESC, id DESC LIMIT ?`)
+      .all(...params, query.limit + 1) as SessionRow[];
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return { items: page.map(toSession), nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };

@@ -217,6 +217,23 @@ const migrations: readonly string[] = [
   END;
   INSERT INTO documents_name_fts (documents_name_fts) VALUES ('rebuild');
   `,
+  // Chat sessions belong to who created them (see app/caller.ts): `owner` is `key:<api key id>` for
+  // sessions made over HTTP, null for the CLI's and for sessions stored before this migration (only
+  // admins and the CLI see those). The index serves one owner's list, most recently updated first.
+  `
+  ALTER TABLE chat_sessions ADD COLUMN owner TEXT;
+  CREATE INDEX chat_sessions_owner ON chat_sessions (owner, updated_at, id);
+  `,
+  // Run-time settings changed through the API (see app/runtime-settings.ts): one row per setting
+  // that overrides the configuration, its value as JSON, when and by whom (an owner string) it was set.
+  `
+  CREATE TABLE runtime_settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -1,0 +1,42 @@
+import type { Database } from 'better-sqlite3';
+import type { SettingsStore, StoredSetting } from '../settings-store.js';
+
+interface SettingRow {
+  key: string;
+  value: string;
+  updated_at: string;
+  updated_by: string | null;
+}
+
+/** SettingsStore in the `runtime_settings` table: one row per setting, its value as JSON. */
+export class SqliteSettingsStore implements SettingsStore {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async all(): Promise<Record<string, StoredSetting>> {
+    return this.#read();
+  }
+
+  async update(changes: Record<string, unknown>, updatedBy: string | null): Promise<Record<string, StoredSetting>> {
+    const now = new Date().toISOString();
+    const upsert = this.#db.prepare(
+      'INSERT INTO runtime_settings (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by',
+    );
+    const remove = this.#db.prepare('DELETE FROM runtime_settings WHERE key = ?');
+    this.#db.transaction(() => {
+      for (const [key, value] of Object.entries(changes)) {
+        if (value === null || value === undefined) remove.run(key);
+        else upsert.run(key, JSON.stringify(value), now, updatedBy);
+      }
+    })();
+    return this.#read();
+  }
+
+  #read(): Record<string, StoredSetting> {
+    const rows = this.#db.prepare('SELECT * FROM runtime_settings ORDER BY key').all() as SettingRow[];
+    return Object.fromEntries(rows.map((row) => [row.key, { value: JSON.parse(row.value) as unknown, updatedAt: row.updated_at, updatedBy: row.updated_by }]));
+  }
+}
