@@ -12,6 +12,7 @@ import type { KeyStore } from '../stores/key-store.js';
 import type { LexicalIndex } from '../stores/lexical-index.js';
 import type { MemoryStore } from '../stores/memory-store.js';
 import type { StoreBackup } from '../stores/store-backup.js';
+import type { SettingsStore } from '../stores/settings-store.js';
 import type { VectorIndex } from '../stores/vector-index.js';
 
 /** An embedder ready for a collection, or lexical-only (`embedder: null`) with the reason. */
@@ -42,6 +43,13 @@ export interface CairnApp {
   readonly memories: MemoryStore;
   /** Online snapshots of the store for `cairn backup`; absent in test doubles that make none. */
   readonly backup?: StoreBackup;
+  /** Run-time settings changed through the API (see runtime-settings.ts); absent in test doubles. */
+  readonly settings?: SettingsStore;
+  /**
+   * The run-time settings' values as the file, environment and flags configured them, before the
+   * stored run-time values were put into `config` (what a reset returns to).
+   */
+  readonly configuredSettings?: Readonly<Record<string, unknown>>;
   /** Loads (once per id) the embedder named by a collection; never throws for an unavailable model. */
   loadEmbedder(id: string): Promise<LoadedEmbedder>;
   /** The configured reranker, built once; null when it is `none` or unavailable (reported once through `notice`). */

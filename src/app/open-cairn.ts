@@ -15,6 +15,7 @@ import { analyzeForIndex } from '../models/tokenize/lexical-analyzer.js';
 import { registerDataDiskGauges } from '../observe/data-disk-usage.js';
 import { openSqliteStore } from '../stores/sqlite/open-sqlite-store.js';
 import { modelContext, type CairnApp, type LoadedEmbedder } from './cairn-app.js';
+import { applyStoredSettings, runtimeSettingValues } from './runtime-settings.js';
 
 export interface OpenCairnOptions {
   onNotice?: (text: string) => void;
@@ -51,6 +52,9 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     said.add(text);
     options.onNotice?.(text);
   };
+  // Run-time settings changed through the API sit above the file, environment and flags.
+  const configuredSettings = runtimeSettingValues(config);
+  applyStoredSettings(config, await store.settings.all(), notice);
   const loaded = new Map<string, Promise<LoadedEmbedder>>();
   const context = { ...modelContext(config), onDownloadProgress: options.onDownloadProgress };
 
@@ -97,6 +101,8 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     chats: store.chats,
     memories: store.memories,
     backup: store.backup,
+    settings: store.settings,
+    configuredSettings,
     telemetry,
     loadEmbedder,
     loadReranker,

@@ -92,6 +92,14 @@ describe('API keys on every route', () => {
       'POST /v1/benchmarks/scaling': 'admin',
       'GET /v1/backups': 'admin',
       'POST /v1/backups': 'admin',
+      'POST /v1/chat/sessions': 'read',
+      'GET /v1/chat/sessions': 'read',
+      'PATCH /v1/chat/sessions/:id': 'read',
+      'DELETE /v1/chat/sessions/:id': 'read',
+      'POST /v1/chat/sessions/:id/messages': 'read',
+      'GET /v1/settings': 'read',
+      'PATCH /v1/settings': 'admin',
+      'GET /v1/collections/:name/documents/:id/original': 'read',
     };
     for (const [route, scope] of Object.entries(policy)) {
       const [method, url] = route.split(' ');

@@ -25,6 +25,7 @@ import { registerKeysRoutes } from './routes/keys-routes.js';
 import { registerMemoriesRoutes } from './routes/memories-routes.js';
 import { registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerSearchRoutes } from './routes/search-routes.js';
+import { registerSettingsRoutes } from './routes/settings-routes.js';
 import { registerWebUiRoutes } from './routes/web-ui-routes.js';
 import { registerMcpRoutes } from '../mcp/mcp-http-routes.js';
 import { writeClientErrorProblem } from './client-error-problem.js';
@@ -151,6 +152,7 @@ export async function buildServer(app: CairnApp, options: BuildServerOptions): P
       await v1.register(async (scope) => registerMemoriesRoutes(scope, app), { prefix: '/memories' });
       await v1.register(async (scope) => registerBenchmarkRoutes(scope, app), { prefix: '/benchmarks' });
       if (backups) await v1.register(async (scope) => registerBackupsRoutes(scope, backups, app.config.backup.schedule), { prefix: '/backups' });
+      await v1.register(async (scope) => registerSettingsRoutes(scope, app), { prefix: '/settings' });
     },
     { prefix: '/v1' },
   );
