@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CairnApp } from '../../app/cairn-app.js';
+import { documentSourceActions, readOriginalFile } from '../../app/document-original.js';
 import { listDocuments, removeDocuments, showDocument } from '../../app/documents.js';
 import { documentListInputSchema } from '../../app/input-schemas.js';
 import { sourceJobInputSchema } from '../../app/jobs/job-input-schemas.js';
@@ -14,6 +15,10 @@ import { jobSchema } from './job-http-schemas.js';
 import { receiveMultipartUpload } from './receive-upload.js';
 
 const documentPageSchema = z.object({ total: z.number(), limit: z.number(), offset: z.number(), items: z.array(documentSchema) });
+
+const sourceActionsSchema = z
+  .object({ kind: z.enum(['file', 'git', 'upload', 'other']), reingest: z.boolean(), original: z.boolean(), reason: z.string().optional() })
+  .describe('what the server can still do with the source: re-ingest it, hand out the original file (and why not)');
 
 const acceptedJobSchema = { 202: z.object({ job: jobSchema }), '4xx': withProblems(jobSchema)['4xx'], '5xx': withProblems(jobSchema)['5xx'] };
 
@@ -71,8 +76,40 @@ export function registerDocumentsRoutes(scope: FastifyInstance, app: CairnApp, r
 
   routes.get(
     '/:name/documents/:id',
-    { config: { scope: 'read' }, schema: { tags: ['documents'], params: documentParamsSchema, response: withProblems(z.object({ document: documentSchema, chunks: z.array(chunkSchema) })) } },
-    async (request) => showDocument(app, request.params.name, request.params.id),
+    {
+      config: { scope: 'read' },
+      schema: { tags: ['documents'], params: documentParamsSchema, response: withProblems(z.object({ document: documentSchema, chunks: z.array(chunkSchema), source: sourceActionsSchema })) },
+    },
+    async (request) => {
+      const shown = await showDocument(app, request.params.name, request.params.id);
+      return { ...shown, source: await documentSourceActions(shown.document) };
+    },
+  );
+
+  routes.get(
+    '/:name/documents/:id/original',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['documents'],
+        description:
+          'The original file of a document ingested from a server path, byte for byte as ingested (always as an attachment). ' +
+          '404 ORIGINAL_UNAVAILABLE for uploads and git files (no copy is kept) and for files changed or removed since.',
+        params: documentParamsSchema,
+        response: { 200: z.any().describe('the file'), '4xx': withProblems(z.null())['4xx'], '5xx': withProblems(z.null())['5xx'] },
+      },
+    },
+    async (request, reply) => {
+      const original = await readOriginalFile(app, request.params.name, request.params.id);
+      // Attachment, no sniffing and a sandbox: an HTML original must never run as a page of the UI's origin.
+      return reply
+        .type(original.mediaType)
+        .header('content-disposition', `attachment; filename="${asciiFileName(original.fileName)}"; filename*=UTF-8''${encodeURIComponent(original.fileName)}`)
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', 'sandbox')
+        .header('cache-control', 'private, no-store')
+        .send(original.bytes);
+    },
   );
 
   routes.delete(
@@ -88,4 +125,9 @@ export function registerDocumentsRoutes(scope: FastifyInstance, app: CairnApp, r
 /** The JSON body with the collection of the path; a body that is not an object is left to fail validation. */
 function withCollection(body: unknown, collection: string): unknown {
   return typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, collection } : body;
+}
+
+/** The file name for the plain `filename=` parameter: ASCII without quotes or backslashes (RFC 6266 fallback). */
+function asciiFileName(name: string): string {
+  return name.replace(/[^\x20-\x7e]|["\\]/g, '_');
 }
