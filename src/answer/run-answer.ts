@@ -36,7 +36,8 @@ export interface AnswerRequest {
   candidates: number;
   lexicalWeight: number;
   filter?: SearchFilter;
-  rerank: { enabled: boolean; maxCandidates: number; batchSize: number };
+  /** `unavailableNotice`: what to say when reranking is wanted but there is no reranker (default: a generic sentence). */
+  rerank: { enabled: boolean; maxCandidates: number; batchSize: number; unavailableNotice?: string };
   /** Sources at most in the context (config answer.sources). */
   maxSources: number;
   /** Used when the language model does not say (and for the extractive answer's budget). */
@@ -195,7 +196,7 @@ async function rerankStage(
   signal: AbortSignal,
 ): Promise<{ candidates?: ContextChunk[]; millis?: number; notice?: string } | null> {
   if (results.length === 0) return null;
-  if (reranker === null) return { notice: 'No reranker is available; sources keep their retrieval order.' };
+  if (reranker === null) return { notice: options.unavailableNotice ?? 'No reranker is available; sources keep their retrieval order.' };
   try {
     const reranked = await rerankCandidates(reranker, query, results, { maxCandidates: options.maxCandidates, batchSize: options.batchSize, signal });
     return { candidates: reranked.results, millis: reranked.millis };

@@ -51,7 +51,12 @@ export async function* ask(app: CairnApp, input: AskInput, options: AskOptions =
       candidates: config.search.candidates,
       lexicalWeight: config.search.lexicalWeight,
       ...(input.filter ? { filter: input.filter } : {}),
-      rerank: { enabled: wantsRerank, maxCandidates: config.rerank.candidates, batchSize: config.rerank.batchSize },
+      rerank: {
+        enabled: wantsRerank,
+        maxCandidates: config.rerank.candidates,
+        batchSize: config.rerank.batchSize,
+        ...(reranker === null && app.rerankerUnavailableNotice?.() ? { unavailableNotice: app.rerankerUnavailableNotice()! } : {}),
+      },
       maxSources: config.answer.sources,
       contextWindow: config.llm.contextWindow,
       maxAnswerTokens: config.llm.maxAnswerTokens,

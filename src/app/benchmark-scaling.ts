@@ -34,7 +34,12 @@ export interface ScalingStep {
 export interface ScalingBenchmarkResult {
   startedAt: string;
   collection: string;
+  /** The mode that ran, which is lexical when the collection cannot serve the requested one. */
   mode: 'lexical' | 'dense' | 'hybrid';
+  /** The mode asked for (or configured). */
+  requestedMode: 'lexical' | 'dense' | 'hybrid';
+  /** Why the run differs from what was asked (the warm-up search's notices), e.g. no vectors. */
+  notices: string[];
   steps: ScalingStep[];
   /** Chunks per second of the latest ingestion run that wrote chunks into the collection, when known. */
   ingest: { chunksPerSecond: number | null; at: string | null };
@@ -78,6 +83,8 @@ export async function benchmarkScaling(app: CairnApp, input: ScalingBenchmarkInp
       startedAt,
       collection: collection.name,
       mode: warm.mode,
+      requestedMode: mode,
+      notices: warm.notices,
       steps,
       ingest: run ? { chunksPerSecond: run.millis > 0 ? round((run.chunksWritten * 1000) / run.millis) : null, at: run.finishedAt } : { chunksPerSecond: null, at: null },
     };

@@ -54,6 +54,11 @@ export interface CairnApp {
   loadEmbedder(id: string): Promise<LoadedEmbedder>;
   /** The configured reranker, built once; null when it is `none` or unavailable (reported once through `notice`). */
   loadReranker(): Promise<Reranker | null>;
+  /**
+   * After `loadReranker` resolved null for a configured reranker: the notice it gave (the same text,
+   * so that a surface that shows notices once per text shows it once). Undefined otherwise.
+   */
+  rerankerUnavailableNotice?(): string | undefined;
   /** The configured (or discovered) language model, resolved once; null when there is none (reported once through `notice`). */
   languageModel(): Promise<LanguageModel | null>;
   /** Where stages report timings and counts (Prometheus at `/metrics`); absent: nothing is recorded. */

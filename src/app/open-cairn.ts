@@ -79,9 +79,11 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
   };
 
   let reranker: Promise<Reranker | null> | undefined;
+  let rerankerNotice: string | undefined;
   const loadReranker = (): Promise<Reranker | null> =>
     (reranker ??= createReranker(config.rerank.reranker, { ...context, batchSize: config.rerank.batchSize, ...(config.rerank.apiKey ? { apiKey: config.rerank.apiKey } : {}) }).catch((error: unknown) => {
-      notice(`Reranker ${config.rerank.reranker} is unavailable (${toCairnError(error).message}); answers use the retrieval order. Set CAIRN_RERANKER=none to skip it.`);
+      rerankerNotice = `No reranker: ${toCairnError(error).message.replace(/\.$/, '')}. Results keep their retrieval order; set CAIRN_RERANKER=none to skip the reranker.`;
+      notice(rerankerNotice);
       return null;
     }));
   let languageModel: Promise<LanguageModel | null> | undefined;
@@ -106,6 +108,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     telemetry,
     loadEmbedder,
     loadReranker,
+    rerankerUnavailableNotice: () => rerankerNotice,
     languageModel: loadLanguageModel,
     notice,
     async close() {

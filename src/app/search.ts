@@ -45,7 +45,7 @@ export async function search(app: CairnApp, input: SearchInput): Promise<SearchR
       signal: input.signal,
     },
   );
-  if (input.rerank && reranker === null) response.notices.push('No reranker is available; results keep their retrieval order.');
+  if (input.rerank && reranker === null) response.notices.push(app.rerankerUnavailableNotice?.() ?? 'No reranker is available; results keep their retrieval order.');
   if (reranker !== null && response.results.length > 0) {
     try {
       const reranked = await rerankCandidates(reranker, input.query, response.results, {

@@ -129,6 +129,19 @@ describe('cairn ask / chat end to end (real binary, stand-in LLM server)', { ski
     assert.match(plain.stdout, /\nextractive answer \(no language model\) · retrieval /);
   });
 
+  test('an unavailable reranker is said once, not once by the loader and again by each answer', async () => {
+    // The default ONNX reranker with downloads off and no local copy: it cannot load.
+    const env = { ...base, CAIRN_RERANKER: 'onnx:Xenova/ms-marco-MiniLM-L-6-v2' };
+    const asked = await runCli(['ask', 'Norwich City', '--collection', 'kb'], env);
+    assert.equal(asked.code, 0, asked.stderr);
+    const lines = (text: string) => text.split('\n').filter((line) => /rerank/i.test(line));
+    assert.equal(lines(asked.stderr).length, 1, asked.stderr);
+    assert.match(lines(asked.stderr)[0] ?? '', /^notice: No reranker: .*retrieval order/);
+    const chatted = await runTimed(['chat', '--collection', 'kb'], env, 'Norwich City\nWho was the manager?\n');
+    assert.equal(chatted.code, 0, chatted.stderr);
+    assert.equal(lines(chatted.stderr).length, 1, `two turns, one notice:\n${chatted.stderr}`);
+  });
+
   test('every endpoint down: the extractive answer, labelled as unreachable', async () => {
     const result = await runCli(['ask', 'Norwich City', '--collection', 'kb', '--json'], { ...base, CAIRN_LLM_URL: await deadUrl(), CAIRN_LLM_MODEL: 'm' });
     assert.equal(result.code, 0, result.stderr);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { benchmarkScaling, concurrencySteps, scalingBenchmarkInputSchema } from '../../app/benchmark-scaling.js';
+import { ingest } from '../../app/ingest.js';
 import { startHttpTestApp, type HttpTestApp } from '../../testing/http-test-app.js';
-import { SHARED_MISSING } from '../../testing/shared-data.js';
+import { SHARED_MISSING, sharedPath } from '../../testing/shared-data.js';
 
 let t: HttpTestApp | null = null;
 before(async () => {
@@ -30,6 +31,8 @@ describe('POST /v1/benchmarks/scaling', () => {
     const body = response.json();
     assert.equal(body.collection, 'kb');
     assert.equal(body.mode, 'hybrid');
+    assert.equal(body.requestedMode, 'hybrid');
+    assert.deepEqual(body.notices, []);
     assert.ok(!Number.isNaN(Date.parse(body.startedAt)));
     assert.deepEqual(body.steps.map((s: { concurrency: number }) => s.concurrency), [1, 2, 4]);
     for (const step of body.steps) {
@@ -40,6 +43,15 @@ describe('POST /v1/benchmarks/scaling', () => {
     }
     assert.ok(body.ingest.chunksPerSecond > 0, JSON.stringify(body.ingest));
     assert.ok(!Number.isNaN(Date.parse(body.ingest.at)));
+  });
+
+  it('says why it ran lexical when hybrid was asked of a collection without vectors', async (context) => {
+    if (!t) return context.skip(SHARED_MISSING);
+    await ingest(t.app, { collection: 'plain', sources: [sharedPath('data', 'files', 'txt')!], embedder: 'none' });
+    const body = (await run({ collection: 'plain', mode: 'hybrid', maxConcurrency: 1, durationMs: 100 })).json();
+    assert.equal(body.mode, 'lexical');
+    assert.equal(body.requestedMode, 'hybrid');
+    assert.match(body.notices.join(' '), /no vectors/);
   });
 
   it('one run at a time: 409 BENCHMARK_RUNNING while another runs', async (context) => {

@@ -9,7 +9,9 @@ import { withProblems } from '../http-schemas.js';
 const scalingResultSchema = z.object({
   startedAt: z.string(),
   collection: z.string(),
-  mode: z.enum(['lexical', 'dense', 'hybrid']),
+  mode: z.enum(['lexical', 'dense', 'hybrid']).describe('the mode that ran'),
+  requestedMode: z.enum(['lexical', 'dense', 'hybrid']),
+  notices: z.array(z.string()).describe('why the run differs from what was asked, e.g. lexical for a collection without vectors'),
   steps: z.array(
     z.object({
       concurrency: z.number(),
