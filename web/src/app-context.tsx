@@ -1,6 +1,6 @@
 import { createContext, useContext } from 'react';
 import type { ApiClient } from './api/client.js';
-import type { Collection } from './api/types.js';
+import type { Collection, KeyScope, SettingsView } from './api/types.js';
 import type { JobsState } from './lib/use-jobs.js';
 
 export interface AppContextValue {
@@ -12,6 +12,14 @@ export interface AppContextValue {
   refreshCollections: () => Promise<void>;
   jobs: JobsState;
   navigate: (hash: string) => void;
+  /** `GET /v1/settings`: the key logged in, sources allowed, models, run-time settings; null until loaded. */
+  settings: SettingsView | null;
+  refreshSettings: () => Promise<void>;
+  /**
+   * The scope of the key logged in. `read` until the settings are loaded, so that nothing a key may
+   * not use is ever shown, even for a moment.
+   */
+  scope: KeyScope;
 }
 
 export const AppContext = createContext<AppContextValue | null>(null);

@@ -2,10 +2,10 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { AppContext, type AppContextValue } from './app-context.js';
 import { authorizationFor, loadAuthorization, saveAuthorization } from './api/auth-store.js';
 import { ApiClient } from './api/client.js';
-import type { Collection } from './api/types.js';
+import type { Collection, SettingsView } from './api/types.js';
 import { Icon } from './components/icons.js';
 import { ProblemNotice } from './components/problem-notice.js';
-import { hrefFor, PAGES, parseHash, type Route } from './lib/routes.js';
+import { hrefFor, PAGES, pagesFor, parseHash, scopeAllows, type Route } from './lib/routes.js';
 import { useTheme } from './lib/theme.js';
 import { useJobs } from './lib/use-jobs.js';
 import { BenchmarksPage } from './pages/benchmarks-page.js';
@@ -14,6 +14,7 @@ import { DocumentsPage } from './pages/documents-page.js';
 import { IngestionPage } from './pages/ingestion-page.js';
 import { LoginPage } from './pages/login-page.js';
 import { SearchPage } from './pages/search-page.js';
+import { SettingsPage } from './pages/settings-page.js';
 import { StatusPage } from './pages/status-page.js';
 
 const COLLECTION_KEY = 'cairn.collection';
@@ -66,6 +67,24 @@ function Shell({ client, themeToggle, onLogout }: { client: ApiClient; themeTogg
   const [collections, setCollections] = useState<Collection[]>([]);
   const [collection, setCollectionState] = useState(() => sessionStorage.getItem(COLLECTION_KEY) ?? '');
   const [error, setError] = useState<unknown>(null);
+  const [settings, setSettings] = useState<SettingsView | null>(null);
+  const [menuOpen, setMenuOpen] = useState(false);
+
+  const refreshSettings = useCallback(async () => {
+    try {
+      setSettings(await client.settings());
+    } catch (failure) {
+      if ((failure as { status?: number }).status === 401) onLogout();
+      setError(failure);
+    }
+  }, [client, onLogout]);
+
+  useEffect(() => {
+    void refreshSettings();
+  }, [refreshSettings]);
+
+  // A followed link closes the phone menu.
+  useEffect(() => setMenuOpen(false), [route]);
 
   const refreshCollections = useCallback(async () => {
     try {
@@ -97,9 +116,15 @@ function Shell({ client, themeToggle, onLogout }: { client: ApiClient; themeTogg
     navigate: (hash) => {
       location.hash = hash;
     },
+    settings,
+    refreshSettings,
+    scope: settings?.key?.scope ?? 'read',
   };
   const active = jobs.jobs.filter((job) => job.status === 'running' || job.status === 'queued').length;
   const current = PAGES.find((page) => page.name === route.page);
+  const visible = pagesFor(value.scope);
+  // A page the key may not use (a bookmarked #/benchmarks of a read key) is not rendered at all.
+  const allowed = current !== undefined && scopeAllows(value.scope, current.scope);
 
   const firstPage = useRef(true);
   useEffect(() => {
@@ -132,9 +157,19 @@ function Shell({ client, themeToggle, onLogout }: { client: ApiClient; themeTogg
             </svg>
             <span>Cairn</span>
           </a>
-          <nav aria-label="Main" className="main-nav">
+          <button
+            type="button"
+            className="icon-button menu-button"
+            aria-label="Menu"
+            aria-expanded={menuOpen}
+            aria-controls="main-nav"
+            onClick={() => setMenuOpen((open) => !open)}
+          >
+            <Icon name={menuOpen ? 'close' : 'menu'} />
+          </button>
+          <nav aria-label="Main" id="main-nav" className={`main-nav${menuOpen ? ' open' : ''}`}>
             <ul>
-              {PAGES.map((page) => (
+              {visible.map((page) => (
                 <li key={page.name}>
                   <a href={hrefFor(page.name)} aria-current={route.page === page.name ? 'page' : undefined}>
                     <Icon name={page.name} />
@@ -154,12 +189,24 @@ function Shell({ client, themeToggle, onLogout }: { client: ApiClient; themeTogg
         </header>
         <main id="main" tabIndex={-1}>
           <ProblemNotice error={error} onDismiss={() => setError(null)} />
-          {route.page === 'chat' ? <ChatPage /> : null}
-          {route.page === 'documents' ? <DocumentsPage args={route.args} /> : null}
-          {route.page === 'ingestion' ? <IngestionPage /> : null}
-          {route.page === 'search' ? <SearchPage /> : null}
-          {route.page === 'benchmarks' ? <BenchmarksPage /> : null}
-          {route.page === 'status' ? <StatusPage /> : null}
+          {!allowed ? (
+            settings ? (
+              <div className="page">
+                <h1>{current?.label ?? 'Not found'}</h1>
+                <p className="muted">This page needs a key with scope “{current?.scope}”; yours has “{value.scope}”.</p>
+              </div>
+            ) : null
+          ) : (
+            <>
+              {route.page === 'chat' ? <ChatPage /> : null}
+              {route.page === 'documents' ? <DocumentsPage args={route.args} /> : null}
+              {route.page === 'ingestion' ? <IngestionPage /> : null}
+              {route.page === 'search' ? <SearchPage /> : null}
+              {route.page === 'benchmarks' ? <BenchmarksPage /> : null}
+              {route.page === 'status' ? <StatusPage /> : null}
+              {route.page === 'settings' ? <SettingsPage /> : null}
+            </>
+          )}
         </main>
       </div>
     </AppContext.Provider>

@@ -92,10 +92,13 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   return path;
 }
 
-/** Logs in through the login form with an API key and waits for the app's main navigation. */
+/**
+ * Logs in through the login form with an API key and waits for the app (its Log out button: on a
+ * phone the main navigation stays folded behind the Menu button).
+ */
 export async function logIn(page: Page, apiKey: string): Promise<void> {
   await page.goto('/');
   await page.getByRole('textbox', { name: 'API key' }).fill(apiKey);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
 }

@@ -2,19 +2,25 @@ import { apiErrorFromResponse } from './api-error.js';
 import { fetchSse, followSse } from './sse-stream.js';
 import type { SseEvent } from './sse-parser.js';
 import type {
+  ApiKey,
+  BackupRun,
+  BackupsView,
   ChatMessage,
   ChatSession,
   Collection,
   DocumentPage,
   DocumentRecord,
+  DocumentSourceActions,
   ChunkRecord,
   DocumentSort,
   Job,
+  KeyScope,
   Page,
   Readiness,
   ScalingResult,
   SearchMode,
   SearchResponse,
+  SettingsView,
 } from './types.js';
 
 export interface AskOptions {
@@ -78,7 +84,63 @@ export class ApiClient {
     return this.request('GET', `/v1/collections/${enc(collection)}/documents?${params}`, undefined, signal);
   }
 
-  document(collection: string, id: number | string): Promise<{ document: DocumentRecord; chunks: ChunkRecord[] }> {
+  createCollection(body: { name: string; embedder?: string; chunkSize?: number; chunkOverlap?: number }): Promise<Collection> {
+    return this.request('POST', '/v1/collections', body);
+  }
+
+  deleteCollection(name: string): Promise<{ deleted: string }> {
+    return this.request('DELETE', `/v1/collections/${enc(name)}`);
+  }
+
+  /** The key asking, what sources may be added, the models in effect and the run-time settings. */
+  settings(): Promise<SettingsView> {
+    return this.request('GET', '/v1/settings');
+  }
+
+  updateSettings(patch: Record<string, unknown>): Promise<SettingsView> {
+    return this.request('PATCH', '/v1/settings', patch);
+  }
+
+  keys(): Promise<{ keys: ApiKey[] }> {
+    return this.request('GET', '/v1/keys');
+  }
+
+  /** The answer carries the secret (`key`): the only time it is ever shown. */
+  createKey(name: string, scope: KeyScope): Promise<ApiKey & { key: string }> {
+    return this.request('POST', '/v1/keys', { name, scope });
+  }
+
+  revokeKey(id: string): Promise<{ revoked: string }> {
+    return this.request('DELETE', `/v1/keys/${enc(id)}`);
+  }
+
+  backups(): Promise<BackupsView> {
+    return this.request('GET', '/v1/backups');
+  }
+
+  createBackup(): Promise<{ backup: BackupRun }> {
+    return this.request('POST', '/v1/backups', {});
+  }
+
+  /** The original file of a document, as the server kept it; `name` from Content-Disposition. */
+  async originalFile(collection: string, id: number | string): Promise<{ blob: Blob; name: string }> {
+    const response = await fetch(`${this.base}/v1/collections/${enc(collection)}/documents/${enc(String(id))}/original`, { headers: this.headers(), cache: 'no-store' });
+    if (!response.ok) throw await apiErrorFromResponse(response);
+    const disposition = response.headers.get('content-disposition') ?? '';
+    const encoded = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
+    const plain = /filename="([^"]*)"/i.exec(disposition)?.[1];
+    let name = plain ?? `document-${id}`;
+    if (encoded) {
+      try {
+        name = decodeURIComponent(encoded);
+      } catch {
+        // keep the plain name
+      }
+    }
+    return { blob: await response.blob(), name };
+  }
+
+  document(collection: string, id: number | string): Promise<{ document: DocumentRecord; chunks: ChunkRecord[]; source?: DocumentSourceActions }> {
     return this.request('GET', `/v1/collections/${enc(collection)}/documents/${enc(String(id))}`);
   }
 
@@ -126,8 +188,9 @@ export class ApiClient {
     return fetchSse({ url: `${this.base}/v1/ask`, method: 'POST', headers: this.headers(), body: { collection, question, ...options, stream: true }, signal });
   }
 
-  chatSessions(cursor?: string): Promise<Page<ChatSession>> {
-    return this.request('GET', `/v1/chat/sessions?limit=100${cursor ? `&cursor=${enc(cursor)}` : ''}`);
+  /** The caller's own sessions, or (`all`, admin keys) every key's. */
+  chatSessions(options: { cursor?: string; all?: boolean } = {}): Promise<Page<ChatSession>> {
+    return this.request('GET', `/v1/chat/sessions?limit=100${options.all ? '&owner=all' : ''}${options.cursor ? `&cursor=${enc(options.cursor)}` : ''}`);
   }
 
   chatSession(id: string): Promise<{ session: ChatSession; messages: ChatMessage[] }> {
@@ -155,9 +218,12 @@ export class ApiClient {
     return this.request('POST', '/v1/benchmarks/scaling', body, signal);
   }
 
-  /** `/readyz` is public: 200 when ready, 503 (same body) when the store does not answer. */
+  /**
+   * `/readyz`: 200 when ready, 503 (same body) when the store does not answer. Public, but sent with
+   * the key, so a server that keeps details for admins gives them to an admin.
+   */
   async readiness(): Promise<Readiness> {
-    const response = await fetch(`${this.base}/readyz`, { headers: { accept: 'application/json' }, cache: 'no-store' });
+    const response = await fetch(`${this.base}/readyz`, { headers: this.headers({ accept: 'application/json' }), cache: 'no-store' });
     if (response.status !== 200 && response.status !== 503) throw await apiErrorFromResponse(response);
     return (await response.json()) as Readiness;
   }

@@ -147,6 +147,79 @@ export interface ChatSession {
   createdAt: string;
   updatedAt: string;
   messageCount: number;
+  /** `key:<api key id>` of the key that created it; null for the CLI's and older sessions. */
+  owner?: string | null;
+}
+
+export type KeyScope = 'read' | 'write' | 'admin';
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: KeyScope[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** What the server can still do with a document's source (`GET …/documents/:id`). */
+export interface DocumentSourceActions {
+  kind: 'file' | 'git' | 'upload' | 'other';
+  reingest: boolean;
+  original: boolean;
+  reason?: string;
+}
+
+export type RuntimeSettingKey =
+  | 'defaultCollection'
+  | 'search.mode'
+  | 'search.k'
+  | 'answer.retrieveK'
+  | 'answer.sources'
+  | 'llm.temperature'
+  | 'llm.maxAnswerTokens'
+  | 'memory.k'
+  | 'memory.turns';
+
+export interface RuntimeSetting {
+  key: RuntimeSettingKey;
+  label: string;
+  description: string;
+  value: unknown;
+  configured: unknown;
+  overridden: boolean;
+  updatedAt: string | null;
+  updatedBy: string | null;
+  /** JSON Schema of valid values: `type` (integer, number, string), `minimum`, `maximum`, `enum`. */
+  schema: { type?: string; minimum?: number; maximum?: number; enum?: string[] } & Record<string, unknown>;
+}
+
+/** `GET /v1/settings`: who asks, what sources may be added, the models in effect, run-time settings. */
+export interface SettingsView {
+  key: { id: string; name: string; prefix: string; scope: KeyScope } | null;
+  sources: { pathsEnabled: boolean; allowedDirs?: string[]; gitEnabled: boolean; privateNetworks: boolean };
+  models: { embedder: string; reranker: string; llm: { urls: string[]; model: string | null; discover: boolean } };
+  settings: RuntimeSetting[];
+}
+
+/** One run of `POST /v1/backups` (issue 12's backup API). */
+export interface BackupRun {
+  id: string;
+  status: 'running' | 'succeeded' | 'failed' | string;
+  startedAt: string;
+  finishedAt?: string | null;
+  archive?: { name: string; bytes: number; createdAt: string } | null;
+  error?: string | null;
+}
+
+/** `GET /v1/backups` (admin): the archives of the backup folder, newest first, and this server's runs. */
+export interface BackupsView {
+  dir?: string;
+  schedule?: string | null;
+  running?: BackupRun | null;
+  last?: BackupRun | null;
+  archives: { name: string; createdAt: string; bytes: number }[];
 }
 
 export interface ChatMessage {
@@ -217,7 +290,11 @@ export interface ScalingStep {
 export interface ScalingResult {
   startedAt: string;
   collection: string;
+  /** The mode that ran (lexical when the collection cannot serve the one asked for). */
   mode: SearchMode;
+  requestedMode?: SearchMode;
+  /** Why the run differs from what was asked. */
+  notices?: string[];
   steps: ScalingStep[];
   ingest: { chunksPerSecond: number | null; at: string | null };
 }

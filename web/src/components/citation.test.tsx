@@ -65,10 +65,10 @@ describe('citation rendering', () => {
     assert.match(html, /<code>&lt;&gt;<\/code>/);
   });
 
-  it('the detail shows the cited text and links to its document; memory sources are marked and not linked', () => {
+  it('the detail shows the cited text and links to its document at the cited chunks; memory sources are marked and not linked', () => {
     const html = renderToStaticMarkup(<CitationDetail citation={citation(3)} collection="notes" />);
     assert.match(html, /Cited text 3/);
-    assert.match(html, /<a href="#\/documents\/notes\/103">Open document Guide 3<\/a>/);
+    assert.match(html, /<a href="#\/documents\/notes\/103\/chunks\/30">Open document Guide 3<\/a>/);
     assert.match(html, /lines 10-20, Setup \/ Keys/);
     const memory = renderToStaticMarkup(<CitationDetail citation={citation(4, { kind: 'memory', document_id: null })} collection="notes" />);
     assert.match(memory, /Memory/);

@@ -43,7 +43,7 @@ export function citationLocation(citation: Citation): string {
   return parts.join(', ');
 }
 
-/** The cited text with its source and a link to the document (chunk sources only). */
+/** The cited text with its source and a link to the document, opened at the cited passage (chunk sources only). */
 export function CitationDetail({ citation, collection }: { citation: Citation; collection: string }) {
   const kind = citationKind(citation);
   const location = citationLocation(citation);
@@ -61,7 +61,7 @@ export function CitationDetail({ citation, collection }: { citation: Citation; c
       <blockquote className="cited-text">{citation.text}</blockquote>
       {kind === 'chunk' && citation.document_id !== null ? (
         <p>
-          <a href={documentHref(collection, citation.document_id)}>Open document {citation.title || citation.source_uri}</a>
+          <a href={documentHref(collection, citation.document_id, citation.chunk_ids)}>Open document {citation.title || citation.source_uri}</a>
         </p>
       ) : null}
     </article>

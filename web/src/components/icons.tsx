@@ -21,6 +21,10 @@ const PATHS: Record<string, ReactNode> = {
   edit: <path d="M4 20h4L19 9l-4-4L4 16zM13 7l4 4" />,
   download: <path d="M12 4v12M7 11l5 5 5-5M4 20h16" />,
   alert: <path d="M12 3 2 20h20zM12 9v5M12 17v.5" />,
+  info: <path d="M12 3a9 9 0 1 1 0 18 9 9 0 0 1 0-18zM12 11v6M12 7.5v.5" />,
+  menu: <path d="M4 6h16M4 12h16M4 18h16" />,
+  settings: <path d="M12 9a3 3 0 1 1 0 6 3 3 0 0 1 0-6zM4 12h2M18 12h2M12 4v2M12 18v2M6.3 6.3l1.4 1.4M16.3 16.3l1.4 1.4M6.3 17.7l1.4-1.4M16.3 7.7l1.4-1.4" />,
+  copy: <path d="M9 9h11v11H9zM5 15H4V4h11v1" />,
 };
 
 export function Icon({ name, size = 18 }: { name: keyof typeof PATHS | string; size?: number }) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { safeHref } from './markdown.js';
-import { documentHref, hrefFor, parseHash } from './routes.js';
+import { documentHref, highlightedChunks, hrefFor, pagesFor, parseHash } from './routes.js';
 import { highlightSnippet } from './snippet.js';
 
 describe('hash routes', () => {
@@ -10,12 +10,28 @@ describe('hash routes', () => {
     assert.deepEqual(parseHash(''), { page: 'chat', args: [] });
     assert.deepEqual(parseHash('#/documents/my%20notes/12'), { page: 'documents', args: ['my notes', '12'] });
     assert.deepEqual(parseHash('#/nowhere/1'), { page: 'chat', args: [] });
+    assert.deepEqual(parseHash('#/settings'), { page: 'settings', args: [] });
   });
 
   it('builds links that parse back', () => {
     assert.equal(documentHref('a/b', 7), '#/documents/a%2Fb/7');
     assert.deepEqual(parseHash(documentHref('a/b', 7)), { page: 'documents', args: ['a/b', '7'] });
     assert.equal(hrefFor('ingestion'), '#/ingestion');
+  });
+
+  it('carries the cited chunks of a document link, and ignores malformed ones', () => {
+    const route = parseHash(documentHref('kb', 7, [31, 32]));
+    assert.deepEqual(route.args, ['kb', '7', 'chunks', '31,32']);
+    assert.deepEqual(highlightedChunks(route.args), [31, 32]);
+    assert.deepEqual(highlightedChunks(['kb', '7']), []);
+    assert.deepEqual(highlightedChunks(['kb', '7', 'chunks', 'x,-1,4']), [4]);
+  });
+
+  it('shows each scope only the pages it may use', () => {
+    assert.ok(!pagesFor('read').some((page) => page.name === 'benchmarks'), 'benchmarks need an admin key');
+    assert.ok(!pagesFor('write').some((page) => page.name === 'benchmarks'));
+    assert.ok(pagesFor('admin').some((page) => page.name === 'benchmarks'));
+    assert.ok(pagesFor('read').some((page) => page.name === 'settings'));
   });
 });
 

@@ -47,7 +47,7 @@ export function BenchmarksPage() {
       </div>
       <form className="card benchmark-form" onSubmit={run} aria-label="Scaling benchmark">
         <h2>Search scaling</h2>
-        <p className="muted small">Runs the search use case inside the server at concurrency 1, 2, 4, … up to the maximum, each step for the given time. Needs an admin key; one run at a time.</p>
+        <p className="muted small">Runs the search use case inside the server at concurrency 1, 2, 4, … up to the maximum, each step for the given time; one run at a time.</p>
         <div className="search-row">
           <div className="field grow">
             <label htmlFor="bench-query">Query</label>
@@ -94,6 +94,12 @@ export function BenchmarksPage() {
               </button>
             </div>
           </div>
+          {result.requestedMode && result.requestedMode !== result.mode ? (
+            <p className="notice notice-info small" role="note">
+              Asked for {result.requestedMode}; ran {result.mode}
+              {result.notices && result.notices.length > 0 ? `: ${result.notices.join(' ')}` : '.'}
+            </p>
+          ) : null}
           <div className="charts">
             <LineChart
               title="Search latency by concurrency"

@@ -9,11 +9,22 @@ import { CollectionPicker } from '../components/collection-picker.js';
 import { ModeSelect } from '../components/mode-select.js';
 import { Icon } from '../components/icons.js';
 import { ProblemNotice } from '../components/problem-notice.js';
+import { notesLines, stableConditions, type NotesLine } from '../lib/answer-notes.js';
 import { createTokenMeter, emptyAnswer, reduceAnswer, turnsFromMessages, type Turn } from '../lib/answer-state.js';
 import { SessionList } from './session-list.js';
 
 /** sessionStorage key of the chat session open in this tab. */
 const OPEN_SESSION_KEY = 'cairn.chat.openSession';
+/** sessionStorage key of the stable conditions (no reranker, no vectors) already said in this tab. */
+const SEEN_CONDITIONS_KEY = 'cairn.chat.seenConditions';
+
+function loadSeenConditions(): Set<string> {
+  try {
+    return new Set(JSON.parse(sessionStorage.getItem(SEEN_CONDITIONS_KEY) ?? '[]') as string[]);
+  } catch {
+    return new Set();
+  }
+}
 
 /**
  * Chat: questions answered from the chosen collection, streamed with citations. With the chat
@@ -21,8 +32,13 @@ const OPEN_SESSION_KEY = 'cairn.chat.openSession';
  * each question goes to `/v1/ask` alone.
  */
 export function ChatPage() {
-  const { client, collection } = useApp();
+  const { client, collection, scope } = useApp();
   const [sessions, setSessions] = useState<ChatSession[] | null>([]);
+  const [showAll, setShowAll] = useState(false);
+  const [keyNames, setKeyNames] = useState<Map<string, string>>(new Map());
+  const [sidebarOpen, setSidebarOpen] = useState(false);
+  // Conditions said before this page was opened in this tab; the ones said on this page are derived from the turns.
+  const [seenBefore] = useState(loadSeenConditions);
   const [sessionId, setSessionId] = useState<string | null>(null);
   const [turns, setTurns] = useState<Turn[]>([]);
   const [question, setQuestion] = useState('');
@@ -37,12 +53,33 @@ export function ChatPage() {
 
   const loadSessions = useCallback(async () => {
     try {
-      setSessions((await client.chatSessions()).items);
+      setSessions((await client.chatSessions({ all: showAll })).items);
     } catch (failure) {
       if (toApiError(failure).status === 404) setSessions(null);
       else setError(failure);
     }
-  }, [client]);
+  }, [client, showAll]);
+
+  // Admins listing every key's chats see whose each one is.
+  useEffect(() => {
+    if (!showAll) return;
+    client.keys().then(
+      ({ keys }) => setKeyNames(new Map(keys.map((key) => [`key:${key.id}`, `${key.name} (${key.prefix}…)`]))),
+      () => undefined,
+    );
+  }, [client, showAll]);
+
+  const notes = notesLines(
+    turns.map((turn) => turn.answer),
+    seenBefore,
+  );
+  const conditions = stableConditions(turns.map((turn) => turn.answer)).join('\n');
+  useEffect(() => {
+    if (!conditions) return;
+    const seen = loadSeenConditions();
+    for (const condition of conditions.split('\n')) seen.add(condition);
+    sessionStorage.setItem(SEEN_CONDITIONS_KEY, JSON.stringify([...seen]));
+  }, [conditions]);
 
   useEffect(() => {
     void loadSessions();
@@ -74,6 +111,7 @@ export function ChatPage() {
       setSessionId(id);
       setTurns(turnsFromMessages(messages));
       setSelected({ turn: -1, citation: null });
+      setSidebarOpen(false);
     } catch (failure) {
       // A remembered session that is gone (deleted elsewhere, or no chat sessions on this server) is forgotten silently.
       if (options.quiet) sessionStorage.removeItem(OPEN_SESSION_KEY);
@@ -86,6 +124,7 @@ export function ChatPage() {
     setSessionId(null);
     setTurns([]);
     setSelected({ turn: -1, citation: null });
+    setSidebarOpen(false);
   };
 
   const updateTurn = (index: number, update: (turn: Turn) => Turn) => setTurns((current) => current.map((turn, i) => (i === index ? update(turn) : turn)));
@@ -149,16 +188,30 @@ export function ChatPage() {
 
   return (
     <div className="chat-layout">
-      <aside className="chat-sidebar" aria-label="Chat sessions">
+      <aside className={`chat-sidebar${sidebarOpen ? ' open' : ''}`} aria-label="Chat sessions">
         <CollectionPicker id="chat-collection" />
-        <button type="button" className="secondary wide" onClick={newChat}>
-          <Icon name="plus" /> New chat
-        </button>
+        <div className="button-row chat-sidebar-actions">
+          <button type="button" className="secondary grow" onClick={newChat}>
+            <Icon name="plus" /> New chat
+          </button>
+          {sessions !== null ? (
+            <button type="button" className="secondary sidebar-toggle" aria-expanded={sidebarOpen} aria-controls="saved-chats" onClick={() => setSidebarOpen((open) => !open)}>
+              Saved chats ({sessions.length})
+            </button>
+          ) : null}
+        </div>
         {sessions === null ? (
           <p className="muted small">This server keeps no chat sessions; each question is answered on its own.</p>
         ) : (
+          <div id="saved-chats" className="saved-chats">
+          {scope === 'admin' ? (
+            <label className="checkbox small">
+              <input type="checkbox" checked={showAll} onChange={(event) => setShowAll(event.target.checked)} /> Every key’s chats
+            </label>
+          ) : null}
           <SessionList
             sessions={sessions}
+            ownerLabel={showAll ? (owner) => (owner ? (keyNames.get(owner) ?? owner) : 'command line') : undefined}
             activeId={sessionId}
             onOpen={(id) => void openSession(id)}
             onRename={async (id, title) => {
@@ -179,6 +232,7 @@ export function ChatPage() {
               }
             }}
           />
+          </div>
         )}
       </aside>
 
@@ -195,16 +249,7 @@ export function ChatPage() {
             <article key={turn.key} className="turn" aria-label={`Question ${index + 1}`}>
               {turn.question ? <p className="question">{turn.question}</p> : null}
               <div className="answer" aria-busy={turn.answer.streaming}>
-                {turn.answer.notices.map((notice, i) => (
-                  <p key={i} className="notice notice-info small">
-                    {notice}
-                  </p>
-                ))}
-                {turn.answer.extractive ? (
-                  <p className="notice notice-warn" role="note">
-                    <strong>Extractive answer.</strong> No language model is configured or reachable, so this answer is the best matching passages, quoted, not a generated reply. Set <code>CAIRN_LLM_URL</code> to get generated answers.
-                  </p>
-                ) : null}
+                <AnswerNotes line={notes[index] ?? null} />
                 {turn.answer.text ? (
                   <AnswerText text={turn.answer.text} citations={turn.answer.sources} onOpen={(citation) => openCitation(index, citation)} />
                 ) : turn.answer.streaming ? (
@@ -251,7 +296,7 @@ export function ChatPage() {
             }}
           />
           <div className="composer-controls">
-            <div className="field inline">
+            <div className="field inline mode-field">
               <ModeSelect id="chat-mode" value={mode} onChange={setMode} withDefault />
             </div>
             <label className="checkbox">
@@ -297,6 +342,25 @@ export function ChatPage() {
           <p className="muted small">The passages an answer draws on appear here.</p>
         )}
       </aside>
+    </div>
+  );
+}
+
+/** The one compact line of notes of an answer; expanding it shows the full texts. */
+function AnswerNotes({ line }: { line: NotesLine | null }) {
+  if (!line) return null;
+  return (
+    <div className="answer-notes" role="note" aria-label="Notes on this answer">
+      <details>
+        <summary>
+          <Icon name="info" size={16} /> <span>{line.summary}</span>
+        </summary>
+        <ul>
+          {line.details.map((text) => (
+            <li key={text}>{text}</li>
+          ))}
+        </ul>
+      </details>
     </div>
   );
 }

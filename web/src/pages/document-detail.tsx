@@ -1,17 +1,25 @@
 import { useEffect, useRef, useState } from 'react';
-import type { ChunkRecord, DocumentRecord } from '../api/types.js';
+import type { ChunkRecord, DocumentRecord, DocumentSourceActions } from '../api/types.js';
 import { useApp } from '../app-context.js';
 import { Icon } from '../components/icons.js';
 import { ProblemNotice } from '../components/problem-notice.js';
-import { hrefFor } from '../lib/routes.js';
+import { downloadBlob } from '../lib/download.js';
+import { hrefFor, scopeAllows } from '../lib/routes.js';
 
-/** One document with its chunks; re-ingest (a job) and delete (after a confirming click). */
-export function DocumentDetail({ collection, id, onChanged }: { collection: string; id: string; onChanged: () => void }) {
-  const { client, jobs, navigate } = useApp();
-  const [detail, setDetail] = useState<{ document: DocumentRecord; chunks: ChunkRecord[] } | null>(null);
+/**
+ * One document with its chunks. Offers what its source still allows: re-ingest (a job) and the
+ * original file, for keys that may; delete after a confirming click. `highlight` (a citation's
+ * chunk ids) scrolls to those chunks and marks them.
+ */
+export function DocumentDetail({ collection, id, highlight = [], onChanged }: { collection: string; id: string; highlight?: readonly number[]; onChanged: () => void }) {
+  const { client, jobs, navigate, scope } = useApp();
+  const [detail, setDetail] = useState<{ document: DocumentRecord; chunks: ChunkRecord[]; source?: DocumentSourceActions } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [confirming, setConfirming] = useState(false);
+  const [downloading, setDownloading] = useState(false);
   const heading = useRef<HTMLHeadingElement | null>(null);
+  const cited = new Set(highlight);
+  const highlightKey = highlight.join(',');
 
   useEffect(() => {
     setDetail(null);
@@ -20,13 +28,41 @@ export function DocumentDetail({ collection, id, onChanged }: { collection: stri
       (result) => {
         setDetail(result);
         setError(null);
-        requestAnimationFrame(() => heading.current?.focus());
       },
       setError,
     );
   }, [client, collection, id]);
 
+  // Once the chunks are on the page: the cited passage into view (and focus on it), else the heading.
+  useEffect(() => {
+    if (!detail) return;
+    requestAnimationFrame(() => {
+      const first = highlightKey ? document.querySelector<HTMLElement>('.chunk-list li.cited') : null;
+      if (first) {
+        first.scrollIntoView({ block: 'center' });
+        first.focus({ preventScroll: true });
+      } else {
+        heading.current?.focus();
+      }
+    });
+  }, [detail, highlightKey]);
+
   const close = () => navigate(hrefFor('documents'));
+  const source = detail?.source;
+  const canWrite = scopeAllows(scope, 'write');
+
+  const download = async () => {
+    if (!detail) return;
+    setDownloading(true);
+    try {
+      const { blob, name } = await client.originalFile(collection, detail.document.id);
+      downloadBlob(name, blob);
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setDownloading(false);
+    }
+  };
 
   return (
     <section className="card document-detail" aria-labelledby="document-heading">
@@ -43,7 +79,7 @@ export function DocumentDetail({ collection, id, onChanged }: { collection: stri
         <>
           <dl className="facts">
             <dt>Path</dt>
-            <dd>{detail.document.relativePath}</dd>
+            <dd className="break">{detail.document.relativePath}</dd>
             <dt>Source</dt>
             <dd className="break">{detail.document.uri}</dd>
             <dt>Format</dt>
@@ -58,61 +94,76 @@ export function DocumentDetail({ collection, id, onChanged }: { collection: stri
             <dd>{new Date(detail.document.ingestedAt).toLocaleString()}</dd>
           </dl>
           <div className="button-row">
-            <button
-              type="button"
-              className="secondary"
-              onClick={async () => {
-                try {
-                  const { job } = await client.reingestDocument(collection, detail.document.id);
-                  jobs.track(job);
-                  navigate(hrefFor('ingestion'));
-                } catch (failure) {
-                  setError(failure);
-                }
-              }}
-            >
-              <Icon name="refresh" /> Re-ingest
-            </button>
-            {confirming ? (
-              <>
-                <button
-                  type="button"
-                  className="danger"
-                  onClick={async () => {
-                    try {
-                      await client.deleteDocument(collection, detail.document.id);
-                      onChanged();
-                      close();
-                    } catch (failure) {
-                      setError(failure);
-                    }
-                  }}
-                >
-                  Confirm delete
-                </button>
-                <button type="button" className="secondary" onClick={() => setConfirming(false)}>
-                  Keep document
-                </button>
-              </>
-            ) : (
-              <button type="button" className="danger-outline" onClick={() => setConfirming(true)}>
-                <Icon name="trash" /> Delete document
+            {source?.original ? (
+              <button type="button" className="secondary" disabled={downloading} onClick={() => void download()}>
+                <Icon name="download" /> Download original
               </button>
-            )}
+            ) : null}
+            {canWrite && source?.reingest ? (
+              <button
+                type="button"
+                className="secondary"
+                onClick={async () => {
+                  try {
+                    const { job } = await client.reingestDocument(collection, detail.document.id);
+                    jobs.track(job);
+                    navigate(hrefFor('ingestion'));
+                  } catch (failure) {
+                    setError(failure);
+                  }
+                }}
+              >
+                <Icon name="refresh" /> Re-ingest
+              </button>
+            ) : null}
+            {canWrite ? (
+              confirming ? (
+                <>
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={async () => {
+                      try {
+                        await client.deleteDocument(collection, detail.document.id);
+                        onChanged();
+                        close();
+                      } catch (failure) {
+                        setError(failure);
+                      }
+                    }}
+                  >
+                    Confirm delete
+                  </button>
+                  <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+                    Keep document
+                  </button>
+                </>
+              ) : (
+                <button type="button" className="danger-outline" onClick={() => setConfirming(true)}>
+                  <Icon name="trash" /> Delete document
+                </button>
+              )
+            ) : null}
           </div>
+          {source?.reason ? <p className="muted small source-reason">{source.reason}</p> : null}
           <h3>Chunks</h3>
+          {cited.size > 0 ? <p className="muted small">The cited passage is highlighted.</p> : null}
           <ol className="chunk-list">
-            {detail.chunks.map((chunk) => (
-              <li key={chunk.id} id={`chunk-${chunk.id}`}>
-                <p className="muted small">
-                  #{chunk.ordinal + 1} · {chunk.tokenCount} tokens
-                  {chunk.pageStart !== undefined ? ` · page ${chunk.pageStart}${chunk.pageEnd !== undefined && chunk.pageEnd !== chunk.pageStart ? `-${chunk.pageEnd}` : ''}` : ''}
-                  {chunk.lineStart !== undefined ? ` · lines ${chunk.lineStart}-${chunk.lineEnd ?? chunk.lineStart}` : ''}
-                  {chunk.headingPath.length > 0 ? ` · ${chunk.headingPath.join(' / ')}` : ''}
-                </p>
-                <pre className="chunk-text">{chunk.text}</pre>
-              </li>
-            ))}
+            {detail.chunks.map((chunk) => {
+              const isCited = cited.has(chunk.id);
+              return (
+                <li key={chunk.id} id={`chunk-${chunk.id}`} className={isCited ? 'cited' : undefined} aria-current={isCited ? 'true' : undefined} tabIndex={isCited ? -1 : undefined}>
+                  <p className="muted small">
+                    #{chunk.ordinal + 1} · {chunk.tokenCount} tokens
+                    {chunk.pageStart !== undefined ? ` · page ${chunk.pageStart}${chunk.pageEnd !== undefined && chunk.pageEnd !== chunk.pageStart ? `-${chunk.pageEnd}` : ''}` : ''}
+                    {chunk.lineStart !== undefined ? ` · lines ${chunk.lineStart}-${chunk.lineEnd ?? chunk.lineStart}` : ''}
+                    {chunk.headingPath.length > 0 ? ` · ${chunk.headingPath.join(' / ')}` : ''}
+                    {isCited ? ' · cited' : ''}
+                  </p>
+                  <pre className="chunk-text">{chunk.text}</pre>
+                </li>
+              );
+            })}
           </ol>
         </>
       ) : !error ? (

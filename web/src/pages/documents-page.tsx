@@ -3,7 +3,7 @@ import type { DocumentPage, DocumentSort } from '../api/types.js';
 import { useApp } from '../app-context.js';
 import { CollectionPicker } from '../components/collection-picker.js';
 import { ProblemNotice } from '../components/problem-notice.js';
-import { documentHref } from '../lib/routes.js';
+import { documentHref, highlightedChunks, scopeAllows } from '../lib/routes.js';
 import { DocumentDetail } from './document-detail.js';
 import { UploadPanel } from './upload-panel.js';
 
@@ -25,7 +25,7 @@ function useDebounced<T>(value: T, delayMs: number): T {
  * opens a document's detail.
  */
 export function DocumentsPage({ args }: { args: string[] }) {
-  const { client, collection, setCollection, jobs } = useApp();
+  const { client, collection, setCollection, jobs, scope } = useApp();
   const [filter, setFilter] = useState('');
   const [sort, setSort] = useState<DocumentSort>('path');
   const [order, setOrder] = useState<'asc' | 'desc'>('asc');
@@ -72,8 +72,8 @@ export function DocumentsPage({ args }: { args: string[] }) {
         <h1>Documents</h1>
         <CollectionPicker id="documents-collection" />
       </div>
-      {routeId ? <DocumentDetail collection={collection} id={routeId} onChanged={() => setReload((n) => n + 1)} /> : null}
-      <UploadPanel />
+      {routeId ? <DocumentDetail collection={collection} id={routeId} highlight={highlightedChunks(args)} onChanged={() => setReload((n) => n + 1)} /> : null}
+      {scopeAllows(scope, 'write') ? <UploadPanel /> : null}
       <section className="card" aria-labelledby="documents-list-heading">
         <div className="list-toolbar">
           <h2 id="documents-list-heading">
@@ -108,11 +108,11 @@ export function DocumentsPage({ args }: { args: string[] }) {
             <thead>
               <tr>
                 <th scope="col">Path</th>
-                <th scope="col">Title</th>
-                <th scope="col">Format</th>
+                <th scope="col" className="optional-column">Title</th>
+                <th scope="col" className="optional-column">Format</th>
                 <th scope="col" className="numeric">Chunks</th>
                 <th scope="col">Status</th>
-                <th scope="col">Ingested</th>
+                <th scope="col" className="optional-column">Ingested</th>
               </tr>
             </thead>
             <tbody>
@@ -123,22 +123,22 @@ export function DocumentsPage({ args }: { args: string[] }) {
                     <td>
                       <a href={documentHref(collection, document.id)}>{document.relativePath}</a>
                     </td>
-                    <td>{document.title}</td>
-                    <td>{document.format}</td>
+                    <td className="optional-column">{document.title}</td>
+                    <td className="optional-column">{document.format}</td>
                     <td className="numeric tabular">{document.chunkCount.toLocaleString()}</td>
                     <td>
                       <span className={`status status-${failed ? 'failed' : (document.status ?? 'ingested')}`} title={failed ?? undefined}>
                         {failed ? 'error' : (document.status ?? 'ingested')}
                       </span>
                     </td>
-                    <td className="tabular">{new Date(document.ingestedAt).toLocaleString()}</td>
+                    <td className="tabular optional-column">{new Date(document.ingestedAt).toLocaleString()}</td>
                   </tr>
                 );
               })}
               {page && page.items.length === 0 ? (
                 <tr>
                   <td colSpan={6} className="muted">
-                    {q ? `No document matches “${q}”.` : 'No documents yet. Drop some files above.'}
+                    {q ? `No document matches “${q}”.` : scopeAllows(scope, 'write') ? 'No documents yet. Drop some files above.' : 'No documents yet.'}
                   </td>
                 </tr>
               ) : null}

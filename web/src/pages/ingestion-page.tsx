@@ -4,6 +4,7 @@ import { useApp } from '../app-context.js';
 import { Sparkline } from '../components/line-chart.js';
 import { ProblemNotice } from '../components/problem-notice.js';
 import { ProgressBar } from '../components/progress-bar.js';
+import { jobOutcome } from '../lib/job-status.js';
 import { isActive } from '../lib/use-jobs.js';
 
 function describe(job: Job): string {
@@ -75,30 +76,33 @@ export function IngestionPage() {
               <thead>
                 <tr>
                   <th scope="col">Job</th>
-                  <th scope="col">Collection</th>
+                  <th scope="col" className="optional-column">Collection</th>
                   <th scope="col">Status</th>
                   <th scope="col" className="numeric">Files</th>
                   <th scope="col" className="numeric">Failed</th>
-                  <th scope="col" className="numeric">Chunks</th>
-                  <th scope="col">Finished</th>
+                  <th scope="col" className="numeric optional-column">Chunks</th>
+                  <th scope="col" className="optional-column">Finished</th>
                 </tr>
               </thead>
               <tbody>
-                {past.map((job) => (
-                  <tr key={job.id}>
-                    <td title={job.id}>{describe(job)}</td>
-                    <td>{job.collection}</td>
-                    <td>
-                      <span className={`status status-${job.status}`} title={job.error ?? undefined}>
-                        {job.status}
-                      </span>
-                    </td>
-                    <td className="numeric tabular">{job.progress.filesDone}</td>
-                    <td className="numeric tabular">{job.progress.filesFailed}</td>
-                    <td className="numeric tabular">{job.progress.chunksDone.toLocaleString()}</td>
-                    <td className="tabular">{job.finishedAt ? new Date(job.finishedAt).toLocaleString() : ''}</td>
-                  </tr>
-                ))}
+                {past.map((job) => {
+                  const outcome = jobOutcome(job);
+                  return (
+                    <tr key={job.id}>
+                      <td title={job.id} className="break">{describe(job)}</td>
+                      <td className="optional-column">{job.collection}</td>
+                      <td>
+                        <span className={`status tone-${outcome.tone}`} title={job.error ?? undefined}>
+                          {outcome.label}
+                        </span>
+                      </td>
+                      <td className="numeric tabular">{job.progress.filesDone}</td>
+                      <td className="numeric tabular">{job.progress.filesFailed}</td>
+                      <td className="numeric tabular optional-column">{job.progress.chunksDone.toLocaleString()}</td>
+                      <td className="tabular optional-column">{job.finishedAt ? new Date(job.finishedAt).toLocaleString() : ''}</td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </div>
@@ -115,11 +119,12 @@ export function IngestionPage() {
 
 function JobCard({ job, samples, onCancel }: { job: Job; samples: { chunksPerSecond: number; embeddingsPerSecond: number }[]; onCancel?: () => void }) {
   const label = describe(job);
+  const outcome = jobOutcome(job);
   return (
     <section className="card job-card" aria-label={`Job ${label}`}>
       <div className="card-header">
-        <h2>
-          {label} <span className={`status status-${job.status}`}>{job.status}</span>
+        <h2 className="break">
+          {label} <span className={`status tone-${outcome.tone}`}>{outcome.label}</span>
         </h2>
         {onCancel ? (
           <button type="button" className="danger-outline small" aria-label={`Cancel job ${label}`} onClick={onCancel}>
@@ -133,6 +138,7 @@ function JobCard({ job, samples, onCancel }: { job: Job; samples: { chunksPerSec
       </p>
       {job.error ? <p className="notice notice-error small">{job.error}</p> : null}
       <ProgressBar label="Files" value={job.progress.filesDone + job.progress.filesFailed + job.progress.filesSkipped} total={job.progress.filesTotal} />
+      {outcome.breakdown ? <p className={`small file-breakdown${job.progress.filesFailed > 0 ? ' has-failures' : ''}`}>Files: {outcome.breakdown}</p> : null}
       <ProgressBar label="Chunks" value={job.progress.chunksDone} total={job.progress.chunksTotal} />
       <div className="rates">
         <div className="rate">
@@ -146,7 +152,7 @@ function JobCard({ job, samples, onCancel }: { job: Job; samples: { chunksPerSec
       </div>
       {job.errors.length > 0 ? (
         <details open>
-          <summary>{job.errors.length} file errors</summary>
+          <summary>{job.errors.length === 1 ? '1 file error' : `${job.errors.length} file errors`}</summary>
           <ul className="error-list" aria-live="polite">
             {job.errors.map((failure, i) => (
               <li key={`${failure.file}-${i}`}>

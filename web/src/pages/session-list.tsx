@@ -5,12 +5,15 @@ import { Icon } from '../components/icons.js';
 /** Stored chat sessions, most recent first: open, rename in place, delete after a confirming click. */
 export function SessionList({
   sessions,
+  ownerLabel,
   activeId,
   onOpen,
   onRename,
   onDelete,
 }: {
   sessions: ChatSession[];
+  /** When given (an admin listing every key's chats), each session also names its owner. */
+  ownerLabel?: (owner: string | null) => string;
   activeId: string | null;
   onOpen: (id: string) => void;
   onRename: (id: string, title: string) => Promise<void>;
@@ -55,6 +58,7 @@ export function SessionList({
                 <span className="muted small">
                   {session.collection} · {session.messageCount} messages
                 </span>
+                {ownerLabel ? <span className="muted small">by {ownerLabel(session.owner ?? null)}</span> : null}
               </button>
               {confirming === session.id ? (
                 <span className="session-actions">

@@ -134,13 +134,14 @@ export function StatusPage() {
               )}
             </p>
             {ready.llm.endpoints.length > 0 ? (
+              <div className="table-wrap">
               <table className="data-table">
                 <thead>
                   <tr>
                     <th scope="col">Endpoint</th>
                     <th scope="col">Circuit breaker</th>
-                    <th scope="col">Reachable</th>
-                    <th scope="col" className="numeric">Consecutive failures</th>
+                    <th scope="col" className="optional-column">Reachable</th>
+                    <th scope="col" className="numeric optional-column">Consecutive failures</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -150,12 +151,13 @@ export function StatusPage() {
                       <td>
                         <State ok={endpoint.state === 'closed' ? true : endpoint.state === 'open' ? false : null} text={endpoint.state} />
                       </td>
-                      <td>{endpoint.reachable === undefined ? '–' : endpoint.reachable ? 'yes' : `no${endpoint.error ? `: ${endpoint.error}` : ''}`}</td>
-                      <td className="numeric tabular">{endpoint.consecutiveFailures}</td>
+                      <td className="optional-column">{endpoint.reachable === undefined ? '–' : endpoint.reachable ? 'yes' : `no${endpoint.error ? `: ${endpoint.error}` : ''}`}</td>
+                      <td className="numeric tabular optional-column">{endpoint.consecutiveFailures}</td>
                     </tr>
                   ))}
                 </tbody>
               </table>
+              </div>
             ) : null}
           </section>
         </div>

@@ -1,4 +1,5 @@
 import { useRef, useState, type DragEvent, type FormEvent } from 'react';
+import { ApiError } from '../api/api-error.js';
 import { useApp } from '../app-context.js';
 import { Icon } from '../components/icons.js';
 import { ProblemNotice } from '../components/problem-notice.js';
@@ -6,11 +7,13 @@ import { filesFromDrop, filesFromInput, type PickedFile } from '../lib/dropped-f
 import { hrefFor } from '../lib/routes.js';
 
 /**
- * Adding documents: drop files or a folder (or choose them), or name a server path or git URL. Each
- * starts an ingestion job and opens the live dashboard.
+ * Adding documents: drop files or a folder (or choose them), or name a git URL or (when the server
+ * allows server paths) a path. Each starts an ingestion job and opens the live dashboard. Shown only
+ * to keys that may write.
  */
 export function UploadPanel() {
-  const { client, collection, jobs, navigate, refreshCollections } = useApp();
+  const { client, collection, jobs, navigate, refreshCollections, settings } = useApp();
+  const pathsEnabled = settings?.sources.pathsEnabled ?? false;
   const [dragging, setDragging] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -50,6 +53,10 @@ export function UploadPanel() {
     setError(null);
     try {
       const isGit = /^(https?:\/\/|git@|ssh:\/\/|git:\/\/)/.test(value);
+      if (!isGit && !pathsEnabled) {
+        setError(new ApiError(0, 'INPUT_INVALID', `“${value}” is not a git URL.`, 'Give a repository URL such as https://github.com/org/repo.git; this server does not read server paths.'));
+        return;
+      }
       const tagList = tags.split(',').map((tag) => tag.trim()).filter(Boolean);
       const { job } = await client.addSource(collection, isGit ? { git: value } : { path: value }, tagList);
       jobs.track(job);
@@ -99,10 +106,15 @@ export function UploadPanel() {
           onChange={(event) => void upload(filesFromInput(event.target.files)).then(() => (event.target.value = ''))}
         />
       </div>
-      <form className="add-source" onSubmit={addSource}>
+      <form className="add-source" onSubmit={addSource} aria-label="Add from a repository or server folder">
         <div className="field grow">
-          <label htmlFor="add-source">Path or git URL</label>
-          <input id="add-source" value={source} placeholder="/srv/docs or https://github.com/org/repo.git" onChange={(event) => setSource(event.target.value)} />
+          <label htmlFor="add-source">{pathsEnabled ? 'Path or git URL' : 'Git URL'}</label>
+          <input
+            id="add-source"
+            value={source}
+            placeholder={pathsEnabled ? '/srv/docs or https://github.com/org/repo.git' : 'https://github.com/org/repo.git'}
+            onChange={(event) => setSource(event.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor="add-tags">Tags</label>
@@ -112,7 +124,15 @@ export function UploadPanel() {
           Add
         </button>
       </form>
-      <p className="muted small">Paths must be inside the folders the server allows; git URLs of private or loopback hosts are refused unless the server allows them.</p>
+      {pathsEnabled ? (
+        <p className="muted small">
+          Paths must be inside the folders the server allows{settings?.sources.allowedDirs ? ` (${settings.sources.allowedDirs.join(', ')})` : ''}; git URLs of private or loopback hosts are refused unless the server allows them.
+        </p>
+      ) : (
+        <p className="muted small">
+          Server folders are off on this server, so only uploads and git URLs work here. An administrator turns them on by listing the folders in <code>sources.allowedDirs</code> of <code>cairn.config.json</code> (or <code>CAIRN_ALLOWED_DIRS</code>) and restarting the server.
+        </p>
+      )}
       <ProblemNotice error={error} onDismiss={() => setError(null)} />
     </section>
   );
