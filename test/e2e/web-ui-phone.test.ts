@@ -86,6 +86,13 @@ describe('web UI on a phone (360 and 390 px): every page fits, controls are touc
           await assertFits(page, target.name);
         });
       }
+      await step(`phone-${viewport.width}-add-form`, async () => {
+        // Server paths are off on this server: the form asks for a git URL alone and says how to allow paths.
+        await page.evaluate(`location.hash = '#/documents'`);
+        await page.getByRole('textbox', { name: 'Git URL', exact: true }).waitFor();
+        assert.equal(await page.getByRole('textbox', { name: 'Path or git URL' }).count(), 0, 'no path form while server paths are off');
+        await page.getByText(/sources\.allowedDirs/).waitFor();
+      });
       await step(`phone-${viewport.width}-document`, async () => {
         await page.evaluate(`location.hash = '#/documents/default/${documentId}'`);
         await page.getByRole('heading', { name: 'Chunks' }).waitFor();

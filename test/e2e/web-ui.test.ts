@@ -120,13 +120,15 @@ describe('web UI in headless Chromium against cairn serve', { skip: CHROMIUM_MIS
       const card = page.getByRole('region', { name: /^Job Upload: / });
       const filesBar = card.getByRole('progressbar', { name: 'Files', exact: true });
       await waitUntil(async () => (await filesBar.getAttribute('aria-valuenow')) === '100', { timeoutMs: 240_000, what: `the Files bar of the upload of ${source} to reach 100 %` });
-      await card.getByText('succeeded', { exact: true }).waitFor({ timeout: 60_000 });
+      await card.getByText(/^(succeeded|finished with errors)$/).waitFor({ timeout: 60_000 });
       await saveScreenshot(page, 'ingestion');
     });
 
     const { body: jobs } = await api<{ items: { kind: string; status: string; progress: { filesTotal: number | null; filesDone: number; filesFailed: number; filesSkipped: number; chunksDone: number } }[] }>('/v1/jobs');
     const job = jobs.items.find((item) => item.kind === 'upload');
     assert.equal(job?.status, 'succeeded');
+    const shown = (await page.getByRole('region', { name: /^Job Upload: / }).locator('.status').first().textContent()) ?? '';
+    assert.equal(shown, job.progress.filesFailed > 0 ? 'finished with errors' : 'succeeded', 'a job with refused files does not say a plain "succeeded"');
     assert.equal(job.progress.filesTotal, files.length);
     assert.equal(job.progress.filesDone + job.progress.filesFailed + job.progress.filesSkipped, files.length);
     assert.ok(job.progress.filesDone >= files.length - 2 && job.progress.chunksDone > 0, JSON.stringify(job.progress));
@@ -172,10 +174,25 @@ describe('web UI in headless Chromium against cairn serve', { skip: CHROMIUM_MIS
       assert.ok(citedText.length > 0, 'the cited passage is shown');
       await detail.getByRole('link', { name: /^Open document / }).click();
       await page.getByRole('heading', { name: 'Chunks' }).waitFor();
-      assert.match(page.url(), /#\/documents\/default\/\d+$/);
+      assert.match(page.url(), /#\/documents\/default\/\d+\/chunks\/[\d,]+$/);
       await waitUntil(async () => (await page.locator('.chunk-text').count()) > 0, { what: 'the chunks of the cited document' });
       const chunks = (await page.locator('.chunk-text').allTextContents()).map((text) => text.replace(/\s+/g, ' ').trim());
       assert.ok(chunks.some((chunk) => chunk.includes(citedText) || citedText.includes(chunk)), 'the cited passage is a chunk of the opened document');
+      // The cited chunk is marked and scrolled into view, inside the chunk list's own scroll box and the window.
+      const cited = page.locator('.chunk-list li[aria-current="true"]');
+      await cited.first().waitFor();
+      const citedChunks = (await cited.locator('.chunk-text').allTextContents()).map((text) => text.replace(/\s+/g, ' ').trim());
+      assert.ok(citedChunks.some((chunk) => chunk.includes(citedText.slice(0, 60)) || citedText.includes(chunk.slice(0, 60))), `the highlighted chunk is the cited one: ${JSON.stringify(citedChunks).slice(0, 300)}`);
+      await waitUntil(
+        () =>
+          page.evaluate<boolean>(`(() => {
+            const chunk = document.querySelector('.chunk-list li[aria-current="true"]').getBoundingClientRect();
+            const list = document.querySelector('.chunk-list').getBoundingClientRect();
+            const middle = chunk.top + Math.min(chunk.height, 40) / 2;
+            return middle >= list.top && middle <= list.bottom && middle >= 0 && middle <= innerHeight;
+          })()`),
+        { what: 'the cited chunk to be scrolled into view' },
+      );
     });
   });
 

@@ -19,6 +19,7 @@ export function CollectionPicker({ id = 'collection-picker' }: { id?: string }) 
   const choose = (name: string) => {
     setUnknown(null);
     setError(null);
+    setDraft(name);
     setCollection(name);
   };
   const commit = () => {

@@ -20,6 +20,7 @@ describe('hash routes', () => {
   });
 
   it('carries the cited chunks of a document link, and ignores malformed ones', () => {
+    assert.equal(documentHref('kb', 7, [31, 32]), '#/documents/kb/7/chunks/31,32');
     const route = parseHash(documentHref('kb', 7, [31, 32]));
     assert.deepEqual(route.args, ['kb', '7', 'chunks', '31,32']);
     assert.deepEqual(highlightedChunks(route.args), [31, 32]);

@@ -58,7 +58,8 @@ export function hrefFor(page: PageName, ...args: (string | number)[]): string {
  * `chunkIds`, the detail scrolls to those chunks and highlights them (a citation's passage).
  */
 export function documentHref(collection: string, documentId: number, chunkIds: readonly number[] = []): string {
-  return chunkIds.length > 0 ? hrefFor('documents', collection, documentId, 'chunks', chunkIds.join(',')) : hrefFor('documents', collection, documentId);
+  // Ids and commas need no escaping: the link stays readable (`…/7/chunks/122,123`).
+  return chunkIds.length > 0 ? `${hrefFor('documents', collection, documentId, 'chunks')}/${chunkIds.map((id) => Math.trunc(id)).join(',')}` : hrefFor('documents', collection, documentId);
 }
 
 /** The chunk ids a document route asks to highlight (`…/<id>/chunks/3,4`); empty when none. */

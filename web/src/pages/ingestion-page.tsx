@@ -138,7 +138,7 @@ function JobCard({ job, samples, onCancel }: { job: Job; samples: { chunksPerSec
       </p>
       {job.error ? <p className="notice notice-error small">{job.error}</p> : null}
       <ProgressBar label="Files" value={job.progress.filesDone + job.progress.filesFailed + job.progress.filesSkipped} total={job.progress.filesTotal} />
-      {outcome.breakdown ? <p className={`small file-breakdown${job.progress.filesFailed > 0 ? ' has-failures' : ''}`}>Files: {outcome.breakdown}</p> : null}
+      {outcome.breakdown ? <p className={`small file-breakdown${job.progress.filesFailed + job.progress.filesSkipped > 0 ? ' has-failures' : ''}`}>Files: {outcome.breakdown}</p> : null}
       <ProgressBar label="Chunks" value={job.progress.chunksDone} total={job.progress.chunksTotal} />
       <div className="rates">
         <div className="rate">
