@@ -8,7 +8,7 @@ import { collectionNameSchema } from './input-schemas.js';
 import { parseInput } from './parse-input.js';
 
 /**
- * Settings an admin may change while the server runs (see docs/decisions/0026-ui-settings-and-chat-owners.md).
+ * Settings an admin may change while the server runs (see docs/decisions/0026-ui-layout-and-chat-ownership.md).
  * Only values that every use case reads from `app.config` at each request qualify: a change takes
  * effect on the next request, with no restart and nothing rebuilt. Models, endpoints, stores and
  * limits are read once at start and stay in the configuration file and environment.

@@ -217,6 +217,19 @@ describe('web UI: settings, per-key chat and truthful states', { skip: CHROMIUM_
     });
   });
 
+  scenario('the benchmark says why it ran lexical when hybrid was asked', async () => {
+    const { page } = admin;
+    await step(admin, 'benchmark mode', async () => {
+      await go(page, 'Benchmarks');
+      await page.getByLabel('Maximum concurrency').selectOption('1');
+      await page.getByLabel('Step duration (ms)').fill('200');
+      await page.getByLabel('Mode').selectOption('hybrid');
+      await page.getByRole('button', { name: 'Run benchmark' }).click();
+      await page.getByRole('heading', { name: /^Results · default · lexical$/ }).waitFor({ timeout: 60_000 });
+      await page.getByRole('note').filter({ hasText: /^Asked for hybrid; ran lexical: .*has no vectors/ }).waitFor();
+    });
+  });
+
   scenario('chat notes: a stable condition is said once per session, in one line; badges only for what ran', async () => {
     const { page } = admin;
     await step(admin, 'notes once', async () => {

@@ -30,7 +30,7 @@ export function LoginPage({ onLogin, themeToggle }: { onLogin: (credentials: Cre
       <div className="login-theme">{themeToggle}</div>
       <main id="main" className="login-card">
         <h1>Cairn</h1>
-        <p className="muted">Search and ask your documents and code. Log in with the API key that <code>cairn serve</code> printed on its first start, or one made with <code>cairn keys create</code>.</p>
+        <p className="muted">Search and ask your documents and code. Log in with the API key that <code>cairn serve</code> printed on its first start, or one an administrator created under Settings → API keys.</p>
         <form onSubmit={submit} aria-label="Log in">
           <fieldset className="segmented">
             <legend>Log in with</legend>
