@@ -137,7 +137,6 @@ describe('web UI: settings, per-key chat and truthful states', { skip: CHROMIUM_
       await panel.getByRole('button', { name: 'Reset Search results' }).waitFor();
       const changed = await api<{ settings: { key: string; value: unknown; overridden: boolean }[] }>('GET', '/v1/settings');
       assert.deepEqual(changed.body.settings.find((s) => s.key === 'search.k'), { ...changed.body.settings.find((s) => s.key === 'search.k'), value: 3, overridden: true });
-      await saveScreenshot(page, 'settings');
       await panel.getByRole('button', { name: 'Reset Search results' }).click();
       await panel.getByRole('button', { name: 'Reset Search results' }).waitFor({ state: 'detached' });
       assert.equal(await panel.getByRole('spinbutton', { name: 'Search results' }).inputValue(), '10');
@@ -293,6 +292,14 @@ describe('web UI: settings, per-key chat and truthful states', { skip: CHROMIUM_
       for (const who of ['A', 'B']) await saved.getByRole('button', { name: new RegExp(`^Reader ${who} asks.*by reader ${who}`) }).waitFor();
       await saved.getByRole('button', { name: /^Reader A asks/ }).click();
       await page.getByRole('article', { name: 'Question 1' }).getByText('Reader A asks about the tides').waitFor();
+      await go(page, 'Settings');
+      const row = page.getByRole('region', { name: 'Collections' }).getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'default' }) });
+      const { body: collection } = await api<{ documentCount: number; chunkCount: number }>('GET', '/v1/collections/default');
+      assert.ok(collection.documentCount >= 2, JSON.stringify(collection));
+      const counts = async () => (await row.getByRole('cell').allTextContents()).slice(0, 2).join(' ');
+      await waitUntil(async () => (await counts()) === `${collection.documentCount} ${collection.chunkCount}`, { what: 'current counts on Settings' });
+      await page.getByRole('region', { name: 'API keys' }).getByRole('rowheader', { name: 'reader A' }).waitFor();
+      await saveScreenshot(page, 'settings');
     });
   });
 });

@@ -106,7 +106,10 @@ describe('web UI on a phone (360 and 390 px): every page fits, controls are touc
         await page.getByRole('button', { name: 'Search', exact: true }).click();
         await page.getByRole('heading', { name: /^\d+ results? · / }).waitFor();
         await assertFits(page, 'search results');
-        if (shoot) await saveScreenshot(page, 'phone-search');
+        if (shoot) {
+          await page.getByRole('heading', { name: /^\d+ results? · / }).evaluate('(el) => { el.scrollIntoView({ block: "start" }); window.scrollBy(0, -64); }');
+          await saveScreenshot(page, 'phone-search');
+        }
       });
       await step(`phone-${viewport.width}-chat`, async () => {
         await page.evaluate(`location.hash = '#/chat'`);
@@ -118,6 +121,10 @@ describe('web UI on a phone (360 and 390 px): every page fits, controls are touc
         const turn = page.getByRole('article', { name: /^Question \d+$/ }).last();
         await waitUntil(async () => (await turn.locator('[aria-busy]').getAttribute('aria-busy')) === 'false', { timeoutMs: 60_000, what: 'the answer to end' });
         await assertFits(page, 'chat with an answer');
+        if (shoot) {
+          await turn.evaluate('(el) => { el.scrollIntoView({ block: "start" }); window.scrollBy(0, -64); }');
+          await saveScreenshot(page, 'phone-chat');
+        }
         await turn.getByRole('button', { name: 'Citation 1' }).first().click();
         const source = page.getByRole('complementary', { name: 'Sources' }).getByRole('article', { name: 'Source 1' });
         await source.waitFor();
@@ -130,10 +137,6 @@ describe('web UI on a phone (360 and 390 px): every page fits, controls are touc
         })()`);
         assert.ok(sourceTop >= answerBottom - 1, `the sources panel is below the answer on a phone (answer ends at ${answerBottom}, source starts at ${sourceTop})`);
         await assertFits(page, 'chat with a source open');
-        if (shoot) {
-          await turn.scrollIntoViewIfNeeded();
-          await saveScreenshot(page, 'phone-chat');
-        }
       });
       await step(`phone-${viewport.width}-menu`, async () => {
         const menu = page.getByRole('button', { name: 'Menu' });
@@ -142,7 +145,10 @@ describe('web UI on a phone (360 and 390 px): every page fits, controls are touc
         await page.getByRole('heading', { name: 'Documents', level: 1 }).waitFor();
         assert.equal(await menu.getAttribute('aria-expanded'), 'false', 'following a link closes the menu');
         await assertFits(page, 'documents after the menu');
-        if (shoot) await saveScreenshot(page, 'phone-documents');
+        if (shoot) {
+          await page.evaluate('window.scrollTo(0, 0)');
+          await saveScreenshot(page, 'phone-documents');
+        }
       });
     });
   }

@@ -97,9 +97,11 @@ function Shell({ client, themeToggle, onLogout }: { client: ApiClient; themeTogg
     }
   }, [client, onLogout]);
 
+  // Again whenever a job finishes: it may have created a collection or changed its counts.
+  const finishedJobs = jobs.jobs.filter((job) => job.finishedAt !== null).length;
   useEffect(() => {
     void refreshCollections();
-  }, [refreshCollections]);
+  }, [refreshCollections, finishedJobs]);
 
   const setCollection = useCallback((name: string) => {
     sessionStorage.setItem(COLLECTION_KEY, name);

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useApp } from '../../app-context.js';
 import { Icon } from '../../components/icons.js';
 import { ProblemNotice } from '../../components/problem-notice.js';
@@ -20,6 +20,10 @@ export function CollectionsPanel() {
   const [error, setError] = useState<unknown>(null);
   const [deleting, setDeleting] = useState<string | null>(null);
   const [typed, setTyped] = useState('');
+  // Counts as of now, not as of login.
+  useEffect(() => {
+    void refreshCollections();
+  }, [refreshCollections]);
   const embedders = [...new Set([settings?.models.embedder, ...collections.map((c) => c.embedder), 'none'].filter((id): id is string => Boolean(id)))];
 
   const create = async (event: FormEvent) => {
