@@ -122,8 +122,8 @@ export interface SettingsView {
   key: { id: string; name: string; prefix: string; scope: 'read' | 'write' | 'admin' } | null;
   /** What remote callers may add as sources (server-side paths, git URLs). `allowedDirs` only for admins. */
   sources: { pathsEnabled: boolean; allowedDirs?: string[]; gitEnabled: boolean; privateNetworks: boolean };
-  /** The models in effect: the embedder of new collections, the reranker, the LLM endpoints as configured. */
-  models: { embedder: string; reranker: string; llm: { urls: string[]; model: string | null; discover: boolean } };
+  /** The models in effect: the embedder of new collections, the reranker, the LLM as configured (its URLs for admins only). */
+  models: { embedder: string; reranker: string; llm: { urls?: string[]; model: string | null; discover: boolean } };
   settings: RuntimeSettingView[];
 }
 
@@ -148,7 +148,7 @@ export async function getSettings(app: CairnApp, caller: Caller, key: SettingsVi
     models: {
       embedder: config.embedder ?? DEFAULT_EMBEDDER,
       reranker: config.rerank.reranker,
-      llm: { urls: config.llm.urls, model: config.llm.model ?? null, discover: config.llm.discover },
+      llm: { ...(caller.admin ? { urls: config.llm.urls } : {}), model: config.llm.model ?? null, discover: config.llm.discover },
     },
     settings: RUNTIME_SETTING_KEYS.map((name) => {
       const override = stored[name];

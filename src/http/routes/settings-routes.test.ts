@@ -52,7 +52,7 @@ describe('/v1/settings', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('shows any key who it is, the sources remote callers may add, the models and the settings; server paths to admins only', async () => {
+  it('shows any key who it is, the sources remote callers may add, the models and the settings; server paths and endpoints to admins only', async () => {
     const read = await call('read', 'GET', '/v1/settings');
     assert.equal(read.statusCode, 200, read.body);
     const body = read.json();
@@ -64,7 +64,10 @@ describe('/v1/settings', () => {
     assert.deepEqual({ value: k.value, configured: k.configured, overridden: k.overridden }, { value: 10, configured: 10, overridden: false });
     assert.deepEqual(k.schema, { type: 'integer', minimum: 1, maximum: 1000 });
     assert.deepEqual(setting(body, 'search.mode').schema.enum, ['lexical', 'dense', 'hybrid']);
-    assert.deepEqual((await call('admin', 'GET', '/v1/settings')).json().sources.allowedDirs, [join(home, 'docs')]);
+    assert.equal(body.models.llm.urls, undefined, 'endpoint URLs are for admins');
+    const asAdmin = (await call('admin', 'GET', '/v1/settings')).json();
+    assert.deepEqual(asAdmin.sources.allowedDirs, [join(home, 'docs')]);
+    assert.deepEqual(asAdmin.models.llm.urls, []);
   });
 
   it('lets only an admin change settings; a change takes effect on the next request and survives a restart; null resets', async () => {

@@ -12,7 +12,7 @@ const settingsSchema = z.object({
   models: z.object({
     embedder: z.string(),
     reranker: z.string(),
-    llm: z.object({ urls: z.array(z.string()), model: z.string().nullable(), discover: z.boolean() }),
+    llm: z.object({ urls: z.array(z.string()).optional().describe('admin keys only'), model: z.string().nullable(), discover: z.boolean() }),
   }),
   settings: z.array(
     z.object({

@@ -199,7 +199,7 @@ export interface RuntimeSetting {
 export interface SettingsView {
   key: { id: string; name: string; prefix: string; scope: KeyScope } | null;
   sources: { pathsEnabled: boolean; allowedDirs?: string[]; gitEnabled: boolean; privateNetworks: boolean };
-  models: { embedder: string; reranker: string; llm: { urls: string[]; model: string | null; discover: boolean } };
+  models: { embedder: string; reranker: string; llm: { urls?: string[]; model: string | null; discover: boolean } };
   settings: RuntimeSetting[];
 }
 
