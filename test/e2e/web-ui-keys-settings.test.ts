@@ -144,7 +144,10 @@ describe('web UI: settings, per-key chat and truthful states', { skip: CHROMIUM_
       const backups = page.getByRole('region', { name: 'Backups' });
       await backups.waitFor();
       if ((await api('GET', '/v1/backups')).status === 404) await backups.getByText(/no backup API/).waitFor();
-      else await backups.getByRole('button', { name: /Back up now|Backing up/ }).waitFor();
+      else {
+        await backups.getByRole('button', { name: 'Back up now' }).click();
+        await backups.getByRole('table', { name: 'Backup archives' }).getByRole('row').nth(1).waitFor({ timeout: 60_000 });
+      }
     });
   });
 
