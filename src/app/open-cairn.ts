@@ -14,6 +14,7 @@ import { estimateTokenCounter } from '../models/tokenize/estimate-token-counter.
 import { analyzeForIndex } from '../models/tokenize/lexical-analyzer.js';
 import { registerDataDiskGauges } from '../observe/data-disk-usage.js';
 import { openSqliteStore } from '../stores/sqlite/open-sqlite-store.js';
+import { BufferedAnalytics } from './analytics/buffered-analytics.js';
 import { modelContext, type CairnApp, type LoadedEmbedder } from './cairn-app.js';
 
 export interface OpenCairnOptions {
@@ -51,6 +52,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     said.add(text);
     options.onNotice?.(text);
   };
+  const analytics = new BufferedAnalytics(store.analytics, { enabled: config.analytics.enabled, retentionDays: config.analytics.retentionDays, onNotice: notice });
   const loaded = new Map<string, Promise<LoadedEmbedder>>();
   const context = { ...modelContext(config), onDownloadProgress: options.onDownloadProgress };
 
@@ -97,12 +99,14 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     chats: store.chats,
     memories: store.memories,
     backup: store.backup,
+    analytics,
     telemetry,
     loadEmbedder,
     loadReranker,
     languageModel: loadLanguageModel,
     notice,
     async close() {
+      await analytics.close();
       if (reranker) await (await reranker)?.close?.();
       for (const pending of loaded.values()) {
         const value = await pending;

@@ -12,6 +12,7 @@ import { authenticate } from './authenticate.js';
 import { registerCors } from './plugins/cors-plugin.js';
 import { registerRequestMetrics } from './plugins/metrics-plugin.js';
 import { registerRateLimit } from './plugins/rate-limit-plugin.js';
+import { registerAnalyticsRoutes } from './routes/analytics-routes.js';
 import { registerAskRoutes } from './routes/ask-routes.js';
 import { registerBackupsRoutes } from './routes/backups-routes.js';
 import { registerChatRoutes } from './routes/chat-routes.js';
@@ -151,6 +152,7 @@ export async function buildServer(app: CairnApp, options: BuildServerOptions): P
       await v1.register(async (scope) => registerMemoriesRoutes(scope, app), { prefix: '/memories' });
       await v1.register(async (scope) => registerBenchmarkRoutes(scope, app), { prefix: '/benchmarks' });
       if (backups) await v1.register(async (scope) => registerBackupsRoutes(scope, backups, app.config.backup.schedule), { prefix: '/backups' });
+      await v1.register(async (scope) => registerAnalyticsRoutes(scope, app), { prefix: '/analytics' });
     },
     { prefix: '/v1' },
   );

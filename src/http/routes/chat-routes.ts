@@ -13,6 +13,7 @@ import {
   type ChatMessageRecord,
 } from '../../app/chat-sessions.js';
 import { answerTimingsJson, citationJson, collectAnswer } from '../../app/render/answer-json.js';
+import { analyticsOrigin } from '../analytics-origin.js';
 import { clientAbortSignal, sendAnswerStream } from '../answer-sse.js';
 import { askQuerySchema, askResponseSchema, citationSchema, noContentSchema, withProblems } from '../http-schemas.js';
 
@@ -120,7 +121,7 @@ export function registerChatRoutes(scope: FastifyInstance, app: CairnApp): void 
       const stream = request.query.stream !== undefined ? request.query.stream === 'true' : (bodyStream ?? true);
       const abort = clientAbortSignal(reply);
       try {
-        const parts = postChatMessage(app, request.params.id, input, { signal: abort.signal });
+        const parts = postChatMessage(app, request.params.id, input, { signal: abort.signal, origin: analyticsOrigin(request) });
         if (!stream) {
           const { session } = await getChatSession(app, request.params.id);
           return { sessionId: session.id, question: input.question, collection: session.collection, ...(await collectAnswer(app, parts)) };
