@@ -28,6 +28,7 @@ import { registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerSearchRoutes } from './routes/search-routes.js';
 import { registerWebUiRoutes } from './routes/web-ui-routes.js';
 import { registerMcpRoutes } from '../mcp/mcp-http-routes.js';
+import { registerOpenAiRoutes } from './openai/register-openai-routes.js';
 import { writeClientErrorProblem } from './client-error-problem.js';
 import { API_KEY_SECURITY_SCHEMES, openApiTransform } from './openapi-security.js';
 import { isCairnError } from '../core/cairn-error.js';
@@ -153,6 +154,8 @@ export async function buildServer(app: CairnApp, options: BuildServerOptions): P
       await v1.register(async (scope) => registerBenchmarkRoutes(scope, app), { prefix: '/benchmarks' });
       if (backups) await v1.register(async (scope) => registerBackupsRoutes(scope, backups, app.config.backup.schedule), { prefix: '/backups' });
       await v1.register(async (scope) => registerAnalyticsRoutes(scope, app), { prefix: '/analytics' });
+      // OpenAI-compatible: /v1/models, /v1/chat/completions, /v1/embeddings, with OpenAI-shaped errors.
+      await v1.register(async (scope) => registerOpenAiRoutes(scope, app));
     },
     { prefix: '/v1' },
   );
