@@ -8,6 +8,7 @@ import { ProblemNotice } from './components/problem-notice.js';
 import { hrefFor, PAGES, parseHash, type Route } from './lib/routes.js';
 import { useTheme } from './lib/theme.js';
 import { useJobs } from './lib/use-jobs.js';
+import { AnalyticsPage } from './pages/analytics-page.js';
 import { BenchmarksPage } from './pages/benchmarks-page.js';
 import { ChatPage } from './pages/chat-page.js';
 import { DocumentsPage } from './pages/documents-page.js';
@@ -82,6 +83,12 @@ function Shell({ client, themeToggle, onLogout }: { client: ApiClient; themeTogg
     void refreshCollections();
   }, [refreshCollections]);
 
+  // Admin-only pages stay out of the navigation until the key is known to be an admin's.
+  const [isAdmin, setIsAdmin] = useState(false);
+  useEffect(() => {
+    client.isAdmin().then(setIsAdmin, () => setIsAdmin(false));
+  }, [client]);
+
   const setCollection = useCallback((name: string) => {
     sessionStorage.setItem(COLLECTION_KEY, name);
     setCollectionState(name);
@@ -134,7 +141,7 @@ function Shell({ client, themeToggle, onLogout }: { client: ApiClient; themeTogg
           </a>
           <nav aria-label="Main" className="main-nav">
             <ul>
-              {PAGES.map((page) => (
+              {PAGES.filter((page) => !page.adminOnly || isAdmin).map((page) => (
                 <li key={page.name}>
                   <a href={hrefFor(page.name)} aria-current={route.page === page.name ? 'page' : undefined}>
                     <Icon name={page.name} />
@@ -159,6 +166,7 @@ function Shell({ client, themeToggle, onLogout }: { client: ApiClient; themeTogg
           {route.page === 'ingestion' ? <IngestionPage /> : null}
           {route.page === 'search' ? <SearchPage /> : null}
           {route.page === 'benchmarks' ? <BenchmarksPage /> : null}
+          {route.page === 'analytics' ? <AnalyticsPage /> : null}
           {route.page === 'status' ? <StatusPage /> : null}
         </main>
       </div>

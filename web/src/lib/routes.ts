@@ -1,12 +1,14 @@
 /** Hash routes (`#/chat`, `#/documents/notes/12`): the server needs no route per page and keys never enter the URL. */
-export type PageName = 'chat' | 'documents' | 'ingestion' | 'search' | 'benchmarks' | 'status';
+export type PageName = 'chat' | 'documents' | 'ingestion' | 'search' | 'benchmarks' | 'analytics' | 'status';
 
-export const PAGES: { name: PageName; label: string }[] = [
+/** `adminOnly` pages are left out of the navigation for keys below scope admin (the server refuses them anyway). */
+export const PAGES: { name: PageName; label: string; adminOnly?: boolean }[] = [
   { name: 'chat', label: 'Chat' },
   { name: 'documents', label: 'Documents' },
   { name: 'ingestion', label: 'Ingestion' },
   { name: 'search', label: 'Search' },
   { name: 'benchmarks', label: 'Benchmarks' },
+  { name: 'analytics', label: 'Analytics', adminOnly: true },
   { name: 'status', label: 'Status' },
 ];
 
