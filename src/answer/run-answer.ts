@@ -9,6 +9,7 @@ import { fitNotes, noteCitations, type ContextNote } from '../retrieve/context/f
 import type { ContextChunk } from '../retrieve/context/merge-adjacent.js';
 import { rerankCandidates } from '../retrieve/rerank/rerank-candidates.js';
 import { runSearch, type SearchDeps } from '../retrieve/run-search.js';
+import { topMatchScore } from '../retrieve/top-match-score.js';
 import { extractCitations } from './cite/extract-citations.js';
 import { extractiveAnswer, type ExtractiveReason } from './cite/extractive-answer.js';
 import { streamGeneration } from './generate/stream-generation.js';
@@ -44,6 +45,8 @@ export interface AnswerRequest {
   contextWindow: number;
   maxAnswerTokens: number;
   temperature: number;
+  /** Sequences that end the generated answer (not applied to an extractive one). */
+  stop?: readonly string[];
   /** Recent chat turns, oldest first, given to the model before the question. */
   history?: readonly ChatTurn[];
   /**
@@ -115,7 +118,7 @@ export async function* runAnswer(deps: AnswerDeps, request: AnswerRequest): Asyn
     const contextMs = performance.now() - contextStarted;
     const timings: AnswerTimings = { retrievalMs, rerankMs, contextMs, preparationMs: 0, totalMs: 0 };
 
-    yield { type: 'sources', citations: context.citations };
+    yield { type: 'sources', citations: context.citations, retrieval: { mode: retrieval.mode, resultCount: retrieval.results.length, topScore: topMatchScore(retrieval.results, retrieval.mode) } };
     for (const text of notices) yield { type: 'notice', text };
 
     const extractive = (reason: ExtractiveReason): AnswerPart[] => {
@@ -136,7 +139,7 @@ export async function* runAnswer(deps: AnswerDeps, request: AnswerRequest): Asyn
 
     const messages = groundedPrompt({ question: request.question, sourcesText: context.promptText, history });
     timings.preparationMs = performance.now() - started;
-    const outcome = yield* streamGeneration(model, { messages, maxTokens: request.maxAnswerTokens, temperature: request.temperature, signal });
+    const outcome = yield* streamGeneration(model, { messages, maxTokens: request.maxAnswerTokens, temperature: request.temperature, ...(request.stop ? { stop: [...request.stop] } : {}), signal });
     const { answer, failure, finish } = outcome;
     if (failure && answer.length === 0 && isUnavailable(failure)) {
       yield { type: 'notice', text: `${failure.message} Answering with the most relevant passages instead.` };

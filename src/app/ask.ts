@@ -1,10 +1,12 @@
 import type { AnswerPart } from '../core/answer-types.js';
 import { toCairnError } from '../core/cairn-error.js';
 import type { ContextNote } from '../retrieve/context/fit-notes.js';
+import type { AnalyticsKind } from '../stores/analytics-store.js';
 import type { MemoryScope } from '../stores/memory-store.js';
 import type { ChatTurn } from '../answer/prompt/grounded-prompt.js';
 import { runAnswer } from '../answer/run-answer.js';
 import type { CairnApp } from './cairn-app.js';
+import { withAnswerAnalytics, type AnalyticsOrigin } from './analytics/record-analytics.js';
 import { withAnswerTelemetry } from './answer-telemetry.js';
 import type { AskInput } from './input-schemas.js';
 import { searchMemories } from './memories.js';
@@ -20,6 +22,18 @@ export interface AskOptions {
   memoryScope?: MemoryScope;
   /** Earlier turns of a stored chat session, most recent first, given as `turn` sources. */
   turns?: readonly ContextNote[];
+  /** Who asked; the answer is recorded in the analytics log only with one (as `kind`, default `ask`). */
+  origin?: AnalyticsOrigin;
+  kind?: AnalyticsKind;
+  /** Per-request generation settings instead of the configured ones (the OpenAI-compatible route). */
+  generation?: GenerationSettings;
+}
+
+export interface GenerationSettings {
+  temperature?: number;
+  /** Most answer tokens; also what the context budget keeps free. */
+  maxTokens?: number;
+  stop?: readonly string[];
 }
 
 /**
@@ -35,7 +49,9 @@ export async function* ask(app: CairnApp, input: AskInput, options: AskOptions =
   const scope: MemoryScope = { ...(input.userId ? { userId: input.userId } : {}), ...options.memoryScope };
   const memories = await memoryNotes(app, options.retrievalQuery ?? input.question, scope, options.signal);
   const notes = [...memories, ...(options.turns ?? []).slice(0, config.memory.turns)];
-  yield* withAnswerTelemetry(app.telemetry, runAnswer(
+  const generation = options.generation ?? {};
+  const recorded = { kind: options.kind ?? 'ask', collection: record.name, query: options.retrievalQuery ?? input.question };
+  yield* withAnswerAnalytics(app, options.origin, recorded, withAnswerTelemetry(app.telemetry, runAnswer(
     {
       search: { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder, exactFilterLimit: config.vectorIndex.exactFilterLimit },
       tokenizer: loaded.tokenizer,
@@ -59,14 +75,15 @@ export async function* ask(app: CairnApp, input: AskInput, options: AskOptions =
       },
       maxSources: config.answer.sources,
       contextWindow: config.llm.contextWindow,
-      maxAnswerTokens: config.llm.maxAnswerTokens,
-      temperature: config.llm.temperature,
+      maxAnswerTokens: generation.maxTokens ?? config.llm.maxAnswerTokens,
+      temperature: generation.temperature ?? config.llm.temperature,
+      ...(generation.stop && generation.stop.length > 0 ? { stop: generation.stop } : {}),
       ...(options.history ? { history: options.history } : {}),
       ...(options.notices ? { notices: options.notices } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(notes.length > 0 ? { notes, notesShare: config.memory.contextShare } : {}),
     },
-  ));
+  )));
 }
 
 /**

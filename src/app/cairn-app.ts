@@ -6,6 +6,7 @@ import type { LanguageModel } from '../models/generate/language-model.js';
 import type { Reranker } from '../models/rerank/reranker.js';
 import type { TokenCounter } from '../models/tokenize/token-counter.js';
 import type { ChatStore } from '../stores/chat-store.js';
+import type { SearchAnalytics } from './analytics/buffered-analytics.js';
 import type { ChunkStore } from '../stores/chunk-store.js';
 import type { JobStore } from '../stores/job-store.js';
 import type { KeyStore } from '../stores/key-store.js';
@@ -61,6 +62,8 @@ export interface CairnApp {
   rerankerUnavailableNotice?(): string | undefined;
   /** The configured (or discovered) language model, resolved once; null when there is none (reported once through `notice`). */
   languageModel(): Promise<LanguageModel | null>;
+  /** The search analytics log (`GET /v1/analytics`); absent in test doubles: nothing is recorded. */
+  readonly analytics?: SearchAnalytics;
   /** Where stages report timings and counts (Prometheus at `/metrics`); absent: nothing is recorded. */
   readonly telemetry?: Telemetry;
   /** Says something to the user once per distinct text (stderr in the CLI, logs in the server). */

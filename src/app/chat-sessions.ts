@@ -14,7 +14,7 @@ import {
   type ChatSessionListInput,
   type ChatSessionRenameInput,
 } from './chat-input-schemas.js';
-import { chatTurn, type SessionTurn } from './chat.js';
+import { chatTurn, type ChatTurnOptions, type SessionTurn } from './chat.js';
 import { parseInput } from './parse-input.js';
 
 export type { ChatMessageRecord, ChatSessionRecord } from '../stores/chat-store.js';
@@ -112,7 +112,7 @@ export async function* postChatMessage(
   caller: Caller,
   id: string,
   input: ChatMessageInput,
-  options: { signal?: AbortSignal } = {},
+  options: ChatTurnOptions = {},
 ): AsyncGenerator<AnswerPart, void, undefined> {
   const sessionId = parseInput(chatSessionIdSchema, id);
   const parsed = parseInput(chatMessageInputSchema, input);

@@ -2,7 +2,7 @@ import type { AnswerPart } from '../core/answer-types.js';
 import { toCairnError } from '../core/cairn-error.js';
 import { condenseQuestionPrompt, type ChatTurn } from '../answer/prompt/grounded-prompt.js';
 import type { ContextNote } from '../retrieve/context/fit-notes.js';
-import { ask } from './ask.js';
+import { ask, type AskOptions } from './ask.js';
 import type { CairnApp } from './cairn-app.js';
 import type { AskInput } from './input-schemas.js';
 
@@ -25,6 +25,9 @@ export const CHAT_HISTORY_TURNS = 4;
 /** Longest standalone question the condense step may produce, in model tokens. */
 const CONDENSE_MAX_TOKENS = 128;
 
+/** Cancellation, who asked (analytics) and per-request generation settings, passed on to ask. */
+export type ChatTurnOptions = Pick<AskOptions, 'signal' | 'origin' | 'generation'>;
+
 export function createChatSession(): ChatSession {
   return { turns: [] };
 }
@@ -41,7 +44,7 @@ export async function* chatTurn(
   app: CairnApp,
   session: ChatSession,
   input: AskInput,
-  options: { signal?: AbortSignal } = {},
+  options: ChatTurnOptions = {},
 ): AsyncGenerator<AnswerPart, void, undefined> {
   const recent = session.turns.slice(-CHAT_HISTORY_TURNS);
   const notices: string[] = [];
@@ -60,6 +63,7 @@ export async function* chatTurn(
   const turns = session.turns.slice(-app.config.memory.turns).reverse().map((turn, index) => turnNote(turn, session, index));
   for await (const part of ask(app, input, {
     history: recent, turns, notices, ...(retrievalQuery ? { retrievalQuery } : {}), ...(options.signal ? { signal: options.signal } : {}),
+    kind: 'chat', ...(options.origin ? { origin: options.origin } : {}), ...(options.generation ? { generation: options.generation } : {}),
     ...(session.id !== undefined ? { memoryScope: { sessionId: session.id } } : {}),
   })) {
     if (part.type === 'finish') answer = part.answer;

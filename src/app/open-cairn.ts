@@ -14,6 +14,7 @@ import { estimateTokenCounter } from '../models/tokenize/estimate-token-counter.
 import { analyzeForIndex } from '../models/tokenize/lexical-analyzer.js';
 import { registerDataDiskGauges } from '../observe/data-disk-usage.js';
 import { openSqliteStore } from '../stores/sqlite/open-sqlite-store.js';
+import { BufferedAnalytics } from './analytics/buffered-analytics.js';
 import { modelContext, type CairnApp, type LoadedEmbedder } from './cairn-app.js';
 import { applyStoredSettings, runtimeSettingValues } from './runtime-settings.js';
 
@@ -55,6 +56,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
   // Run-time settings changed through the API sit above the file, environment and flags.
   const configuredSettings = runtimeSettingValues(config);
   applyStoredSettings(config, await store.settings.all(), notice);
+  const analytics = new BufferedAnalytics(store.analytics, { enabled: config.analytics.enabled, retentionDays: config.analytics.retentionDays, onNotice: notice });
   const loaded = new Map<string, Promise<LoadedEmbedder>>();
   const context = { ...modelContext(config), onDownloadProgress: options.onDownloadProgress };
 
@@ -105,6 +107,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     backup: store.backup,
     settings: store.settings,
     configuredSettings,
+    analytics,
     telemetry,
     loadEmbedder,
     loadReranker,
@@ -112,6 +115,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     languageModel: loadLanguageModel,
     notice,
     async close() {
+      await analytics.close();
       if (reranker) await (await reranker)?.close?.();
       for (const pending of loaded.values()) {
         const value = await pending;

@@ -2,8 +2,10 @@ import { toCairnError } from '../core/cairn-error.js';
 import type { ScoredChunk, SearchFilter, SearchMode } from '../core/search-types.js';
 import type { Telemetry } from '../core/telemetry.js';
 import { rerankCandidates } from '../retrieve/rerank/rerank-candidates.js';
+import { topMatchScore } from '../retrieve/top-match-score.js';
 import { runSearch, type SearchResponse, type SearchTimings } from '../retrieve/run-search.js';
 import type { CairnApp } from './cairn-app.js';
+import { recordSearchEvent, type AnalyticsOrigin } from './analytics/record-analytics.js';
 import { resolveCollection } from './resolve-collection.js';
 
 export interface SearchInput {
@@ -18,6 +20,8 @@ export interface SearchInput {
   /** Reorder the top `rerank.candidates` with the configured reranker before cutting to k. */
   rerank?: boolean;
   signal?: AbortSignal;
+  /** Who asked; the search is recorded in the analytics log only with one. */
+  origin?: AnalyticsOrigin;
 }
 
 /**
@@ -27,6 +31,7 @@ export interface SearchInput {
  * stays and a notice says so.
  */
 export async function search(app: CairnApp, input: SearchInput): Promise<SearchResponse & { collection: string }> {
+  const started = performance.now();
   const { record, loaded } = await resolveCollection(app, input.collection, { embedder: input.embedder }, false);
   const k = input.k ?? app.config.search.k;
   const reranker = input.rerank ? await app.loadReranker() : null;
@@ -64,6 +69,10 @@ export async function search(app: CairnApp, input: SearchInput): Promise<SearchR
   }
   response.results = response.results.slice(0, k);
   if (app.telemetry) recordSearchTimings(app.telemetry, response.timings);
+  recordSearchEvent(app, input.origin, {
+    kind: 'search', collection: record.name, query: input.query, latencyMs: performance.now() - started,
+    retrieval: { mode: response.mode, resultCount: response.results.length, topScore: topMatchScore(response.results, response.mode) },
+  });
   return { ...response, collection: record.name };
 }
 

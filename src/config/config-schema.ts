@@ -251,6 +251,18 @@ export const configSchema = z
         allowPrivateNetworks: z.boolean().default(false),
       })
       .prefault({}),
+    /**
+     * Search analytics: each search and answer (query text, collection, mode, result count, top score,
+     * latency, key id, surface) is kept for the report at `GET /v1/analytics`. See docs/decisions/0024-search-analytics.md.
+     */
+    analytics: z
+      .object({
+        /** Record searches and answers (`CAIRN_ANALYTICS=0` turns it off). */
+        enabled: z.boolean().default(true),
+        /** Events older than this are deleted (checked about once an hour, not on every insert). */
+        retentionDays: z.number().int().min(1).max(3650).default(30),
+      })
+      .prefault({}),
     /** The MCP endpoint `/mcp` of `cairn serve` (Streamable HTTP); see docs/decisions/0012-mcp.md. */
     mcp: z
       .object({

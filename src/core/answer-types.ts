@@ -1,3 +1,5 @@
+import type { SearchMode } from './search-types.js';
+
 /** One numbered source of an answer: what [n] in the text points to. */
 export interface Citation {
   /** The number used in the answer text: [1], [2], … */
@@ -36,9 +38,18 @@ export interface AnswerTimings {
   totalMs: number;
 }
 
+/** What retrieval found for an answer, before the context budget kept `citations` of it (for search analytics). */
+export interface RetrievalSummary {
+  /** The mode that ran (hybrid and dense fall back to lexical without vectors). */
+  mode: SearchMode;
+  resultCount: number;
+  /** See topMatchScore (src/retrieve/top-match-score.ts). */
+  topScore: number | null;
+}
+
 /** The typed stream of an answer. Server-Sent Events exist only at the HTTP edge. */
 export type AnswerPart =
-  | { type: 'sources'; citations: Citation[] }
+  | { type: 'sources'; citations: Citation[]; retrieval?: RetrievalSummary }
   | { type: 'notice'; text: string }
   | { type: 'text-delta'; text: string }
   | {

@@ -33,6 +33,20 @@ function assertProblem(response: LightMyRequestResponse, status: number, code: s
   assert.equal(response.json().code, code, where);
 }
 
+/** The OpenAI-compatible routes answer errors in OpenAI's shape (see src/http/openai/openai-error.ts). */
+const OPENAI_ROUTE = /^\/v1\/(models|chat\/completions|embeddings)(\/|$)/;
+const OPENAI_CODES: Record<string, string> = { UNAUTHENTICATED: 'invalid_api_key', FORBIDDEN: 'forbidden' };
+
+function assertRouteError(row: RouteRow, response: LightMyRequestResponse, status: number, code: string, where: string): void {
+  if (!OPENAI_ROUTE.test(row.url)) {
+    assertProblem(response, status, code, where);
+    return;
+  }
+  assert.equal(response.statusCode, status, `${where}: ${response.body}`);
+  assert.match(String(response.headers['content-type']), /^application\/json/, where);
+  assert.equal(response.json().error.code, OPENAI_CODES[code], where);
+}
+
 describe('API keys on every route', () => {
   let home: string;
   let app: CairnApp;
@@ -100,6 +114,11 @@ describe('API keys on every route', () => {
       'GET /v1/settings': 'read',
       'PATCH /v1/settings': 'admin',
       'GET /v1/collections/:name/documents/:id/original': 'read',
+      'GET /v1/analytics': 'admin',
+      'GET /v1/models': 'read',
+      'GET /v1/models/*': 'read',
+      'POST /v1/chat/completions': 'read',
+      'POST /v1/embeddings': 'read',
     };
     for (const [route, scope] of Object.entries(policy)) {
       const [method, url] = route.split(' ');
@@ -114,7 +133,7 @@ describe('API keys on every route', () => {
       const without = await server.inject(injectable(row));
       assert.equal(without.statusCode, 401, `${where} answered ${without.statusCode} without a key`);
       assert.match(String(without.headers['www-authenticate']), /^Bearer/, where);
-      if (row.method !== 'HEAD') assertProblem(without, 401, 'UNAUTHENTICATED', where);
+      if (row.method !== 'HEAD') assertRouteError(row, without, 401, 'UNAUTHENTICATED', where);
       const wrong = await server.inject({ ...injectable(row), headers: { authorization: 'Bearer cairn_not-a-real-key' } });
       assert.equal(wrong.statusCode, 401, `${where} with a wrong key`);
     }
@@ -139,7 +158,7 @@ describe('API keys on every route', () => {
         const response = await server.inject({ ...injectable(row), headers: { authorization: `Bearer ${keys[held]}` } });
         if (scopeAllows(held, needed)) assert.ok(![401, 403].includes(response.statusCode), `${where}: ${response.statusCode} ${response.body}`);
         else if (row.method === 'HEAD') assert.equal(response.statusCode, 403, where);
-        else assertProblem(response, 403, 'FORBIDDEN', where);
+        else assertRouteError(row, response, 403, 'FORBIDDEN', where);
       }
     }
   });

@@ -12,6 +12,7 @@ import { authenticate } from './authenticate.js';
 import { registerCors } from './plugins/cors-plugin.js';
 import { registerRequestMetrics } from './plugins/metrics-plugin.js';
 import { registerRateLimit } from './plugins/rate-limit-plugin.js';
+import { registerAnalyticsRoutes } from './routes/analytics-routes.js';
 import { registerAskRoutes } from './routes/ask-routes.js';
 import { registerBackupsRoutes } from './routes/backups-routes.js';
 import { registerChatRoutes } from './routes/chat-routes.js';
@@ -28,6 +29,7 @@ import { registerSearchRoutes } from './routes/search-routes.js';
 import { registerSettingsRoutes } from './routes/settings-routes.js';
 import { registerWebUiRoutes } from './routes/web-ui-routes.js';
 import { registerMcpRoutes } from '../mcp/mcp-http-routes.js';
+import { registerOpenAiRoutes } from './openai/register-openai-routes.js';
 import { writeClientErrorProblem } from './client-error-problem.js';
 import { API_KEY_SECURITY_SCHEMES, openApiTransform } from './openapi-security.js';
 import { isCairnError } from '../core/cairn-error.js';
@@ -153,6 +155,9 @@ export async function buildServer(app: CairnApp, options: BuildServerOptions): P
       await v1.register(async (scope) => registerBenchmarkRoutes(scope, app), { prefix: '/benchmarks' });
       if (backups) await v1.register(async (scope) => registerBackupsRoutes(scope, backups, app.config.backup.schedule), { prefix: '/backups' });
       await v1.register(async (scope) => registerSettingsRoutes(scope, app), { prefix: '/settings' });
+      await v1.register(async (scope) => registerAnalyticsRoutes(scope, app), { prefix: '/analytics' });
+      // OpenAI-compatible: /v1/models, /v1/chat/completions, /v1/embeddings, with OpenAI-shaped errors.
+      await v1.register(async (scope) => registerOpenAiRoutes(scope, app));
     },
     { prefix: '/v1' },
   );

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { analyticsReport } from '../app/analytics/analytics-report.js';
 import type { CairnApp } from '../app/cairn-app.js';
 import { ingest } from '../app/ingest.js';
 import { openCairn } from '../app/open-cairn.js';
@@ -74,6 +75,9 @@ describe('the MCP server in-process', () => {
     assert.equal(structured.results.length, 3);
     assert.equal(structured.results[0]!.relative_path, 'beta/page-7.md');
     assert.match(text(result), /\[1\] beta page 7/);
+    const report = await analyticsReport(app, { days: 1, collection: 'notes' });
+    assert.deepEqual(report.surfaces, [{ surface: 'mcp', count: 1 }], 'recorded in the search analytics as an MCP search');
+    assert.deepEqual(report.topQueries.map((q) => [q.query, q.avgResults]), [['beta handbook section 7', 3]]);
   });
 
   it('list_sources names the projects with their document counts and path prefixes', async () => {

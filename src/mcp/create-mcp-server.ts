@@ -18,6 +18,8 @@ export interface CreateMcpServerOptions {
   defaultCollection?: string;
   /** Whether `ingest` and `remember` may run: true over stdio (the local user), the key's scope over HTTP. */
   canWrite: boolean;
+  /** The API key of an HTTP caller, recorded with its searches (none over stdio). */
+  keyId?: string;
 }
 
 export const MCP_INSTRUCTIONS =
@@ -30,7 +32,12 @@ export const MCP_INSTRUCTIONS =
  */
 export function createMcpServer(app: CairnApp, options: CreateMcpServerOptions): McpServer {
   const server = new McpServer({ name: 'cairn', title: 'Cairn knowledge base', version: options.version }, { instructions: MCP_INSTRUCTIONS });
-  const context: McpToolContext = { app, defaultCollection: options.defaultCollection ?? app.config.defaultCollection, canWrite: options.canWrite };
+  const context: McpToolContext = {
+    app,
+    defaultCollection: options.defaultCollection ?? app.config.defaultCollection,
+    canWrite: options.canWrite,
+    origin: { surface: 'mcp', ...(options.keyId ? { keyId: options.keyId } : {}) },
+  };
   registerSearchTool(server, context);
   registerAskTool(server, context);
   registerListCollectionsTool(server, context);

@@ -32,7 +32,7 @@ export async function registerMcpRoutes(scope: FastifyInstance, app: CairnApp, o
     const record = await app.keys.verify(keyFromAuthorization(request.headers.authorization) ?? '');
     if (!record) throw new CairnError('UNAUTHENTICATED', 'The API key is unknown or revoked.', { hint: 'Send `Authorization: Bearer <key>`.' });
     const canWrite = record.scopes.some((held) => scopeAllows(held, 'write'));
-    const server = createMcpServer(app, { version: options.version, canWrite });
+    const server = createMcpServer(app, { version: options.version, canWrite, keyId: record.id });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     transport.onerror = (error) => request.log.warn({ err: error }, 'mcp transport error');
     reply.raw.on('close', () => {

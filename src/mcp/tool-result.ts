@@ -1,4 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { AnalyticsOrigin } from '../app/analytics/record-analytics.js';
 import type { CairnApp } from '../app/cairn-app.js';
 import { CairnError, toCairnError } from '../core/cairn-error.js';
 
@@ -8,6 +9,8 @@ export interface McpToolContext {
   defaultCollection: string;
   /** Whether the caller may change the knowledge base (`ingest`, `remember`): stdio yes, HTTP with a write or admin key. */
   canWrite: boolean;
+  /** Recorded with each search and answer in the analytics log: surface `mcp` and the API key over HTTP. */
+  origin: AnalyticsOrigin;
 }
 
 /** `_meta` key of the error details of a failed call. */

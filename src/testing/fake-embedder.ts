@@ -26,6 +26,7 @@ export class FakeEmbedder implements Embedder {
     count: (text: string) => text.split(/\s+/).filter(Boolean).length,
   };
   queryCalls = 0;
+  embedCalls = 0;
   private readonly failWith: CairnError | undefined;
 
   constructor(options: FakeEmbedderOptions = {}) {
@@ -35,6 +36,7 @@ export class FakeEmbedder implements Embedder {
   }
 
   async embed(options: EmbedOptions): Promise<EmbedResult> {
+    this.embedCalls++;
     if (this.failWith) throw this.failWith;
     return { vectors: options.texts.map((text) => this.vectorOf(text)) };
   }

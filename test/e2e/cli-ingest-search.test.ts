@@ -4,6 +4,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { analyticsReport } from '../../src/app/analytics/analytics-report.js';
+import { openCairn } from '../../src/app/open-cairn.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import { SHARED_MISSING, sharedPath } from '../../src/testing/shared-data.js';
 import { runCli } from './run-cli.js';
 
@@ -73,6 +76,19 @@ describe('cairn CLI end to end (real binary, real fixtures)', { skip: !files || 
     for (const item of body.results) assert.equal(item.format, 'pdf');
     const paged = body.results.find((r: { page_start?: number }) => r.page_start !== undefined);
     assert.ok(paged, 'PDF results carry page numbers');
+  });
+
+  test('each one-shot search is in the search analytics (surface cli) once the process has exited', async () => {
+    const app = await openCairn(loadConfig({ cwd: home, env }));
+    try {
+      const report = await analyticsReport(app, { days: 1, collection: 'fixtures' });
+      const stanley = report.topQueries.find((q) => q.query === 'stanley cup');
+      assert.ok(stanley && stanley.count >= 3, JSON.stringify(report.topQueries));
+      assert.deepEqual(report.surfaces.map((s) => s.surface), ['cli']);
+      assert.deepEqual(report.keys.map((k) => k.keyId), [null]);
+    } finally {
+      await app.close();
+    }
   });
 
   test('collections, docs list/show/rm', async () => {

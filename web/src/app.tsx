@@ -8,6 +8,7 @@ import { ProblemNotice } from './components/problem-notice.js';
 import { hrefFor, PAGES, pagesFor, parseHash, scopeAllows, type Route } from './lib/routes.js';
 import { useTheme } from './lib/theme.js';
 import { useJobs } from './lib/use-jobs.js';
+import { AnalyticsPage } from './pages/analytics-page.js';
 import { BenchmarksPage } from './pages/benchmarks-page.js';
 import { ChatPage } from './pages/chat-page.js';
 import { DocumentsPage } from './pages/documents-page.js';
@@ -205,6 +206,7 @@ function Shell({ client, themeToggle, onLogout }: { client: ApiClient; themeTogg
               {route.page === 'ingestion' ? <IngestionPage /> : null}
               {route.page === 'search' ? <SearchPage /> : null}
               {route.page === 'benchmarks' ? <BenchmarksPage /> : null}
+              {route.page === 'analytics' ? <AnalyticsPage /> : null}
               {route.page === 'status' ? <StatusPage /> : null}
               {route.page === 'settings' ? <SettingsPage /> : null}
             </>

@@ -31,7 +31,7 @@ export function registerAskCommand(program: Command, io: CliIo): void {
         userId: options.user,
       });
       await withInterrupt(async (signal) => {
-        const parts = ask(app, input, { signal });
+        const parts = ask(app, input, { signal, origin: { surface: 'cli' } });
         if (flags.json) printJson(io, { question: input.question, collection: input.collection, ...(await collectAnswer(app, parts)) });
         else await streamAnswer(io, app, parts);
       });

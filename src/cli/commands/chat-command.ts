@@ -72,8 +72,8 @@ export function registerChatCommand(program: Command, io: CliIo & { stdin?: Node
             await withInterrupt(async (signal) => {
               const { collection: _collection, ...question } = input;
               const parts = stored !== undefined
-                ? postChatMessage(app, LOCAL_CALLER, stored, parseInput(chatMessageInputSchema, question), { signal })
-                : chatTurn(app, session, input, { signal });
+                ? postChatMessage(app, LOCAL_CALLER, stored, parseInput(chatMessageInputSchema, question), { signal, origin: { surface: 'cli' } })
+                : chatTurn(app, session, input, { signal, origin: { surface: 'cli' } });
               if (flags.json) io.stdout.write(`${JSON.stringify({ question: line, ...(await collectAnswer(app, parts)) })}\n`);
               else await streamAnswer(io, app, parts);
             }, turn);

@@ -27,7 +27,7 @@ export function registerSearchCommand(program: Command, io: CliIo): void {
           minScore: options.minScore,
           filter: searchFilterFromFlags(options),
         });
-        const response = await search(app, input);
+        const response = await search(app, { ...input, origin: { surface: 'cli' } });
         for (const notice of response.notices) app.notice(notice);
         if (flags.json) {
           printJson(io, { query: input.query, collection: response.collection, mode: response.mode, timings: response.timings, results: response.results.map(searchResultJson) });

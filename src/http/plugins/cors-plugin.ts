@@ -14,7 +14,7 @@ export async function registerCors(server: FastifyInstance, app: CairnApp): Prom
   await server.register(fastifyCors, {
     origin: origins.includes('*') ? '*' : origins,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'last-event-id', 'x-request-id'],
+    allowedHeaders: ['authorization', 'content-type', 'last-event-id', 'x-request-id', 'x-cairn-client'],
     exposedHeaders: ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
     credentials: false,
     maxAge: 600,

@@ -5,6 +5,7 @@ import type { CairnApp } from '../../app/cairn-app.js';
 import { askInputSchema } from '../../app/input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
 import { collectAnswer } from '../../app/render/answer-json.js';
+import { analyticsOrigin } from '../analytics-origin.js';
 import { clientAbortSignal, sendAnswerStream } from '../answer-sse.js';
 import { askBodySchema, askQuerySchema, askResponseSchema, withProblems } from '../http-schemas.js';
 
@@ -35,7 +36,7 @@ export function registerAskRoutes(scope: FastifyInstance, app: CairnApp): void {
       const stream = request.query.stream !== undefined ? request.query.stream === 'true' : (bodyStream ?? true);
       const abort = clientAbortSignal(reply);
       try {
-        const parts = ask(app, input, { signal: abort.signal });
+        const parts = ask(app, input, { signal: abort.signal, origin: analyticsOrigin(request) });
         if (!stream) return { question: input.question, collection: input.collection, ...(await collectAnswer(app, parts)) };
         await sendAnswerStream(request, reply, parts);
         return reply;

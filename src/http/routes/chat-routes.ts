@@ -13,6 +13,7 @@ import {
   type ChatMessageRecord,
 } from '../../app/chat-sessions.js';
 import { answerTimingsJson, citationJson, collectAnswer } from '../../app/render/answer-json.js';
+import { analyticsOrigin } from '../analytics-origin.js';
 import { clientAbortSignal, sendAnswerStream } from '../answer-sse.js';
 import { callerOf } from '../authenticate.js';
 import { askQuerySchema, askResponseSchema, citationSchema, noContentSchema, withProblems } from '../http-schemas.js';
@@ -126,7 +127,7 @@ export function registerChatRoutes(scope: FastifyInstance, app: CairnApp): void 
       const caller = callerOf(request);
       const abort = clientAbortSignal(reply);
       try {
-        const parts = postChatMessage(app, caller, request.params.id, input, { signal: abort.signal });
+        const parts = postChatMessage(app, caller, request.params.id, input, { signal: abort.signal, origin: analyticsOrigin(request) });
         if (!stream) {
           const { session } = await getChatSession(app, caller, request.params.id);
           return { sessionId: session.id, question: input.question, collection: session.collection, ...(await collectAnswer(app, parts)) };

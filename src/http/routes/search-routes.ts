@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
+import type { AnalyticsOrigin } from '../../app/analytics/record-analytics.js';
 import type { CairnApp } from '../../app/cairn-app.js';
 import { searchInputSchema, type SearchInputParsed } from '../../app/input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
 import { searchResultJson } from '../../app/render/search-result-json.js';
 import { search } from '../../app/search.js';
+import { analyticsOrigin } from '../analytics-origin.js';
 import { searchBodySchema, searchQuerySchema, searchResponseSchema, withProblems } from '../http-schemas.js';
 
 /**
@@ -15,10 +17,10 @@ import { searchBodySchema, searchQuerySchema, searchResponseSchema, withProblems
 export function registerSearchRoutes(scope: FastifyInstance, app: CairnApp): void {
   const routes = scope.withTypeProvider<ZodTypeProvider>();
   routes.get('', { config: { scope: 'read' }, serializerCompiler: plainJson, schema: { tags: ['search'], querystring: searchQuerySchema, response: withProblems(searchResponseSchema) } }, async (request) =>
-    runSearch(app, parseInput(searchInputSchema, searchInputFromQuery(request.query, app.config.defaultCollection))),
+    runSearch(app, parseInput(searchInputSchema, searchInputFromQuery(request.query, app.config.defaultCollection)), analyticsOrigin(request)),
   );
   routes.post('', { config: { scope: 'read' }, serializerCompiler: plainJson, schema: { tags: ['search'], body: searchBodySchema, response: withProblems(searchResponseSchema) } }, async (request) =>
-    runSearch(app, parseInput(searchInputSchema, { ...request.body, collection: request.body.collection ?? app.config.defaultCollection })),
+    runSearch(app, parseInput(searchInputSchema, { ...request.body, collection: request.body.collection ?? app.config.defaultCollection }), analyticsOrigin(request)),
   );
 }
 
@@ -30,8 +32,8 @@ export function registerSearchRoutes(scope: FastifyInstance, app: CairnApp): voi
  */
 const plainJson = () => (data: unknown) => JSON.stringify(data);
 
-async function runSearch(app: CairnApp, input: SearchInputParsed) {
-  const response = await search(app, input);
+async function runSearch(app: CairnApp, input: SearchInputParsed, origin: AnalyticsOrigin) {
+  const response = await search(app, { ...input, origin });
   return {
     query: input.query,
     collection: response.collection,

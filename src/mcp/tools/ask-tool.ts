@@ -74,7 +74,7 @@ export function registerAskTool(server: McpServer, context: McpToolContext): voi
     (args, extra) =>
       runTool(async () => {
         const input = parseInput(askInputSchema, { ...args, collection: args.collection ?? context.defaultCollection });
-        const answer = await collectAnswer(context.app, ask(context.app, input, { signal: extra.signal }));
+        const answer = await collectAnswer(context.app, ask(context.app, input, { signal: extra.signal, origin: context.origin }));
         const structured = {
           question: input.question,
           collection: input.collection,

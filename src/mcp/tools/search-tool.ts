@@ -91,7 +91,7 @@ export function registerSearchTool(server: McpServer, context: McpToolContext): 
     (args, extra) =>
       runTool(async () => {
         const input = parseInput(searchInputSchema, { ...args, collection: args.collection ?? context.defaultCollection });
-        const response = await search(context.app, { ...input, signal: extra.signal });
+        const response = await search(context.app, { ...input, signal: extra.signal, origin: context.origin });
         const results = response.results.map((result, i) => searchHitJson(result, i + 1));
         const structured = { query: input.query, collection: response.collection, mode: response.mode, results, totalMs: response.timings.totalMs, notices: response.notices };
         return toolSuccess(structured, renderSearch(structured));

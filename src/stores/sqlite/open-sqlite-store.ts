@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { CairnError } from '../../core/cairn-error.js';
 import { analyzeForIndex } from '../../models/tokenize/lexical-analyzer.js';
+import type { AnalyticsStore } from '../analytics-store.js';
 import type { ChatStore } from '../chat-store.js';
 import type { ChunkStore } from '../chunk-store.js';
 import type { JobStore } from '../job-store.js';
@@ -14,6 +15,7 @@ import type { SettingsStore } from '../settings-store.js';
 import type { VectorIndex } from '../vector-index.js';
 import type { HnswParams } from './hnsw-snapshot.js';
 import { DEFAULT_HNSW_PARAMS, HnswVectorIndex } from './hnsw-vector-index.js';
+import { SqliteAnalyticsStore } from './sqlite-analytics-store.js';
 import { SqliteChatStore } from './sqlite-chat-store.js';
 import { SqliteChunkStore } from './sqlite-chunk-store.js';
 import { SqliteJobStore } from './sqlite-job-store.js';
@@ -61,6 +63,8 @@ export interface SqliteStore {
   backup: StoreBackup;
   /** Run-time settings changed through the API, in the same database. */
   settings: SettingsStore;
+  /** The search analytics log, in the same database. */
+  analytics: AnalyticsStore;
   close(): Promise<void>;
 }
 
@@ -123,6 +127,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     memories: new SqliteMemoryStore(db, options.lexicalAnalyzer),
     backup: new SqliteStoreBackup({ databasePath: path, vectorsDirectory: join(dirname(path), 'vectors') }),
     settings: new SqliteSettingsStore(db),
+    analytics: new SqliteAnalyticsStore(db),
     async close() {
       if (closed) return;
       closed = true;

@@ -234,6 +234,26 @@ const migrations: readonly string[] = [
     updated_by TEXT
   );
   `,
+  // Search analytics (see sqlite-analytics-store.ts): one append-only row per search or answer, the
+  // query text already grouped (analyticsQueryKey). No foreign key to collections: the history of a
+  // deleted collection stays until retention removes it. Times are epoch milliseconds.
+  `
+  CREATE TABLE search_events (
+    id INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    surface TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    query_key TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    result_count INTEGER NOT NULL,
+    top_score REAL,
+    latency_ms REAL NOT NULL,
+    key_id TEXT
+  );
+  CREATE INDEX search_events_at ON search_events (at_ms);
+  CREATE INDEX search_events_collection ON search_events (collection, at_ms);
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -2,6 +2,7 @@ import { apiErrorFromResponse } from './api-error.js';
 import { fetchSse, followSse } from './sse-stream.js';
 import type { SseEvent } from './sse-parser.js';
 import type {
+  AnalyticsReport,
   ApiKey,
   BackupRun,
   BackupsView,
@@ -56,8 +57,9 @@ export class ApiClient {
     private readonly base = '',
   ) {}
 
+  /** `x-cairn-client` tells the server's search analytics the UI's searches from other HTTP clients'. */
   private headers(extra?: Record<string, string>): Record<string, string> {
-    return { authorization: this.authorization, ...extra };
+    return { authorization: this.authorization, 'x-cairn-client': 'web-ui', ...extra };
   }
 
   async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
@@ -216,6 +218,12 @@ export class ApiClient {
 
   scalingBenchmark(body: { collection: string; query?: string; mode?: SearchMode; maxConcurrency?: number; durationMs?: number }, signal?: AbortSignal): Promise<ScalingResult> {
     return this.request('POST', '/v1/benchmarks/scaling', body, signal);
+  }
+
+  analytics(query: { days?: number; collection?: string; limit?: number } = {}, signal?: AbortSignal): Promise<AnalyticsReport> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
+    return this.request('GET', `/v1/analytics?${params}`, undefined, signal);
   }
 
   /**

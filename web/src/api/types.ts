@@ -315,3 +315,29 @@ export interface Readiness {
   };
   [key: string]: unknown;
 }
+
+export interface AnalyticsQueryCount {
+  query: string;
+  count: number;
+  avgResults: number;
+  lastAt: string;
+}
+
+/** `GET /v1/analytics` (admin): what people searched over a window of days. */
+export interface AnalyticsReport {
+  enabled: boolean;
+  retentionDays: number;
+  days: number;
+  collection: string | null;
+  since: string;
+  until: string;
+  total: number;
+  zeroResults: number;
+  perDay: { day: string; count: number; zeroResults: number }[];
+  topQueries: AnalyticsQueryCount[];
+  zeroResultQueries: AnalyticsQueryCount[];
+  lowScoreQueries: { query: string; mode: SearchMode; count: number; avgTopScore: number; lastAt: string }[];
+  latency: { kind: 'search' | 'ask' | 'chat'; mode: SearchMode; count: number; p50Ms: number; p95Ms: number; p99Ms: number }[];
+  surfaces: { surface: string; count: number }[];
+  keys: { keyId: string | null; count: number }[];
+}

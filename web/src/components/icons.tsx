@@ -7,6 +7,7 @@ const PATHS: Record<string, ReactNode> = {
   ingestion: <path d="M3 12h4l3-7 4 14 3-7h4" />,
   search: <path d="M10.5 4a6.5 6.5 0 1 1 0 13 6.5 6.5 0 0 1 0-13zM15.5 15.5 20 20" />,
   benchmarks: <path d="M4 20V10M10 20V4M16 20v-7M22 20H2" />,
+  analytics: <path d="M3 17l5-6 4 3 6-8 3 3M3 21h18" />,
   status: <path d="M12 3a9 9 0 1 1 0 18 9 9 0 0 1 0-18zM8 12l3 3 5-6" />,
   sun: <path d="M12 8a4 4 0 1 1 0 8 4 4 0 0 1 0-8zM12 2v2M12 20v2M2 12h2M20 12h2M4.9 4.9l1.4 1.4M17.7 17.7l1.4 1.4M4.9 19.1l1.4-1.4M17.7 6.3l1.4-1.4" />,
   moon: <path d="M20 14.5A8 8 0 0 1 9.5 4 8 8 0 1 0 20 14.5z" />,

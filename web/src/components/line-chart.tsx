@@ -17,7 +17,22 @@ const MARGIN = { top: 16, right: 16, bottom: 40, left: 56 };
  * An SVG line chart: log2 x axis (concurrency 1, 2, 4, …) or linear, linear y from zero. The data is
  * also given as a table for screen readers (`<desc>` summarises; the page shows the table).
  */
-export function LineChart({ title, series, xLabel, yLabel, xLog2 = true }: { title: string; series: Series[]; xLabel: string; yLabel: string; xLog2?: boolean }) {
+export function LineChart({
+  title,
+  series,
+  xLabel,
+  yLabel,
+  xLog2 = true,
+  formatX = formatTick,
+}: {
+  title: string;
+  series: Series[];
+  xLabel: string;
+  yLabel: string;
+  xLog2?: boolean;
+  /** Labels of x ticks and of the points in the description (for example dates of day numbers). */
+  formatX?: (x: number) => string;
+}) {
   const xs = series.flatMap((s) => s.points.map((p) => p.x));
   const ys = series.flatMap((s) => s.points.map((p) => p.y));
   if (xs.length === 0) return null;
@@ -36,7 +51,7 @@ export function LineChart({ title, series, xLabel, yLabel, xLog2 = true }: { tit
     <figure className="chart">
       <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-labelledby={`${titleId}-title ${titleId}-desc`}>
         <title id={`${titleId}-title`}>{title}</title>
-        <desc id={`${titleId}-desc`}>{series.map((s) => `${s.name}: ${s.points.map((p) => `${formatTick(p.x)} → ${formatTick(p.y)}`).join(', ')}`).join('; ')}</desc>
+        <desc id={`${titleId}-desc`}>{series.map((s) => `${s.name}: ${s.points.map((p) => `${formatX(p.x)} → ${formatTick(p.y)}`).join(', ')}`).join('; ')}</desc>
         {yTicks.map((tick) => (
           <g key={`y${tick}`}>
             <line className="grid" x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={y(tick)} y2={y(tick)} />
@@ -47,7 +62,7 @@ export function LineChart({ title, series, xLabel, yLabel, xLog2 = true }: { tit
         ))}
         {xTicks.map((tick) => (
           <text key={`x${tick}`} className="tick" x={x(tick)} y={HEIGHT - MARGIN.bottom + 16} textAnchor="middle">
-            {formatTick(tick)}
+            {formatX(tick)}
           </text>
         ))}
         <line className="axis" x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={HEIGHT - MARGIN.bottom} y2={HEIGHT - MARGIN.bottom} />

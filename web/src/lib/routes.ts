@@ -1,7 +1,7 @@
 import type { KeyScope } from '../api/types.js';
 
 /** Hash routes (`#/chat`, `#/documents/notes/12`): the server needs no route per page and keys never enter the URL. */
-export type PageName = 'chat' | 'documents' | 'ingestion' | 'search' | 'benchmarks' | 'status' | 'settings';
+export type PageName = 'chat' | 'documents' | 'ingestion' | 'search' | 'benchmarks' | 'analytics' | 'status' | 'settings';
 
 /**
  * The pages in navigation order. `scope` is the least key scope that may use a page: lower keys do not
@@ -14,6 +14,7 @@ export const PAGES: { name: PageName; label: string; scope: KeyScope }[] = [
   { name: 'ingestion', label: 'Ingestion', scope: 'read' },
   { name: 'search', label: 'Search', scope: 'read' },
   { name: 'benchmarks', label: 'Benchmarks', scope: 'admin' },
+  { name: 'analytics', label: 'Analytics', scope: 'admin' },
   { name: 'status', label: 'Status', scope: 'read' },
   { name: 'settings', label: 'Settings', scope: 'read' },
 ];
