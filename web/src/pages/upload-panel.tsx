@@ -6,8 +6,8 @@ import { filesFromDrop, filesFromInput, type PickedFile } from '../lib/dropped-f
 import { hrefFor } from '../lib/routes.js';
 
 /**
- * Adding documents: drop files or a folder (or choose them), or name a server path or git URL. Each
- * starts an ingestion job and opens the live dashboard.
+ * Adding documents: drop files or a folder (or choose them), name a server path or git URL, or a
+ * documentation site to crawl. Each starts an ingestion job and opens the live dashboard.
  */
 export function UploadPanel() {
   const { client, collection, jobs, navigate, refreshCollections } = useApp();
@@ -16,6 +16,8 @@ export function UploadPanel() {
   const [error, setError] = useState<unknown>(null);
   const [source, setSource] = useState('');
   const [tags, setTags] = useState('');
+  const [site, setSite] = useState('');
+  const [maxPages, setMaxPages] = useState('');
   const filesInput = useRef<HTMLInputElement | null>(null);
   const folderInput = useRef<HTMLInputElement | null>(null);
 
@@ -54,6 +56,26 @@ export function UploadPanel() {
       const { job } = await client.addSource(collection, isGit ? { git: value } : { path: value }, tagList);
       jobs.track(job);
       setSource('');
+      navigate(hrefFor('ingestion'));
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const crawlSite = async (event: FormEvent) => {
+    event.preventDefault();
+    const url = site.trim();
+    if (!url) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const tagList = tags.split(',').map((tag) => tag.trim()).filter(Boolean);
+      const pages = Number.parseInt(maxPages, 10);
+      const { job } = await client.addSource(collection, { crawl: { url, ...(pages > 0 ? { maxPages: pages } : {}) } }, tagList);
+      jobs.track(job);
+      setSite('');
       navigate(hrefFor('ingestion'));
     } catch (failure) {
       setError(failure);
@@ -113,6 +135,20 @@ export function UploadPanel() {
         </button>
       </form>
       <p className="muted small">Paths must be inside the folders the server allows; git URLs of private or loopback hosts are refused unless the server allows them.</p>
+      <form className="add-source" onSubmit={crawlSite}>
+        <div className="field grow">
+          <label htmlFor="crawl-site">Documentation site</label>
+          <input id="crawl-site" type="url" value={site} placeholder="https://docs.example.com/" onChange={(event) => setSite(event.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="crawl-max-pages">Max pages</label>
+          <input id="crawl-max-pages" type="number" min={1} inputMode="numeric" value={maxPages} placeholder="server default" onChange={(event) => setMaxPages(event.target.value)} />
+        </div>
+        <button type="submit" className="primary" disabled={busy || !site.trim()}>
+          Crawl
+        </button>
+      </form>
+      <p className="muted small">Crawls the pages of the site below that address (its sitemap, else its links), honouring robots.txt; the tags above apply too.</p>
       <ProblemNotice error={error} onDismiss={() => setError(null)} />
     </section>
   );
