@@ -1,5 +1,3 @@
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
 import picomatch from 'picomatch';
 import { CairnError, toCairnError } from '../../../core/cairn-error.js';
 import { decodeText } from '../../parse/detect-encoding.js';
@@ -8,11 +6,9 @@ import { extractPage } from './extract-page.js';
 import { guardedFetch, type GuardedFetchOptions } from './guarded-fetch.js';
 import { directoryOf, isInScope, normalizeUrl } from './normalize-url.js';
 import { isBinaryLink, isHtmlMediaType, mediaTypeOf, pageExtension, pageFileName } from './page-extension.js';
-import { parseSitemap } from './parse-sitemap.js';
+import { discoverSitemaps } from './discover-sitemaps.js';
 import { RequestPacer } from './request-pacer.js';
-import { ALLOW_ALL, DISALLOW_ALL, parseRobotsTxt, type RobotsRules } from './robots-txt.js';
-
-const gunzipAsync = promisify(gunzip);
+import { ROBOTS_PRODUCT_TOKEN, SiteRobots } from './site-robots.js';
 
 /** How a crawl runs: the user's options merged over `crawl.*` of the configuration. */
 export interface CrawlSettings {
@@ -112,19 +108,7 @@ interface Fetched {
   failure?: CairnError;
 }
 
-/** Bytes of robots.txt read (RFC 9309 asks for at least 500 KiB). */
-const ROBOTS_MAX_BYTES = 512 * 1024;
-/** The sitemap protocol's limit on one sitemap, uncompressed. */
-const SITEMAP_MAX_BYTES = 50 * 1024 * 1024;
-/** Sitemaps read per crawl at most, and how deep sitemap indexes may nest. */
-const MAX_SITEMAPS = 1000;
-const MAX_SITEMAP_NESTING = 3;
-/** A Crawl-delay above this many seconds is capped (one page a minute is already a crawl of days). */
-const MAX_CRAWL_DELAY_S = 60;
 const ACCEPT_PAGE = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8';
-const ACCEPT_SITEMAP = 'application/xml,text/xml;q=0.9,*/*;q=0.8';
-/** robots.txt groups are matched with this product token. */
-export const ROBOTS_PRODUCT_TOKEN = 'cairn';
 
 /**
  * Crawls one documentation site from a start URL and yields each page's outcome, in a deterministic
@@ -152,7 +136,7 @@ export class SiteCrawler {
   readonly #previous: (url: string) => PreviousPage | undefined;
   readonly #isSupported: (extension: string) => boolean;
   readonly #pacer: RequestPacer;
-  readonly #robots = new Map<string, Promise<{ rules: RobotsRules; unreachable?: string }>>();
+  readonly #robots: SiteRobots;
   readonly #include: ((path: string) => boolean) | null;
   readonly #exclude: ((path: string) => boolean) | null;
   /** URLs queued or fetched (requested and final), so no page is requested twice. */
@@ -173,6 +157,13 @@ export class SiteCrawler {
     this.#previous = hooks.previous ?? (() => undefined);
     this.#isSupported = hooks.isSupported;
     this.#pacer = new RequestPacer(settings.delayMs);
+    this.#robots = new SiteRobots({
+      fetchOptions: (maxBytes) => this.#fetchOptions(maxBytes),
+      pacer: this.#pacer,
+      delayMs: settings.delayMs,
+      notices: this.report.notices,
+      ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
+    });
     this.#include = settings.include.length > 0 ? picomatch(settings.include, { dot: true }) : null;
     this.#exclude = settings.exclude.length > 0 ? picomatch(settings.exclude, { dot: true }) : null;
   }
@@ -196,7 +187,15 @@ export class SiteCrawler {
     let frontier: Entry[] = [];
     let sitemapsComplete = true;
     if (this.#settings.useSitemaps) {
-      const found = await this.#sitemapPages(new URL(startUrl).origin);
+      const found = await discoverSitemaps({
+        origin: new URL(startUrl).origin,
+        scope: this.#scope,
+        robots: this.#robots,
+        fetchOptions: (maxBytes) => this.#fetchOptions(maxBytes),
+        inCrawl: (url) => this.#inCrawl(url),
+        notices: this.report.notices,
+        ...(this.#signal === undefined ? {} : { signal: this.#signal }),
+      });
       sitemapsComplete = found.complete;
       if (found.pages.length > 0) {
         this.report.discovery = 'sitemap';
@@ -369,128 +368,7 @@ export class SiteCrawler {
     if (!isStart && this.report.discovery !== 'list' && (normalized === null || !this.#inCrawl(normalized))) {
       throw new CairnError('FETCH_FAILED', `${hop.href} is outside the crawl's scope (${this.#scope}).`, { details: { outOfScope: true } });
     }
-    const robots = await this.#robotsFor(hop.origin);
-    if (!robots.rules.isAllowed(`${hop.pathname}${hop.search}`)) {
-      throw new CairnError(
-        'ROBOTS_DISALLOWED',
-        robots.unreachable === undefined ? `${hop.href} is disallowed by ${hop.origin}/robots.txt.` : `${hop.href} may not be fetched: ${robots.unreachable}.`,
-        { hint: 'Crawl another part of the site; Cairn always honours robots.txt.', details: { url: hop.href } },
-      );
-    }
-  }
-
-  #robotsFor(origin: string): Promise<{ rules: RobotsRules; unreachable?: string }> {
-    let robots = this.#robots.get(origin);
-    if (robots === undefined) {
-      robots = this.#readRobots(origin);
-      this.#robots.set(origin, robots);
-    }
-    return robots;
-  }
-
-  /** RFC 9309 §2.3.1: 2xx parsed; 4xx (but 429) = no restrictions; 429, 5xx and failures = nothing allowed. */
-  async #readRobots(origin: string): Promise<{ rules: RobotsRules; unreachable?: string }> {
-    const url = `${origin}/robots.txt`;
-    let response;
-    try {
-      response = await guardedFetch(url, { ...this.#fetchOptions(ROBOTS_MAX_BYTES), overflow: 'truncate', headers: { accept: 'text/plain,*/*;q=0.8' } });
-    } catch (error) {
-      this.#signal?.throwIfAborted();
-      const reason = `${url} could not be read (${toCairnError(error).message}), which RFC 9309 takes as "crawl nothing"`;
-      this.report.notices.push(`${reason}.`);
-      return { rules: DISALLOW_ALL, unreachable: reason };
-    }
-    if (response.status >= 200 && response.status < 300) {
-      const rules = parseRobotsTxt(response.body.toString('utf8'), ROBOTS_PRODUCT_TOKEN);
-      if (rules.crawlDelaySeconds !== undefined && rules.crawlDelaySeconds * 1000 > this.#settings.delayMs) {
-        const seconds = Math.min(rules.crawlDelaySeconds, MAX_CRAWL_DELAY_S);
-        this.#pacer.setInterval(origin, seconds * 1000);
-        this.report.notices.push(`${url} asks for ${rules.crawlDelaySeconds} s between requests${seconds < rules.crawlDelaySeconds ? ` (capped at ${seconds} s)` : ''}.`);
-      }
-      return { rules };
-    }
-    if (response.status >= 400 && response.status < 500 && response.status !== 429) return { rules: ALLOW_ALL };
-    const reason = `${url} answered ${response.status}, which RFC 9309 takes as "crawl nothing"`;
-    this.report.notices.push(`${reason}.`);
-    return { rules: DISALLOW_ALL, unreachable: reason };
-  }
-
-  /**
-   * Pages in the crawl listed by the origin's sitemaps: those robots.txt names, then `/sitemap.xml`
-   * and `<scope>sitemap.xml`. A guessed location that is missing is passed over quietly; a listed
-   * one (robots.txt, a sitemap index) that cannot be read makes the crawl incomplete (nothing not
-   * seen is pruned).
-   */
-  async #sitemapPages(origin: string): Promise<{ pages: string[]; read: number; complete: boolean }> {
-    const robots = await this.#robotsFor(origin);
-    const queue: Array<{ url: string; listed: boolean; nesting: number }> = [];
-    const queued = new Set<string>();
-    const push = (url: string | null, listed: boolean, nesting: number) => {
-      if (url === null || queued.has(url)) return;
-      queued.add(url);
-      queue.push({ url, listed, nesting });
-    };
-    for (const url of robots.rules.sitemaps) push(normalizeUrl(url, origin), true, 0);
-    push(normalizeUrl('/sitemap.xml', origin), false, 0);
-    push(normalizeUrl('sitemap.xml', this.#scope ?? origin), false, 0);
-    const pages: string[] = [];
-    let read = 0;
-    let complete = true;
-    while (queue.length > 0) {
-      const { url, listed, nesting } = queue.shift()!;
-      if (read >= MAX_SITEMAPS) {
-        complete = false;
-        this.report.notices.push(`Read ${MAX_SITEMAPS} sitemaps and stopped; ${queue.length + 1} more were listed.`);
-        break;
-      }
-      const sitemap = await this.#readSitemap(url);
-      if (typeof sitemap === 'string') {
-        if (listed) {
-          complete = false;
-          this.report.notices.push(`The sitemap ${url} could not be read: ${sitemap}`);
-        }
-        continue;
-      }
-      read += 1;
-      if (sitemap.kind === 'index') {
-        if (nesting < MAX_SITEMAP_NESTING) for (const location of sitemap.locations) push(normalizeUrl(location, url), true, nesting + 1);
-        continue;
-      }
-      for (const location of sitemap.locations) {
-        const page = normalizeUrl(location, url);
-        if (page !== null && new URL(page).origin === origin && this.#inCrawl(page)) pages.push(page);
-      }
-    }
-    return { pages: [...new Set(pages)], read, complete };
-  }
-
-  /** A parsed sitemap, or why it could not be had (status, failure, not a sitemap). */
-  async #readSitemap(url: string): Promise<ReturnType<typeof parseSitemap> | string> {
-    let response;
-    try {
-      response = await guardedFetch(url, {
-        ...this.#fetchOptions(SITEMAP_MAX_BYTES),
-        limitName: 'the sitemap protocol',
-        headers: { accept: ACCEPT_SITEMAP },
-        checkHop: async (hop) => {
-          const robots = await this.#robotsFor(hop.origin);
-          if (!robots.rules.isAllowed(`${hop.pathname}${hop.search}`)) throw new CairnError('ROBOTS_DISALLOWED', `${hop.href} is disallowed by robots.txt.`);
-        },
-      });
-    } catch (error) {
-      this.#signal?.throwIfAborted();
-      return toCairnError(error).message;
-    }
-    if (response.status < 200 || response.status > 299) return `it answered ${response.status}.`;
-    let bytes = response.body;
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-      try {
-        bytes = await gunzipAsync(bytes, { maxOutputLength: SITEMAP_MAX_BYTES });
-      } catch (error) {
-        return `it is not a readable gzip file under ${SITEMAP_MAX_BYTES} bytes (${(error as Error).message}).`;
-      }
-    }
-    return parseSitemap(bytes.toString('utf8'));
+    await this.#robots.assertAllowed(hop);
   }
 
   #fetchOptions(maxBytes: number): GuardedFetchOptions {
