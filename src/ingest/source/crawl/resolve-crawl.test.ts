@@ -193,6 +193,16 @@ describe('crawling a documentation site', () => {
     assert.deepEqual(site.requests.slice(shallow).map((request) => request.path).filter((path) => !path.endsWith('sitemap.xml') && path !== '/robots.txt'), ['/docs/']);
   });
 
+  it('keeps to --include and --exclude globs over the URL path', async () => {
+    await store.chunks.createCollection('globs', { embedder: 'none', dimensions: 0, chunkSize: 256, chunkOverlap: 0 });
+    const before = site.requests.length;
+    await crawl('globs', `${site.origin}/docs/`, { include: ['/docs/config/**', '/docs/install'], exclude: ['**/advanced'] });
+    const uris = (await documents('globs')).map((document) => document.uri.slice(site.origin.length)).sort();
+    assert.deepEqual(uris, ['/docs/config/', '/docs/install'], 'the start page is read for its links but is not in the crawl');
+    const paths = site.requests.slice(before).map((request) => request.path);
+    assert.ok(!paths.includes('/docs/config/advanced') && !paths.includes('/docs/missing'), paths.join(', '));
+  });
+
   it('takes the pages from the sitemaps (index, gzip) and prunes a page no longer listed', async () => {
     const summary = await crawl('sitemap', `${sitemapSite.origin}/guide/`, {}, { prune: true });
     const uris = (await documents('sitemap')).map((document) => document.uri.slice(sitemapSite.origin.length)).sort();

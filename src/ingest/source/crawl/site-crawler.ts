@@ -181,7 +181,8 @@ export class SiteCrawler {
     if (start.failure !== undefined) throw startFailure(this.#root, start.failure);
     const startUrl = start.finalUrl;
     this.#scope = this.#settings.scope === undefined ? directoryOf(startUrl) : scopeFrom(this.#settings.scope, startUrl);
-    const first = this.#take(start.result);
+    // The start page is always read for its links; it is a document only when it lies in the crawl (--scope, globs).
+    const first = this.#inCrawl(normalizeUrl(startUrl) ?? startUrl) ? this.#take(start.result) : null;
     if (first !== null) yield first;
 
     let frontier: Entry[] = [];
