@@ -30,7 +30,7 @@ export interface CrawlSettings {
   timeoutMs: number;
   maxPageBytes: number;
   maxRedirects: number;
-  /** Sent with every request; its product token (`Cairn`) is what robots.txt groups are matched with. */
+  /** Sent with every request. robots.txt groups are matched with the product token `cairn` (ROBOTS_PRODUCT_TOKEN) whatever it says. */
   userAgent: string;
   /** Whether hosts resolving to private, loopback or link-local addresses may be fetched. */
   allowPrivateNetworks: boolean;
