@@ -71,8 +71,8 @@ export interface CairnApp {
   close(): Promise<void>;
 }
 
-export function cacheDirectories(config: CairnConfig): { git: string; models: string } {
-  return { git: join(config.home, 'cache', 'git'), models: join(config.home, 'models') };
+export function cacheDirectories(config: CairnConfig): { git: string; crawl: string; models: string } {
+  return { git: join(config.home, 'cache', 'git'), crawl: join(config.home, 'cache', 'crawl'), models: join(config.home, 'models') };
 }
 
 /** Where models are looked up and how they are fetched, from the configuration (embedders, rerankers, `cairn models`). */

@@ -26,6 +26,17 @@ describe('groupSources', () => {
     );
   });
 
+  it('groups crawled pages by site, then by path, with prefixes that select them', () => {
+    const page = (url: string): SourceDocument => {
+      const parsed = new URL(url);
+      return { uri: url, relativePath: `${parsed.host}${parsed.pathname}`, sourceRoot: `${parsed.origin}/`, chunkCount: 1, format: 'html' };
+    };
+    const bySite = groupSources([page('https://docs.example.com/guide/intro'), page('https://docs.example.com/guide/setup'), page('https://api.example.org/v1/users')]);
+    assert.deepEqual(bySite.groups.map((g) => [g.name, g.documents, g.pathPrefix]), [['docs.example.com', 2, 'docs.example.com/'], ['api.example.org', 1, 'api.example.org/']]);
+    const oneSite = groupSources([page('https://docs.example.com/guide/intro'), page('https://docs.example.com/api/users')]);
+    assert.deepEqual(oneSite.groups.map((g) => g.pathPrefix).sort(), ['docs.example.com/api/', 'docs.example.com/guide/']);
+  });
+
   it('groups projects ingested one by one under their common directory; no prefix spans whole roots', () => {
     const grouping = groupSources([
       file('/data/docs-corpus/eslint', 'docs/src/extend/custom-rules.md'),

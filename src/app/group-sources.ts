@@ -47,7 +47,8 @@ interface Located {
  * roots: for `docs-corpus/<project>/...` ingested as one directory, or project by project, the groups
  * are the project names. Git sources are grouped under their repository name. With no `depth`, the
  * shallowest level that splits the documents into more than one group is used (a single-project
- * collection shows its top directories). Files directly at a level form the group `.`.
+ * collection shows its top directories). Crawled pages are grouped by site, then by URL path.
+ * Files directly at a level form the group `.`.
  * Groups are ordered by document count, then name.
  */
 export function groupSources(documents: readonly SourceDocument[], depth?: number): SourceGrouping {
@@ -109,6 +110,8 @@ function autoDepth(located: readonly Located[]): number {
 function locate(document: SourceDocument, base: string, rootOf: (document: SourceDocument) => string): Located {
   const directories = posix.dirname(document.relativePath.replaceAll('\\', '/'));
   const inner = directories === '.' ? [] : directories.split('/').filter(Boolean);
+  // Crawled pages: their relative path (`host/path`) already starts with the site.
+  if (/^https?:/.test(document.uri)) return { segments: inner, rootSegments: 0, document };
   if (!document.uri.startsWith('file:')) {
     return { segments: [repositoryName(document), ...inner], rootSegments: 1, document };
   }

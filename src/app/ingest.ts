@@ -1,6 +1,7 @@
 import { runIngest } from '../ingest/run-ingest.js';
 import type { IngestEvent, IngestSummary } from '../ingest/ingest-events.js';
 import { cacheDirectories, type CairnApp } from './cairn-app.js';
+import { crawlSettings, type CrawlRequest } from './crawl-settings.js';
 import { resolveCollection, type CollectionOverrides } from './resolve-collection.js';
 
 export interface IngestInput extends CollectionOverrides {
@@ -16,11 +17,21 @@ export interface IngestInput extends CollectionOverrides {
   rootUri?: string;
   onlyUris?: string[];
   confineToRoot?: boolean;
+  /** http(s) sources are web sites to crawl with these options (over `crawl.*` of the configuration). */
+  crawl?: CrawlRequest & { urls?: string[] };
+  /** Whether a crawl may fetch hosts on private networks; default `sources.allowPrivateNetworks`. The CLI passes true: its user is the operator. */
+  allowPrivateNetworks?: boolean;
 }
 
-/** Use case: ingest files, directories and git repositories into a collection (created on first use). */
+/** Use case: ingest files, directories, git repositories and crawled web sites into a collection (created on first use). */
 export async function ingest(app: CairnApp, input: IngestInput): Promise<IngestSummary> {
   const { record, loaded } = await resolveCollection(app, input.collection, input, true);
+  const crawl = input.crawl === undefined
+    ? undefined
+    : {
+        ...crawlSettings(app.config, input.crawl, input.allowPrivateNetworks ?? app.config.sources.allowPrivateNetworks),
+        ...(input.crawl.urls === undefined ? {} : { urls: input.crawl.urls }),
+      };
   const summary = await runIngest(
     { chunks: app.chunks, vectors: app.vectors, embedder: loaded.embedder, tokenizer: loaded.tokenizer, telemetry: app.telemetry },
     {
@@ -42,6 +53,8 @@ export async function ingest(app: CairnApp, input: IngestInput): Promise<IngestS
       rootUri: input.rootUri,
       onlyUris: input.onlyUris,
       confineToRoot: input.confineToRoot,
+      crawl,
+      crawlDir: cacheDirectories(app.config).crawl,
     },
   );
   if (loaded.unavailableReason) {

@@ -51,6 +51,25 @@ export const askInputSchema = z
   })
   .strict();
 
+/** How a crawl runs, as a caller may ask (over `crawl.*` of the configuration); shared by the CLI, the HTTP job and the MCP tool. */
+export const crawlOptionsSchema = z
+  .object({
+    /** Pages requested at most (the start page included). */
+    maxPages: z.number().int().min(1).max(1_000_000).optional(),
+    /** Link hops from the start page (when no sitemap lists the pages). */
+    maxDepth: z.number().int().min(0).max(100).optional(),
+    /** URL prefix (a directory) pages must lie in, or a path on the start page's site; default the start page's directory. */
+    scope: z.string().trim().min(1).max(2048).optional(),
+    /** Globs over the URL path (`/guide/**`): pages must match one include (when given) and no exclude. */
+    include: z.array(z.string().trim().min(1).max(500)).max(100).optional(),
+    exclude: z.array(z.string().trim().min(1).max(500)).max(100).optional(),
+    /** false: follow links even when the site has a sitemap. */
+    sitemap: z.boolean().optional(),
+  })
+  .strict();
+
+export type CrawlOptions = z.infer<typeof crawlOptionsSchema>;
+
 export const ingestInputSchema = z
   .object({
     collection: collectionNameSchema,
@@ -61,6 +80,13 @@ export const ingestInputSchema = z
     embedder: z.string().min(1).optional(),
     chunkSize: z.number().int().min(16).max(8192).optional(),
     chunkOverlap: z.number().int().min(0).max(4096).optional(),
+    /** http(s) sources are web sites to crawl (`--crawl`); the CLI may also set the pace. */
+    crawl: crawlOptionsSchema
+      .extend({
+        concurrency: z.number().int().min(1).max(16).optional(),
+        delayMs: z.number().int().min(0).max(60_000).optional(),
+      })
+      .optional(),
   })
   .strict();
 

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig, type DeepPartial } from '../config/load-config.js';
 import type { CairnConfig } from '../config/config-schema.js';
 import { openCairn } from '../app/open-cairn.js';
 import type { CairnApp } from '../app/cairn-app.js';
+import { packageVersion as corePackageVersion } from '../core/package-version.js';
 import { renderDownloadProgress } from './progress-bar.js';
 
 /** Global flags every command accepts (declared on the root program). */
@@ -57,8 +57,7 @@ export function printJson(io: CliIo, value: unknown): void {
 }
 
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  return corePackageVersion();
 }
 
 /** Commander collects repeatable options through this. */

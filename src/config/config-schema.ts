@@ -263,6 +263,27 @@ export const configSchema = z
         retentionDays: z.number().int().min(1).max(3650).default(30),
       })
       .prefault({}),
+    /** Crawls of documentation sites (`cairn ingest <url> --crawl`, `{"crawl": …}` jobs); see docs/decisions/0025-crawl.md. */
+    crawl: z
+      .object({
+        /** Pages requested per crawl at most (robots.txt and sitemaps not counted). */
+        maxPages: z.number().int().min(1).max(1_000_000).default(5000),
+        /** Link hops from the start page when no sitemap lists the pages. */
+        maxDepth: z.number().int().min(0).max(100).default(10),
+        /** Requests in flight at once. */
+        concurrency: z.number().int().min(1).max(16).default(2),
+        /** Least time between the starts of two requests to one site, in ms (a site's robots.txt Crawl-delay raises it). */
+        delayMs: z.number().int().min(0).max(60_000).default(250),
+        /** Longest time for one request (redirects and body included), in ms. */
+        timeoutMs: z.number().int().positive().default(30_000),
+        /** Largest page or file read, in bytes (also bounded by ingest.maxFileBytes); larger ones are skipped with PARSE_TOO_LARGE. */
+        maxPageBytes: z.number().int().positive().default(16 * 1024 * 1024),
+        /** Redirects followed per request. */
+        maxRedirects: z.number().int().min(0).max(20).default(5),
+        /** User-Agent header; default `Cairn/<version> (+<project URL>)`. robots.txt groups are matched with the product token `cairn` whatever it says. */
+        userAgent: z.string().min(1).optional(),
+      })
+      .prefault({}),
     /** The MCP endpoint `/mcp` of `cairn serve` (Streamable HTTP); see docs/decisions/0012-mcp.md. */
     mcp: z
       .object({

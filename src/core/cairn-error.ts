@@ -34,6 +34,10 @@ export type ErrorCode =
   | 'GIT_FAILED'
   | 'PATH_NOT_ALLOWED'
   | 'ADDRESS_NOT_ALLOWED'
+  // web crawls
+  | 'CRAWL_FAILED'
+  | 'FETCH_FAILED'
+  | 'ROBOTS_DISALLOWED'
   // ingestion jobs
   | 'JOB_NOT_FOUND'
   | 'UPLOAD_TOO_LARGE'

@@ -1,7 +1,7 @@
 /** Progress of one ingestion run, emitted in order. The CLI draws a progress bar from them; the server will stream them. */
 export type IngestEvent =
-  | { type: 'source'; root: string; kind: 'file' | 'directory' | 'git'; commit?: string }
-  /** With `countFiles`: the files a source will hand on, and the paths it passes over (each later `skipped`). */
+  | { type: 'source'; root: string; kind: 'file' | 'directory' | 'git' | 'crawl'; commit?: string }
+  /** With `countFiles`: the files a source will hand on, and the paths it passes over (each later `skipped`); never for crawls (counting would crawl twice). */
   | { type: 'plan'; root: string; files: number; skipped: number }
   | { type: 'file'; uri: string; relativePath: string; outcome: FileOutcome; chunks: number }
   | { type: 'skipped'; uri: string; relativePath: string; code: string; reason: string }

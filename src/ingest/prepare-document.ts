@@ -70,7 +70,7 @@ export async function prepareDocument(
   started = performance.now();
   const parsed = await parseFile({
     bytes,
-    fileName: item.relativePath.split('/').pop() ?? item.relativePath,
+    fileName: item.fileName ?? item.relativePath.split('/').pop() ?? item.relativePath,
     extension: item.extension,
     relativePath: item.relativePath,
     signal: options.signal,

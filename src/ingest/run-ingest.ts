@@ -1,12 +1,14 @@
+import { join } from 'node:path';
 import type { SourceItem } from '../core/source-item.js';
 import { toCairnError } from '../core/cairn-error.js';
 import type { Telemetry } from '../core/telemetry.js';
+import type { CrawlSettings } from './source/crawl/site-crawler.js';
 import type { Embedder } from '../models/embed/embedder.js';
 import type { TokenCounter } from '../models/tokenize/token-counter.js';
 import type { ChunkStore, DocumentState } from '../stores/chunk-store.js';
 import type { VectorIndex } from '../stores/vector-index.js';
 import { isSupportedExtension } from './parse/parse-file.js';
-import { resolveSource } from './source/resolve-sources.js';
+import { resolveSource, type PruneScope } from './source/resolve-sources.js';
 import { prepareDocument, unchangedByStat, type PreparedDocument, type StageTimes } from './prepare-document.js';
 import { defaultPrepareWorkers, PreparePool, type PrepareOutcome } from './prepare-pool.js';
 import { PrepareQueue } from './prepare-queue.js';
@@ -54,6 +56,10 @@ export interface IngestRequest {
   confineToRoot?: boolean;
   /** Only files with these URIs are ingested; the rest of each source is passed over silently (re-ingesting one document). */
   onlyUris?: string[];
+  /** http(s) sources are web sites to crawl with these settings (see SiteCrawler), not git remotes. */
+  crawl?: CrawlSettings;
+  /** Where crawls keep their state between runs (`<home>/cache/crawl`). */
+  crawlDir?: string;
 }
 
 /**
@@ -94,6 +100,8 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
   const states = await deps.chunks.listDocumentStates(request.collection);
   const seen = new Set<string>();
   const roots: string[] = [];
+  /** Roots whose sources may not have seen everything they hold (crawls): what --prune may remove of them. */
+  const pruneScopes = new Map<string, PruneScope>();
   const batchTarget = Math.max(1, request.embedBatchSize);
   let batch: Ready[] = [];
   let batchChunks = 0;
@@ -284,11 +292,14 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
         signal: request.signal,
         ...(request.rootUri === undefined ? {} : { rootUri: request.rootUri }),
         ...(request.confineToRoot ? { confineToRoot: true } : {}),
+        ...(request.crawl === undefined ? {} : { crawl: request.crawl, knownDocuments: states, force: request.force ?? false }),
+        // Per collection: what one collection stores says nothing about another's documents.
+        ...(request.crawlDir === undefined ? {} : { crawlDir: join(request.crawlDir, request.collection) }),
       });
       roots.push(source.root);
       emit({ type: 'source', root: source.root, kind: source.kind, commit: source.git?.commit });
       try {
-        if (request.countFiles) {
+        if (request.countFiles && source.kind !== 'crawl') {
           let files = 0;
           for await (const item of source.items) {
             request.signal?.throwIfAborted();
@@ -316,6 +327,9 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
         for (const entry of source.skipped) {
           if (only === null || only.has(entry.uri)) skip({ uri: entry.uri, relativePath: entry.path }, entry.code, entry.reason);
         }
+        summary.notices.push(...(source.notices ?? []));
+        const scope = source.pruneScope?.();
+        if (scope !== undefined) pruneScopes.set(source.root, scope);
       } finally {
         await source.cleanup();
       }
@@ -332,7 +346,12 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
   }
 
   if (request.prune) {
-    const stale = [...states.entries()].filter(([uri, state]) => !seen.has(uri) && roots.includes(state.sourceRoot)).map(([uri]) => uri);
+    const prunable = (uri: string, sourceRoot: string): boolean => {
+      const scope = pruneScopes.get(sourceRoot);
+      if (scope === undefined) return true;
+      return scope.complete ? !scope.keep.has(uri) : scope.gone.has(uri);
+    };
+    const stale = [...states.entries()].filter(([uri, state]) => !seen.has(uri) && roots.includes(state.sourceRoot) && prunable(uri, state.sourceRoot)).map(([uri]) => uri);
     if (stale.length > 0) {
       // The vector index drops the removed chunks when it next opens (it reconciles with the store).
       await deps.chunks.deleteDocuments(request.collection, stale);

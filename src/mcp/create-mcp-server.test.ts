@@ -12,6 +12,7 @@ import { ingest } from '../app/ingest.js';
 import { openCairn } from '../app/open-cairn.js';
 import { loadConfig } from '../config/load-config.js';
 import { useStandInServers } from '../testing/llm-test-kit.js';
+import { startTestSite } from '../testing/test-site-server.js';
 import { createMcpServer } from './create-mcp-server.js';
 import { RESOURCE_PAGE_SIZE } from './document-resources.js';
 import { ERROR_META_KEY } from './tool-result.js';
@@ -145,6 +146,45 @@ describe('the MCP server in-process', () => {
     const read = await reader.readResource({ uri: target.uri });
     const content = read.contents[0] as { text: string };
     assert.match(content.text, /beta handbook, section 9/);
+  });
+});
+
+describe('the ingest tool crawling a web site', () => {
+  it('crawls a site when the server allows its address, and refuses it otherwise', async () => {
+    const site = await startTestSite({
+      '/docs/': { headers: { 'content-type': 'text/html' }, body: '<title>Docs</title><nav><a href="/docs/deploy">Deploy</a></nav><main><p>The docs of the orbital launcher.</p></main>' },
+      '/docs/deploy': { headers: { 'content-type': 'text/html' }, body: '<title>Deploy</title><main><p>Deploy the orbital launcher with one command.</p></main>' },
+    });
+    const home = mkdtempSync(join(tmpdir(), 'cairn-mcp-crawl-'));
+    const open = (allowPrivateNetworks: boolean) =>
+      openCairn(
+        loadConfig({
+          cwd: home,
+          env: { CAIRN_HOME: home, CAIRN_EMBEDDER: 'none', CAIRN_OFFLINE: '1', CAIRN_RERANKER: 'none', CAIRN_LLM_DISCOVER: '0' },
+          flags: { sources: { allowedDirs: [home], allowPrivateNetworks }, crawl: { delayMs: 0 } },
+        }),
+      );
+    try {
+      const guarded = await open(false);
+      const refusedClient = await connect(guarded, true);
+      const refused = (await refusedClient.callTool({ name: 'ingest', arguments: { crawl: { url: `${site.origin}/docs/` } } })) as CallToolResult;
+      assert.equal(refused.isError, true);
+      assert.match(text(refused), /ADDRESS_NOT_ALLOWED/);
+      assert.equal(site.requests.length, 0);
+      await refusedClient.close();
+      await guarded.close();
+
+      const app = await open(true);
+      const client = await connect(app, true);
+      const result = (await client.callTool({ name: 'ingest', arguments: { crawl: { url: `${site.origin}/docs/`, maxPages: 5 }, collection: 'site' } })) as CallToolResult;
+      assert.equal(result.isError, undefined, text(result));
+      assert.equal((result.structuredContent as { filesNew: number }).filesNew, 2);
+      await client.close();
+      await app.close();
+    } finally {
+      await site.close();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,5 +1,5 @@
-/** What a job ingests: uploaded files, a server-side path, a git URL, or one stored document again. */
-export type JobKind = 'upload' | 'path' | 'git' | 'reingest';
+/** What a job ingests: uploaded files, a server-side path, a git URL, a web site to crawl, or one stored document again. */
+export type JobKind = 'upload' | 'path' | 'git' | 'crawl' | 'reingest';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export const FINISHED_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
@@ -33,6 +33,8 @@ export interface JobOptions {
   rootUri?: string;
   /** Reingest jobs: the only document URIs taken from the source. */
   onlyUris?: string[];
+  /** Crawl jobs (and re-ingesting a crawled page, which lists its `urls`): the crawl's options as the caller gave them. */
+  crawl?: { maxPages?: number; maxDepth?: number; scope?: string; include?: string[]; exclude?: string[]; sitemap?: boolean; urls?: string[] };
 }
 
 /** A job as the API shows it. Times are ISO 8601. */

@@ -115,7 +115,7 @@ describe('cairn mcp over stdio (a real child process)', () => {
     assert.match(await callError(client, 'search', { query: 'anything', collection: 'missing' }), /COLLECTION_NOT_FOUND/);
     assert.match(await callError(client, 'get_document', { document: 'no/such/file.md' }), /DOCUMENT_NOT_FOUND/);
     assert.match(await callError(client, 'ingest', { path: '/etc' }), /PATH_NOT_ALLOWED/);
-    assert.match(await callError(client, 'ingest', { path: 'runbooks', git: 'https://example.com/x.git' }), /INPUT_INVALID.*exactly one of path and git/);
+    assert.match(await callError(client, 'ingest', { path: 'runbooks', git: 'https://example.com/x.git' }), /INPUT_INVALID.*exactly one of path, git and crawl/);
     await callOk(client, 'list_collections', {});
     assert.deepEqual(session.errors, [], 'no protocol errors (stdout carries only JSON-RPC)');
     assert.match(session.stderr(), /Cairn MCP server on stdio/);

@@ -2,8 +2,8 @@ import type { IngestEvent } from '../../ingest/ingest-events.js';
 import { UPLOAD_URI_PREFIX } from './upload-receiver.js';
 import { emptyProgress, JOB_ERRORS_KEPT, type FileOutcomeName, type JobEventData, type JobFileError, type JobProgress } from '../../stores/job-store.js';
 
-/** Codes of files passed over on purpose (type or size), as opposed to files that failed. */
-const SKIP_CODES = new Set(['PARSE_UNSUPPORTED', 'PARSE_TOO_LARGE']);
+/** Codes of files passed over on purpose (type, size, a site's robots.txt), as opposed to files that failed. */
+const SKIP_CODES = new Set(['PARSE_UNSUPPORTED', 'PARSE_TOO_LARGE', 'ROBOTS_DISALLOWED']);
 /** Rates are measured over this trailing window. */
 const RATE_WINDOW_MS = 5_000;
 

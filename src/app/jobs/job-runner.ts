@@ -201,6 +201,7 @@ export class JobRunner {
         confineToRoot: true,
         ...(job.options.rootUri === undefined ? {} : { rootUri: job.options.rootUri }),
         ...(job.options.onlyUris === undefined ? {} : { onlyUris: job.options.onlyUris }),
+        ...(job.options.crawl === undefined ? {} : { crawl: job.options.crawl, allowPrivateNetworks: this.#app.config.sources.allowPrivateNetworks }),
       });
       if (job.kind === 'upload') tracker.reportUnseen(job.sources);
       tracker.markComplete();

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ingest } from '../../app/ingest.js';
+import { CairnError } from '../../core/cairn-error.js';
 import { ingestInputSchema } from '../../app/input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
 import type { IngestEvent, IngestSummary } from '../../ingest/ingest-events.js';
@@ -9,14 +10,23 @@ import { ProgressLine } from '../progress-bar.js';
 export function registerIngestCommand(program: Command, io: CliIo): void {
   program
     .command('ingest')
-    .description('Ingest files, directories and git repositories (local path or clone URL) into a collection')
-    .argument('<sources...>', 'files, directories, git repository paths or clone URLs')
+    .description('Ingest files, directories, git repositories (local path or clone URL) and, with --crawl, documentation web sites into a collection')
+    .argument('<sources...>', 'files, directories, git repository paths or clone URLs; with --crawl, start pages of web sites')
     .option('-c, --collection <name>', 'collection to ingest into (created on first use)')
     .option('--prune', 'remove documents whose source file disappeared from these roots')
     .option('--tag <tag>', 'tag every document of this run (repeatable)', collect)
     .option('--force', 're-parse and re-chunk even unchanged files')
     .option('--chunk-size <tokens>', 'chunk budget in embedder tokens (new collections only)', parseInteger)
     .option('--chunk-overlap <tokens>', 'overlap in tokens (new collections only)', parseInteger)
+    .option('--crawl', 'http(s) sources are web sites to crawl (sitemap, else links), not git repositories')
+    .option('--max-pages <n>', 'crawl: pages requested at most (default crawl.maxPages, 5000)', parseInteger)
+    .option('--max-depth <n>', 'crawl: link hops from the start page (default crawl.maxDepth, 10)', parseInteger)
+    .option('--scope <url-or-path>', "crawl: URL prefix pages must lie in (default: the start page's directory)")
+    .option('--include <glob>', 'crawl: only URL paths matching this glob, e.g. "/guide/**" (repeatable)', collect)
+    .option('--exclude <glob>', 'crawl: skip URL paths matching this glob (repeatable)', collect)
+    .option('--no-sitemap', 'crawl: follow links even when the site has a sitemap')
+    .option('--concurrency <n>', 'crawl: requests in flight at once (default crawl.concurrency, 2)', parseInteger)
+    .option('--delay <ms>', 'crawl: least time between two requests to the site (default crawl.delayMs, 250)', parseInteger)
     .action(async (sources: string[], options, command: Command) =>
       withApp(command, io, async (app, flags) => {
         const input = parseInput(ingestInputSchema, {
@@ -28,7 +38,11 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
           embedder: app.config.embedder,
           chunkSize: options.chunkSize,
           chunkOverlap: options.chunkOverlap,
+          ...(options.crawl ? { crawl: crawlFlags(options) } : {}),
         });
+        if (!options.crawl && Object.keys(crawlFlags(options)).length > 0) {
+          throw new CairnError('INPUT_INVALID', 'Crawl options were given without --crawl.', { hint: 'Add --crawl to crawl the http(s) sources as web sites.' });
+        }
         const progress = new ProgressLine(io.stderr);
         const tally = { files: 0, chunks: 0, skipped: 0, unchanged: 0, started: Date.now() };
         const onEvent = (event: IngestEvent) => {
@@ -50,7 +64,8 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
             `files ${tally.files + tally.skipped} (unchanged ${tally.unchanged}, skipped ${tally.skipped}) · chunks ${tally.chunks} · ${Math.round(tally.chunks / seconds)} chunks/s`,
           );
         };
-        const summary = await ingest(app, { ...input, onEvent });
+        // The CLI's user is the operator: a crawl may reach hosts on private networks (sources.* limits remote callers).
+        const summary = await ingest(app, { ...input, onEvent, ...(input.crawl ? { allowPrivateNetworks: true } : {}) });
         progress.done();
         if (flags.json) printJson(io, summary);
         else printSummary(io, summary);
@@ -61,6 +76,20 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
         process.exitCode = usable === 0 && summary.filesSkipped > 0 ? 1 : 0;
       }),
     );
+}
+
+/** The crawl flags given, as ingest input (absent ones fall back to `crawl.*` of the configuration). */
+function crawlFlags(options: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...(options.maxPages === undefined ? {} : { maxPages: options.maxPages }),
+    ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
+    ...(options.scope === undefined ? {} : { scope: options.scope }),
+    ...(options.include === undefined ? {} : { include: options.include }),
+    ...(options.exclude === undefined ? {} : { exclude: options.exclude }),
+    ...(options.sitemap === false ? { sitemap: false } : {}),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.delay === undefined ? {} : { delayMs: options.delay }),
+  };
 }
 
 function printSummary(io: CliIo, s: IngestSummary): void {

@@ -24,7 +24,7 @@ const acceptedJobSchema = { 202: z.object({ job: jobSchema }), '4xx': withProble
 
 /**
  * `/v1/collections/:name/documents`: server-side paginated list with sort and text filter, get with
- * chunks, delete; with a job runner also add (multipart upload, or JSON `{path}`/`{git}`) and
+ * chunks, delete; with a job runner also add (multipart upload, or JSON `{path}`/`{git}`/`{crawl}`) and
  * re-ingest, both answered 202 with the queued job.
  */
 export function registerDocumentsRoutes(scope: FastifyInstance, app: CairnApp, runner?: JobRunner): void {
@@ -38,7 +38,8 @@ export function registerDocumentsRoutes(scope: FastifyInstance, app: CairnApp, r
           tags: ['documents'],
           description:
             'Add documents as a job. `multipart/form-data`: one or many file parts (folder names kept) and an optional `tags` field (comma-separated). ' +
-            '`application/json`: `{ path?, git?, tags?, prune? }` with exactly one of path (inside sources.allowedDirs) and git (public hosts unless sources.allowPrivateNetworks).',
+            '`application/json`: `{ path?, git?, crawl?, tags?, prune? }` with exactly one of path (inside sources.allowedDirs), git and crawl (public hosts unless sources.allowPrivateNetworks). ' +
+            '`crawl`: `{ url, maxPages?, maxDepth?, scope?, include?, exclude?, sitemap? }`, a documentation site crawled from `url` (sitemap first, else links; robots.txt honoured; every request and redirect hop checked).',
           params: collectionParamsSchema,
           response: acceptedJobSchema,
         },

@@ -15,7 +15,7 @@ export const jobProgressSchema = z.object({
 export const jobSchema = z.object({
   id: z.string(),
   collection: z.string(),
-  kind: z.enum(['upload', 'path', 'git', 'reingest']),
+  kind: z.enum(['upload', 'path', 'git', 'crawl', 'reingest']),
   status: jobStatusSchema,
   sources: z.array(z.string()),
   createdAt: z.string(),

@@ -209,6 +209,19 @@ describe('job routes', () => {
     assertProblem(await post('/srv/repo'), 400, 'INPUT_INVALID');
   });
 
+  it('refuses crawls of loopback and private hosts, other schemes, a second source and more pages than the server allows', async () => {
+    const post = (payload: Record<string, unknown>) => server.inject({ method: 'POST', url: '/v1/collections/site/documents', headers: auth, payload });
+    for (const url of ['http://127.0.0.1:8080/docs/', 'https://[::1]/docs/', 'http://169.254.169.254/latest/', 'https://localhost/docs/']) {
+      const refused = await post({ crawl: { url } });
+      assertProblem(refused, 403, 'ADDRESS_NOT_ALLOWED');
+      assert.match(refused.json().hint, /sources\.allowPrivateNetworks/);
+    }
+    assertProblem(await post({ crawl: { url: 'ftp://files.example/docs/' } }), 400, 'INPUT_INVALID');
+    assertProblem(await post({ crawl: { url: 'https://93.184.216.34/docs/' }, git: 'https://github.com/a/b.git' }), 400, 'INPUT_INVALID');
+    assertProblem(await post({ crawl: { url: 'https://93.184.216.34/docs/', maxPages: 1_000_000 } }), 400, 'INPUT_INVALID');
+    assertProblem(await post({ crawl: { url: 'https://93.184.216.34/docs/', delayMs: 0 } }), 400, 'INPUT_INVALID');
+  });
+
   it('lists jobs newest first with a cursor, 404s unknown ones, and cancels', async () => {
     const page = (await server.inject({ method: 'GET', url: '/v1/jobs?limit=2', headers: auth })).json();
     assert.equal(page.items.length, 2);

@@ -5,6 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { CairnError } from '../../core/cairn-error.js';
 import type { SourceItem } from '../../core/source-item.js';
 import { hasCloneScheme, isScpLike, parseCloneUrl } from './clone-url.js';
+import { resolveCrawl } from './crawl/resolve-crawl.js';
+import type { CrawlSettings } from './crawl/site-crawler.js';
 import { extensionOf } from './file-kinds.js';
 import { checkoutRemote, headCommit, type GitOptions } from './git-checkout.js';
 import { walkDirectory, type WalkSkip } from './walk-directory.js';
@@ -26,9 +28,9 @@ export interface SkippedFile {
 }
 
 export interface ResolvedSource {
-  /** Display root, equal to every item's `sourceRoot`: an absolute path, or the clone URL without credentials. */
+  /** Display root, equal to every item's `sourceRoot`: an absolute path, the clone URL without credentials, or a crawl's start URL. */
   root: string;
-  kind: 'file' | 'directory' | 'git';
+  kind: 'file' | 'directory' | 'git' | 'crawl';
   /** Re-iterable; each iteration walks again and refills `skipped`. */
   items: AsyncIterable<SourceItem>;
   git?: { repository: string; commit: string };
@@ -39,6 +41,22 @@ export interface ResolvedSource {
    * unreadable paths. Ignored paths, skipped directories and binary files are left out silently.
    */
   skipped: SkippedFile[];
+  /** Filled while `items` is iterated: what the user should know about the run (a crawl's discovery, its cut-off). */
+  notices?: string[];
+  /**
+   * For sources that may not see everything they hold (a crawl cut by --max-pages, pages failing for
+   * a while); called after `items` was iterated. `complete`: every document of the root that was
+   * not seen is gone except `keep`; otherwise only `gone` are. Absent: complete, nothing kept (a walk
+   * sees everything).
+   */
+  pruneScope?(): PruneScope;
+}
+
+/** See ResolvedSource.pruneScope. */
+export interface PruneScope {
+  complete: boolean;
+  keep: ReadonlySet<string>;
+  gone: ReadonlySet<string>;
 }
 
 export interface SourceOptions {
@@ -64,11 +82,19 @@ export interface SourceOptions {
    * or an allowed directory may hold a link to a file elsewhere on the server.
    */
   confineToRoot?: boolean;
+  /** Turns http(s) inputs into crawls of web sites instead of git clones. */
+  crawl?: CrawlSettings;
+  /** Where crawls keep what they learnt between runs: `<home>/cache/crawl`. */
+  crawlDir?: string;
+  /** The collection's documents by URI, so a crawl sends conditional requests only for pages whose document is still stored. */
+  knownDocuments?: ReadonlyMap<string, { contentHash: string; sizeBytes: number; modifiedMs: number }>;
+  /** Everything is read again: a crawl sends no conditional request. */
+  force?: boolean;
 }
 
 /**
- * Turns one user input into a source. Order of interpretation: a URL with a clone scheme is
- * always a remote; otherwise an existing path wins; otherwise an scp-like `user@host:path` is a
+ * Turns one user input into a source. Order of interpretation: with `crawl`, an http(s) URL is a
+ * web site to crawl; a URL with a clone scheme is always a remote; otherwise an existing path wins; otherwise an scp-like `user@host:path` is a
  * remote. A directory with a `.git` entry is a git source (its HEAD commit is recorded on every
  * item; uncommitted changes are read as they are on disk).
  *
@@ -82,6 +108,7 @@ export async function resolveSource(spec: SourceSpec, options: SourceOptions): P
   if (input === '') {
     throw new CairnError('INPUT_INVALID', 'An empty source was given.', { hint: 'Name a file, a directory or a git clone URL.' });
   }
+  if (options.crawl !== undefined && /^https?:\/\//i.test(input)) return resolveCrawl(input, options.crawl, options);
   const gitOptions: GitOptions = { ...(options.git === undefined ? {} : { git: options.git }), ...(options.signal === undefined ? {} : { signal: options.signal }) };
   if (hasCloneScheme(input)) return resolveRemote(input, options, gitOptions);
 

@@ -7,7 +7,8 @@ import { hasCloneScheme, isScpLike, redact } from './clone-url.js';
 
 /**
  * Guards for sources named by a remote caller (HTTP, MCP). The CLI trusts its user and does not use
- * them. Both refuse before anything is read or cloned.
+ * them (a crawl from the CLI still refuses schemes other than http and https). They refuse before
+ * anything is read, cloned or fetched.
  */
 
 /**
@@ -149,6 +150,59 @@ export async function assertPublicGitUrl(url: string, allowPrivateNetworks: bool
   const input = url.trim();
   const host = hostOf(input);
   if (allowPrivateNetworks) return;
+  await assertPublicHost(host, lookup, {
+    what: 'git host',
+    unresolved: (bare, error) => {
+      // ENOTFOUND: the name does not exist, which is the client's input (4xx); other failures (EAI_AGAIN) are the resolver's.
+      const missing = (error as { code?: unknown }).code === 'ENOTFOUND';
+      return new CairnError(missing ? 'SOURCE_NOT_FOUND' : 'GIT_FAILED', `Cannot resolve the host ${bare} of ${redact(input)}: ${(error as Error).message}`, {
+        cause: error,
+        hint: 'Check the host name of the clone URL.',
+      });
+    },
+    hint: 'Use a public repository, or set sources.allowPrivateNetworks to true (cairn.config.json) to allow hosts on private networks.',
+  });
+}
+
+/**
+ * Refuses a web URL (a page or a redirect target of a crawl) that is not http(s), or whose host
+ * resolves to any non-public address unless `allowPrivateNetworks`. Called for every request of a
+ * crawl, each redirect hop included, so a public page cannot redirect the server into its own
+ * network. Limit: fetch resolves the name again when it connects (a DNS-rebinding window).
+ */
+export async function assertPublicHttpUrl(url: string | URL, allowPrivateNetworks: boolean, lookup: HostLookup = defaultLookup): Promise<void> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    throw new CairnError('INPUT_INVALID', `Not a valid URL: ${String(url)}.`, { cause: error, hint: 'Give an absolute http:// or https:// URL.' });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new CairnError('ADDRESS_NOT_ALLOWED', `Only http and https URLs may be fetched, not ${parsed.protocol} (${redact(parsed.href)}).`, {
+      hint: 'Give an http:// or https:// URL.',
+      details: { url: redact(parsed.href) },
+    });
+  }
+  if (allowPrivateNetworks) return;
+  await assertPublicHost(parsed.hostname.toLowerCase(), lookup, {
+    what: 'host',
+    unresolved: (bare, error) => {
+      const missing = (error as { code?: unknown }).code === 'ENOTFOUND';
+      return new CairnError(missing ? 'SOURCE_NOT_FOUND' : 'FETCH_FAILED', `Cannot resolve the host ${bare}: ${(error as Error).message}`, {
+        cause: error,
+        hint: 'Check the host name of the URL.',
+      });
+    },
+    hint: 'Crawl a public site, or set sources.allowPrivateNetworks to true (cairn.config.json) to allow hosts on private networks.',
+  });
+}
+
+/** Resolves `host` (every address it has, so one public record cannot smuggle a private one) and refuses any non-public one. */
+async function assertPublicHost(
+  host: string,
+  lookup: HostLookup,
+  words: { what: string; unresolved: (host: string, error: unknown) => CairnError; hint: string },
+): Promise<void> {
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   let addresses: Array<{ address: string }>;
   if (isIP(bare) !== 0) {
@@ -157,18 +211,13 @@ export async function assertPublicGitUrl(url: string, allowPrivateNetworks: bool
     try {
       addresses = await lookup(bare);
     } catch (error) {
-      // ENOTFOUND: the name does not exist, which is the client's input (4xx); other failures (EAI_AGAIN) are the resolver's.
-      const missing = (error as { code?: unknown }).code === 'ENOTFOUND';
-      throw new CairnError(missing ? 'SOURCE_NOT_FOUND' : 'GIT_FAILED', `Cannot resolve the host ${bare} of ${redact(input)}: ${(error as Error).message}`, {
-        cause: error,
-        hint: 'Check the host name of the clone URL.',
-      });
+      throw words.unresolved(bare, error);
     }
   }
   const refused = addresses.find(({ address }) => isPrivateAddress(address));
   if (refused !== undefined || addresses.length === 0) {
-    throw new CairnError('ADDRESS_NOT_ALLOWED', `The git host ${bare} resolves to a private or loopback address (${refused?.address ?? 'none'}).`, {
-      hint: 'Use a public repository, or set sources.allowPrivateNetworks to true (cairn.config.json) to allow hosts on private networks.',
+    throw new CairnError('ADDRESS_NOT_ALLOWED', `The ${words.what} ${bare} resolves to a private or loopback address (${refused?.address ?? 'none'}).`, {
+      hint: words.hint,
       details: { host: bare, address: refused?.address ?? null },
     });
   }

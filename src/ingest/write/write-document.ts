@@ -39,7 +39,11 @@ function toDocumentWrite(input: WriteDocumentInput): DocumentWrite {
     sizeBytes: item.sizeBytes,
     modifiedMs: item.modifiedMs,
     tags: mergeTags(documentTags(parsed.metadata), input.tags),
-    metadata: parsed.pageCount === undefined ? parsed.metadata : { ...parsed.metadata, pageCount: parsed.pageCount },
+    metadata: {
+      ...parsed.metadata,
+      ...(parsed.pageCount === undefined ? {} : { pageCount: parsed.pageCount }),
+      ...item.metadata,
+    },
     gitRepository: item.git?.repository,
     gitCommit: item.git?.commit,
     chunks: input.chunks,

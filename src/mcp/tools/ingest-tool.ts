@@ -7,7 +7,9 @@ import type { IngestEvent } from '../../ingest/ingest-events.js';
 import { sourceJobInputSchema } from '../../app/jobs/job-input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
 import { CairnError } from '../../core/cairn-error.js';
-import { assertPublicGitUrl, resolveAllowedPath } from '../../ingest/source/source-guards.js';
+import { assertCrawlWithinLimits } from '../../app/crawl-settings.js';
+import type { CrawlOptions } from '../../app/input-schemas.js';
+import { assertPublicGitUrl, assertPublicHttpUrl, resolveAllowedPath } from '../../ingest/source/source-guards.js';
 import { requireWrite, runTool, toolSuccess, type McpToolContext } from '../tool-result.js';
 
 /** Skipped files listed in a result at most (the counts cover all of them). */
@@ -26,12 +28,15 @@ const shape = sourceJobInputSchema.shape;
 
 /**
  * The input of `POST /v1/collections/:name/documents` (sourceJobInputSchema) with the collection
- * optional. "Exactly one of path and git" is checked by that schema afterwards (INPUT_INVALID).
+ * optional. "Exactly one of path, git and crawl" is checked by that schema afterwards (INPUT_INVALID).
  */
 export const ingestToolInputSchema = z
   .object({
     path: shape.path.describe('File or directory inside one of the directories the server allows (sources.allowedDirs); relative paths are taken relative to them.'),
     git: shape.git.describe('Clone URL of a public git repository (https://… or git@host:org/repo.git).'),
+    crawl: shape.crawl.describe(
+      'A public documentation web site to crawl: its start page `url`, and optionally maxPages, maxDepth, scope (URL prefix), include/exclude (globs over the URL path), sitemap (false: follow links). Honours robots.txt.',
+    ),
     collection: shape.collection.optional().describe('Collection to ingest into (created on first use); default: the server default.'),
     tags: shape.tags.describe('Tags added to every document (search filter.tags).'),
     prune: shape.prune.describe('Also remove documents of this source that no longer exist.'),
@@ -54,9 +59,10 @@ export const ingestToolOutputSchema = z.object({
 });
 
 /**
- * Ingests a path or git repository named by the (remote) caller, with the guards of the HTTP API:
- * the tool is off until `sources.allowedDirs` is configured, paths must resolve inside those
- * directories, and git hosts must be public unless `sources.allowPrivateNetworks`. Runs to the end
+ * Ingests a path, git repository or web site named by the (remote) caller, with the guards of the
+ * HTTP API: the tool is off until `sources.allowedDirs` is configured, paths must resolve inside
+ * those directories, and git and web hosts (every page and redirect of a crawl) must be public
+ * unless `sources.allowPrivateNetworks`. Runs to the end
  * before answering (the call's cancellation aborts it).
  */
 export function registerIngestTool(server: McpServer, context: McpToolContext): void {
@@ -65,7 +71,7 @@ export function registerIngestTool(server: McpServer, context: McpToolContext): 
     {
       title: 'Add documents to the knowledge base',
       description:
-        'Ingests a file, a directory (inside the directories the server allows) or a public git repository into a collection, incrementally (unchanged files are skipped). ' +
+        'Ingests a file, a directory (inside the directories the server allows), a public git repository or a public documentation web site (crawled) into a collection, incrementally (unchanged files and pages are skipped). ' +
         'Needs write access; off unless the server configures sources.allowedDirs.',
       inputSchema: ingestToolInputSchema,
       outputSchema: ingestToolOutputSchema,
@@ -82,8 +88,15 @@ export function registerIngestTool(server: McpServer, context: McpToolContext): 
           });
         }
         let source: string;
+        let crawl: CrawlOptions | undefined;
         if (input.path !== undefined) source = await resolveAllowedPath(input.path, sources.allowedDirs);
-        else {
+        else if (input.crawl !== undefined) {
+          const { url, ...options } = input.crawl;
+          source = url;
+          crawl = options;
+          assertCrawlWithinLimits(context.app.config, options);
+          await assertPublicHttpUrl(url, sources.allowPrivateNetworks);
+        } else {
           source = input.git!;
           await assertPublicGitUrl(source, sources.allowPrivateNetworks);
         }
@@ -93,6 +106,7 @@ export function registerIngestTool(server: McpServer, context: McpToolContext): 
           sources: [source],
           ...(input.tags ? { tags: input.tags } : {}),
           ...(input.prune !== undefined ? { prune: input.prune } : {}),
+          ...(crawl === undefined ? {} : { crawl, allowPrivateNetworks: sources.allowPrivateNetworks }),
           // Symlinks inside an allowed folder (or a cloned repository) must not pull in files from elsewhere.
           confineToRoot: true,
           signal: extra.signal,

@@ -162,7 +162,7 @@ export class ApiClient {
     return this.request('POST', `/v1/collections/${enc(collection)}/documents`, form);
   }
 
-  addSource(collection: string, source: { path: string } | { git: string }, tags?: string[]): Promise<{ job: Job }> {
+  addSource(collection: string, source: { path: string } | { git: string } | { crawl: { url: string; maxPages?: number } }, tags?: string[]): Promise<{ job: Job }> {
     return this.request('POST', `/v1/collections/${enc(collection)}/documents`, { ...source, ...(tags && tags.length > 0 ? { tags } : {}) });
   }
 

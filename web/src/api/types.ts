@@ -255,7 +255,7 @@ export interface JobFileError {
 export interface Job {
   id: string;
   collection: string;
-  kind: 'upload' | 'path' | 'git' | 'reingest';
+  kind: 'upload' | 'path' | 'git' | 'crawl' | 'reingest';
   status: JobStatus;
   sources: string[];
   createdAt: string;

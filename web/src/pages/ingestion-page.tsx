@@ -9,7 +9,7 @@ import { isActive } from '../lib/use-jobs.js';
 
 function describe(job: Job): string {
   const what = job.sources.length === 1 ? job.sources[0] : `${job.sources.length} sources`;
-  return `${job.kind === 'upload' ? 'Upload' : job.kind === 'git' ? 'Git' : job.kind === 'reingest' ? 'Re-ingest' : 'Path'}: ${what ?? ''}`;
+  return `${job.kind === 'upload' ? 'Upload' : job.kind === 'git' ? 'Git' : job.kind === 'crawl' ? 'Crawl' : job.kind === 'reingest' ? 'Re-ingest' : 'Path'}: ${what ?? ''}`;
 }
 
 /** Finished jobs stay on the dashboard this long, so an upload is seen reaching 100 %. */

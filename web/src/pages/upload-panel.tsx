@@ -7,9 +7,9 @@ import { filesFromDrop, filesFromInput, type PickedFile } from '../lib/dropped-f
 import { hrefFor } from '../lib/routes.js';
 
 /**
- * Adding documents: drop files or a folder (or choose them), or name a git URL or (when the server
- * allows server paths) a path. Each starts an ingestion job and opens the live dashboard. Shown only
- * to keys that may write.
+ * Adding documents: drop files or a folder (or choose them), name a git URL or (when the server
+ * allows server paths) a path, or a documentation site to crawl. Each starts an ingestion job and
+ * opens the live dashboard. Shown only to keys that may write.
  */
 export function UploadPanel() {
   const { client, collection, jobs, navigate, refreshCollections, settings } = useApp();
@@ -19,6 +19,8 @@ export function UploadPanel() {
   const [error, setError] = useState<unknown>(null);
   const [source, setSource] = useState('');
   const [tags, setTags] = useState('');
+  const [site, setSite] = useState('');
+  const [maxPages, setMaxPages] = useState('');
   const filesInput = useRef<HTMLInputElement | null>(null);
   const folderInput = useRef<HTMLInputElement | null>(null);
 
@@ -61,6 +63,26 @@ export function UploadPanel() {
       const { job } = await client.addSource(collection, isGit ? { git: value } : { path: value }, tagList);
       jobs.track(job);
       setSource('');
+      navigate(hrefFor('ingestion'));
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const crawlSite = async (event: FormEvent) => {
+    event.preventDefault();
+    const url = site.trim();
+    if (!url) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const tagList = tags.split(',').map((tag) => tag.trim()).filter(Boolean);
+      const pages = Number.parseInt(maxPages, 10);
+      const { job } = await client.addSource(collection, { crawl: { url, ...(pages > 0 ? { maxPages: pages } : {}) } }, tagList);
+      jobs.track(job);
+      setSite('');
       navigate(hrefFor('ingestion'));
     } catch (failure) {
       setError(failure);
@@ -133,6 +155,20 @@ export function UploadPanel() {
           Server folders are off on this server, so only uploads and git URLs work here. An administrator turns them on by listing the folders in <code>sources.allowedDirs</code> of <code>cairn.config.json</code> (or <code>CAIRN_ALLOWED_DIRS</code>) and restarting the server.
         </p>
       )}
+      <form className="add-source" onSubmit={crawlSite}>
+        <div className="field grow">
+          <label htmlFor="crawl-site">Documentation site</label>
+          <input id="crawl-site" type="url" value={site} placeholder="https://docs.example.com/" onChange={(event) => setSite(event.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="crawl-max-pages">Max pages</label>
+          <input id="crawl-max-pages" type="number" min={1} inputMode="numeric" value={maxPages} placeholder="server default" onChange={(event) => setMaxPages(event.target.value)} />
+        </div>
+        <button type="submit" className="primary" disabled={busy || !site.trim()}>
+          Crawl
+        </button>
+      </form>
+      <p className="muted small">Crawls the pages of the site below that address (its sitemap, else its links), honouring robots.txt; the tags above apply too.</p>
       <ProblemNotice error={error} onDismiss={() => setError(null)} />
     </section>
   );
