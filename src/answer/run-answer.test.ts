@@ -30,7 +30,7 @@ async function setup(languageModel: FakeLanguageModel | null, reranker: FakeRera
     });
   }
   return {
-    search: { chunks, lexical: new InMemoryLexicalIndex(chunks, true), vectors: new InMemoryVectorIndex(chunks, true), embedder, exactFilterLimit: 1000 },
+    search: { chunks, lexical: new InMemoryLexicalIndex(chunks), vectors: new InMemoryVectorIndex(chunks), embedder },
     tokenizer: embedder.tokenizer,
     reranker,
     languageModel,

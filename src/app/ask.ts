@@ -37,7 +37,7 @@ export async function* ask(app: CairnApp, input: AskInput, options: AskOptions =
   const notes = [...memories, ...(options.turns ?? []).slice(0, config.memory.turns)];
   yield* withAnswerTelemetry(app.telemetry, runAnswer(
     {
-      search: { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder, exactFilterLimit: config.vectorIndex.exactFilterLimit },
+      search: { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder },
       tokenizer: loaded.tokenizer,
       reranker,
       languageModel,

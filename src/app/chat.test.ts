@@ -39,7 +39,7 @@ async function fakeApp(model: FakeLanguageModel | null): Promise<CairnApp & { no
   const notices: string[] = [];
   return {
     config: configSchema.parse({ home: '/tmp/cairn-chat-test', rerank: { reranker: 'none' } }),
-    chunks, lexical: new InMemoryLexicalIndex(chunks, true), vectors: new InMemoryVectorIndex(chunks, true),
+    chunks, lexical: new InMemoryLexicalIndex(chunks), vectors: new InMemoryVectorIndex(chunks),
     keys: new InMemoryKeyStore(),
     chats: database.chats,
     memories: database.memories,

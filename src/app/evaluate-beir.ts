@@ -76,7 +76,7 @@ export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgre
     const lexicalWeight = input.lexicalWeight ?? app.config.search.lexicalWeight;
     for (const query of queries) {
       const response = await runSearch(
-        { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder, exactFilterLimit: app.config.vectorIndex.exactFilterLimit },
+        { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder },
         { collection, query: query.text, mode, k: 300, candidates: 300, lexicalWeight },
       );
       run.set(query.id, rankDocuments(response.results.map((r) => r.sourceUri), 100));

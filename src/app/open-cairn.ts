@@ -32,6 +32,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     path: config.store.path ?? join(config.home, 'cairn.db'),
     lexicalAnalyzer: analyzeForIndex,
     hnsw: { m: config.vectorIndex.m, efConstruction: config.vectorIndex.efConstruction, efSearch: config.vectorIndex.efSearch },
+    exactFilterLimit: config.vectorIndex.exactFilterLimit,
     lexical: { maxScoredRows: config.search.lexicalMaxScoredRows },
     lexicalAccelerator: config.search.lexicalAccelerator === 'on' || (config.search.lexicalAccelerator === 'auto' && options.longRunning === true),
   });

@@ -32,7 +32,7 @@ async function fakeApp(reranker: FakeReranker | null) {
   const observed: { measurement: Measurement; value: number }[] = [];
   const app = {
     config: configSchema.parse({ home: '/tmp/cairn-search-test', rerank: { reranker: reranker ? 'fake' : 'none' } }),
-    chunks, lexical: new InMemoryLexicalIndex(chunks, true), vectors: new InMemoryVectorIndex(chunks, true),
+    chunks, lexical: new InMemoryLexicalIndex(chunks), vectors: new InMemoryVectorIndex(chunks),
     loadEmbedder: async (id: string) => ({ id, embedder, tokenizer: embedder.tokenizer, maxTokens: 512 }),
     loadReranker: async () => reranker,
     telemetry: {

@@ -31,7 +31,6 @@ test('a small ingest catches the vector index up without rewriting its snapshot;
     const calls: string[] = [];
     const vectors = {
       kind: store.vectors.kind,
-      supportsFilter: store.vectors.supportsFilter,
       open: (collection: string, dimensions: number) => store.vectors.open(collection, dimensions),
       snapshot: async (collection: string) => {
         calls.push('snapshot');

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { ChunkStore } from './chunk-store.js';
-import { clusteredVectors, exactTopK, makeChunk, makeDocument } from './store-contract-fixtures.js';
+import { normalizeFilter } from '../core/search-filter.js';
+import type { SearchFilter } from '../core/search-types.js';
+import type { ChunkStore, DocumentWrite } from './chunk-store.js';
+import { clusteredVectors, exactTopK, FILTER_CASES, FILTER_DOCUMENTS, filterFixtureWrite, makeChunk, makeDocument } from './store-contract-fixtures.js';
 import type { VectorIndex } from './vector-index.js';
 
 export interface VectorStoreHandle {
@@ -21,6 +23,8 @@ export interface VectorStoreLocation {
 }
 
 const DIMENSIONS = 24;
+/** Chunks of the selective/broad filter case: enough that a broad filter takes a graph walk in an index that has one. */
+const FILTERED_COUNT = 1200;
 
 interface Written {
   id: number;
@@ -65,7 +69,7 @@ export function vectorIndexContract(name: string, createLocation: () => Promise<
     });
     const queries = clusteredVectors(20, DIMENSIONS, 99);
 
-    it('finds the exact neighbours on a small set, honours accept and removals', async () => {
+    it('finds the exact neighbours on a small set and honours removals', async () => {
       const location = await fresh();
       const handle = await location.open();
       await handle.chunks.createCollection('small', { embedder: 'test:v', dimensions: DIMENSIONS, chunkSize: 256, chunkOverlap: 0 });
@@ -76,19 +80,12 @@ export function vectorIndexContract(name: string, createLocation: () => Promise<
       const self = await handle.vectors.search({ collection: 'small', vector: items[42]!.vector, k: 3 });
       assert.equal(self[0]?.chunkId, items[42]!.id);
       assert.ok(Math.abs((self[0]?.score ?? 0) - 1) < 1e-4, 'score is cosine similarity');
-      const even = (id: number) => id % 2 === 0;
-      for (const query of queries.slice(0, 5)) {
-        const hits = await handle.vectors.search({ collection: 'small', vector: query, k: 10, accept: even });
-        assert.equal(hits.length, 10);
-        assert.ok(hits.every((hit) => even(hit.chunkId)));
-        assert.deepEqual(hits.map((hit) => hit.chunkId), exactTopK(query, items.filter((item) => even(item.id)), 10));
-      }
       const removed = exactTopK(queries[0]!, items, 5);
       await handle.vectors.remove('small', removed);
       const after = await handle.vectors.search({ collection: 'small', vector: queries[0]!, k: 10 });
       assert.ok(!after.some((hit) => removed.includes(hit.chunkId)));
       assert.deepEqual(after.map((hit) => hit.chunkId), exactTopK(queries[0]!, items.filter((item) => !removed.includes(item.id)), 10));
-      assert.deepEqual(await handle.vectors.search({ collection: 'small', vector: queries[0]!, k: 10, accept: () => false }), []);
+      assert.deepEqual(await handle.vectors.search({ collection: 'small', vector: queries[0]!, k: 10, filter: normalizeFilter({ tags: ['none-has-it'] }) }), []);
       await handle.close();
     });
 
@@ -187,6 +184,74 @@ export function vectorIndexContract(name: string, createLocation: () => Promise<
       await handle.vectors.open('again', DIMENSIONS);
       const moved = await handle.vectors.search({ collection: 'again', vector: first[0]!.vector, k: 1 });
       assert.equal(moved[0]?.chunkId, target.id);
+      await handle.close();
+    });
+
+    it('honours every filter kind', async () => {
+      const location = await fresh();
+      const handle = await location.open();
+      await handle.chunks.createCollection('filters', { embedder: 'test:v', dimensions: DIMENSIONS, chunkSize: 256, chunkOverlap: 0 });
+      await handle.vectors.open('filters', DIMENSIONS);
+      const vectors = clusteredVectors(FILTER_DOCUMENTS.length * 2, DIMENSIONS, 12);
+      const items: (Written & { path: string })[] = [];
+      for (const [i, document] of FILTER_DOCUMENTS.entries()) {
+        const pair: [Float32Array, Float32Array] = [vectors[2 * i]!, vectors[2 * i + 1]!];
+        const write = filterFixtureWrite('filters', document, pair);
+        const result = await handle.chunks.writeDocument(write);
+        items.push(...result.chunkIds.map((id, j) => ({ id, vector: pair[j]!, uri: write.uri, path: document.path })));
+      }
+      await handle.vectors.upsert('filters', items);
+      for (const { filter, paths } of FILTER_CASES) {
+        const passing = items.filter((item) => paths.includes(item.path));
+        for (const query of queries.slice(0, 3)) {
+          const hits = await handle.vectors.search({ collection: 'filters', vector: query, k: 100, filter: normalizeFilter(filter) });
+          assert.deepEqual(hits.map((hit) => hit.chunkId), exactTopK(query, passing, 100), JSON.stringify(filter));
+        }
+      }
+      await handle.close();
+    });
+
+    it('returns k hits for selective and broad filters, with recall against exact filtered search', async () => {
+      const location = await fresh();
+      const handle = await location.open();
+      await handle.chunks.createCollection('filtered', { embedder: 'test:v', dimensions: DIMENSIONS, chunkSize: 256, chunkOverlap: 0 });
+      await handle.vectors.open('filtered', DIMENSIONS);
+      const languages = ['python', 'typescript', 'go'];
+      const vectors = clusteredVectors(FILTERED_COUNT, DIMENSIONS, 21);
+      const writes: DocumentWrite[] = vectors.map((vector, i) =>
+        makeDocument('filtered', `area${i % 8}/file-${i}.src`, [makeChunk(0, `file ${i}`, vector)], {
+          format: 'code',
+          language: languages[i % 3]!,
+          tags: i % 50 === 0 ? ['rare'] : [],
+          modifiedMs: Date.UTC(2024, 0, 1 + (i % 300)),
+        }),
+      );
+      const results = handle.chunks.writeDocuments
+        ? await handle.chunks.writeDocuments(writes)
+        : await Promise.all(writes.map((write) => handle.chunks.writeDocument(write)));
+      const items = results.map((result, i) => ({ id: result.chunkIds[0]!, vector: vectors[i]!, index: i }));
+      await handle.vectors.upsert('filtered', items);
+      const cases: { filter: SearchFilter; passes: (i: number) => boolean }[] = [
+        { filter: { tags: ['rare'] }, passes: (i) => i % 50 === 0 },
+        { filter: { pathPrefix: 'area3/', language: ['python'] }, passes: (i) => i % 8 === 3 && i % 3 === 0 },
+        { filter: { pathGlob: 'area[12]/*.src', modifiedBefore: '2024-01-04' }, passes: (i) => (i % 8 === 1 || i % 8 === 2) && i % 300 < 4 },
+        { filter: { language: ['python', 'go'] }, passes: (i) => i % 3 !== 1 },
+        { filter: { modifiedAfter: '2024-01-11' }, passes: (i) => i % 300 >= 10 },
+      ];
+      for (const { filter, passes } of cases) {
+        const passing = items.filter((item) => passes(item.index));
+        let found = 0;
+        for (const query of queries) {
+          const hits = await handle.vectors.search({ collection: 'filtered', vector: query, k: 10, filter: normalizeFilter(filter) });
+          assert.equal(hits.length, Math.min(10, passing.length), `${JSON.stringify(filter)}: k hits when k pass`);
+          const passingIds = new Set(passing.map((item) => item.id));
+          assert.ok(hits.every((hit) => passingIds.has(hit.chunkId)), `${JSON.stringify(filter)}: only passing chunks`);
+          const truth = new Set(exactTopK(query, passing, 10));
+          found += hits.filter((hit) => truth.has(hit.chunkId)).length;
+        }
+        const recall = found / (queries.length * Math.min(10, passing.length));
+        assert.ok(recall >= 0.95, `${JSON.stringify(filter)}: recall@10 ${recall.toFixed(3)} against exact filtered search`);
+      }
       await handle.close();
     });
   });

@@ -1,3 +1,5 @@
+import type { NormalizedFilter } from '../core/search-filter.js';
+
 /**
  * Approximate nearest-neighbour search over chunk vectors, one index per collection. For the embedded
  * store it is a derived accelerator (HNSW beside the SQLite file) that can always be rebuilt from the
@@ -6,8 +8,6 @@
  */
 export interface VectorIndex {
   readonly kind: string;
-  /** Whether `search` accepts an id predicate that is applied during the graph walk. */
-  readonly supportsFilter: boolean;
   /** Makes the collection's index ready (load a snapshot, add vectors written after it, or rebuild). */
   open(collection: string, dimensions: number): Promise<VectorIndexStatus>;
   upsert(collection: string, items: { id: number; vector: Float32Array }[]): Promise<void>;
@@ -37,8 +37,12 @@ export interface VectorSearchOptions {
   collection: string;
   vector: Float32Array;
   k: number;
-  /** Only ids for which this returns true may be returned (requires `supportsFilter`). */
-  accept?: (chunkId: number) => boolean;
+  /**
+   * Only chunks whose document passes the filter are returned. Every index honours every filter and
+   * returns k hits when at least k chunks with a vector pass it: one that cannot express a filter
+   * natively post-filters a widened query inside itself; callers never resolve filters to id lists.
+   */
+  filter?: NormalizedFilter;
   signal?: AbortSignal;
 }
 

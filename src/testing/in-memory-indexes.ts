@@ -1,26 +1,32 @@
+import { matchesFilter, type NormalizedFilter } from '../core/search-filter.js';
 import { analyzeForIndex } from '../models/tokenize/lexical-analyzer.js';
-import { exactVectorSearch } from '../retrieve/dense/exact-vector-search.js';
+import { exactVectorSearch } from '../stores/exact-vector-search.js';
 import type { LexicalHit, LexicalIndex, LexicalSearchOptions } from '../stores/lexical-index.js';
 import type { VectorHit, VectorIndex, VectorIndexStatus, VectorSearchOptions } from '../stores/vector-index.js';
 import type { InMemoryChunkStore } from './in-memory-chunk-store.js';
 
+/** The collection's chunk ids whose document passes the filter (all of them without one). */
+function passing(store: InMemoryChunkStore, collection: string, filter: NormalizedFilter | undefined): number[] {
+  const ids = store.chunkIdsOf(collection);
+  if (filter === undefined) return ids;
+  return ids.filter((id) => {
+    const document = store.documentOf(id);
+    return document !== undefined && matchesFilter(filter, document);
+  });
+}
+
 /**
  * Lexical index over an InMemoryChunkStore: BM25 (k1 1.2, b 0.75, Robertson-Sparck Jones idf as FTS5 has
- * it) on analyzeForIndex terms, no stemming. `supportsFilter` is chosen by the test.
+ * it) on analyzeForIndex terms, no stemming, statistics over the filtered chunks. Records its searches.
  */
 export class InMemoryLexicalIndex implements LexicalIndex {
   readonly kind = 'memory';
   readonly calls: LexicalSearchOptions[] = [];
-  constructor(private readonly store: InMemoryChunkStore, readonly supportsFilter = true) {}
+  constructor(private readonly store: InMemoryChunkStore) {}
 
   async search(options: LexicalSearchOptions): Promise<LexicalHit[]> {
     this.calls.push(options);
-    let ids = this.store.chunkIdsOf(options.collection);
-    if (options.filter && this.supportsFilter) {
-      const allowed = await this.store.filterChunkIds(options.collection, options.filter, Number.MAX_SAFE_INTEGER);
-      const set = new Set(allowed.kind === 'ids' ? allowed.ids : []);
-      ids = ids.filter((id) => set.has(id));
-    }
+    const ids = passing(this.store, options.collection, options.filter);
     const documents = ids.map((id) => ({ id, terms: analyzeForIndex(this.store.chunkText(id) ?? '').split(' ').filter(Boolean) }));
     const averageLength = documents.reduce((sum, doc) => sum + doc.terms.length, 0) / Math.max(documents.length, 1);
     const hits: LexicalHit[] = [];
@@ -39,11 +45,11 @@ export class InMemoryLexicalIndex implements LexicalIndex {
   }
 }
 
-/** Exact vector index over an InMemoryChunkStore's vectors; records searches so tests see `accept` use. */
+/** Exact vector index over an InMemoryChunkStore's vectors, filtering with core's matchesFilter; records searches. */
 export class InMemoryVectorIndex implements VectorIndex {
   readonly kind = 'memory';
   readonly calls: VectorSearchOptions[] = [];
-  constructor(private readonly store: InMemoryChunkStore, readonly supportsFilter = true) {}
+  constructor(private readonly store: InMemoryChunkStore) {}
 
   async open(): Promise<VectorIndexStatus> {
     return { count: 0, source: 'server', addedSinceSnapshot: 0, millis: 0 };
@@ -56,9 +62,7 @@ export class InMemoryVectorIndex implements VectorIndex {
 
   async search(options: VectorSearchOptions): Promise<VectorHit[]> {
     this.calls.push(options);
-    const accept = this.supportsFilter ? options.accept : undefined;
-    const ids = this.store.chunkIdsOf(options.collection).filter((id) => accept === undefined || accept(id));
-    const vectors = await this.store.getVectors(ids);
+    const vectors = await this.store.getVectors(passing(this.store, options.collection, options.filter));
     return exactVectorSearch(options.vector, vectors, options.k);
   }
 }

@@ -1,24 +1,19 @@
 import hnswlib from 'hnswlib-node';
 import { CairnError } from '../../core/cairn-error.js';
-import type { ChunkStore } from '../chunk-store.js';
 import type { VectorHit, VectorIndex, VectorIndexStatus, VectorSearchOptions } from '../vector-index.js';
+import { hnswFilteredSearch } from './hnsw-filtered-search.js';
 import { publishSnapshot, readVerifiedSidecar, removeSnapshot, snapshotPaths, type HnswParams } from './hnsw-snapshot.js';
+import type { HnswVectorSource } from './hnsw-vector-source.js';
 import { SnapshotWorker } from './run-snapshot-worker.js';
 
 type Hnsw = InstanceType<typeof hnswlib.HierarchicalNSW>;
-
-/** What the index reads from the source of truth: the ChunkStore plus two SQLite-side helpers. */
-export interface HnswVectorSource extends Pick<ChunkStore, 'getCollection' | 'getVectors' | 'iterateVectors'> {
-  /** Identity of the collection's stored vectors (changes on re-creation and in-place rewrites), or undefined when it does not exist. */
-  vectorKey(name: string): string | undefined;
-  /** Ids of the collection's chunks that have a vector, up to `maxId` inclusive. */
-  vectorIds(collection: string, maxId: number): number[];
-}
 
 export interface HnswVectorIndexOptions {
   /** Directory of the snapshots (`<dir>/<collection>.hnsw` and its `.json` sidecar). */
   directory: string;
   params: HnswParams;
+  /** A filtered search scores the passing chunks exactly up to this many (config vectorIndex.exactFilterLimit); default 20,000. */
+  exactFilterLimit?: number;
   /** No snapshots are written (a reader beside a writing process). */
   readonly: boolean;
   /** After an open that rebuilt or added at least this many vectors, a snapshot is written in the background. */
@@ -36,6 +31,7 @@ export interface HnswVectorIndexOptions {
 }
 
 export const DEFAULT_HNSW_PARAMS: HnswParams = { m: 16, efConstruction: 100, efSearch: 80 };
+const DEFAULT_EXACT_FILTER_LIMIT = 20_000;
 
 const PAGE = 2048;
 /** Catch-up page when interruptible: about 0.1–0.2 s of inserts at M 32, efConstruction 200. */
@@ -65,7 +61,6 @@ interface OpenIndex {
  */
 export class HnswVectorIndex implements VectorIndex {
   readonly kind = 'hnswlib';
-  readonly supportsFilter = true;
   readonly #source: HnswVectorSource;
   readonly #options: HnswVectorIndexOptions;
   readonly #open = new Map<string, Promise<OpenIndex>>();
@@ -93,7 +88,7 @@ export class HnswVectorIndex implements VectorIndex {
     const existing = this.#open.get(collection);
     if (existing !== undefined) {
       const state = await existing;
-      if (state.dimensions === dimensions && state.vectorKey === this.#source.vectorKey(collection)) {
+      if (state.dimensions === dimensions && state.vectorKey === (await this.#source.vectorKey(collection))) {
         await this.#exclusive(state, () => this.#addTail(collection, state));
         return { ...state.status, count: state.live.size };
       }
@@ -152,11 +147,23 @@ export class HnswVectorIndex implements VectorIndex {
         hint: 'Embed the query with the collection\'s embedder (see `cairn collections list`).',
       });
     }
-    const k = Math.min(options.k, state.live.size);
-    if (k <= 0) return [];
-    const accept = options.accept;
-    const result = state.index.searchKnn(Array.from(options.vector), k, accept === undefined ? undefined : (label: number) => accept(label));
-    return result.neighbors.map((chunkId, i) => ({ chunkId, score: 1 - (result.distances[i] ?? 1) }));
+    const query = Array.from(options.vector);
+    const walk = (k: number, accept?: (chunkId: number) => boolean): VectorHit[] => {
+      const limit = Math.min(k, state.live.size);
+      if (limit <= 0) return [];
+      const result = state.index.searchKnn(query, limit, accept);
+      return result.neighbors.map((chunkId, i) => ({ chunkId, score: 1 - (result.distances[i] ?? 1) }));
+    };
+    if (options.filter === undefined) return walk(options.k);
+    return hnswFilteredSearch(this.#source, {
+      collection: options.collection,
+      vector: options.vector,
+      k: options.k,
+      filter: options.filter,
+      exactFilterLimit: this.#options.exactFilterLimit ?? DEFAULT_EXACT_FILTER_LIMIT,
+      walk,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   }
 
   async snapshot(collection: string): Promise<void> {
@@ -331,7 +338,7 @@ export class HnswVectorIndex implements VectorIndex {
     if (opening === undefined) return;
     const state = await opening;
     await this.#exclusive(state, async () => {
-      const stored = new Set(this.#source.vectorIds(collection, state.watermark));
+      const stored = new Set(await this.#source.vectorIds(collection, state.watermark));
       for (const label of state.live) {
         if (stored.has(label)) continue;
         state.index.markDelete(label);
@@ -352,7 +359,7 @@ export class HnswVectorIndex implements VectorIndex {
 
   async #load(collection: string, dimensions: number): Promise<OpenIndex> {
     const started = performance.now();
-    const vectorKey = this.#source.vectorKey(collection);
+    const vectorKey = await this.#source.vectorKey(collection);
     const record = await this.#source.getCollection(collection);
     if (vectorKey === undefined || record === undefined) {
       throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${collection}" does not exist.`, {
@@ -410,7 +417,7 @@ export class HnswVectorIndex implements VectorIndex {
       return undefined;
     }
     if (index.getCurrentCount() !== sidecar.count || index.getNumDimensions() !== base.dimensions) return undefined;
-    const stored = new Set(this.#source.vectorIds(collection, sidecar.watermark));
+    const stored = new Set(await this.#source.vectorIds(collection, sidecar.watermark));
     const live = new Set<number>();
     for (const label of index.getIdsList()) {
       if (stored.has(label)) {

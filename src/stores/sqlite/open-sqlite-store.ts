@@ -33,6 +33,8 @@ export interface SqliteStoreOptions {
    */
   lexicalAnalyzer: (text: string) => string;
   hnsw?: HnswParams;
+  /** A filtered dense search scores the passing chunks exactly up to this many, else walks the graph (default 20,000). */
+  exactFilterLimit?: number;
   /** bm25() column weights and the per-query scoring budget (see LexicalIndexOptions). */
   lexical?: LexicalIndexOptions;
   /**
@@ -105,6 +107,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
   const vectors = new HnswVectorIndex(chunks, {
     directory: join(dirname(path), 'vectors'),
     params: options.hnsw ?? DEFAULT_HNSW_PARAMS,
+    ...(options.exactFilterLimit === undefined ? {} : { exactFilterLimit: options.exactFilterLimit }),
     readonly,
     databasePath: path,
   });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chunkStoreContract } from '../chunk-store.contract.js';
+import { lexicalIndexContract } from '../lexical-index.contract.js';
 import { clusteredVectors, contractAnalyzer, makeChunk, makeDocument } from '../store-contract-fixtures.js';
 import { vectorIndexContract } from '../vector-index.contract.js';
 import { snapshotPaths } from './hnsw-snapshot.js';
@@ -25,11 +26,25 @@ chunkStoreContract('sqlite', async () => {
   };
 });
 
+lexicalIndexContract('sqlite fts5', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'cairn-sqlite-'));
+  const store = await openSqliteStore({ path: join(directory, 'cairn.db'), lexicalAnalyzer: contractAnalyzer });
+  return {
+    chunks: store.chunks,
+    lexical: store.lexical,
+    async close() {
+      await store.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+});
+
+// A low exact-filter limit, so that selective filters are scored exactly and broad ones walk the graph.
 vectorIndexContract('sqlite + hnswlib', async () => {
   const directory = await mkdtemp(join(tmpdir(), 'cairn-hnsw-'));
   const path = join(directory, 'cairn.db');
   return {
-    open: () => openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: HNSW }),
+    open: () => openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: HNSW, exactFilterLimit: 100 }),
     async damageSnapshot(collection, how) {
       const paths = snapshotPaths(join(directory, 'vectors'), collection);
       if (how === 'delete') {
