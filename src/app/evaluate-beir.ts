@@ -51,7 +51,7 @@ export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgre
   try {
     const ingestStarted = performance.now();
     const ingested = await runIngestRecords(
-      { chunks: app.chunks, embedder: loaded.embedder, tokenizer: loaded.tokenizer },
+      { chunks: app.chunks, vectors: app.vectors, embedder: loaded.embedder, tokenizer: loaded.tokenizer },
       {
         collection,
         records: mapCorpus(dataset.corpus()),
@@ -64,6 +64,7 @@ export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgre
         },
       },
     );
+    notices.push(...ingested.notices);
     if (loaded.embedder) await app.vectors.open(collection, loaded.embedder.dimensions);
     // Evaluate the lexical arm a server would search with (its in-memory postings, when enabled).
     await app.lexical.warm?.(collection);

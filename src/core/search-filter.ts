@@ -39,6 +39,12 @@ export interface FilterableDocument {
   modifiedMs: number;
 }
 
+/** Just the filterable fields of a document record or write (what a pushed vector carries). */
+export function filterableFields(document: FilterableDocument): FilterableDocument {
+  const { relativePath, format, language, tags, modifiedMs } = document;
+  return { relativePath, format, ...(language == null ? {} : { language }), tags, modifiedMs };
+}
+
 const DAY_MS = 86_400_000;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_GLOB_LENGTH = 1000;

@@ -13,6 +13,7 @@ import { PrepareQueue } from './prepare-queue.js';
 import { describeForWorker } from './worker-recipe.js';
 import { embedChunks } from './embed/embed-chunks.js';
 import { writeDocuments } from './write/write-document.js';
+import { IndexSync } from './index-sync.js';
 import type { IngestEvent, IngestSummary } from './ingest-events.js';
 
 export interface IngestDeps {
@@ -56,19 +57,6 @@ export interface IngestRequest {
   onlyUris?: string[];
 }
 
-/**
- * Chunks written between two `refresh` calls of the vector index: about a second of writing. A refresh
- * is a message to the store's index worker, which adds everything written up to then.
- */
-const REFRESH_EVERY_CHUNKS = 2_000;
-/**
- * Chunks written below which an ingest ends with a `refresh` instead of a `snapshot`: writing the
- * snapshot costs the whole graph (≈ 0.6 s at 40k vectors), which a server taking one upload per job
- * paid per job. The graph still catches up at once; the snapshot is written by a later large ingest,
- * after the index has been idle a while, or on close (see HnswVectorIndex.refresh).
- */
-const SNAPSHOT_MIN_CHUNKS = 1_000;
-
 type Ready = Extract<PreparedDocument, { kind: 'ready' }>;
 
 /**
@@ -91,6 +79,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
     lexicalOnly: deps.embedder === null, notices: [],
   };
   summary.runId = await deps.chunks.startRun(request.collection, request.sources);
+  const sync = new IndexSync(deps, request.collection, (text) => summary.notices.push(text));
   const states = await deps.chunks.listDocumentStates(request.collection);
   const seen = new Set<string>();
   const roots: string[] = [];
@@ -121,12 +110,6 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
     emit({ type: 'skipped', ...entry });
   };
 
-  // The HNSW index is derived: while documents are written, the store's index (a worker thread holding
-  // the graph, on the other core) is refreshed every REFRESH_EVERY_CHUNKS chunks; the run ends with one
-  // snapshot, which catches up, drops removed chunks and persists the graph.
-  let chunksSinceRefresh = 0;
-  let backgroundIndex: Promise<void> = Promise.resolve();
-
   const flush = async (docs: Ready[]) => {
     const embedStarted = performance.now();
     const reusable = await Promise.all(
@@ -149,10 +132,11 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
     summary.chunksReused += embedded.reused;
     summary.tokensEmbedded += embedded.tokens;
     const writeStarted = performance.now();
-    await writeDocuments(
+    const written = await writeDocuments(
       deps.chunks,
       docs.map((doc, i) => ({ collection: request.collection, item: doc.item, contentHash: doc.contentHash, parsed: doc.parsed, chunks: embedded.documents[i]!, tags: request.tags })),
     );
+    await sync.written(written);
     emit({ type: 'batch', documents: docs.length, chunks: embedded.documents.reduce((sum, chunks) => sum + chunks.length, 0), embedded: embedded.embedded });
     for (const [i, doc] of docs.entries()) {
       const chunks = embedded.documents[i]!;
@@ -169,18 +153,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
       telemetry.count('ingest.documents', docs.length);
       telemetry.count('ingest.chunks', embedded.documents.reduce((sum, chunks) => sum + chunks.length, 0));
     }
-    chunksSinceRefresh += docs.reduce((sum, doc) => sum + doc.chunks.length, 0);
-    if (deps.embedder !== null && deps.vectors.refresh !== undefined && chunksSinceRefresh >= REFRESH_EVERY_CHUNKS) {
-      chunksSinceRefresh = 0;
-      backgroundIndex = backgroundIndex.then(() =>
-        deps.vectors.refresh?.(request.collection).catch((error: unknown) => {
-          summary.notices.push(`The vector index will catch up later: ${toCairnError(error).message}`);
-        }),
-      );
-    }
   };
-  /** Waits for a background index run started during the ingest (its failure was already noted). */
-  const indexInBackground = () => backgroundIndex;
 
   const workers = Math.max(0, Math.floor(request.prepareWorkers ?? defaultPrepareWorkers()));
   const recipe = workers > 0 ? describeForWorker(deps.tokenizer, deps.embedder) : null;
@@ -242,7 +215,10 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
     const prepared = outcome.prepared;
     if (prepared.kind === 'unchanged') {
       summary.filesUnchanged += 1;
-      if (prepared.byHash) await deps.chunks.touchDocument(request.collection, item.uri, item.modifiedMs, item.sizeBytes);
+      if (prepared.byHash) {
+        await deps.chunks.touchDocument(request.collection, item.uri, item.modifiedMs, item.sizeBytes);
+        await sync.touched(item.uri);
+      }
       emit({ type: 'file', uri: item.uri, relativePath: item.relativePath, outcome: 'unchanged', chunks: 0 });
       return;
     }
@@ -326,6 +302,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
     // On an abort the batch being written finishes (each document commits on its own) before the
     // caller hears of it, so nothing writes after the run has returned.
     await inflight.catch(() => {});
+    await sync.settled();
     request.signal?.removeEventListener('abort', onAbort);
     await poolStart;
     await (pool as PreparePool | null)?.close();
@@ -334,8 +311,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
   if (request.prune) {
     const stale = [...states.entries()].filter(([uri, state]) => !seen.has(uri) && roots.includes(state.sourceRoot)).map(([uri]) => uri);
     if (stale.length > 0) {
-      // The vector index drops the removed chunks when it next opens (it reconciles with the store).
-      await deps.chunks.deleteDocuments(request.collection, stale);
+      await sync.removed(await deps.chunks.deleteDocuments(request.collection, stale));
       for (const uri of stale) emit({ type: 'pruned', uri });
       summary.filesPruned = stale.length;
     }
@@ -344,12 +320,12 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
   if (deps.embedder !== null && (summary.chunksWritten > 0 || summary.filesPruned > 0)) {
     const indexStarted = performance.now();
     emit({ type: 'index', phase: 'start', vectors: summary.chunksWritten });
-    await indexInBackground();
-    if (summary.chunksWritten >= SNAPSHOT_MIN_CHUNKS || summary.filesPruned > 0 || deps.vectors.refresh === undefined) await deps.vectors.snapshot(request.collection);
-    else await deps.vectors.refresh(request.collection);
+    await sync.finish();
     times.index = performance.now() - indexStarted;
     const { vectorCount } = await deps.chunks.vectorWatermark(request.collection);
     emit({ type: 'index', phase: 'done', vectors: vectorCount, millis: times.index });
+  } else {
+    await sync.finish();
   }
 
   summary.millis = { total: performance.now() - started, ...times };

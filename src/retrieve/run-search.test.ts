@@ -4,6 +4,7 @@ import { CairnError, isCairnError } from '../core/cairn-error.js';
 import { FakeEmbedder } from '../testing/fake-embedder.js';
 import { InMemoryChunkStore } from '../testing/in-memory-chunk-store.js';
 import { InMemoryLexicalIndex, InMemoryVectorIndex } from '../testing/in-memory-indexes.js';
+import { writeIndexed } from '../testing/write-indexed.js';
 import { runSearch, type SearchDeps, type SearchRequest } from './run-search.js';
 
 const documents = [
@@ -23,8 +24,9 @@ async function setup(options: { embedder?: FakeEmbedder | null; collectionEmbedd
   const chunks = new InMemoryChunkStore();
   const collectionEmbedder = options.collectionEmbedder ?? vectorsOf.id;
   await chunks.createCollection('kb', { embedder: collectionEmbedder, dimensions: collectionEmbedder === 'none' ? 0 : 64, chunkSize: 256, chunkOverlap: 38 });
+  const vectors = new InMemoryVectorIndex();
   for (const doc of documents) {
-    await chunks.writeDocument({
+    await writeIndexed(chunks, vectors, {
       collection: 'kb', uri: `file:///repo/${doc.path}`, relativePath: doc.path, sourceRoot: '/repo', title: doc.title,
       format: doc.format, ...(doc.language ? { language: doc.language } : {}), contentHash: doc.path, sizeBytes: doc.text.length,
       modifiedMs: 0, tags: doc.tags, metadata: {},
@@ -32,7 +34,6 @@ async function setup(options: { embedder?: FakeEmbedder | null; collectionEmbedd
     });
   }
   const lexical = new InMemoryLexicalIndex(chunks);
-  const vectors = new InMemoryVectorIndex(chunks);
   const deps: SearchDeps = { chunks, lexical, vectors, embedder };
   return { deps, chunks, lexical, vectors };
 }

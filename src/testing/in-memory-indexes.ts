@@ -1,8 +1,8 @@
-import { matchesFilter, type NormalizedFilter } from '../core/search-filter.js';
+import { matchesFilter, type FilterableDocument, type NormalizedFilter } from '../core/search-filter.js';
 import { analyzeForIndex } from '../models/tokenize/lexical-analyzer.js';
 import { exactVectorSearch } from '../stores/exact-vector-search.js';
 import type { LexicalHit, LexicalIndex, LexicalSearchOptions } from '../stores/lexical-index.js';
-import type { VectorHit, VectorIndex, VectorIndexStatus, VectorSearchOptions } from '../stores/vector-index.js';
+import type { VectorHit, VectorIndex, VectorIndexStatus, VectorItem, VectorSearchOptions } from '../stores/vector-index.js';
 import type { InMemoryChunkStore } from './in-memory-chunk-store.js';
 
 /** The collection's chunk ids whose document passes the filter (all of them without one). */
@@ -45,24 +45,62 @@ export class InMemoryLexicalIndex implements LexicalIndex {
   }
 }
 
-/** Exact vector index over an InMemoryChunkStore's vectors, filtering with core's matchesFilter; records searches. */
+/**
+ * An exact vector index that knows only what writers pushed to it (vectors with their document fields),
+ * as an external index does: the reference for push-fed backends, and the test double of retrieval.
+ * Filters with core's matchesFilter; records its searches.
+ */
 export class InMemoryVectorIndex implements VectorIndex {
   readonly kind = 'memory';
   readonly calls: VectorSearchOptions[] = [];
-  constructor(private readonly store: InMemoryChunkStore) {}
+  readonly #collections = new Map<string, Map<number, { vector: Float32Array; document: FilterableDocument }>>();
 
-  async open(): Promise<VectorIndexStatus> {
-    return { count: 0, source: 'server', addedSinceSnapshot: 0, millis: 0 };
+  async open(collection: string): Promise<VectorIndexStatus> {
+    return { count: this.#collections.get(collection)?.size ?? 0, source: 'server', addedSinceSnapshot: 0, millis: 0 };
   }
-  async upsert(): Promise<void> {}
-  async remove(): Promise<void> {}
-  async snapshot(): Promise<void> {}
-  async drop(): Promise<void> {}
+
+  async upsert(collection: string, items: VectorItem[]): Promise<void> {
+    const entries = this.#entries(collection);
+    for (const { id, vector, document } of items) entries.set(id, { vector, document });
+  }
+
+  async remove(collection: string, ids: number[]): Promise<void> {
+    const entries = this.#collections.get(collection);
+    for (const id of ids) entries?.delete(id);
+  }
+
+  async updateFields(collection: string, ids: number[], document: FilterableDocument): Promise<void> {
+    const entries = this.#collections.get(collection);
+    for (const id of ids) {
+      const entry = entries?.get(id);
+      if (entry !== undefined) entry.document = document;
+    }
+  }
+
+  async flush(): Promise<void> {}
+
+  async drop(collection: string): Promise<void> {
+    this.#collections.delete(collection);
+  }
+
   async close(): Promise<void> {}
 
   async search(options: VectorSearchOptions): Promise<VectorHit[]> {
     this.calls.push(options);
-    const vectors = await this.store.getVectors(passing(this.store, options.collection, options.filter));
-    return exactVectorSearch(options.vector, vectors, options.k);
+    const { filter } = options;
+    const passing: [number, Float32Array][] = [];
+    for (const [id, entry] of this.#collections.get(options.collection) ?? []) {
+      if (filter === undefined || matchesFilter(filter, entry.document)) passing.push([id, entry.vector]);
+    }
+    return exactVectorSearch(options.vector, passing, options.k);
+  }
+
+  #entries(collection: string): Map<number, { vector: Float32Array; document: FilterableDocument }> {
+    let entries = this.#collections.get(collection);
+    if (entries === undefined) {
+      entries = new Map();
+      this.#collections.set(collection, entries);
+    }
+    return entries;
   }
 }

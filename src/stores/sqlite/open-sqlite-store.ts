@@ -10,7 +10,6 @@ import type { KeyStore } from '../key-store.js';
 import type { LexicalIndex } from '../lexical-index.js';
 import type { MemoryStore } from '../memory-store.js';
 import type { StoreBackup } from '../store-backup.js';
-import type { VectorIndex } from '../vector-index.js';
 import type { HnswParams } from './hnsw-snapshot.js';
 import { DEFAULT_HNSW_PARAMS, HnswVectorIndex } from './hnsw-vector-index.js';
 import { SqliteChatStore } from './sqlite-chat-store.js';
@@ -49,7 +48,8 @@ export interface SqliteStoreOptions {
 export interface SqliteStore {
   chunks: ChunkStore;
   lexical: LexicalIndex;
-  vectors: VectorIndex;
+  /** The HNSW index beside the database (snapshots and refreshes are its own, beyond VectorIndex). */
+  vectors: HnswVectorIndex;
   /** API keys of the HTTP API, in the same database. */
   keys: KeyStore;
   /** Chat sessions and long-term memories, in the same database. */
