@@ -11,6 +11,7 @@ import type { JobStore } from '../stores/job-store.js';
 import type { KeyStore } from '../stores/key-store.js';
 import type { LexicalIndex } from '../stores/lexical-index.js';
 import type { MemoryStore } from '../stores/memory-store.js';
+import type { StoreDescription } from '../stores/store-backend.js';
 import type { StoreBackup } from '../stores/store-backup.js';
 import type { VectorIndex } from '../stores/vector-index.js';
 
@@ -42,6 +43,8 @@ export interface CairnApp {
   readonly memories: MemoryStore;
   /** Online snapshots of the store for `cairn backup`; absent in test doubles that make none. */
   readonly backup?: StoreBackup;
+  /** The store backend in use and whether it answers (for status and readiness; no secrets). */
+  describeStore(): Promise<StoreDescription>;
   /** Loads (once per id) the embedder named by a collection; never throws for an unavailable model. */
   loadEmbedder(id: string): Promise<LoadedEmbedder>;
   /** The configured reranker, built once; null when it is `none` or unavailable (reported once through `notice`). */

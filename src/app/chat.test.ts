@@ -45,6 +45,7 @@ async function fakeApp(model: FakeLanguageModel | null): Promise<CairnApp & { no
     keys: new InMemoryKeyStore(),
     chats: database.chats,
     memories: database.memories,
+    describeStore: () => database.describe(),
     loadEmbedder: async (id) => ({ id, embedder, tokenizer: embedder.tokenizer, maxTokens: 512 }),
     loadReranker: async () => null,
     languageModel: async () => model,

@@ -1,15 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { CairnError } from '../../core/cairn-error.js';
+import { CairnError, toCairnError } from '../../core/cairn-error.js';
 import { analyzeForIndex } from '../../models/tokenize/lexical-analyzer.js';
-import type { ChatStore } from '../chat-store.js';
-import type { ChunkStore } from '../chunk-store.js';
-import type { JobStore } from '../job-store.js';
-import type { KeyStore } from '../key-store.js';
 import type { LexicalIndex } from '../lexical-index.js';
-import type { MemoryStore } from '../memory-store.js';
+import type { StoreBackend, StoreDescription, VectorIndexFactory } from '../store-backend.js';
 import type { StoreBackup } from '../store-backup.js';
+import type { VectorIndex } from '../vector-index.js';
 import type { HnswParams } from './hnsw-snapshot.js';
 import { DEFAULT_HNSW_PARAMS, HnswVectorIndex } from './hnsw-vector-index.js';
 import { SqliteChatStore } from './sqlite-chat-store.js';
@@ -23,7 +20,7 @@ import { SqliteMemoryStore } from './sqlite-memory-store.js';
 import { SqliteStoreBackup } from './sqlite-store-backup.js';
 import { applyPragmas, migrateSqliteSchema } from './sqlite-schema.js';
 
-export interface SqliteStoreOptions {
+export interface SqliteStoreOptions<V extends VectorIndex = HnswVectorIndex> {
   /** Database file; its directory holds the HNSW snapshots in `<dir>/vectors/`. */
   path: string;
   /**
@@ -43,27 +40,19 @@ export interface SqliteStoreOptions {
   lexicalAccelerator?: boolean;
   /** Opens the database read-only and never writes snapshots. */
   readonly?: boolean;
+  /** A vector index built over the chunk store instead of the HNSW graphs beside the database file. */
+  vectorIndex?: VectorIndexFactory<V>;
 }
 
-export interface SqliteStore {
-  chunks: ChunkStore;
-  lexical: LexicalIndex;
-  /** The HNSW index beside the database (snapshots and refreshes are its own, beyond VectorIndex). */
-  vectors: HnswVectorIndex;
-  /** API keys of the HTTP API, in the same database. */
-  keys: KeyStore;
-  /** Chat sessions and long-term memories, in the same database. */
-  chats: ChatStore;
-  memories: MemoryStore;
-  /** Durable ingestion jobs of the HTTP API, in the same database. */
-  jobs: JobStore;
+/** The embedded backend; `vectors` is its HNSW index unless another was plugged in (see SqliteStoreOptions.vectorIndex). */
+export interface SqliteStore<V extends VectorIndex = HnswVectorIndex> extends StoreBackend {
+  readonly vectors: V;
   /** Online snapshots of the database and the HNSW graphs (`cairn backup`). */
-  backup: StoreBackup;
-  close(): Promise<void>;
+  readonly backup: StoreBackup;
 }
 
 /** Opens (creating and migrating when needed) the embedded store: one SQLite file plus HNSW snapshots beside it. */
-export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+export async function openSqliteStore<V extends VectorIndex = HnswVectorIndex>(options: SqliteStoreOptions<V>): Promise<SqliteStore<V>> {
   const path = resolve(options.path);
   const readonly = options.readonly ?? false;
   if (options.lexicalAccelerator && options.lexicalAnalyzer !== analyzeForIndex) {
@@ -104,15 +93,29 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
       })
     : undefined;
   const lexical: LexicalIndex = accelerator ?? fts;
-  const vectors = new HnswVectorIndex(chunks, {
-    directory: join(dirname(path), 'vectors'),
-    params: options.hnsw ?? DEFAULT_HNSW_PARAMS,
-    ...(options.exactFilterLimit === undefined ? {} : { exactFilterLimit: options.exactFilterLimit }),
-    readonly,
-    databasePath: path,
-  });
+  let vectors: V;
+  try {
+    // Without a factory V is its default, HnswVectorIndex.
+    vectors = (
+      options.vectorIndex !== undefined
+        ? await options.vectorIndex(chunks)
+        : new HnswVectorIndex(chunks, {
+            directory: join(dirname(path), 'vectors'),
+            params: options.hnsw ?? DEFAULT_HNSW_PARAMS,
+            ...(options.exactFilterLimit === undefined ? {} : { exactFilterLimit: options.exactFilterLimit }),
+            readonly,
+            databasePath: path,
+          })
+    ) as V;
+  } catch (error) {
+    await accelerator?.close();
+    db.close();
+    throw error;
+  }
+  const ping = db.prepare('SELECT count(*) FROM collections').pluck();
   let closed = false;
   return {
+    kind: 'sqlite',
     chunks,
     lexical,
     vectors,
@@ -121,6 +124,17 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     chats: new SqliteChatStore(db),
     memories: new SqliteMemoryStore(db, options.lexicalAnalyzer),
     backup: new SqliteStoreBackup({ databasePath: path, vectorsDirectory: join(dirname(path), 'vectors') }),
+    async describe(): Promise<StoreDescription> {
+      const base = { kind: 'sqlite', location: path, lexical: lexical.kind, vectors: vectors.kind };
+      const sizeBytes = fileBytes(path);
+      try {
+        if (closed) throw new CairnError('STORE_FAILED', 'The store is closed.');
+        ping.get();
+        return { ...base, ok: true, ...(sizeBytes === undefined ? {} : { sizeBytes }) };
+      } catch (error) {
+        return { ...base, ok: false, error: toCairnError(error).message, ...(sizeBytes === undefined ? {} : { sizeBytes }) };
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -130,4 +144,19 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
       db.close();
     },
   };
+}
+
+/** The database file and its write-ahead log, in bytes; undefined when neither exists. */
+function fileBytes(path: string): number | undefined {
+  let total = 0;
+  let found = false;
+  for (const suffix of ['', '-wal']) {
+    try {
+      total += statSync(path + suffix).size;
+      found = true;
+    } catch {
+      // absent file: counts as 0
+    }
+  }
+  return found ? total : undefined;
 }

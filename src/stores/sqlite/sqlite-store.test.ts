@@ -115,3 +115,23 @@ test('snapshot() of a graph not open in this process is built in a worker thread
     await rm(directory, { recursive: true, force: true });
   }
 });
+
+test('describe() names the backend, its file and indexes, and says whether it answers', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'cairn-describe-'));
+  try {
+    const path = join(directory, 'cairn.db');
+    const store = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: HNSW });
+    const described = await store.describe();
+    assert.deepEqual(
+      { ...described, sizeBytes: undefined },
+      { kind: 'sqlite', location: path, ok: true, lexical: 'sqlite-fts5', vectors: 'hnswlib', sizeBytes: undefined },
+    );
+    assert.ok((described.sizeBytes ?? 0) > 0);
+    await store.close();
+    const closed = await store.describe();
+    assert.equal(closed.ok, false);
+    assert.match(closed.error ?? '', /closed/);
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});
