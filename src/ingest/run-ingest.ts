@@ -1,20 +1,18 @@
 import type { SourceItem } from '../core/source-item.js';
-import { toCairnError } from '../core/cairn-error.js';
 import type { Telemetry } from '../core/telemetry.js';
 import type { Embedder } from '../models/embed/embedder.js';
 import type { TokenCounter } from '../models/tokenize/token-counter.js';
-import type { ChunkStore, DocumentState } from '../stores/chunk-store.js';
+import type { ChunkStore } from '../stores/chunk-store.js';
 import type { VectorIndex } from '../stores/vector-index.js';
-import { isSupportedExtension } from './parse/parse-file.js';
-import { resolveSource } from './source/resolve-sources.js';
-import { prepareDocument, unchangedByStat, type PreparedDocument, type StageTimes } from './prepare-document.js';
-import { defaultPrepareWorkers, PreparePool, type PrepareOutcome } from './prepare-pool.js';
-import { PrepareQueue } from './prepare-queue.js';
-import { describeForWorker } from './worker-recipe.js';
-import { embedChunks } from './embed/embed-chunks.js';
-import { writeDocuments } from './write/write-document.js';
-import { IndexSync } from './index-sync.js';
 import type { IngestEvent, IngestSummary } from './ingest-events.js';
+import { IngestReport } from './ingest-report.js';
+import { IndexSync } from './index-sync.js';
+import { unchangedByStat } from './prepare-document.js';
+import type { PrepareOutcome } from './prepare-pool.js';
+import { PrepareStage } from './prepare-stage.js';
+import { pruneStale } from './prune-stale.js';
+import { SourceWalk } from './source/walk-sources.js';
+import { WriteStage } from './write/write-stage.js';
 
 export interface IngestDeps {
   chunks: ChunkStore;
@@ -57,282 +55,56 @@ export interface IngestRequest {
   onlyUris?: string[];
 }
 
-type Ready = Extract<PreparedDocument, { kind: 'ready' }>;
-
 /**
- * The ingest flow: source → parse → chunk → embed → write, then the vector index catches up.
- * Files unchanged by size and mtime are settled on the main thread with a stat. The rest are read,
- * parsed and chunked (and embedded, for the static model) by a pool of worker threads, with the main
- * thread helping whenever it would otherwise wait; outcomes are handled in source order, so the
- * writes do not depend on the pool size. Each document is committed on its own, so an interrupted
- * run resumes where it stopped.
+ * The ingest flow: source → prepare (read, parse, chunk) → embed → write → index sync.
+ * Files unchanged by size and mtime are settled with a stat. The rest are prepared by a pool of worker
+ * threads (prepare-stage.ts), their outcomes handled in source order, so the writes do not depend on
+ * the pool size; ready documents are embedded and committed in batches (write/write-stage.ts), each
+ * batch pushed to the vector index (index-sync.ts), which is flushed once at the end. Each document is
+ * committed whole, so an interrupted run resumes where it stopped.
  */
 export async function runIngest(deps: IngestDeps, request: IngestRequest): Promise<IngestSummary> {
-  const started = performance.now();
-  const emit = request.onEvent ?? (() => {});
-  const telemetry = deps.telemetry;
-  const times: StageTimes & { embed: number; write: number; index: number } = { read: 0, parse: 0, chunk: 0, embed: 0, write: 0, index: 0 };
-  const summary: IngestSummary = {
-    collection: request.collection, runId: 0, filesSeen: 0, filesNew: 0, filesUpdated: 0, filesUnchanged: 0,
-    filesSkipped: 0, filesPruned: 0, chunksWritten: 0, chunksEmbedded: 0, chunksReused: 0, tokensEmbedded: 0,
-    skipped: [], millis: { total: 0, read: 0, parse: 0, chunk: 0, embed: 0, write: 0, index: 0 },
-    lexicalOnly: deps.embedder === null, notices: [],
-  };
-  summary.runId = await deps.chunks.startRun(request.collection, request.sources);
-  const sync = new IndexSync(deps, request.collection, (text) => summary.notices.push(text));
-  const states = await deps.chunks.listDocumentStates(request.collection);
-  const seen = new Set<string>();
-  const roots: string[] = [];
-  const batchTarget = Math.max(1, request.embedBatchSize);
-  let batch: Ready[] = [];
-  let batchChunks = 0;
-  let inflight: Promise<void> = Promise.resolve();
-  // A flush that fails while the next batch is being prepared is reported when it is awaited.
-  const track = (flushing: Promise<void>) => {
-    flushing.catch(() => {});
-    return flushing;
-  };
-  const prepareOptions = {
-    tokenizer: deps.tokenizer,
-    chunkSize: request.chunkSize,
-    chunkOverlap: request.chunkOverlap,
-    maxTokens: request.maxTokens,
-    force: request.force ?? false,
-    signal: request.signal,
-  };
+  const { collection, signal } = request;
+  const report = new IngestReport(collection, { lexicalOnly: deps.embedder === null, onEvent: request.onEvent, telemetry: deps.telemetry });
+  report.summary.runId = await deps.chunks.startRun(collection, request.sources);
+  const states = await deps.chunks.listDocumentStates(collection);
+  const force = request.force ?? false;
 
-  /** Reports a file that is not ingested, with its stable code and the reason in words. */
-  const skip = (item: Pick<SourceItem, 'uri' | 'relativePath'>, code: string, reason: string) => {
-    const entry = { uri: item.uri, relativePath: item.relativePath, code, reason };
-    summary.filesSkipped += 1;
-    summary.skipped.push(entry);
-    telemetry?.count('ingest.errors', 1, { code });
-    emit({ type: 'skipped', ...entry });
-  };
-
-  const flush = async (docs: Ready[]) => {
-    const embedStarted = performance.now();
-    const reusable = await Promise.all(
-      docs.map((doc) => (doc.isNew || deps.embedder === null ? new Map<string, Float32Array>() : deps.chunks.getDocumentVectors(request.collection, doc.item.uri))),
-    );
-    const embedded = await embedChunks(
-      deps.embedder,
-      docs.map((doc, i) => ({
-        title: doc.parsed.title,
-        chunks: doc.chunks,
-        reusable: reusable[i]!,
-        precomputed: doc.vectors === undefined ? undefined : { vectors: doc.vectors, tokens: doc.tokens ?? 0 },
-      })),
-      request.embedBatchSize,
-      request.signal,
-    );
-    const embedMs = performance.now() - embedStarted;
-    times.embed += embedMs;
-    summary.chunksEmbedded += embedded.embedded;
-    summary.chunksReused += embedded.reused;
-    summary.tokensEmbedded += embedded.tokens;
-    const writeStarted = performance.now();
-    const written = await writeDocuments(
-      deps.chunks,
-      docs.map((doc, i) => ({ collection: request.collection, item: doc.item, contentHash: doc.contentHash, parsed: doc.parsed, chunks: embedded.documents[i]!, tags: request.tags })),
-    );
-    await sync.written(written);
-    emit({ type: 'batch', documents: docs.length, chunks: embedded.documents.reduce((sum, chunks) => sum + chunks.length, 0), embedded: embedded.embedded });
-    for (const [i, doc] of docs.entries()) {
-      const chunks = embedded.documents[i]!;
-      summary.chunksWritten += chunks.length;
-      if (doc.isNew) summary.filesNew += 1;
-      else summary.filesUpdated += 1;
-      emit({ type: 'file', uri: doc.item.uri, relativePath: doc.item.relativePath, outcome: doc.isNew ? 'new' : 'updated', chunks: chunks.length });
-    }
-    const writeMs = performance.now() - writeStarted;
-    times.write += writeMs;
-    if (telemetry) {
-      telemetry.observe('ingest.embedMs', embedMs);
-      telemetry.observe('ingest.writeMs', writeMs);
-      telemetry.count('ingest.documents', docs.length);
-      telemetry.count('ingest.chunks', embedded.documents.reduce((sum, chunks) => sum + chunks.length, 0));
-    }
-  };
-
-  const workers = Math.max(0, Math.floor(request.prepareWorkers ?? defaultPrepareWorkers()));
-  const recipe = workers > 0 ? describeForWorker(deps.tokenizer, deps.embedder) : null;
-  const inlineFirst = request.inlineFirst ?? 32;
-  // Each worker holds up to 16 jobs (a write burst of the main thread is shorter than 16 documents'
-  // preparation); the queue holds twice what the workers hold, for the main thread to take from.
-  const maxInFlight = Math.max(1, request.maxInFlight ?? Math.max(8, 32 * workers));
-  const perWorker = Math.max(1, Math.min(16, Math.floor(maxInFlight / Math.max(1, 2 * workers))));
-  let preparedInline = 0;
-  let pool: PreparePool | null = null;
-  let poolStart: Promise<void> | null = null;
-  const onAbort = () => void pool?.close();
-  request.signal?.addEventListener('abort', onAbort, { once: true });
-
-  // Started once `inlineFirst` documents were prepared inline, and awaited (tens of milliseconds from
-  // dist/): every later document goes to the workers. A pool that cannot start leaves the run inline.
-  const startPool = async (): Promise<void> => {
-    if (recipe === null || poolStart !== null) return;
-    const data = { recipe, chunkSize: request.chunkSize, chunkOverlap: request.chunkOverlap, maxTokens: request.maxTokens, force: prepareOptions.force };
-    poolStart = PreparePool.start(workers, data).then(
-      (started) => {
-        pool = started;
-        queue.usePool(started);
-      },
-      (error: unknown) => {
-        summary.notices.push(`Prepared documents on the main thread: the worker pool did not start (${toCairnError(error).message}).`);
-      },
-    );
-    await poolStart;
-    request.signal?.throwIfAborted();
-  };
-
-  const prepareInline = async (item: SourceItem, state: DocumentState | undefined): Promise<PrepareOutcome> => {
-    const stageTimes: StageTimes = { read: 0, parse: 0, chunk: 0 };
-    preparedInline += 1;
-    try {
-      return { ok: true, prepared: await prepareDocument(item, state, prepareOptions, stageTimes), times: stageTimes };
-    } catch (error) {
-      if (request.signal?.aborted) throw error;
-      return { ok: false, error: toCairnError(error, 'PARSE_FAILED'), times: stageTimes };
-    }
-  };
-
-  const queue = new PrepareQueue({ perWorker, inline: prepareInline });
-  const only = request.onlyUris === undefined ? null : new Set(request.onlyUris);
-
-  const handle = async (item: SourceItem, outcome: PrepareOutcome): Promise<void> => {
-    times.read += outcome.times.read;
-    times.parse += outcome.times.parse;
-    times.chunk += outcome.times.chunk;
-    if (telemetry && outcome.times.parse > 0) {
-      telemetry.observe('ingest.parseMs', outcome.times.parse);
-      telemetry.observe('ingest.chunkMs', outcome.times.chunk);
-    }
-    if (!outcome.ok) {
-      skip(item, outcome.error.code, outcome.error.message);
-      return;
-    }
-    const prepared = outcome.prepared;
-    if (prepared.kind === 'unchanged') {
-      summary.filesUnchanged += 1;
-      if (prepared.byHash) {
-        await deps.chunks.touchDocument(request.collection, item.uri, item.modifiedMs, item.sizeBytes);
-        await sync.touched(item.uri);
-      }
-      emit({ type: 'file', uri: item.uri, relativePath: item.relativePath, outcome: 'unchanged', chunks: 0 });
-      return;
-    }
-    if (prepared.chunks.length === 0) {
-      skip(item, 'PARSE_NO_TEXT', 'no text left after parsing');
-      return;
-    }
-    batch.push(prepared);
-    batchChunks += prepared.chunks.length;
-    if (batchChunks >= batchTarget) {
-      const docs = batch;
-      batch = [];
-      batchChunks = 0;
-      await inflight;
-      inflight = track(flush(docs));
-    }
-  };
-
-  // Outcomes are handled in submission order, so the store sees the same writes whatever the pool size.
-  const takeHead = async (): Promise<void> => {
-    let next: Awaited<ReturnType<PrepareQueue['next']>>;
-    try {
-      next = await queue.next();
-    } catch (error) {
-      request.signal?.throwIfAborted();
-      throw error;
-    }
-    request.signal?.throwIfAborted();
-    await handle(next.item, next.outcome);
-  };
-
+  const sources = new SourceWalk(request, report);
+  const sync = new IndexSync(deps, collection, (text) => report.notice(text));
+  const write = new WriteStage(deps, { collection, tags: request.tags, embedBatchSize: request.embedBatchSize, signal }, sync, report);
+  const prepare = new PrepareStage({
+    tokenizer: deps.tokenizer, embedder: deps.embedder, chunkSize: request.chunkSize, chunkOverlap: request.chunkOverlap,
+    maxTokens: request.maxTokens, force, workers: request.prepareWorkers, inlineFirst: request.inlineFirst,
+    maxInFlight: request.maxInFlight, signal, onOutcome: (item, outcome) => write.accept(item, outcome), onNotice: (text) => report.notice(text),
+  });
   try {
-    for (const input of request.sources) {
-      request.signal?.throwIfAborted();
-      const source = await resolveSource({ input }, {
-        cacheDir: request.cacheDir,
-        isSupported: isSupportedExtension,
-        maxFileBytes: request.maxFileBytes,
-        signal: request.signal,
-        ...(request.rootUri === undefined ? {} : { rootUri: request.rootUri }),
-        ...(request.confineToRoot ? { confineToRoot: true } : {}),
-      });
-      roots.push(source.root);
-      emit({ type: 'source', root: source.root, kind: source.kind, commit: source.git?.commit });
-      try {
-        if (request.countFiles) {
-          let files = 0;
-          for await (const item of source.items) {
-            request.signal?.throwIfAborted();
-            if (only === null || only.has(item.uri)) files += 1;
-          }
-          emit({ type: 'plan', root: source.root, files, skipped: only === null ? source.skipped.length : 0 });
-        }
-        for await (const item of source.items) {
-          request.signal?.throwIfAborted();
-          if (only !== null && !only.has(item.uri)) continue;
-          if (seen.has(item.uri)) continue;
-          seen.add(item.uri);
-          summary.filesSeen += 1;
-          const state = states.get(item.uri);
-          if (unchangedByStat(item, state, prepareOptions.force)) {
-            await handle(item, { ok: true, prepared: { kind: 'unchanged', item, byHash: false }, times: { read: 0, parse: 0, chunk: 0 } });
-            continue;
-          }
-          if (preparedInline >= inlineFirst) await startPool();
-          queue.add(item, state);
-          while (queue.length >= maxInFlight || (pool === null && queue.length > 0)) await takeHead();
-        }
-        // A git checkout is removed by cleanup(): every file of this source is prepared before it.
-        while (queue.length > 0) await takeHead();
-        for (const entry of source.skipped) {
-          if (only === null || only.has(entry.uri)) skip({ uri: entry.uri, relativePath: entry.path }, entry.code, entry.reason);
-        }
-      } finally {
-        await source.cleanup();
-      }
+    for await (const step of sources.steps()) {
+      // A git checkout is removed once its source ends: every file of it is prepared before.
+      if (step.type === 'end-of-source') await prepare.drain();
+      else if (unchangedByStat(step.item, states.get(step.item.uri), force)) await write.accept(step.item, unchangedByStatOutcome(step.item));
+      else await prepare.add(step.item, states.get(step.item.uri));
     }
-    await inflight;
-    if (batch.length > 0) await flush(batch);
+    await write.finish();
   } finally {
-    // On an abort the batch being written finishes (each document commits on its own) before the
-    // caller hears of it, so nothing writes after the run has returned.
-    await inflight.catch(() => {});
+    // On an abort the batch being written finishes (each document commits on its own) and its push
+    // ends before the caller hears of it, so nothing writes after the run has returned.
+    await write.settled();
     await sync.settled();
-    request.signal?.removeEventListener('abort', onAbort);
-    await poolStart;
-    await (pool as PreparePool | null)?.close();
+    await prepare.close();
   }
 
-  if (request.prune) {
-    const stale = [...states.entries()].filter(([uri, state]) => !seen.has(uri) && roots.includes(state.sourceRoot)).map(([uri]) => uri);
-    if (stale.length > 0) {
-      await sync.removed(await deps.chunks.deleteDocuments(request.collection, stale));
-      for (const uri of stale) emit({ type: 'pruned', uri });
-      summary.filesPruned = stale.length;
-    }
-  }
-
+  if (request.prune) await pruneStale(deps.chunks, collection, { states, seen: sources.seen, roots: sources.roots }, sync, report);
+  const summary = report.summary;
   if (deps.embedder !== null && (summary.chunksWritten > 0 || summary.filesPruned > 0)) {
-    const indexStarted = performance.now();
-    emit({ type: 'index', phase: 'start', vectors: summary.chunksWritten });
-    await sync.finish();
-    times.index = performance.now() - indexStarted;
-    const { vectorCount } = await deps.chunks.vectorWatermark(request.collection);
-    emit({ type: 'index', phase: 'done', vectors: vectorCount, millis: times.index });
+    await report.indexing(() => sync.finish(), async () => (await deps.chunks.vectorWatermark(collection)).vectorCount);
   } else {
     await sync.finish();
   }
+  return report.finish(deps.chunks);
+}
 
-  summary.millis = { total: performance.now() - started, ...times };
-  await deps.chunks.finishRun(summary.runId, {
-    filesSeen: summary.filesSeen, filesNew: summary.filesNew, filesUpdated: summary.filesUpdated,
-    filesUnchanged: summary.filesUnchanged, filesSkipped: summary.filesSkipped, filesPruned: summary.filesPruned,
-    chunksWritten: summary.chunksWritten, millis: summary.millis,
-  });
-  return summary;
+/** The outcome of a file settled by its stat (size and mtime unchanged): nothing was read. */
+function unchangedByStatOutcome(item: SourceItem): PrepareOutcome {
+  return { ok: true, prepared: { kind: 'unchanged', item, byHash: false }, times: { read: 0, parse: 0, chunk: 0 } };
 }
