@@ -104,7 +104,10 @@ test('without a model the previous question is added to the retrieval query and 
 test('ask skips the reranker when the config says none and uses config answer.retrieveK', async () => {
   const app = await fakeApp(new FakeLanguageModel());
   let asked = false;
-  app.loadReranker = async () => ((asked = true), null);
+  app.loadReranker = async () => {
+    asked = true;
+    return null;
+  };
   const parts = await collect(ask(app, input('backups')));
   assert.equal(asked, false);
   assert.equal(parts.some((p) => p.type === 'notice'), false);

@@ -100,7 +100,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     languageModel: loadLanguageModel,
     notice,
     async close() {
-      if (reranker) await (await reranker)?.close?.();
+      if (reranker !== undefined) await (await reranker)?.close?.();
       for (const pending of loaded.values()) {
         const value = await pending;
         await value.embedder?.close?.();

@@ -356,7 +356,8 @@ export class HnswVectorIndex implements VectorIndex {
     const needed = state.index.getCurrentCount() + 1;
     if (needed > state.index.getMaxElements()) state.index.resizeIndex(Math.max(needed, state.index.getMaxElements() * 2));
     // hnswlib-node reads a plain array; refilling one costs a fraction of `Array.from` and allocates nothing.
-    const point = this.#point.length === vector.length ? this.#point : (this.#point = new Array<number>(vector.length).fill(0));
+    if (this.#point.length !== vector.length) this.#point = new Array<number>(vector.length).fill(0);
+    const point = this.#point;
     for (let i = 0; i < vector.length; i += 1) point[i] = vector[i]!;
     state.index.addPoint(point, id);
     state.live.add(id);
