@@ -112,7 +112,6 @@ describe('cairn CLI end to end (real binary, real fixtures)', { skip: !files || 
     const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).toString().trim();
     git('init', '-q');
     mkdirSync(join(repo, 'src'));
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the file's own TypeScript holds a template literal.
     writeFileSync(join(repo, 'src', 'rotate.ts'), 'export function rotateSigningKey(days: number): string {\n  return `rotated after ${days} days`;\n}\n');
     writeFileSync(join(repo, 'README.md'), '# Demo\n\nKeys rotate automatically.\n');
     git('add', '.');
