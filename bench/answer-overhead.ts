@@ -152,7 +152,7 @@ async function measureRerank(app: CairnApp, config: CairnConfig, embedderId: str
   const count = parseIntegerOption(values['rerank-questions'], 'rerank-questions') ?? 20;
   for (const [index, question] of questions.slice(0, count + 2).entries()) {
     const retrieved = await runSearch(
-      { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder, exactFilterLimit: config.vectorIndex.exactFilterLimit },
+      { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder },
       { collection, query: question, mode, k: config.answer.retrieveK, candidates: config.search.candidates, lexicalWeight: config.search.lexicalWeight },
     );
     const result = await rerankCandidates(reranker, question, retrieved.results, { maxCandidates: config.rerank.candidates, batchSize: config.rerank.batchSize });

@@ -44,7 +44,8 @@ export async function runMixed(options: MixedOptions) {
     let roll = random();
     for (const [kind, share] of MIX) {
       if (kind === 'upload' && uploadsSkipped) continue;
-      if ((roll -= share) < 0) return kind;
+      roll -= share;
+      if (roll < 0) return kind;
     }
     return 'search-lexical';
   };

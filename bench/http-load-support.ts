@@ -8,7 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CairnApp } from '../src/app/cairn-app.js';
-import type { DocumentWrite } from '../src/stores/chunk-store.js';
+import { IndexSync } from '../src/ingest/index-sync.js';
+import type { DocumentWrite, WriteResult } from '../src/stores/chunk-store.js';
 import { round } from './bench-support.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -28,6 +29,7 @@ export async function copyWithPaddedVectors(app: CairnApp, from: string, to: str
   const source = await app.chunks.getCollection(from);
   if (!source) throw new Error(`collection ${from} does not exist`);
   await app.chunks.createCollection(to, { embedder, dimensions, chunkSize: source.chunkSize, chunkOverlap: source.chunkOverlap });
+  const sync = new IndexSync(app, to, (text) => process.stderr.write(`${text}\n`));
   let written = 0;
   for (let offset = 0; ; offset += 500) {
     const page = await app.chunks.listDocuments({ collection: from, limit: 500, offset });
@@ -43,11 +45,13 @@ export async function copyWithPaddedVectors(app: CairnApp, from: string, to: str
       });
       written += chunks.length;
     }
-    if (app.chunks.writeDocuments) await app.chunks.writeDocuments(writes);
-    else for (const write of writes) await app.chunks.writeDocument(write);
+    const results: WriteResult[] = [];
+    if (app.chunks.writeDocuments) results.push(...(await app.chunks.writeDocuments(writes)));
+    else for (const write of writes) results.push(await app.chunks.writeDocument(write));
+    await sync.written(writes.map((document, i) => ({ document, result: results[i]! })));
     process.stderr.write(`copied ${offset + page.items.length} documents, ${written} chunks into ${to}\n`);
   }
-  await app.vectors.snapshot(to);
+  await sync.finish();
   return written;
 }
 

@@ -139,8 +139,8 @@ try {
       `collection      ${collection}: ${watermark.vectorCount} chunks with vectors, ${record.embedder} (${record.dimensions}-d); HNSW M ${app.config.vectorIndex.m}, efSearch ${app.config.vectorIndex.efSearch}; index ${indexOpen ? `${indexOpen.source} in ${Math.round(indexOpen.millis)} ms` : 'none'}`,
       `lexical arm     ${lexicalWarm ? `FTS5 + in-memory BM25 postings (${lexicalWarm.ready ? 'built' : 'NOT built'} in ${lexicalWarm.millis} ms before measuring)` : 'FTS5 alone (--lexical-accelerator off)'}`,
       `queries         ${queries.length} (${Math.min(NATURAL_QUESTIONS.length, queries.length)} natural questions + chunk headings), warm-up ${warmup}, k ${k}, sequential`,
-      line('lexical') + '   (target p50 <= 1 ms)',
-      line('dense') + '   (target excluding the embedding p50 <= 1 ms)',
+      `${line('lexical')}   (target p50 <= 1 ms)`,
+      `${line('dense')}   (target excluding the embedding p50 <= 1 ms)`,
       line('hybrid'),
       recall
         ? `recall@${k}       search() dense ${recall.searchRecall} (tie-aware ${recall.searchRecallTieAware}) vs exact over ${recall.vectors} vectors, ${recall.queries} queries; index alone ${recall.indexRecall} (tie-aware ${recall.indexRecallTieAware}); exact scan p50 ${recall.exactMs.p50} ms   (target >= 0.98)`

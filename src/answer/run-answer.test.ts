@@ -7,6 +7,7 @@ import { FakeLanguageModel } from '../testing/fake-language-model.js';
 import { FakeReranker } from '../testing/fake-reranker.js';
 import { InMemoryChunkStore } from '../testing/in-memory-chunk-store.js';
 import { InMemoryLexicalIndex, InMemoryVectorIndex } from '../testing/in-memory-indexes.js';
+import { writeIndexed } from '../testing/write-indexed.js';
 import { estimateLlmTokens } from '../retrieve/context/build-context.js';
 import { EXTRACTIVE_LABELS } from './cite/extractive-answer.js';
 import { runAnswer, type AnswerDeps, type AnswerRequest } from './run-answer.js';
@@ -22,15 +23,16 @@ async function setup(languageModel: FakeLanguageModel | null, reranker: FakeRera
   const embedder = new FakeEmbedder();
   const chunks = new InMemoryChunkStore();
   await chunks.createCollection('kb', { embedder: embedder.id, dimensions: 64, chunkSize: 256, chunkOverlap: 38 });
+  const vectors = new InMemoryVectorIndex();
   for (const doc of documents) {
-    await chunks.writeDocument({
+    await writeIndexed(chunks, vectors, {
       collection: 'kb', uri: `file:///repo/${doc.path}`, relativePath: doc.path, sourceRoot: '/repo', title: doc.title,
       format: 'markdown', contentHash: doc.path, sizeBytes: 100, modifiedMs: 0, tags: [], metadata: {},
       chunks: doc.chunks.map((text, ordinal) => ({ ordinal, text, headingPath: doc.headings, tokenCount: 10, contentHash: `${doc.path}#${ordinal}`, vector: embedder.vectorOf(text) })),
     });
   }
   return {
-    search: { chunks, lexical: new InMemoryLexicalIndex(chunks, true), vectors: new InMemoryVectorIndex(chunks, true), embedder, exactFilterLimit: 1000 },
+    search: { chunks, lexical: new InMemoryLexicalIndex(chunks), vectors, embedder },
     tokenizer: embedder.tokenizer,
     reranker,
     languageModel,

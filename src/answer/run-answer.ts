@@ -1,5 +1,5 @@
 import type { AnswerPart, AnswerTimings } from '../core/answer-types.js';
-import { CairnError, toCairnError } from '../core/cairn-error.js';
+import { type CairnError, toCairnError } from '../core/cairn-error.js';
 import type { ScoredChunk, SearchFilter, SearchMode } from '../core/search-types.js';
 import type { ChatMessage, LanguageModel } from '../models/generate/language-model.js';
 import type { Reranker } from '../models/rerank/reranker.js';

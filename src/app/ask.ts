@@ -53,7 +53,7 @@ export async function* ask(app: CairnApp, input: AskInput, options: AskOptions =
   const recorded = { kind: options.kind ?? 'ask', collection: record.name, query: options.retrievalQuery ?? input.question };
   yield* withAnswerAnalytics(app, options.origin, recorded, withAnswerTelemetry(app.telemetry, runAnswer(
     {
-      search: { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder, exactFilterLimit: config.vectorIndex.exactFilterLimit },
+      search: { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder },
       tokenizer: loaded.tokenizer,
       reranker,
       languageModel,

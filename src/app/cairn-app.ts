@@ -12,6 +12,7 @@ import type { JobStore } from '../stores/job-store.js';
 import type { KeyStore } from '../stores/key-store.js';
 import type { LexicalIndex } from '../stores/lexical-index.js';
 import type { MemoryStore } from '../stores/memory-store.js';
+import type { StoreDescription } from '../stores/store-backend.js';
 import type { StoreBackup } from '../stores/store-backup.js';
 import type { SettingsStore } from '../stores/settings-store.js';
 import type { VectorIndex } from '../stores/vector-index.js';
@@ -51,6 +52,8 @@ export interface CairnApp {
    * stored run-time values were put into `config` (what a reset returns to).
    */
   readonly configuredSettings?: Readonly<Record<string, unknown>>;
+  /** The store backend in use and whether it answers (for status and readiness; no secrets). */
+  describeStore(): Promise<StoreDescription>;
   /** Loads (once per id) the embedder named by a collection; never throws for an unavailable model. */
   loadEmbedder(id: string): Promise<LoadedEmbedder>;
   /** The configured reranker, built once; null when it is `none` or unavailable (reported once through `notice`). */

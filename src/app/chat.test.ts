@@ -9,6 +9,7 @@ import { FakeEmbedder } from '../testing/fake-embedder.js';
 import { FakeLanguageModel } from '../testing/fake-language-model.js';
 import { InMemoryChunkStore } from '../testing/in-memory-chunk-store.js';
 import { InMemoryLexicalIndex, InMemoryVectorIndex } from '../testing/in-memory-indexes.js';
+import { writeIndexed } from '../testing/write-indexed.js';
 import { analyzeForIndex } from '../models/tokenize/lexical-analyzer.js';
 import { openSqliteStore } from '../stores/sqlite/open-sqlite-store.js';
 import { InMemoryKeyStore } from '../testing/in-memory-key-store.js';
@@ -29,8 +30,9 @@ async function fakeApp(model: FakeLanguageModel | null): Promise<CairnApp & { no
   const chunks = new InMemoryChunkStore();
   await chunks.createCollection('kb', { embedder: embedder.id, dimensions: 64, chunkSize: 256, chunkOverlap: 38 });
   const texts = ['Ollama listens on port 11434 by default.', 'The llama.cpp server listens on port 8080.', 'Backups run nightly at 02:00.'];
+  const vectors = new InMemoryVectorIndex();
   for (const [index, text] of texts.entries()) {
-    await chunks.writeDocument({
+    await writeIndexed(chunks, vectors, {
       collection: 'kb', uri: `file:///kb/${index}.md`, relativePath: `${index}.md`, sourceRoot: '/kb', title: `Doc ${index}`, format: 'markdown',
       contentHash: String(index), sizeBytes: 10, modifiedMs: 0, tags: [], metadata: {},
       chunks: [{ ordinal: 0, text, headingPath: [], tokenCount: 8, contentHash: String(index), vector: embedder.vectorOf(text) }],
@@ -39,10 +41,11 @@ async function fakeApp(model: FakeLanguageModel | null): Promise<CairnApp & { no
   const notices: string[] = [];
   return {
     config: configSchema.parse({ home: '/tmp/cairn-chat-test', rerank: { reranker: 'none' } }),
-    chunks, lexical: new InMemoryLexicalIndex(chunks, true), vectors: new InMemoryVectorIndex(chunks, true),
+    chunks, lexical: new InMemoryLexicalIndex(chunks), vectors,
     keys: new InMemoryKeyStore(),
     chats: database.chats,
     memories: database.memories,
+    describeStore: () => database.describe(),
     loadEmbedder: async (id) => ({ id, embedder, tokenizer: embedder.tokenizer, maxTokens: 512 }),
     loadReranker: async () => null,
     languageModel: async () => model,
@@ -101,7 +104,10 @@ test('without a model the previous question is added to the retrieval query and 
 test('ask skips the reranker when the config says none and uses config answer.retrieveK', async () => {
   const app = await fakeApp(new FakeLanguageModel());
   let asked = false;
-  app.loadReranker = async () => ((asked = true), null);
+  app.loadReranker = async () => {
+    asked = true;
+    return null;
+  };
   const parts = await collect(ask(app, input('backups')));
   assert.equal(asked, false);
   assert.equal(parts.some((p) => p.type === 'notice'), false);

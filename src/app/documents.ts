@@ -13,11 +13,13 @@ export async function showDocument(app: CairnApp, collection: string, ref: strin
   return { document, chunks: await app.chunks.getDocumentChunks(document.id) };
 }
 
-/** Use case: remove documents (by id, URI or relative path) from a collection. */
+/** Use case: remove documents (by id, URI or relative path) from a collection, and their chunks from the vector index. */
 export async function removeDocuments(app: CairnApp, collection: string, refs: string[]): Promise<DocumentRecord[]> {
   const documents: DocumentRecord[] = [];
   for (const ref of refs) documents.push(await findDocument(app, collection, ref));
-  await app.chunks.deleteDocuments(collection, documents.map((d) => d.uri));
+  const removed = await app.chunks.deleteDocuments(collection, documents.map((d) => d.uri));
+  await app.vectors.remove(collection, removed);
+  await app.vectors.flush(collection);
   return documents;
 }
 

@@ -51,7 +51,7 @@ export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgre
   try {
     const ingestStarted = performance.now();
     const ingested = await runIngestRecords(
-      { chunks: app.chunks, embedder: loaded.embedder, tokenizer: loaded.tokenizer },
+      { chunks: app.chunks, vectors: app.vectors, embedder: loaded.embedder, tokenizer: loaded.tokenizer },
       {
         collection,
         records: mapCorpus(dataset.corpus()),
@@ -64,6 +64,7 @@ export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgre
         },
       },
     );
+    notices.push(...ingested.notices);
     if (loaded.embedder) await app.vectors.open(collection, loaded.embedder.dimensions);
     // Evaluate the lexical arm a server would search with (its in-memory postings, when enabled).
     await app.lexical.warm?.(collection);
@@ -76,7 +77,7 @@ export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgre
     const lexicalWeight = input.lexicalWeight ?? app.config.search.lexicalWeight;
     for (const query of queries) {
       const response = await runSearch(
-        { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder, exactFilterLimit: app.config.vectorIndex.exactFilterLimit },
+        { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder },
         { collection, query: query.text, mode, k: 300, candidates: 300, lexicalWeight },
       );
       run.set(query.id, rankDocuments(response.results.map((r) => r.sourceUri), 100));

@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CairnConfig } from '../config/config-schema.js';
 import { toCairnError } from '../core/cairn-error.js';
 import { noopTelemetry, type Telemetry } from '../core/telemetry.js';
@@ -11,9 +10,9 @@ import type { DownloadProgress } from '../models/model-files/download-progress.j
 import { createReranker } from '../models/rerank/create-reranker.js';
 import type { Reranker } from '../models/rerank/reranker.js';
 import { estimateTokenCounter } from '../models/tokenize/estimate-token-counter.js';
-import { analyzeForIndex } from '../models/tokenize/lexical-analyzer.js';
 import { registerDataDiskGauges } from '../observe/data-disk-usage.js';
-import { openSqliteStore } from '../stores/sqlite/open-sqlite-store.js';
+import { createSqliteBackend } from '../stores/sqlite/create-sqlite-backend.js';
+import type { StoreBackendFactory } from '../stores/store-backend.js';
 import { BufferedAnalytics } from './analytics/buffered-analytics.js';
 import { modelContext, type CairnApp, type LoadedEmbedder } from './cairn-app.js';
 import { applyStoredSettings, runtimeSettingValues } from './runtime-settings.js';
@@ -27,16 +26,13 @@ export interface OpenCairnOptions {
   telemetry?: Telemetry;
 }
 
+/** The store backends by `store.kind`: each is a folder under stores/ with its factory. */
+const STORE_BACKENDS: Record<CairnConfig['store']['kind'], StoreBackendFactory> = { sqlite: createSqliteBackend };
+
 /** The composition root: the one place that wires config to concrete backends. */
 export async function openCairn(config: CairnConfig, options: OpenCairnOptions = {}): Promise<CairnApp> {
   mkdirSync(config.home, { recursive: true });
-  const store = await openSqliteStore({
-    path: config.store.path ?? join(config.home, 'cairn.db'),
-    lexicalAnalyzer: analyzeForIndex,
-    hnsw: { m: config.vectorIndex.m, efConstruction: config.vectorIndex.efConstruction, efSearch: config.vectorIndex.efSearch },
-    lexical: { maxScoredRows: config.search.lexicalMaxScoredRows },
-    lexicalAccelerator: config.search.lexicalAccelerator === 'on' || (config.search.lexicalAccelerator === 'auto' && options.longRunning === true),
-  });
+  const store = await STORE_BACKENDS[config.store.kind](config, { longRunning: options.longRunning === true });
   const telemetry = options.telemetry ?? (config.server.metrics.enabled ? await prometheusTelemetry() : noopTelemetry);
   telemetry.gauge('index.chunks', async () => (await store.chunks.listCollections()).map((c) => ({ labels: { collection: c.name }, value: c.chunkCount })));
   telemetry.gauge('index.vectors', async () =>
@@ -104,7 +100,8 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     jobs: store.jobs,
     chats: store.chats,
     memories: store.memories,
-    backup: store.backup,
+    ...(store.backup === undefined ? {} : { backup: store.backup }),
+    describeStore: () => store.describe(),
     settings: store.settings,
     configuredSettings,
     analytics,
@@ -116,7 +113,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     notice,
     async close() {
       await analytics.close();
-      if (reranker) await (await reranker)?.close?.();
+      if (reranker !== undefined) await (await reranker)?.close?.();
       for (const pending of loaded.values()) {
         const value = await pending;
         await value.embedder?.close?.();

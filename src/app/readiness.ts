@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { toCairnError } from '../core/cairn-error.js';
 import { listModels } from '../models/generate/list-models.js';
 import type { LexicalAcceleratorStatus } from '../stores/lexical-index.js';
@@ -7,7 +6,8 @@ import type { CairnApp } from './cairn-app.js';
 export interface Readiness {
   /** `unavailable` only when the store does not answer; a missing model degrades answers, it does not make the server unready. */
   status: 'ready' | 'unavailable';
-  store: { ok: boolean; kind: string; location: string; sizeBytes?: number; collections?: number; error?: string };
+  /** The store backend (see StoreBackend.describe); `vectors`: the kind of vector index in use. */
+  store: { ok: boolean; kind: string; location: string; vectors: string; sizeBytes?: number; collections?: number; error?: string };
   /**
    * The lexical index, and per collection its in-memory accelerator when it keeps one (`ready` once
    * queries are answered from memory; the store answers them before).
@@ -42,13 +42,17 @@ const RERANKER_WAIT_MS = 1500;
  * RERANKER_WAIT_MS), so the first probe also warms them up, and asks each LLM endpoint for its model list.
  */
 export async function readiness(app: CairnApp): Promise<Readiness> {
-  let store: Readiness['store'];
+  const described = await app.describeStore();
+  const { kind, location, vectors, sizeBytes } = described;
+  let store: Readiness['store'] = { ok: false, kind, location, vectors, ...(sizeBytes === undefined ? {} : { sizeBytes }), error: described.error ?? 'the store does not answer' };
   let collections: { name: string; embedder: string }[] = [];
-  try {
-    collections = await app.chunks.listCollections();
-    store = { ok: true, kind: app.chunks.kind, location: app.chunks.location, sizeBytes: storeBytes(app.chunks.location), collections: collections.length };
-  } catch (error) {
-    store = { ok: false, kind: app.chunks.kind, location: app.chunks.location, error: toCairnError(error).message };
+  if (described.ok) {
+    try {
+      collections = await app.chunks.listCollections();
+      store = { ok: true, kind, location, vectors, ...(sizeBytes === undefined ? {} : { sizeBytes }), collections: collections.length };
+    } catch (error) {
+      store = { ...store, error: toCairnError(error).message };
+    }
   }
   const byEmbedder = new Map<string, string[]>();
   for (const c of collections) byEmbedder.set(c.embedder, [...(byEmbedder.get(c.embedder) ?? []), c.name]);
@@ -120,19 +124,4 @@ async function probeEndpoint(url: string, apiKey: string | undefined): Promise<{
   } catch (error) {
     return { reachable: false, error: toCairnError(error).message };
   }
-}
-
-/** The database file and its write-ahead log, in bytes; undefined when the location is not a file. */
-function storeBytes(path: string): number | undefined {
-  let total = 0;
-  let found = false;
-  for (const suffix of ['', '-wal']) {
-    try {
-      total += statSync(path + suffix).size;
-      found = true;
-    } catch {
-      // absent file: counts as 0
-    }
-  }
-  return found ? total : undefined;
 }

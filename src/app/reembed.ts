@@ -1,4 +1,5 @@
 import { CairnError } from '../core/cairn-error.js';
+import { filterableFields } from '../core/search-filter.js';
 import { embedChunks } from '../ingest/embed/embed-chunks.js';
 import type { CairnApp } from './cairn-app.js';
 
@@ -19,8 +20,9 @@ export interface ReembedSummary {
 }
 
 /**
- * Use case: recompute every vector of a collection with an embedder (switching the collection to it),
- * then rebuild the vector index. Chunk texts are kept; only vectors change.
+ * Use case: recompute every vector of a collection with an embedder (switching the collection to it).
+ * The vector index is dropped first, then gets every new vector pushed and one flush at the end.
+ * Chunk texts are kept; only vectors change.
  */
 export async function reembed(app: CairnApp, input: ReembedInput): Promise<ReembedSummary> {
   const started = performance.now();
@@ -47,14 +49,17 @@ export async function reembed(app: CairnApp, input: ReembedInput): Promise<Reemb
       input.signal?.throwIfAborted();
       const chunks = await app.chunks.getDocumentChunks(document.id);
       const embedded = await embedChunks(embedder, [{ title: document.title, chunks, reusable: new Map() }], app.config.ingest.embedBatchSize, input.signal);
-      await app.chunks.updateVectors(chunks.map((chunk, i) => ({ id: chunk.id, vector: embedded.documents[0]![i]!.vector })));
+      const vectors = chunks.map((chunk, i) => ({ id: chunk.id, vector: embedded.documents[0]![i]!.vector }));
+      await app.chunks.updateVectors(vectors);
+      const fields = filterableFields(document);
+      await app.vectors.upsert(
+        record.name,
+        vectors.flatMap(({ id, vector }) => (vector === null ? [] : [{ id, vector, document: fields }])),
+      );
       done += chunks.length;
       input.onProgress?.(done, total);
     }
   }
-  if (embedder) {
-    await app.vectors.open(record.name, embedder.dimensions);
-    await app.vectors.snapshot(record.name);
-  }
+  await app.vectors.flush(record.name);
   return { collection: record.name, embedder: id, dimensions: embedder?.dimensions ?? 0, chunks: done, millis: performance.now() - started };
 }

@@ -7,6 +7,7 @@ import { FakeEmbedder } from '../testing/fake-embedder.js';
 import { FakeReranker } from '../testing/fake-reranker.js';
 import { InMemoryChunkStore } from '../testing/in-memory-chunk-store.js';
 import { InMemoryLexicalIndex, InMemoryVectorIndex } from '../testing/in-memory-indexes.js';
+import { writeIndexed } from '../testing/write-indexed.js';
 import type { CairnApp } from './cairn-app.js';
 import { search } from './search.js';
 
@@ -22,8 +23,9 @@ async function fakeApp(reranker: FakeReranker | null) {
   const embedder = new FakeEmbedder();
   const chunks = new InMemoryChunkStore();
   await chunks.createCollection('kb', { embedder: embedder.id, dimensions: 64, chunkSize: 256, chunkOverlap: 38 });
+  const vectors = new InMemoryVectorIndex();
   for (const [index, text] of TEXTS.entries()) {
-    await chunks.writeDocument({
+    await writeIndexed(chunks, vectors, {
       collection: 'kb', uri: `file:///kb/${index}.md`, relativePath: `${index}.md`, sourceRoot: '/kb', title: `Doc ${index}`, format: 'markdown',
       contentHash: String(index), sizeBytes: 10, modifiedMs: 0, tags: [], metadata: {},
       chunks: [{ ordinal: 0, text, headingPath: [], tokenCount: 8, contentHash: String(index), vector: embedder.vectorOf(text) }],
@@ -32,7 +34,7 @@ async function fakeApp(reranker: FakeReranker | null) {
   const observed: { measurement: Measurement; value: number }[] = [];
   const app = {
     config: configSchema.parse({ home: '/tmp/cairn-search-test', rerank: { reranker: reranker ? 'fake' : 'none' } }),
-    chunks, lexical: new InMemoryLexicalIndex(chunks, true), vectors: new InMemoryVectorIndex(chunks, true),
+    chunks, lexical: new InMemoryLexicalIndex(chunks), vectors,
     loadEmbedder: async (id: string) => ({ id, embedder, tokenizer: embedder.tokenizer, maxTokens: 512 }),
     loadReranker: async () => reranker,
     telemetry: {

@@ -37,7 +37,7 @@ export async function search(app: CairnApp, input: SearchInput): Promise<SearchR
   const reranker = input.rerank ? await app.loadReranker() : null;
   const retrieveK = reranker ? Math.max(k, app.config.rerank.candidates) : k;
   const response = await runSearch(
-    { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder, exactFilterLimit: app.config.vectorIndex.exactFilterLimit },
+    { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder },
     {
       collection: record.name,
       query: input.query,

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { DEFAULT_EMBEDDER } from '../config/config-schema.js';
 import type { CollectionRecord } from '../stores/collection-record.js';
 import type { CairnApp } from './cairn-app.js';
@@ -6,34 +5,23 @@ import type { CairnApp } from './cairn-app.js';
 export interface StatusReport {
   version: string;
   home: string;
-  store: { kind: string; location: string; bytes: number };
+  /** `vectors`: the kind of vector index in use (hnswlib beside SQLite, or a separate vector store). */
+  store: { kind: string; location: string; bytes: number; vectors: string };
   defaultEmbedder: string;
   collections: (CollectionRecord & { vectors: number })[];
 }
 
 /** Use case: what is stored where, and with which embedders. */
 export async function status(app: CairnApp, version: string): Promise<StatusReport> {
-  const collections = await app.chunks.listCollections();
+  const [collections, store] = await Promise.all([app.chunks.listCollections(), app.describeStore()]);
   const withVectors = await Promise.all(
     collections.map(async (c) => ({ ...c, vectors: (await app.chunks.vectorWatermark(c.name)).vectorCount })),
   );
   return {
     version,
     home: app.config.home,
-    store: { kind: app.chunks.kind, location: app.chunks.location, bytes: fileSize(app.chunks.location) },
+    store: { kind: store.kind, location: store.location, bytes: store.sizeBytes ?? 0, vectors: store.vectors },
     defaultEmbedder: app.config.embedder ?? DEFAULT_EMBEDDER,
     collections: withVectors,
   };
-}
-
-function fileSize(path: string): number {
-  let total = 0;
-  for (const suffix of ['', '-wal']) {
-    try {
-      total += statSync(path + suffix).size;
-    } catch {
-      // absent file: counts as 0
-    }
-  }
-  return total;
 }

@@ -22,7 +22,7 @@ export function describeForWorker(tokenizer: TokenCounter, embedder: Embedder | 
   else if (tokenizer.id.startsWith('hf:') && tokenizer.exact) {
     recipe = { tokenizer: { kind: 'model-dir', id: tokenizer.id, modelDir: tokenizer.id.slice(3) } };
   } else return null;
-  if (embedder !== null && embedder.id.startsWith('static:') && recipe.tokenizer.kind === 'model-dir' && embedder.tokenizer.id === tokenizer.id) {
+  if (embedder?.id.startsWith('static:') && recipe.tokenizer.kind === 'model-dir' && embedder.tokenizer.id === tokenizer.id) {
     recipe.embedder = { kind: 'static', id: embedder.id, modelDir: recipe.tokenizer.modelDir, dimensions: embedder.dimensions };
   }
   return recipe;

@@ -107,7 +107,7 @@ describe('the MCP server in-process', () => {
     const missing = (await reader.callTool({ name: 'search', arguments: { query: 'x', collection: 'nope' } })) as CallToolResult;
     assert.equal(missing.isError, true);
     assert.match(text(missing), /COLLECTION_NOT_FOUND/);
-    assert.equal((missing._meta?.[ERROR_META_KEY] as { code: string }).code, 'COLLECTION_NOT_FOUND');
+    assert.equal((missing._meta![ERROR_META_KEY] as { code: string }).code, 'COLLECTION_NOT_FOUND');
     const noDocument = (await reader.callTool({ name: 'get_document', arguments: { document: '999999' } })) as CallToolResult;
     assert.match(text(noDocument), /DOCUMENT_NOT_FOUND/);
     const badInput = (await reader.callTool({ name: 'search', arguments: { query: '' } })) as CallToolResult;

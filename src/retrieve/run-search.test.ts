@@ -4,6 +4,7 @@ import { CairnError, isCairnError } from '../core/cairn-error.js';
 import { FakeEmbedder } from '../testing/fake-embedder.js';
 import { InMemoryChunkStore } from '../testing/in-memory-chunk-store.js';
 import { InMemoryLexicalIndex, InMemoryVectorIndex } from '../testing/in-memory-indexes.js';
+import { writeIndexed } from '../testing/write-indexed.js';
 import { runSearch, type SearchDeps, type SearchRequest } from './run-search.js';
 
 const documents = [
@@ -17,23 +18,23 @@ const documents = [
     text: 'Signing key history: the keys were rotated twice in 2024.' },
 ];
 
-async function setup(options: { lexicalFilters?: boolean; vectorFilters?: boolean; embedder?: FakeEmbedder | null; collectionEmbedder?: string; exactFilterLimit?: number } = {}) {
+async function setup(options: { embedder?: FakeEmbedder | null; collectionEmbedder?: string } = {}) {
   const embedder = options.embedder === undefined ? new FakeEmbedder() : options.embedder;
   const vectorsOf = new FakeEmbedder();
   const chunks = new InMemoryChunkStore();
   const collectionEmbedder = options.collectionEmbedder ?? vectorsOf.id;
   await chunks.createCollection('kb', { embedder: collectionEmbedder, dimensions: collectionEmbedder === 'none' ? 0 : 64, chunkSize: 256, chunkOverlap: 38 });
+  const vectors = new InMemoryVectorIndex();
   for (const doc of documents) {
-    await chunks.writeDocument({
+    await writeIndexed(chunks, vectors, {
       collection: 'kb', uri: `file:///repo/${doc.path}`, relativePath: doc.path, sourceRoot: '/repo', title: doc.title,
       format: doc.format, ...(doc.language ? { language: doc.language } : {}), contentHash: doc.path, sizeBytes: doc.text.length,
       modifiedMs: 0, tags: doc.tags, metadata: {},
       chunks: [{ ordinal: 0, text: doc.text, headingPath: doc.headings, tokenCount: 10, contentHash: doc.path, vector: vectorsOf.vectorOf(doc.text) }],
     });
   }
-  const lexical = new InMemoryLexicalIndex(chunks, options.lexicalFilters ?? true);
-  const vectors = new InMemoryVectorIndex(chunks, options.vectorFilters ?? true);
-  const deps: SearchDeps = { chunks, lexical, vectors, embedder, exactFilterLimit: options.exactFilterLimit ?? 1000 };
+  const lexical = new InMemoryLexicalIndex(chunks);
+  const deps: SearchDeps = { chunks, lexical, vectors, embedder };
   return { deps, chunks, lexical, vectors };
 }
 
@@ -104,40 +105,34 @@ test('another embedder than the collection one is an error naming cairn reembed'
   assert.equal((await runSearch(deps, request({ mode: 'lexical' }))).mode, 'lexical');
 });
 
-test('filtered dense search scores a small subset exactly, without the vector index', async () => {
-  const { deps, chunks, vectors } = await setup();
-  const response = await runSearch(deps, request({ mode: 'dense', filter: { pathPrefix: 'notes/' } }));
-  assert.deepEqual(response.results.map((result) => result.relativePath), ['notes/keys-history.md']);
-  assert.equal(vectors.calls.length, 0);
-  assert.ok(chunks.getVectorsCalls > 0);
-});
-
-test('filtered dense search over a large subset walks the index with an accept predicate', async () => {
-  const { deps, chunks, vectors } = await setup({ exactFilterLimit: 1 });
-  const response = await runSearch(deps, request({ mode: 'dense', filter: { fileType: ['markdown'] } }));
+test('a filter reaches both indexes once, normalised, as data', async () => {
+  const { deps, lexical, vectors } = await setup();
+  const response = await runSearch(deps, request({ filter: { fileType: ['.MD', 'markdown', ''], tags: [], pathGlob: '' } }));
   assert.deepEqual(response.results.map((result) => result.relativePath).sort(), ['docs/install.md', 'docs/keys.md', 'notes/keys-history.md']);
-  assert.equal(typeof vectors.calls[0]?.accept, 'function');
-  assert.deepEqual(chunks.filterCalls.map((call) => call.limit), [1, 3 + 1024]);
+  assert.deepEqual(lexical.calls[0]?.filter, { fileType: ['md', 'markdown'] });
+  assert.deepEqual(vectors.calls[0]?.filter, { fileType: ['md', 'markdown'] });
+  const dense = await runSearch(deps, request({ mode: 'dense', filter: { pathPrefix: 'notes/' } }));
+  assert.deepEqual(dense.results.map((result) => result.relativePath), ['notes/keys-history.md']);
 });
 
-test('indexes without filter support are post-filtered', async () => {
-  const { deps, lexical, vectors } = await setup({ lexicalFilters: false, vectorFilters: false, exactFilterLimit: 1 });
-  const response = await runSearch(deps, request({ filter: { fileType: ['markdown'] } }));
-  // Only the three Markdown documents; install.md shares no term with the query, so only the dense arm found it.
-  assert.deepEqual(response.results.map((result) => result.relativePath).sort(), ['docs/install.md', 'docs/keys.md', 'notes/keys-history.md']);
-  assert.equal(lexical.calls[0]?.filter, undefined);
-  assert.equal(lexical.calls[0]?.k, 20 * 4);
-  // Selectivity 3/4 with 20 candidates would ask for 54: capped at max(4 vectors, k = 20); no predicate passed.
-  assert.equal(vectors.calls[0]?.k, 20);
-  assert.equal(vectors.calls[0]?.accept, undefined);
-});
-
-test('lexical index with filter support gets the filter itself', async () => {
+test('a lexical search filtered by language finds identifiers split for the index', async () => {
   const { deps, lexical } = await setup();
-  const response = await runSearch(deps, request({ mode: 'lexical', filter: { language: ['typescript'] }, query: 'user name' }));
+  const response = await runSearch(deps, request({ mode: 'lexical', filter: { language: ['TypeScript'] }, query: 'user name' }));
   assert.deepEqual(response.results.map((result) => result.relativePath), ['src/user.ts']);
   assert.deepEqual(lexical.calls[0]?.filter, { language: ['typescript'] });
   assert.match(response.results[0]?.snippet ?? '', /\*\*getUserName\*\*/);
+});
+
+test('an empty filter is no filter; a bad one is INPUT_INVALID before any index is asked', async () => {
+  const { deps, lexical, vectors } = await setup();
+  await runSearch(deps, request({ filter: { language: [], pathPrefix: ' ' } }));
+  assert.equal(lexical.calls[0]?.filter, undefined);
+  assert.equal(vectors.calls[0]?.filter, undefined);
+  for (const filter of [{ modifiedAfter: 'last tuesday' }, { pathGlob: 'src/[a' }]) {
+    await assert.rejects(runSearch(deps, request({ filter })), (error) => isCairnError(error) && error.code === 'INPUT_INVALID');
+  }
+  assert.equal(lexical.calls.length, 1);
+  assert.equal(vectors.calls.length, 1);
 });
 
 test('errors: unknown collection, empty query, stop words only, aborted', async () => {

@@ -1,16 +1,14 @@
 import { CairnError, isCairnError, type ErrorCode } from '../core/cairn-error.js';
+import { normalizeFilter } from '../core/search-filter.js';
 import type { ScoredChunk, SearchFilter, SearchMode } from '../core/search-types.js';
 import type { Embedder } from '../models/embed/embedder.js';
 import type { CollectionRecord } from '../stores/collection-record.js';
 import type { ChunkStore } from '../stores/chunk-store.js';
 import type { LexicalIndex } from '../stores/lexical-index.js';
 import type { VectorIndex } from '../stores/vector-index.js';
-import { denseSearch } from './dense/dense-search.js';
 import { fuseArms } from './fuse/fuse-arms.js';
 import type { RankedItem } from './fuse/fusion-types.js';
 import { hydrateResults } from './hydrate-results.js';
-import { lexicalSearch } from './lexical/lexical-search.js';
-import { resolveFilterScope, type FilterScope } from './query/filter-scope.js';
 import { prepareQuery } from './query/prepare-query.js';
 
 /** The vector index must already be open for the collection (`VectorIndex.open`), which the app layer does. */
@@ -20,8 +18,6 @@ export interface SearchDeps {
   vectors: VectorIndex;
   /** null: lexical only. */
   embedder: Embedder | null;
-  /** Filtered dense search scores the subset exactly up to this many chunks (config vectorIndex.exactFilterLimit). */
-  exactFilterLimit: number;
 }
 
 export interface SearchRequest {
@@ -33,6 +29,7 @@ export interface SearchRequest {
   candidates: number;
   /** Lexical weight w of hybrid fusion; dense gets 1 - w. */
   lexicalWeight: number;
+  /** Validated once here (INPUT_INVALID on a bad date or glob); each index translates its normal form. */
   filter?: SearchFilter;
   /** Results whose final score is below this are dropped (the scale is the effective mode's: BM25, cosine, or fused 0..1). */
   minScore?: number;
@@ -69,9 +66,10 @@ const DENSE_FALLBACK_CODES: ReadonlySet<ErrorCode> = new Set(['DENSE_UNAVAILABLE
 /** query → lexical / dense → fuse → hydrate (with snippets). */
 export async function runSearch(deps: SearchDeps, request: SearchRequest): Promise<SearchResponse> {
   const started = performance.now();
-  const { signal, filter } = request;
+  const { signal } = request;
   throwIfAborted(signal);
   const query = prepareQuery(request.query);
+  const filter = normalizeFilter(request.filter);
   const collection = await deps.chunks.getCollection(request.collection);
   if (collection === undefined) {
     throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${request.collection}" does not exist.`, {
@@ -87,27 +85,19 @@ export async function runSearch(deps: SearchDeps, request: SearchRequest): Promi
     if (mode === 'hybrid') mode = 'dense';
   }
 
-  let scope: Promise<FilterScope> | undefined;
-  const filterScope = (): Promise<FilterScope> =>
-    (scope ??= resolveFilterScope(deps.chunks, collection.name, filter, deps.exactFilterLimit));
+  const scope = { collection: collection.name, ...(filter ? { filter } : {}), ...(signal ? { signal } : {}) };
   const runLexical = async (): Promise<RankedItem<number>[]> => {
     const start = performance.now();
-    const hits = await lexicalSearch(deps.lexical, {
-      collection: collection.name, terms: query.terms, k: candidates, scope: filterScope,
-      ...(filter ? { filter } : {}), ...(signal ? { signal } : {}),
-    });
+    const hits = await deps.lexical.search({ ...scope, terms: query.terms, k: candidates });
     timings.lexicalMs = performance.now() - start;
     return hits.map((hit) => ({ id: hit.chunkId, score: hit.score }));
   };
   const runDense = async (embedder: Embedder): Promise<RankedItem<number>[] | CairnError> => {
     try {
       const embedStart = performance.now();
-      const [vector, resolvedScope] = await Promise.all([embedder.embedQuery(query.text, signal), filterScope()]);
-      const denseStart = performance.now();
-      timings.embedMs = denseStart - embedStart;
-      const hits = await denseSearch(deps, {
-        collection: collection.name, vector, k: candidates, scope: resolvedScope, ...(signal ? { signal } : {}),
-      });
+      const vector = await embedder.embedQuery(query.text, signal);
+      timings.embedMs = performance.now() - embedStart;
+      const hits = await deps.vectors.search({ ...scope, vector, k: candidates });
       timings.denseMs = performance.now() - embedStart;
       return hits.map((hit) => ({ id: hit.chunkId, score: hit.score }));
     } catch (error) {

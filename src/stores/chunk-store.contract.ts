@@ -19,8 +19,9 @@ async function rejectsWithCode(promise: Promise<unknown>, code: string): Promise
 }
 
 /**
- * The ChunkStore + LexicalIndex contract. Every implementation (SQLite now, PostgreSQL and Chroma later)
- * runs these cases through its own `*.test.ts`, with a factory that returns a fresh, empty store.
+ * The ChunkStore contract, with the LexicalIndex of the same store kept in step by its writes. Every
+ * implementation (SQLite now, PostgreSQL next) runs these cases through its own `*.test.ts`, with a
+ * factory that returns a fresh, empty store. Lexical ranking and filters: lexical-index.contract.ts.
  */
 export function chunkStoreContract(name: string, open: () => Promise<ChunkStoreUnderTest>): void {
   describe(`ChunkStore contract: ${name}`, () => {
@@ -219,71 +220,6 @@ export function chunkStoreContract(name: string, open: () => Promise<ChunkStoreU
       assert.equal(views[0]?.relativePath, 'src/app.ts');
       assert.equal(views[0]?.language, 'typescript');
       assert.equal(views[0]?.collection, 'views');
-    });
-
-    it('filters chunk ids by every filter kind', async () => {
-      await store.chunks.createCollection('filter', SETTINGS);
-      const write = async (path: string, extra: Parameters<typeof makeDocument>[3]) =>
-        (await store.chunks.writeDocument(makeDocument('filter', path, [makeChunk(0, `${path} a`, null), makeChunk(1, `${path} b`, null)], extra))).chunkIds;
-      const md = await write('docs/guide/intro.md', { format: 'markdown', tags: ['guide', 'intro'], modifiedMs: Date.parse('2024-01-10T12:00:00Z') });
-      const ts = await write('src/cli/main.ts', { format: 'code', language: 'typescript', tags: ['guide'], modifiedMs: Date.parse('2024-02-01T00:00:00Z') });
-      const py = await write('src/tools/build.py', { format: 'code', language: 'python', modifiedMs: Date.parse('2024-03-31T23:00:00Z') });
-      const pdf = await write('docs/manual.pdf', { format: 'pdf', modifiedMs: Date.parse('2023-12-31T00:00:00Z') });
-      const ids = async (filter: Parameters<ChunkStore['filterChunkIds']>[1]) => {
-        const result = await store.chunks.filterChunkIds('filter', filter, 100);
-        assert.equal(result.kind, 'ids');
-        return result.kind === 'ids' ? [...result.ids].sort((x, y) => x - y) : [];
-      };
-      const sorted = (...groups: number[][]) => groups.flat().sort((x, y) => x - y);
-      assert.deepEqual(await ids({}), sorted(md, ts, py, pdf));
-      assert.deepEqual(await ids({ pathPrefix: 'docs/' }), sorted(md, pdf));
-      assert.deepEqual(await ids({ pathPrefix: 'src/cli' }), sorted(ts));
-      assert.deepEqual(await ids({ pathGlob: 'src/**/*.ts' }), sorted(ts));
-      assert.deepEqual(await ids({ pathGlob: '**/*.{md,pdf}' }), sorted(md, pdf));
-      assert.deepEqual(await ids({ pathGlob: 'docs/*.pdf' }), sorted(pdf));
-      assert.deepEqual(await ids({ language: ['python', 'TypeScript'] }), sorted(ts, py));
-      assert.deepEqual(await ids({ fileType: ['pdf'] }), sorted(pdf));
-      assert.deepEqual(await ids({ fileType: ['ts', '.py'] }), sorted(ts, py));
-      assert.deepEqual(await ids({ fileType: ['code'] }), sorted(ts, py));
-      assert.deepEqual(await ids({ tags: ['guide'] }), sorted(md, ts));
-      assert.deepEqual(await ids({ tags: ['guide', 'intro'] }), sorted(md));
-      assert.deepEqual(await ids({ tags: ['missing'] }), []);
-      assert.deepEqual(await ids({ modifiedAfter: '2024-01-01' }), sorted(md, ts, py));
-      assert.deepEqual(await ids({ modifiedBefore: '2024-01-10' }), sorted(md, pdf));
-      assert.deepEqual(await ids({ modifiedAfter: '2024-01-11', modifiedBefore: '2024-03-31' }), sorted(ts, py));
-      assert.deepEqual(await ids({ modifiedBefore: '2024-03-31T22:00:00Z' }), sorted(md, ts, pdf));
-      assert.deepEqual(await ids({ pathPrefix: 'src/', language: ['python'], modifiedAfter: '2024-03-01' }), sorted(py));
-      assert.deepEqual(await store.chunks.filterChunkIds('filter', { pathPrefix: 'src/' }, 3), { kind: 'too-many', count: 4 });
-      await rejectsWithCode(store.chunks.filterChunkIds('filter', { modifiedAfter: 'last tuesday' }, 10), 'INPUT_INVALID');
-    });
-
-    it('ranks the document with the rare query terms first and isolates collections', async () => {
-      await store.chunks.createCollection('rank', SETTINGS);
-      await store.chunks.createCollection('rank-other', SETTINGS);
-      const common = 'the service reads the configuration file and starts the server process';
-      for (let i = 0; i < 30; i += 1) {
-        await store.chunks.writeDocument(makeDocument('rank', `notes/n${i}.md`, [makeChunk(0, `${common} number ${i}`, null)]));
-      }
-      const target = await store.chunks.writeDocument(
-        makeDocument('rank', 'ops/keys.md', [makeChunk(0, 'rotate the signing key with kubectl before the certificate expires', null)], {
-          title: 'Key rotation',
-        }),
-      );
-      const other = await store.chunks.writeDocument(makeDocument('rank-other', 'x.md', [makeChunk(0, 'rotate signing key elsewhere', null)]));
-      const hits = await store.lexical.search({ collection: 'rank', terms: ['rotate', 'signing', 'key', 'server', 'configuration'], k: 5 });
-      assert.equal(hits[0]?.chunkId, target.chunkIds[0]);
-      assert.equal(hits.length, 5);
-      for (let i = 1; i < hits.length; i += 1) assert.ok((hits[i - 1]?.score ?? 0) >= (hits[i]?.score ?? 0), 'scores descend');
-      assert.ok((hits[0]?.score ?? 0) > 0, 'BM25 scores are positive');
-      assert.ok(!hits.some((hit) => hit.chunkId === other.chunkIds[0]), 'no hit from another collection');
-      const titleHit = await store.lexical.search({ collection: 'rank', terms: ['rotation'], k: 5 });
-      assert.deepEqual(titleHit.map((hit) => hit.chunkId), target.chunkIds, 'title terms are searchable (and stemmed)');
-      const filtered = await store.lexical.search({ collection: 'rank', terms: ['rotate', 'server'], k: 50, filter: { pathPrefix: 'notes/' } });
-      assert.equal(filtered.length, 30);
-      assert.ok(!filtered.some((hit) => hit.chunkId === target.chunkIds[0]));
-      assert.deepEqual(await store.lexical.search({ collection: 'rank', terms: [], k: 5 }), []);
-      assert.deepEqual(await store.lexical.search({ collection: 'rank', terms: ['"OR', 'NEAR(', '*'], k: 5 }), []);
-      await rejectsWithCode(store.lexical.search({ collection: 'no-such', terms: ['key'], k: 5 }), 'COLLECTION_NOT_FOUND');
     });
 
     it('deletes a collection with its documents and chunks', async () => {

@@ -1,5 +1,4 @@
 import type { Chunk, EmbeddedChunk } from '../core/chunk.js';
-import type { SearchFilter } from '../core/search-types.js';
 import type { CollectionRecord, CollectionSettings } from './collection-record.js';
 
 /**
@@ -46,8 +45,6 @@ export interface ChunkStore {
 
   /** Chunks with their document fields, in the order of `ids` (missing ids are left out). */
   getChunks(ids: number[]): Promise<ChunkView[]>;
-  /** Ids of the chunks of a collection that pass a filter, or their count alone when over `limit`. */
-  filterChunkIds(collection: string, filter: SearchFilter, limit: number): Promise<FilterResult>;
   getVectors(ids: number[]): Promise<Map<number, Float32Array>>;
   /** Replaces chunk vectors (re-embedding) in one transaction; `null` clears a vector. */
   updateVectors(items: { id: number; vector: Float32Array | null }[]): Promise<void>;
@@ -149,5 +146,3 @@ export interface ChunkView extends StoredChunk {
   language?: string;
   gitCommit?: string;
 }
-
-export type FilterResult = { kind: 'ids'; ids: number[] } | { kind: 'too-many'; count: number };

@@ -1,4 +1,4 @@
-import type { SearchFilter } from '../core/search-types.js';
+import type { NormalizedFilter } from '../core/search-filter.js';
 
 /**
  * Ranked full-text search over chunks (BM25). Kept up to date by the ChunkStore's writes: for the
@@ -6,8 +6,6 @@ import type { SearchFilter } from '../core/search-types.js';
  */
 export interface LexicalIndex {
   readonly kind: string;
-  /** Whether `search` honours `filter` itself; otherwise callers filter the candidates. */
-  readonly supportsFilter: boolean;
   search(options: LexicalSearchOptions): Promise<LexicalHit[]>;
   /**
    * Optional: readies an accelerator for the collection ahead of its first query and resolves once it
@@ -35,7 +33,8 @@ export interface LexicalSearchOptions {
   /** Terms already normalised by retrieve/query (identifier splitting, stop words, stemming). */
   terms: string[];
   k: number;
-  filter?: SearchFilter;
+  /** Only chunks whose document passes the filter; honoured by every index, with k hits when k match. */
+  filter?: NormalizedFilter;
   signal?: AbortSignal;
 }
 

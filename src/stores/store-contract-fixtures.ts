@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EmbeddedChunk } from '../core/chunk.js';
+import type { SearchFilter } from '../core/search-types.js';
 import type { DocumentWrite } from './chunk-store.js';
 import { seededRandom } from '../testing/seeded-random.js';
 
@@ -73,4 +74,67 @@ export function makeDocument(collection: string, relativePath: string, chunks: E
     chunks,
     ...extra,
   };
+}
+
+/** One document of the filter corpus: each is written with two chunks whose texts share the word `lantern`. */
+export interface FilterFixtureDocument {
+  path: string;
+  format: string;
+  language?: string;
+  tags: string[];
+  modified: string;
+}
+
+/** Documents that tell every filter kind apart (formats, extensions in any case, a dot directory, tags, dates). */
+export const FILTER_DOCUMENTS: FilterFixtureDocument[] = [
+  { path: 'docs/guide/intro.md', format: 'markdown', tags: ['guide', 'intro'], modified: '2024-01-10T12:00:00Z' },
+  { path: 'src/cli/main.ts', format: 'code', language: 'typescript', tags: ['guide'], modified: '2024-02-01T00:00:00Z' },
+  { path: 'src/tools/build.py', format: 'code', language: 'python', tags: [], modified: '2024-03-31T23:00:00Z' },
+  { path: 'docs/manual.pdf', format: 'pdf', tags: [], modified: '2023-12-31T00:00:00Z' },
+  { path: '.github/workflows/ci.yml', format: 'text', tags: ['ops'], modified: '2024-02-15T08:30:00Z' },
+  { path: 'docs/NOTES.TXT', format: 'text', tags: ['ops', 'guide'], modified: '2024-03-01T00:00:00Z' },
+];
+
+/**
+ * Filters (as an edge receives them, before normalisation) and the paths of the documents that pass,
+ * per core's matchesFilter: what every LexicalIndex and VectorIndex must return.
+ */
+export const FILTER_CASES: { filter: SearchFilter; paths: string[] }[] = [
+  { filter: {}, paths: FILTER_DOCUMENTS.map((document) => document.path) },
+  { filter: { pathPrefix: 'docs/' }, paths: ['docs/guide/intro.md', 'docs/manual.pdf', 'docs/NOTES.TXT'] },
+  { filter: { pathPrefix: 'src/cli' }, paths: ['src/cli/main.ts'] },
+  { filter: { pathGlob: 'src/**/*.ts' }, paths: ['src/cli/main.ts'] },
+  { filter: { pathGlob: '**/*.{md,pdf}' }, paths: ['docs/guide/intro.md', 'docs/manual.pdf'] },
+  { filter: { pathGlob: 'docs/*.pdf' }, paths: ['docs/manual.pdf'] },
+  { filter: { pathGlob: '.github/**' }, paths: ['.github/workflows/ci.yml'] },
+  { filter: { language: ['python', 'TypeScript'] }, paths: ['src/cli/main.ts', 'src/tools/build.py'] },
+  { filter: { fileType: ['pdf'] }, paths: ['docs/manual.pdf'] },
+  { filter: { fileType: ['ts', '.py'] }, paths: ['src/cli/main.ts', 'src/tools/build.py'] },
+  { filter: { fileType: ['code'] }, paths: ['src/cli/main.ts', 'src/tools/build.py'] },
+  { filter: { fileType: ['TXT', 'yml'] }, paths: ['.github/workflows/ci.yml', 'docs/NOTES.TXT'] },
+  { filter: { tags: ['guide'] }, paths: ['docs/guide/intro.md', 'src/cli/main.ts', 'docs/NOTES.TXT'] },
+  { filter: { tags: ['Guide', 'intro'] }, paths: ['docs/guide/intro.md'] },
+  { filter: { tags: ['missing'] }, paths: [] },
+  { filter: { modifiedAfter: '2024-01-01' }, paths: ['docs/guide/intro.md', 'src/cli/main.ts', 'src/tools/build.py', '.github/workflows/ci.yml', 'docs/NOTES.TXT'] },
+  { filter: { modifiedBefore: '2024-01-10' }, paths: ['docs/guide/intro.md', 'docs/manual.pdf'] },
+  { filter: { modifiedAfter: '2024-01-11', modifiedBefore: '2024-03-31' }, paths: ['src/cli/main.ts', 'src/tools/build.py', '.github/workflows/ci.yml', 'docs/NOTES.TXT'] },
+  { filter: { modifiedBefore: '2024-03-31T22:00:00Z' }, paths: ['docs/guide/intro.md', 'src/cli/main.ts', 'docs/manual.pdf', '.github/workflows/ci.yml', 'docs/NOTES.TXT'] },
+  { filter: { pathPrefix: 'src/', language: ['python'], modifiedAfter: '2024-03-01' }, paths: ['src/tools/build.py'] },
+  { filter: { pathPrefix: 'docs/', tags: ['ops'], fileType: ['text'] }, paths: ['docs/NOTES.TXT'] },
+];
+
+/** The DocumentWrite of a filter-corpus document, with two chunks (vectors from `vectors`, or none). */
+export function filterFixtureWrite(collection: string, document: FilterFixtureDocument, vectors?: [Float32Array, Float32Array]): DocumentWrite {
+  const words = document.path.replace(/[^A-Za-z0-9]+/g, ' ');
+  return makeDocument(
+    collection,
+    document.path,
+    [makeChunk(0, `${words} lantern one`, vectors?.[0] ?? null), makeChunk(1, `${words} lantern two`, vectors?.[1] ?? null)],
+    {
+      format: document.format,
+      tags: document.tags,
+      modifiedMs: Date.parse(document.modified),
+      ...(document.language === undefined ? {} : { language: document.language }),
+    },
+  );
 }

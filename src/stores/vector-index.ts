@@ -1,28 +1,45 @@
+import type { FilterableDocument, NormalizedFilter } from '../core/search-filter.js';
+
 /**
- * Approximate nearest-neighbour search over chunk vectors, one index per collection. For the embedded
- * store it is a derived accelerator (HNSW beside the SQLite file) that can always be rebuilt from the
- * vectors in the ChunkStore; a server store (pgvector) maintains its own index and may no-op `upsert`.
- * Scores are cosine similarities of L2-normalised vectors (higher is better).
+ * Approximate nearest-neighbour search over chunk vectors, one index per collection. Scores are cosine
+ * similarities of L2-normalised vectors (higher is better).
+ *
+ * Writers push, the index follows: whoever writes chunks (ingest, re-embedding, document deletes)
+ * pushes the vectors it wrote (`upsert`) and the chunk ids it removed (`remove`) after the ChunkStore
+ * committed them, then calls `flush` once at the end of the write. An index that lives in the database
+ * (pgvector) may no-op the pushes; a derived one (HNSW beside SQLite) may note them and catch up from the
+ * store; an external one (Chroma) sends them. Deleting a collection is `drop`.
+ *
+ * Contract (stores/vector-index.contract.ts): once `flush(collection)` resolves, searches see every
+ * vector upserted before it was called, and never return an id removed before it was called.
  */
 export interface VectorIndex {
   readonly kind: string;
-  /** Whether `search` accepts an id predicate that is applied during the graph walk. */
-  readonly supportsFilter: boolean;
-  /** Makes the collection's index ready (load a snapshot, add vectors written after it, or rebuild). */
+  /** Makes the collection's index ready to search (load a snapshot and catch up, rebuild, or nothing for a server). */
   open(collection: string, dimensions: number): Promise<VectorIndexStatus>;
-  upsert(collection: string, items: { id: number; vector: Float32Array }[]): Promise<void>;
-  remove(collection: string, ids: number[]): Promise<void>;
   search(options: VectorSearchOptions): Promise<VectorHit[]>;
-  /** Persists the collection's index so the next open is fast (may run in the background). */
-  snapshot(collection: string): Promise<void>;
+  /** Vectors of chunks just written (new ids, or ids whose vector was rewritten), with their document's fields. */
+  upsert(collection: string, items: VectorItem[]): Promise<void>;
+  /** Ids of chunks just removed from the store (a document rewritten, deleted or pruned). */
+  remove(collection: string, ids: number[]): Promise<void>;
   /**
-   * Brings the derived index up to date with the store in the background (cheap to call often; does not
-   * persist): a writer calls it while it writes and `snapshot` once at the end. Optional: without it the
-   * index catches up on `snapshot` or the next `open`.
+   * Optional, for an index that keeps its own copy of document fields (an external one): the document's
+   * fields changed while its chunks stayed (a new modification time of unchanged content).
    */
-  refresh?(collection: string): Promise<void>;
+  updateFields?(collection: string, ids: number[], document: FilterableDocument): Promise<void>;
+  /** The end of a write: resolves once searches see what was pushed before it (see the contract above). */
+  flush(collection: string): Promise<void>;
+  /** Forgets the collection's index (the collection was deleted, or its vectors are all rewritten). */
   drop(collection: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** One chunk's vector as pushed by a writer. */
+export interface VectorItem {
+  id: number;
+  vector: Float32Array;
+  /** The fields filters read, so that an index holding its own copy can filter natively. */
+  document: FilterableDocument;
 }
 
 export interface VectorIndexStatus {
@@ -37,8 +54,12 @@ export interface VectorSearchOptions {
   collection: string;
   vector: Float32Array;
   k: number;
-  /** Only ids for which this returns true may be returned (requires `supportsFilter`). */
-  accept?: (chunkId: number) => boolean;
+  /**
+   * Only chunks whose document passes the filter are returned. Every index honours every filter and
+   * returns k hits when at least k chunks with a vector pass it: one that cannot express a filter
+   * natively post-filters a widened query inside itself; callers never resolve filters to id lists.
+   */
+  filter?: NormalizedFilter;
   signal?: AbortSignal;
 }
 

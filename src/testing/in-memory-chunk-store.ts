@@ -1,14 +1,14 @@
 import { CairnError } from '../core/cairn-error.js';
-import type { SearchFilter } from '../core/search-types.js';
+import type { FilterableDocument } from '../core/search-filter.js';
 import type {
   ChunkStore, ChunkView, DocumentListQuery, DocumentPage, DocumentRecord, DocumentState, DocumentWrite,
-  FilterResult, StoredChunk, WriteResult,
+  StoredChunk, WriteResult,
 } from '../stores/chunk-store.js';
 import type { CollectionRecord, CollectionSettings } from '../stores/collection-record.js';
 
 /**
  * A ChunkStore in memory with just what retrieval tests need: collections, whole-document writes,
- * chunk lookup, filters (path prefix, language, file type, tags) and vectors. Methods retrieval never
+ * chunk lookup, the document fields filters read, and vectors. Methods retrieval never
  * calls reject with INTERNAL, so a test that strays into them fails loudly.
  */
 export class InMemoryChunkStore implements ChunkStore {
@@ -19,8 +19,6 @@ export class InMemoryChunkStore implements ChunkStore {
   private readonly chunks = new Map<number, StoredChunk & { vector: Float32Array | null }>();
   private nextDocumentId = 1;
   private nextChunkId = 1;
-  /** Every filterChunkIds call, for tests that check how a filter was resolved. */
-  readonly filterCalls: { filter: SearchFilter; limit: number }[] = [];
   getVectorsCalls = 0;
 
   async createCollection(name: string, settings: CollectionSettings): Promise<CollectionRecord> {
@@ -62,12 +60,6 @@ export class InMemoryChunkStore implements ChunkStore {
       });
     }
     return views;
-  }
-
-  async filterChunkIds(collection: string, filter: SearchFilter, limit: number): Promise<FilterResult> {
-    this.filterCalls.push({ filter, limit });
-    const ids = this.chunkIdsOf(collection).filter((id) => this.passes(id, filter));
-    return ids.length > limit ? { kind: 'too-many', count: ids.length } : { kind: 'ids', ids };
   }
 
   async getVectors(ids: number[]): Promise<Map<number, Float32Array>> {
@@ -113,16 +105,10 @@ export class InMemoryChunkStore implements ChunkStore {
     return this.chunks.get(id)?.text;
   }
 
-  private passes(chunkId: number, filter: SearchFilter): boolean {
+  /** The fields of the chunk's document that filters read (for the fake indexes). */
+  documentOf(chunkId: number): FilterableDocument | undefined {
     const chunk = this.chunks.get(chunkId);
-    const document = chunk ? this.documents.get(chunk.documentId) : undefined;
-    if (!document) return false;
-    if (filter.pathPrefix && !document.relativePath.startsWith(filter.pathPrefix)) return false;
-    if (filter.language?.length && !filter.language.includes(document.language ?? '')) return false;
-    const extension = document.relativePath.split('.').pop() ?? '';
-    if (filter.fileType?.length && !filter.fileType.some((type) => type === document.format || type === extension)) return false;
-    if (filter.tags?.length && !filter.tags.every((tag) => document.tags.includes(tag))) return false;
-    return true;
+    return chunk ? this.documents.get(chunk.documentId) : undefined;
   }
 
   async deleteCollection(): Promise<boolean> { return unsupported('deleteCollection'); }

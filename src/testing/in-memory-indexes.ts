@@ -1,26 +1,32 @@
+import { matchesFilter, type FilterableDocument, type NormalizedFilter } from '../core/search-filter.js';
 import { analyzeForIndex } from '../models/tokenize/lexical-analyzer.js';
-import { exactVectorSearch } from '../retrieve/dense/exact-vector-search.js';
+import { exactVectorSearch } from '../stores/exact-vector-search.js';
 import type { LexicalHit, LexicalIndex, LexicalSearchOptions } from '../stores/lexical-index.js';
-import type { VectorHit, VectorIndex, VectorIndexStatus, VectorSearchOptions } from '../stores/vector-index.js';
+import type { VectorHit, VectorIndex, VectorIndexStatus, VectorItem, VectorSearchOptions } from '../stores/vector-index.js';
 import type { InMemoryChunkStore } from './in-memory-chunk-store.js';
+
+/** The collection's chunk ids whose document passes the filter (all of them without one). */
+function passing(store: InMemoryChunkStore, collection: string, filter: NormalizedFilter | undefined): number[] {
+  const ids = store.chunkIdsOf(collection);
+  if (filter === undefined) return ids;
+  return ids.filter((id) => {
+    const document = store.documentOf(id);
+    return document !== undefined && matchesFilter(filter, document);
+  });
+}
 
 /**
  * Lexical index over an InMemoryChunkStore: BM25 (k1 1.2, b 0.75, Robertson-Sparck Jones idf as FTS5 has
- * it) on analyzeForIndex terms, no stemming. `supportsFilter` is chosen by the test.
+ * it) on analyzeForIndex terms, no stemming, statistics over the filtered chunks. Records its searches.
  */
 export class InMemoryLexicalIndex implements LexicalIndex {
   readonly kind = 'memory';
   readonly calls: LexicalSearchOptions[] = [];
-  constructor(private readonly store: InMemoryChunkStore, readonly supportsFilter = true) {}
+  constructor(private readonly store: InMemoryChunkStore) {}
 
   async search(options: LexicalSearchOptions): Promise<LexicalHit[]> {
     this.calls.push(options);
-    let ids = this.store.chunkIdsOf(options.collection);
-    if (options.filter && this.supportsFilter) {
-      const allowed = await this.store.filterChunkIds(options.collection, options.filter, Number.MAX_SAFE_INTEGER);
-      const set = new Set(allowed.kind === 'ids' ? allowed.ids : []);
-      ids = ids.filter((id) => set.has(id));
-    }
+    const ids = passing(this.store, options.collection, options.filter);
     const documents = ids.map((id) => ({ id, terms: analyzeForIndex(this.store.chunkText(id) ?? '').split(' ').filter(Boolean) }));
     const averageLength = documents.reduce((sum, doc) => sum + doc.terms.length, 0) / Math.max(documents.length, 1);
     const hits: LexicalHit[] = [];
@@ -39,26 +45,62 @@ export class InMemoryLexicalIndex implements LexicalIndex {
   }
 }
 
-/** Exact vector index over an InMemoryChunkStore's vectors; records searches so tests see `accept` use. */
+/**
+ * An exact vector index that knows only what writers pushed to it (vectors with their document fields),
+ * as an external index does: the reference for push-fed backends, and the test double of retrieval.
+ * Filters with core's matchesFilter; records its searches.
+ */
 export class InMemoryVectorIndex implements VectorIndex {
   readonly kind = 'memory';
   readonly calls: VectorSearchOptions[] = [];
-  constructor(private readonly store: InMemoryChunkStore, readonly supportsFilter = true) {}
+  readonly #collections = new Map<string, Map<number, { vector: Float32Array; document: FilterableDocument }>>();
 
-  async open(): Promise<VectorIndexStatus> {
-    return { count: 0, source: 'server', addedSinceSnapshot: 0, millis: 0 };
+  async open(collection: string): Promise<VectorIndexStatus> {
+    return { count: this.#collections.get(collection)?.size ?? 0, source: 'server', addedSinceSnapshot: 0, millis: 0 };
   }
-  async upsert(): Promise<void> {}
-  async remove(): Promise<void> {}
-  async snapshot(): Promise<void> {}
-  async drop(): Promise<void> {}
+
+  async upsert(collection: string, items: VectorItem[]): Promise<void> {
+    const entries = this.#entries(collection);
+    for (const { id, vector, document } of items) entries.set(id, { vector, document });
+  }
+
+  async remove(collection: string, ids: number[]): Promise<void> {
+    const entries = this.#collections.get(collection);
+    for (const id of ids) entries?.delete(id);
+  }
+
+  async updateFields(collection: string, ids: number[], document: FilterableDocument): Promise<void> {
+    const entries = this.#collections.get(collection);
+    for (const id of ids) {
+      const entry = entries?.get(id);
+      if (entry !== undefined) entry.document = document;
+    }
+  }
+
+  async flush(): Promise<void> {}
+
+  async drop(collection: string): Promise<void> {
+    this.#collections.delete(collection);
+  }
+
   async close(): Promise<void> {}
 
   async search(options: VectorSearchOptions): Promise<VectorHit[]> {
     this.calls.push(options);
-    const accept = this.supportsFilter ? options.accept : undefined;
-    const ids = this.store.chunkIdsOf(options.collection).filter((id) => accept === undefined || accept(id));
-    const vectors = await this.store.getVectors(ids);
-    return exactVectorSearch(options.vector, vectors, options.k);
+    const { filter } = options;
+    const passing: [number, Float32Array][] = [];
+    for (const [id, entry] of this.#collections.get(options.collection) ?? []) {
+      if (filter === undefined || matchesFilter(filter, entry.document)) passing.push([id, entry.vector]);
+    }
+    return exactVectorSearch(options.vector, passing, options.k);
+  }
+
+  #entries(collection: string): Map<number, { vector: Float32Array; document: FilterableDocument }> {
+    let entries = this.#collections.get(collection);
+    if (entries === undefined) {
+      entries = new Map();
+      this.#collections.set(collection, entries);
+    }
+    return entries;
   }
 }

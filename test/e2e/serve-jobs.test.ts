@@ -34,8 +34,7 @@ async function readEvents(response: Response, stop: (event: { event: string; dat
     const read = await reader.read();
     if (read.done) break;
     buffer += decoder.decode(read.value, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
       const lines = block.split('\n').filter((line) => line && !line.startsWith(':'));

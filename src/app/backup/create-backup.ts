@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, type Dirent } from 'node:fs';
 import { copyFile, link, mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { CairnError } from '../../core/cairn-error.js';
@@ -167,7 +167,7 @@ async function copyUploads(source: string, target: string): Promise<string[]> {
 
 /** Regular files under `root`, relative and `/`-separated, sorted. */
 async function listFiles(root: string): Promise<string[]> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(root, { recursive: true, withFileTypes: true });
   } catch {

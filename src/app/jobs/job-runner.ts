@@ -134,7 +134,7 @@ export class JobRunner {
 
   #pump(): void {
     if (!this.#started || this.#stopping) return;
-    if (this.#pumping) {
+    if (this.#pumping !== null) {
       this.#pumpAgain = true;
       return;
     }

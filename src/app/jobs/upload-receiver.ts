@@ -24,6 +24,7 @@ export function sanitizeUploadName(name: string): string {
     new CairnError('INPUT_INVALID', `The uploaded file name "${name.slice(0, 200)}" is not allowed: ${reason}.`, {
       hint: 'Send relative file names (folders separated by "/") without ".." segments.',
     });
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects.
   if (/[\u0000-\u001f\u007f]/.test(name)) throw invalid('it contains control characters');
   const segments = name.replace(/^[A-Za-z]:/, '').split(/[\\/]+/).filter((segment) => segment !== '' && segment !== '.');
   if (segments.includes('..')) throw invalid('it contains a ".." segment');

@@ -40,7 +40,7 @@ test('cairn memory add, list, search and rm, as text and --json, across separate
   assert.deepEqual(found.items.map((m: { id: string }) => m.id), [memory.id]);
   assert.equal(found.items[0].score, 1);
   assert.match((await cairn('memory', 'search', 'cat', 'name')).stdout, /No memory matches/, 'a user memory needs --user');
-  assert.match((await cairn('memory', 'search', 'cat', 'name', '--user', 'ann')).stdout, /^1\.000  mem_\S+  Our cat is named Whiskers  \(user ann\)\n$/);
+  assert.match((await cairn('memory', 'search', 'cat', 'name', '--user', 'ann')).stdout, /^1\.000 {2}mem_\S+ {2}Our cat is named Whiskers {2}\(user ann\)\n$/);
 
   const removed = await cairn('memory', 'rm', memory.id);
   assert.equal(removed.stdout, `Forgot ${memory.id}.\n`);

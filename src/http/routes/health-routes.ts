@@ -13,6 +13,7 @@ const readinessSchema = z.object({
     ok: z.boolean(),
     kind: z.string(),
     location: z.string(),
+    vectors: z.string(),
     sizeBytes: z.number().optional(),
     collections: z.number().optional(),
     error: z.string().optional(),

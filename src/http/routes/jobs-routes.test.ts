@@ -89,7 +89,7 @@ describe('job routes', () => {
     assert.deepEqual(job.sources, ['handbook.md']);
     const events = await follow(job.id);
     assert.equal(events[0]?.event, 'snapshot');
-    assert.equal((events[0]?.data.job as Job).id, job.id);
+    assert.equal((events[0]!.data.job as Job).id, job.id);
     const last = events.at(-1)!;
     assert.equal(last.event, 'status');
     assert.equal(last.data.status, 'succeeded');

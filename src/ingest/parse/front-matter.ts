@@ -57,7 +57,7 @@ function parseFlatToml(raw: string): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   for (const line of raw.split('\n')) {
     const match = /^\s*([A-Za-z_][\w-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|(\d+(?:\.\d+)?|true|false))\s*$/.exec(line);
-    if (!match || !match[1]) continue;
+    if (!match?.[1]) continue;
     const scalar = match[2] ?? match[3] ?? match[4] ?? '';
     data[match[1]] = match[4] === undefined ? scalar : scalar === 'true' ? true : scalar === 'false' ? false : Number(scalar);
   }

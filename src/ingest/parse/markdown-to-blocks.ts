@@ -123,7 +123,7 @@ export function markdownToBlocks(text: string, options: MarkdownOptions = {}): B
     if (paragraph.length === 0 && THEMATIC_BREAK.test(line)) continue;
 
     const next = lines[index + 1];
-    if (line.includes('|') && next !== undefined && next.includes('-') && TABLE_SEPARATOR.test(next) && (next.includes('|') || line.trim().startsWith('|'))) {
+    if (line.includes('|') && next?.includes('-') && TABLE_SEPARATOR.test(next) && (next.includes('|') || line.trim().startsWith('|'))) {
       flush();
       const header = `${line.trim()}\n${next.trim()}`;
       const rows: string[] = [header];

@@ -18,7 +18,7 @@ function loadPdfJs(): Promise<PdfJs> {
 /** cMaps are needed to map CJK glyphs to Unicode; standard fonts silence missing-font fallbacks. */
 function pdfjsAssetDirectories(): { cMapUrl: string; standardFontDataUrl: string } {
   const root = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
-  return { cMapUrl: join(root, 'cmaps') + '/', standardFontDataUrl: join(root, 'standard_fonts') + '/' };
+  return { cMapUrl: `${join(root, 'cmaps')}/`, standardFontDataUrl: `${join(root, 'standard_fonts')}/` };
 }
 
 const PDF_MAGIC = Buffer.from('%PDF-');

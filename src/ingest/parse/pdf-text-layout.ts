@@ -9,6 +9,7 @@ export interface PositionedText {
 }
 
 /** C0 controls other than tab and newline: pdfjs emits U+0000 for glyphs it cannot map. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes.
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
 /**

@@ -2,6 +2,7 @@ import type { EmbeddedChunk } from '../../core/chunk.js';
 import type { ParsedDocument } from '../../core/parsed-document.js';
 import type { SourceItem } from '../../core/source-item.js';
 import type { ChunkStore, DocumentWrite, WriteResult } from '../../stores/chunk-store.js';
+import type { WrittenDocument } from '../index-sync.js';
 
 export interface WriteDocumentInput {
   collection: string;
@@ -15,14 +16,18 @@ export interface WriteDocumentInput {
 
 /**
  * Stores documents with their chunks: in one transaction when the store offers `writeDocuments`
- * (each document whole, the batch all or nothing), otherwise one transaction per document.
+ * (each document whole, the batch all or nothing), otherwise one transaction per document. Returns
+ * each document as written with what the store did, for the vector index's sync.
  */
-export async function writeDocuments(store: ChunkStore, inputs: WriteDocumentInput[]): Promise<WriteResult[]> {
+export async function writeDocuments(store: ChunkStore, inputs: WriteDocumentInput[]): Promise<WrittenDocument[]> {
   const writes = inputs.map(toDocumentWrite);
-  if (store.writeDocuments) return store.writeDocuments(writes);
-  const results: WriteResult[] = [];
-  for (const write of writes) results.push(await store.writeDocument(write));
-  return results;
+  let results: WriteResult[];
+  if (store.writeDocuments) results = await store.writeDocuments(writes);
+  else {
+    results = [];
+    for (const write of writes) results.push(await store.writeDocument(write));
+  }
+  return writes.map((document, i) => ({ document, result: results[i]! }));
 }
 
 function toDocumentWrite(input: WriteDocumentInput): DocumentWrite {

@@ -110,7 +110,7 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions): Promise<
       attention_mask: new Tensor('int64', mask, dims),
     })) as Record<string, InstanceType<typeof Tensor>>;
     const hidden = output.last_hidden_state ?? output.token_embeddings ?? Object.values(output)[0];
-    if (!hidden || hidden.dims.length !== 3 || hidden.dims[2] !== dimensions) {
+    if (hidden?.dims.length !== 3 || hidden.dims[2] !== dimensions) {
       throw new CairnError('EMBEDDER_UNAVAILABLE', `The model in ${modelDir} did not return [batch, seq, ${dimensions}] hidden states.`, {
         hint: 'Use a transformers.js feature-extraction export (output last_hidden_state).',
       });

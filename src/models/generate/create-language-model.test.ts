@@ -31,7 +31,7 @@ test('an unnamed model is the first one the server lists', async () => {
   assert.equal(llm.contextWindow, 8192);
   const result = await llm.generate(question);
   assert.equal(result.text, 'hi');
-  assert.equal((server.requests.at(-1)?.body as { model?: unknown }).model, 'qwen2.5-7b-instruct');
+  assert.equal((server.requests.at(-1)!.body as { model?: unknown }).model, 'qwen2.5-7b-instruct');
   assert.equal(server.requests.filter((request) => request.path === '/v1/models').length, 1);
 });
 

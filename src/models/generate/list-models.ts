@@ -1,4 +1,5 @@
 import { CairnError } from '../../core/cairn-error.js';
+import type { z } from 'zod';
 import { modelListSchema, statusError, upstreamErrorMessage } from './chat-completions-wire.js';
 import { openTimedRequest } from './timed-request.js';
 
@@ -59,7 +60,7 @@ export async function listModels(options: ListModelsOptions): Promise<ModelList>
         continue;
       }
       if (!request.response.ok) throw statusError(url, request.response.status, body);
-      let parsed;
+      let parsed: z.infer<typeof modelListSchema>;
       try {
         parsed = modelListSchema.parse(JSON.parse(body));
       } catch (error) {

@@ -64,7 +64,7 @@ test('generate returns the whole completion without streaming', async () => {
   assert.equal(result.finishReason, 'length');
   assert.deepEqual(result.usage.completionTokens, 2);
   assert.equal(result.endpoint, server.url);
-  assert.equal((server.requests[0]?.body as { stream?: unknown }).stream, false);
+  assert.equal((server.requests[0]!.body as { stream?: unknown }).stream, false);
 });
 
 test('generate waits for a slow non-streamed completion up to the idle timeout, not the connect timeout', async () => {
@@ -195,7 +195,10 @@ function recordedStream(raw: string, size: number): typeof fetch {
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
         if (offset >= bytes.length) controller.close();
-        else controller.enqueue(bytes.slice(offset, (offset += size)));
+        else {
+          controller.enqueue(bytes.slice(offset, offset + size));
+          offset += size;
+        }
       },
     });
     return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });

@@ -1,4 +1,5 @@
 import { CairnError } from '../../core/cairn-error.js';
+import type { z } from 'zod';
 import { chatCompletionSchema, statusError, toUsage, upstreamErrorMessage } from './chat-completions-wire.js';
 import { backoffDelayMs, sleep } from './backoff-delay.js';
 import { chatStreamEvents } from './chat-stream-events.js';
@@ -177,7 +178,7 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): Language
       } finally {
         http.abort();
       }
-      let parsed;
+      let parsed: z.infer<typeof chatCompletionSchema>;
       try {
         parsed = chatCompletionSchema.parse(JSON.parse(body));
       } catch (error) {

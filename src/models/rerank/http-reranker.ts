@@ -137,7 +137,7 @@ export async function createHttpReranker(options: HttpRerankerOptions): Promise<
       }
       scores[item.index] = score;
     }
-    const missing = scores.findIndex((score) => score === undefined);
+    const missing = scores.indexOf(undefined);
     if (missing >= 0) {
       throw new CairnError('UPSTREAM_FAILED', `The reranker at ${url} returned ${items.length} scores for ${count} documents (index ${missing} missing).`, {
         hint: 'The server may cap results (top_n); check its settings.',

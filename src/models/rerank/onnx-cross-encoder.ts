@@ -109,7 +109,7 @@ export async function createOnnxCrossEncoder(options: OnnxCrossEncoderOptions): 
     const output = (await model(inputs)) as Record<string, InstanceType<typeof Tensor>>;
     const logits = output.logits;
     const width = logits?.dims[1];
-    if (!logits || logits.dims.length !== 2 || logits.dims[0] !== batch.length || (width !== 1 && width !== 2)) {
+    if (logits?.dims.length !== 2 || logits.dims[0] !== batch.length || (width !== 1 && width !== 2)) {
       throw new CairnError('RERANKER_UNAVAILABLE', `The model in ${modelDir} did not return logits of shape [batch, 1] or [batch, 2].`, {
         hint: 'Use a transformers.js sequence-classification export of a cross-encoder.',
       });

@@ -39,7 +39,7 @@ const EDGE_CASES = [
   'a'.repeat(101),
   'é'.repeat(101),
   'supercalifragilisticexpialidocious antidisestablishmentarianism',
-  'x'.repeat(30) + 'qqzzjj' + '😀'.repeat(3),
+  `${'x'.repeat(30)}qqzzjj${'😀'.repeat(3)}`,
   'snake_case camelCaseIdentifier SCREAMING_SNAKE kebab-case path/to/file.ts v1.2.3-beta+exp',
   'https://example.com/a/b?c=d&e=f#frag user@example.org 127.0.0.1:8080',
   '```ts\nconst x: Map<string, number[]> = new Map(); // comment\n```',

@@ -116,7 +116,10 @@ test('greedy by score: a smaller, lower-scored source still fills room a large o
 
 test('property: for random inputs the context respects budget, cap, numbering and order', () => {
   let state = 12345;
-  const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const random = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 2 ** 32;
+  };
   for (let round = 0; round < 200; round++) {
     const count = 1 + Math.floor(random() * 12);
     const chunks: ContextChunk[] = [];

@@ -87,7 +87,11 @@ const SEPARATOR_TOKENS = 2;
 
 function uniqueById(chunks: readonly ContextChunk[]): ContextChunk[] {
   const seen = new Set<number>();
-  return chunks.filter((chunk) => !seen.has(chunk.chunkId) && (seen.add(chunk.chunkId), true));
+  return chunks.filter((chunk) => {
+    if (seen.has(chunk.chunkId)) return false;
+    seen.add(chunk.chunkId);
+    return true;
+  });
 }
 
 function toCitation(source: MergedSource, n: number): Citation {

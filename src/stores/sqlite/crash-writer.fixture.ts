@@ -4,6 +4,7 @@
  * Every chunk of version v of document i carries the terms `doc<i>` and `ver<v>`, and the document's
  * content hash is `v<v>`, so the test can tell a half-written or mixed document from a whole one.
  */
+import { filterableFields } from '../../core/search-filter.js';
 import { clusteredVectors, contractAnalyzer, makeChunk, makeDocument } from '../store-contract-fixtures.js';
 import { openSqliteStore } from './open-sqlite-store.js';
 
@@ -14,6 +15,8 @@ const store = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, h
 if ((await store.chunks.getCollection('crash')) === undefined) {
   await store.chunks.createCollection('crash', { embedder: 'test:crash', dimensions: 16, chunkSize: 64, chunkOverlap: 0 });
 }
+// The graph is open here: each write is pushed and flushed into it, and it is persisted every 97 rounds.
+await store.vectors.open('crash', 16);
 const vectors = clusteredVectors(4096, 16, seed);
 let version = seed * 1_000_000;
 for (let round = 0; ; round += 1) {
@@ -23,11 +26,11 @@ for (let round = 0; ; round += 1) {
   const chunks = Array.from({ length: chunkCount }, (_, ordinal) =>
     makeChunk(ordinal, `doc${documentIndex} ver${version} chunk ${ordinal} ${'filler words '.repeat(30)}`, vectors[(round + ordinal) % vectors.length]!),
   );
-  const result = await store.chunks.writeDocument(
-    makeDocument('crash', `d/${documentIndex}.txt`, chunks, { contentHash: `v${version}` }),
-  );
-  await store.vectors.upsert('crash', result.chunkIds.map((id, i) => ({ id, vector: chunks[i]!.vector! })));
+  const document = makeDocument('crash', `d/${documentIndex}.txt`, chunks, { contentHash: `v${version}` });
+  const result = await store.chunks.writeDocument(document);
   await store.vectors.remove('crash', result.removedChunkIds);
+  await store.vectors.upsert('crash', result.chunkIds.map((id, i) => ({ id, vector: chunks[i]!.vector!, document: filterableFields(document) })));
+  await store.vectors.flush('crash');
   if (round % 97 === 96) await store.vectors.snapshot('crash');
   process.stdout.write(`written ${round + 1}\n`);
 }

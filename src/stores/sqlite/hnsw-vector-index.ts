@@ -1,31 +1,26 @@
 import hnswlib from 'hnswlib-node';
 import { CairnError } from '../../core/cairn-error.js';
-import type { ChunkStore } from '../chunk-store.js';
-import type { VectorHit, VectorIndex, VectorIndexStatus, VectorSearchOptions } from '../vector-index.js';
+import type { VectorHit, VectorIndex, VectorIndexStatus, VectorItem, VectorSearchOptions } from '../vector-index.js';
+import { hnswFilteredSearch } from './hnsw-filtered-search.js';
 import { publishSnapshot, readVerifiedSidecar, removeSnapshot, snapshotPaths, type HnswParams } from './hnsw-snapshot.js';
-import { SnapshotWorker } from './run-snapshot-worker.js';
+import type { HnswVectorSource } from './hnsw-vector-source.js';
+import { HnswWorkers } from './hnsw-workers.js';
 
 type Hnsw = InstanceType<typeof hnswlib.HierarchicalNSW>;
-
-/** What the index reads from the source of truth: the ChunkStore plus two SQLite-side helpers. */
-export interface HnswVectorSource extends Pick<ChunkStore, 'getCollection' | 'getVectors' | 'iterateVectors'> {
-  /** Identity of the collection's stored vectors (changes on re-creation and in-place rewrites), or undefined when it does not exist. */
-  vectorKey(name: string): string | undefined;
-  /** Ids of the collection's chunks that have a vector, up to `maxId` inclusive. */
-  vectorIds(collection: string, maxId: number): number[];
-}
 
 export interface HnswVectorIndexOptions {
   /** Directory of the snapshots (`<dir>/<collection>.hnsw` and its `.json` sidecar). */
   directory: string;
   params: HnswParams;
+  /** A filtered search scores the passing chunks exactly up to this many (config vectorIndex.exactFilterLimit); default 20,000. */
+  exactFilterLimit?: number;
   /** No snapshots are written (a reader beside a writing process). */
   readonly: boolean;
   /** After an open that rebuilt or added at least this many vectors, a snapshot is written in the background. */
   snapshotAfter?: number;
   /**
-   * The database file. When set, `snapshot()` of a collection whose graph is not open in this process
-   * catches it up in a worker thread, off the thread that writes chunks.
+   * The database file. When set, the graphs of written collections are caught up and persisted in
+   * worker threads (see HnswWorkers), off the thread that writes chunks.
    */
   databasePath?: string;
   /**
@@ -36,13 +31,26 @@ export interface HnswVectorIndexOptions {
 }
 
 export const DEFAULT_HNSW_PARAMS: HnswParams = { m: 16, efConstruction: 100, efSearch: 80 };
+const DEFAULT_EXACT_FILTER_LIMIT = 20_000;
 
 const PAGE = 2048;
-/** Catch-up page when interruptible: about 0.1–0.2 s of inserts at M 32, efConstruction 200. */
+/** Catch-up page when interruptible or sharing the thread: about 0.1–0.2 s of inserts at M 32, efConstruction 200. */
 const INTERRUPTIBLE_PAGE = 256;
 const RANDOM_SEED = 100;
-/** A live worker that got no refresh for this long writes its snapshot and ends (freeing its graph). */
+/** A graph changed by writes and then left alone this long is persisted (a worker's, or one open here). */
 const IDLE_SNAPSHOT_MS = 30_000;
+/**
+ * Chunks pushed between two catch-ups of a collection's worker: about a second of writing. A refresh is
+ * a message to the worker, which adds everything written up to then.
+ */
+const REFRESH_EVERY_CHUNKS = 2_000;
+/**
+ * Changes (chunks upserted or removed) from which a flush persists the graph at once, in a worker;
+ * below it the graph only catches up: writing the snapshot costs the whole graph (≈ 0.6 s at 40k
+ * vectors), which a server taking one small upload per job would pay per job. The snapshot then
+ * follows once the collection is idle for IDLE_SNAPSHOT_MS, with a later large write, or on close.
+ */
+const SNAPSHOT_MIN_CHANGES = 1_000;
 
 interface OpenIndex {
   index: Hnsw;
@@ -56,27 +64,41 @@ interface OpenIndex {
   status: VectorIndexStatus;
   /** Serialises mutations with snapshot writes: hnswlib must not change while it is being written. */
   queue: Promise<unknown>;
+  /** Changes made by flushes (inserts, rewrites, deletions) since the graph was loaded or last persisted. */
+  unsaved: number;
+}
+
+/** What writers pushed for a collection since its last flush. */
+interface PendingWrites {
+  /** Chunks upserted plus chunks removed. */
+  changes: number;
+  upserted: number;
+  /** Chunks upserted since the collection's worker was last refreshed. */
+  sinceRefresh: number;
+  /** Pushed vectors of ids at or below the open graph's watermark (rewritten in place), which a catch-up by id would miss. */
+  rewrites: Map<number, Float32Array>;
 }
 
 /**
  * One HNSW graph per collection (hnswlib-node, cosine space), labelled by chunk id. It is derived data:
  * SQLite holds every vector, and `open` reconciles a snapshot with it (tail added, vanished chunks
  * marked deleted) or rebuilds. Scores are cosine similarities (1 - hnswlib's cosine distance).
+ *
+ * Writers' pushes are noted, not inserted one by one: a graph open in this process marks removed ids
+ * deleted at once and catches up with the store on `flush` (in pages, between which searches run);
+ * while a collection is written, a worker thread catches up its own copy of the graph on the other core
+ * every REFRESH_EVERY_CHUNKS chunks, and a flush after SNAPSHOT_MIN_CHANGES changes lets that worker
+ * persist it and reloads the graph here from its snapshot.
  */
 export class HnswVectorIndex implements VectorIndex {
   readonly kind = 'hnswlib';
-  readonly supportsFilter = true;
   readonly #source: HnswVectorSource;
   readonly #options: HnswVectorIndexOptions;
   readonly #open = new Map<string, Promise<OpenIndex>>();
   readonly #background = new Set<Promise<void>>();
-  /** Worker snapshot jobs per collection; `again` asks for one more run once the current one ends. */
-  readonly #jobs = new Map<string, { done: Promise<void>; again: boolean }>();
-  /** Live workers holding a collection's graph between `refresh` calls, until `snapshot` ends them. */
-  readonly #workers = new Map<string, SnapshotWorker>();
-  /** Workers being started (the collection record is read first). */
-  readonly #starting = new Map<string, Promise<SnapshotWorker | undefined>>();
-  /** Per collection with a live worker: the timer that snapshots it once refreshes stop coming. */
+  readonly #workers: HnswWorkers | undefined;
+  readonly #pending = new Map<string, PendingWrites>();
+  /** Per collection open here with unsaved changes: the timer that persists it once writes stop coming. */
   readonly #idleTimers = new Map<string, NodeJS.Timeout>();
   /** Scratch argument of addPoint, reused across inserts. */
   #point: number[] = [];
@@ -84,16 +106,21 @@ export class HnswVectorIndex implements VectorIndex {
   constructor(source: HnswVectorSource, options: HnswVectorIndexOptions) {
     this.#source = source;
     this.#options = options;
+    this.#workers =
+      options.databasePath === undefined || options.readonly
+        ? undefined
+        : new HnswWorkers(source, { databasePath: options.databasePath, directory: options.directory, params: options.params, idleSnapshotMs: IDLE_SNAPSHOT_MS });
   }
 
   async open(collection: string, dimensions: number): Promise<VectorIndexStatus> {
     // A live worker holds a newer graph than the snapshot: it writes it, and this loads it.
-    if (this.#workers.has(collection) || this.#starting.has(collection)) await this.snapshot(collection).catch(() => undefined);
-    await this.#jobs.get(collection)?.done.catch(() => undefined);
+    const hadWorker = this.#workers?.isLive(collection) ?? false;
+    if (hadWorker) await this.#workers?.finish(collection).catch(() => undefined);
+    await this.#workers?.finishing(collection)?.catch(() => undefined);
     const existing = this.#open.get(collection);
     if (existing !== undefined) {
       const state = await existing;
-      if (state.dimensions === dimensions && state.vectorKey === this.#source.vectorKey(collection)) {
+      if (!hadWorker && state.dimensions === dimensions && state.vectorKey === (await this.#source.vectorKey(collection))) {
         await this.#exclusive(state, () => this.#addTail(collection, state));
         return { ...state.status, count: state.live.size };
       }
@@ -110,24 +137,38 @@ export class HnswVectorIndex implements VectorIndex {
       }
       return state.status;
     } catch (error) {
-      this.#open.delete(collection);
+      if (this.#open.get(collection) === opening) this.#open.delete(collection);
       throw error;
     }
   }
 
-  async upsert(collection: string, items: { id: number; vector: Float32Array }[]): Promise<void> {
-    const first = items[0];
-    if (first === undefined) return;
-    const state = await this.#state(collection, first.vector.length);
-    await this.#exclusive(state, async () => {
-      for (const item of items) {
-        if (state.live.has(item.id)) continue;
-        this.#add(state, item.id, item.vector);
-      }
-    });
+  /**
+   * Notes what was written (the vectors themselves are read back from the store on catch-up, except
+   * rewrites of ids an open graph already passed), and keeps the collection's worker catching up.
+   */
+  async upsert(collection: string, items: VectorItem[]): Promise<void> {
+    if (items.length === 0 || this.#options.readonly) return;
+    const pending = this.#pendingOf(collection);
+    pending.changes += items.length;
+    pending.upserted += items.length;
+    pending.sinceRefresh += items.length;
+    const opening = this.#open.get(collection);
+    if (opening !== undefined) {
+      const watermark = (await opening.catch(() => undefined))?.watermark ?? Number.POSITIVE_INFINITY;
+      for (const item of items) if (item.id <= watermark) pending.rewrites.set(item.id, item.vector);
+    }
+    if (this.#workers !== undefined && pending.sinceRefresh >= REFRESH_EVERY_CHUNKS) {
+      pending.sinceRefresh = 0;
+      await this.#workers.refresh(collection);
+    }
   }
 
+  /** Marks removed ids deleted in a graph open here at once; a worker's graph is reconciled when it finishes. */
   async remove(collection: string, ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    const pending = this.#pendingOf(collection);
+    pending.changes += ids.length;
+    for (const id of ids) pending.rewrites.delete(id);
     const opening = this.#open.get(collection);
     if (opening === undefined) return;
     const state = await opening;
@@ -135,8 +176,41 @@ export class HnswVectorIndex implements VectorIndex {
       for (const id of ids) {
         if (!state.live.delete(id)) continue;
         state.index.markDelete(id);
+        state.unsaved += 1;
       }
     });
+  }
+
+  /**
+   * The end of a write. A graph open here: after many changes (or while a worker holds the collection)
+   * the worker catches up, persists, and the graph is reloaded from its snapshot; after a few it catches
+   * up here. A graph not open here: many changes are persisted by a worker; a few only refresh it (the
+   * next open in any process reconciles with the store, so no removed id is ever returned).
+   */
+  async flush(collection: string): Promise<void> {
+    const pending = this.#pending.get(collection);
+    this.#pending.delete(collection);
+    if (this.#options.readonly) return;
+    const changes = pending?.changes ?? 0;
+    const workers = this.#workers;
+    const opening = this.#open.get(collection);
+    if (opening !== undefined) {
+      const state = await opening;
+      if (workers !== undefined && (workers.isLive(collection) || changes >= SNAPSHOT_MIN_CHANGES)) {
+        await workers.finish(collection);
+        await this.#reload(collection, state.dimensions);
+        return;
+      }
+      await this.#exclusive(state, async () => {
+        for (const [id, vector] of pending?.rewrites ?? []) this.#add(state, id, vector);
+        state.unsaved += (pending?.rewrites.size ?? 0) + (await this.#addTail(collection, state, true));
+      });
+      if (state.unsaved > 0) this.#persistWhenIdle(collection);
+      return;
+    }
+    if (workers === undefined) return;
+    if (changes >= SNAPSHOT_MIN_CHANGES) await workers.finish(collection);
+    else if ((pending?.upserted ?? 0) > 0 || workers.isLive(collection)) await workers.refresh(collection);
   }
 
   async search(options: VectorSearchOptions): Promise<VectorHit[]> {
@@ -152,24 +226,41 @@ export class HnswVectorIndex implements VectorIndex {
         hint: 'Embed the query with the collection\'s embedder (see `cairn collections list`).',
       });
     }
-    const k = Math.min(options.k, state.live.size);
-    if (k <= 0) return [];
-    const accept = options.accept;
-    const result = state.index.searchKnn(Array.from(options.vector), k, accept === undefined ? undefined : (label: number) => accept(label));
-    return result.neighbors.map((chunkId, i) => ({ chunkId, score: 1 - (result.distances[i] ?? 1) }));
+    const query = Array.from(options.vector);
+    const walk = (k: number, accept?: (chunkId: number) => boolean): VectorHit[] => {
+      const limit = Math.min(k, state.live.size);
+      if (limit <= 0) return [];
+      const result = state.index.searchKnn(query, limit, accept);
+      return result.neighbors.map((chunkId, i) => ({ chunkId, score: 1 - (result.distances[i] ?? 1) }));
+    };
+    if (options.filter === undefined) return walk(options.k);
+    return hnswFilteredSearch(this.#source, {
+      collection: options.collection,
+      vector: options.vector,
+      k: options.k,
+      filter: options.filter,
+      exactFilterLimit: this.#options.exactFilterLimit ?? DEFAULT_EXACT_FILTER_LIMIT,
+      walk,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   }
 
+  /**
+   * Persists the collection's graph now: the one open here, else the worker's (started when there is
+   * none: it loads the snapshot, catches up with the store and writes it).
+   */
   async snapshot(collection: string): Promise<void> {
     if (this.#options.readonly) return;
     const opening = this.#open.get(collection);
     if (opening === undefined) {
-      if (this.#options.databasePath !== undefined) await this.#snapshotInWorker(collection, this.#options.databasePath);
+      await this.#workers?.finish(collection);
       return;
     }
     const state = await opening;
     const paths = snapshotPaths(this.#options.directory, collection);
-    await this.#exclusive(state, () =>
-      publishSnapshot(this.#options.directory, paths, async (path) => void (await state.index.writeIndex(path)), {
+    await this.#exclusive(state, async () => {
+      const unsaved = state.unsaved;
+      await publishSnapshot(this.#options.directory, paths, async (path) => void (await state.index.writeIndex(path)), {
         vectorKey: state.vectorKey,
         embedder: state.embedder,
         dimensions: state.dimensions,
@@ -177,114 +268,77 @@ export class HnswVectorIndex implements VectorIndex {
         watermark: state.watermark,
         m: this.#options.params.m,
         efConstruction: this.#options.params.efConstruction,
-      }),
-    );
+      });
+      state.unsaved -= unsaved;
+    });
   }
 
   /**
-   * Brings the collection's graph up to date with the store in a worker thread that stays alive between
-   * calls (cheap to call often; writes nothing): it adds the vectors written since its watermark.
-   * Chunks removed meanwhile are marked deleted when `snapshot` ends the worker. A no-op for a graph
-   * open in this process, a read-only store, or one without a database path. The worker writes its
-   * snapshot and ends IDLE_SNAPSHOT_MS after the last refresh (a server taking many small uploads
-   * writes one snapshot per burst, not per upload), or on `snapshot`, `open` or `close`.
+   * Asks the collection's worker to add the vectors written since its watermark (see
+   * HnswWorkers.refresh); writers get the same through `upsert` and `flush`. A no-op for a read-only
+   * store or one without a database path.
    */
   async refresh(collection: string): Promise<void> {
-    if (this.#options.readonly || this.#options.databasePath === undefined || this.#open.has(collection) || this.#jobs.has(collection)) return;
-    (await this.#liveWorker(collection, this.#options.databasePath))?.refresh();
-    clearTimeout(this.#idleTimers.get(collection));
-    const timer = setTimeout(() => {
-      this.#idleTimers.delete(collection);
-      if (this.#workers.has(collection) || this.#starting.has(collection)) this.#inBackground(this.snapshot(collection));
-    }, IDLE_SNAPSHOT_MS);
-    timer.unref();
-    this.#idleTimers.set(collection, timer);
+    await this.#workers?.refresh(collection);
   }
 
   async drop(collection: string): Promise<void> {
-    const worker = await this.#takeWorker(collection);
-    await worker?.stop(false).catch(() => undefined);
-    await this.#jobs.get(collection)?.done.catch(() => undefined);
+    this.#pending.delete(collection);
+    clearTimeout(this.#idleTimers.get(collection));
+    this.#idleTimers.delete(collection);
+    await this.#workers?.discard(collection);
     const opening = this.#open.get(collection);
     this.#open.delete(collection);
     if (opening !== undefined) await opening.then((state) => state.queue).catch(() => undefined);
     await removeSnapshot(snapshotPaths(this.#options.directory, collection));
   }
 
+  /** Persists graphs changed by writes (a worker's without catching up: an interrupted ingest keeps its inserts). */
   async close(): Promise<void> {
     for (const timer of this.#idleTimers.values()) clearTimeout(timer);
     this.#idleTimers.clear();
-    // An interrupted ingest keeps what its worker inserted: the graph is persisted without catching up.
-    const live = await Promise.all([...new Set([...this.#workers.keys(), ...this.#starting.keys()])].map((name) => this.#takeWorker(name)));
-    await Promise.allSettled(live.map((worker) => worker?.stop(true)));
-    await Promise.allSettled([...this.#background, ...[...this.#jobs.values()].map((job) => job.done)]);
+    await this.#workers?.close();
+    if (!this.#options.readonly) {
+      const unsaved = await Promise.all(
+        [...this.#open.entries()].map(async ([collection, opening]) => ((await opening.catch(() => undefined))?.unsaved ? collection : undefined)),
+      );
+      await Promise.allSettled(unsaved.filter((name) => name !== undefined).map((name) => this.snapshot(name)));
+    }
+    await Promise.allSettled([...this.#background]);
     this.#open.clear();
   }
 
-  /**
-   * Ends the collection's live worker (or starts one) with a catch-up and one snapshot write; calls made
-   * while one runs share one more run after it.
-   */
-  #snapshotInWorker(collection: string, databasePath: string): Promise<void> {
-    const running = this.#jobs.get(collection);
-    if (running !== undefined) {
-      running.again = true;
-      return running.done;
+  /** Replaces the graph open here by a fresh load (of the snapshot a worker just wrote); searches wait for it. */
+  async #reload(collection: string, dimensions: number): Promise<void> {
+    const previous = this.#open.get(collection);
+    const opening = this.#load(collection, dimensions);
+    this.#open.set(collection, opening);
+    await previous?.then((state) => state.queue).catch(() => undefined);
+    try {
+      await opening;
+    } catch (error) {
+      if (this.#open.get(collection) === opening) this.#open.delete(collection);
+      throw error;
     }
-    const job = { done: Promise.resolve(), again: false };
-    job.done = (async () => {
-      try {
-        do {
-          job.again = false;
-          const worker = (await this.#takeWorker(collection)) ?? (await this.#startWorker(collection, databasePath));
-          if (worker === undefined) return;
-          await worker.finish();
-        } while (job.again);
-      } finally {
-        this.#jobs.delete(collection);
-      }
-    })();
-    this.#jobs.set(collection, job);
-    return job.done;
   }
 
-  #liveWorker(collection: string, databasePath: string): Promise<SnapshotWorker | undefined> {
-    const live = this.#workers.get(collection);
-    if (live !== undefined) return Promise.resolve(live);
-    const pending = this.#starting.get(collection);
-    if (pending !== undefined) return pending;
-    const starting = this.#startWorker(collection, databasePath)
-      .then((worker) => {
-        if (worker !== undefined && this.#starting.get(collection) === starting) this.#workers.set(collection, worker);
-        return worker;
-      })
-      .finally(() => {
-        if (this.#starting.get(collection) === starting) this.#starting.delete(collection);
-      });
-    this.#starting.set(collection, starting);
-    return starting;
+  #persistWhenIdle(collection: string): void {
+    clearTimeout(this.#idleTimers.get(collection));
+    const timer = setTimeout(() => {
+      this.#idleTimers.delete(collection);
+      this.#inBackground(this.snapshot(collection));
+    }, IDLE_SNAPSHOT_MS);
+    timer.unref();
+    this.#idleTimers.set(collection, timer);
   }
 
-  /** Removes the collection's live (or starting) worker from the map and returns it, for its owner to end. */
-  async #takeWorker(collection: string): Promise<SnapshotWorker | undefined> {
-    const pending = this.#starting.get(collection);
-    this.#starting.delete(collection);
-    const worker = this.#workers.get(collection) ?? (await pending);
-    this.#workers.delete(collection);
-    return worker;
-  }
-
-  async #startWorker(collection: string, databasePath: string): Promise<SnapshotWorker | undefined> {
-    const record = await this.#source.getCollection(collection);
-    if (record === undefined || record.dimensions === 0) return undefined;
-    return new SnapshotWorker({ databasePath, directory: this.#options.directory, collection, dimensions: record.dimensions, params: this.#options.params });
-  }
-
-  async #state(collection: string, dimensions: number): Promise<OpenIndex> {
-    const opening = this.#open.get(collection);
-    if (opening !== undefined) return opening;
-    await this.open(collection, dimensions);
-    return this.#open.get(collection)!;
+  #pendingOf(collection: string): PendingWrites {
+    let pending = this.#pending.get(collection);
+    if (pending === undefined) {
+      pending = { changes: 0, upserted: 0, sinceRefresh: 0, rewrites: new Map() };
+      this.#pending.set(collection, pending);
+    }
+    return pending;
   }
 
   #inBackground(work: Promise<void>): void {
@@ -302,22 +356,28 @@ export class HnswVectorIndex implements VectorIndex {
     const needed = state.index.getCurrentCount() + 1;
     if (needed > state.index.getMaxElements()) state.index.resizeIndex(Math.max(needed, state.index.getMaxElements() * 2));
     // hnswlib-node reads a plain array; refilling one costs a fraction of `Array.from` and allocates nothing.
-    const point = this.#point.length === vector.length ? this.#point : (this.#point = new Array<number>(vector.length).fill(0));
+    if (this.#point.length !== vector.length) this.#point = new Array<number>(vector.length).fill(0);
+    const point = this.#point;
     for (let i = 0; i < vector.length; i += 1) point[i] = vector[i]!;
     state.index.addPoint(point, id);
     state.live.add(id);
     if (id > state.watermark) state.watermark = id;
   }
 
-  async #addTail(collection: string, state: OpenIndex): Promise<number> {
+  /**
+   * Adds the store's vectors above the graph's watermark. `yielding` (a graph that searches share the
+   * thread with) inserts in small pages with a turn of the event loop between them.
+   */
+  async #addTail(collection: string, state: OpenIndex, yielding = false): Promise<number> {
     const interrupt = this.#options.interrupt;
+    const paged = yielding || interrupt !== undefined;
     let added = 0;
-    for await (const page of this.#source.iterateVectors(collection, state.watermark, interrupt === undefined ? PAGE : INTERRUPTIBLE_PAGE)) {
+    for await (const page of this.#source.iterateVectors(collection, state.watermark, paged ? INTERRUPTIBLE_PAGE : PAGE)) {
       for (const item of page) this.#add(state, item.id, item.vector);
       added += page.length;
-      if (interrupt === undefined) continue;
+      if (!paged) continue;
       await new Promise((resolve) => setImmediate(resolve));
-      if (interrupt()) break;
+      if (interrupt?.()) break;
     }
     return added;
   }
@@ -331,7 +391,7 @@ export class HnswVectorIndex implements VectorIndex {
     if (opening === undefined) return;
     const state = await opening;
     await this.#exclusive(state, async () => {
-      const stored = new Set(this.#source.vectorIds(collection, state.watermark));
+      const stored = new Set(await this.#source.vectorIds(collection, state.watermark));
       for (const label of state.live) {
         if (stored.has(label)) continue;
         state.index.markDelete(label);
@@ -352,7 +412,7 @@ export class HnswVectorIndex implements VectorIndex {
 
   async #load(collection: string, dimensions: number): Promise<OpenIndex> {
     const started = performance.now();
-    const vectorKey = this.#source.vectorKey(collection);
+    const vectorKey = await this.#source.vectorKey(collection);
     const record = await this.#source.getCollection(collection);
     if (vectorKey === undefined || record === undefined) {
       throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${collection}" does not exist.`, {
@@ -378,7 +438,7 @@ export class HnswVectorIndex implements VectorIndex {
     }
     const index = new hnswlib.HierarchicalNSW('cosine', dimensions);
     index.initIndex(1024, m, efConstruction, RANDOM_SEED);
-    const state: OpenIndex = { ...base, index, live: new Set(), watermark: 0, status: emptyStatus() };
+    const state: OpenIndex = { ...base, index, live: new Set(), watermark: 0, status: emptyStatus(), unsaved: 0 };
     const added = await this.#addTail(collection, state);
     index.setEf(efSearch);
     state.status = { count: state.live.size, source: added > 0 ? 'rebuilt' : 'empty', addedSinceSnapshot: added, millis: performance.now() - started };
@@ -410,7 +470,7 @@ export class HnswVectorIndex implements VectorIndex {
       return undefined;
     }
     if (index.getCurrentCount() !== sidecar.count || index.getNumDimensions() !== base.dimensions) return undefined;
-    const stored = new Set(this.#source.vectorIds(collection, sidecar.watermark));
+    const stored = new Set(await this.#source.vectorIds(collection, sidecar.watermark));
     const live = new Set<number>();
     for (const label of index.getIdsList()) {
       if (stored.has(label)) {
@@ -425,7 +485,7 @@ export class HnswVectorIndex implements VectorIndex {
     }
     // Marked-deleted nodes still cost memory and graph hops; past half of the graph a rebuild is cheaper.
     if (live.size < index.getCurrentCount() / 2 && index.getCurrentCount() > 1000) return undefined;
-    const state: OpenIndex = { ...base, index, live, watermark: sidecar.watermark, status: emptyStatus() };
+    const state: OpenIndex = { ...base, index, live, watermark: sidecar.watermark, status: emptyStatus(), unsaved: 0 };
     const missing = [...stored].filter((id) => !live.has(id));
     await this.#addMissing(state, missing);
     return { state, reconciled: missing.length };

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { normalizeFilter } from '../../core/search-filter.js';
 import { analyzeForIndex, analyzeQuery } from '../../models/tokenize/lexical-analyzer.js';
 import { seededRandom } from '../../testing/seeded-random.js';
 import type { LexicalHit } from '../lexical-index.js';
@@ -134,7 +135,7 @@ test('filtered queries go to FTS5, which applies the filter', async () => {
     await store.chunks.writeDocument(makeDocument('kb', 'guides/rotate.md', [makeChunk(0, 'rotate the signing key', null)]));
     assert.equal(await store.lexical.warm?.('kb'), true);
     const all = await store.lexical.search({ collection: 'kb', terms: analyzeQuery('rotate signing key'), k: 100 });
-    const filtered = await store.lexical.search({ collection: 'kb', terms: analyzeQuery('rotate signing key'), k: 100, filter: { pathPrefix: 'guides/' } });
+    const filtered = await store.lexical.search({ collection: 'kb', terms: analyzeQuery('rotate signing key'), k: 100, filter: normalizeFilter({ pathPrefix: 'guides/' }) });
     assert.ok(all.length > 1);
     assert.equal(filtered.length, 1);
   });

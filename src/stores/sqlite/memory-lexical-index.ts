@@ -3,7 +3,6 @@ import type { Worker } from 'node:worker_threads';
 import type { LexicalAcceleratorStatus, LexicalHit, LexicalIndex, LexicalSearchOptions } from '../lexical-index.js';
 import { MemoryBm25Index, type Bm25Postings } from './bm25-postings.js';
 import { SIGNATURE_SQL, readSignature } from './build-bm25-postings.js';
-import { isEmptyFilter } from './sqlite-filter-sql.js';
 import type { LexicalWeights, SqliteLexicalIndex } from './sqlite-lexical-index.js';
 import { startWorker } from '../../core/start-worker.js';
 import { termsWithinBudget } from './terms-within-budget.js';
@@ -88,7 +87,7 @@ export class MemoryLexicalIndex implements LexicalIndex {
 
   async search(options: LexicalSearchOptions): Promise<LexicalHit[]> {
     const id = this.#collectionId(options.collection);
-    if (id === undefined || this.#closed || !isEmptyFilter(options.filter)) {
+    if (id === undefined || this.#closed || options.filter !== undefined) {
       return this.#fts.search(options);
     }
     const index = this.#fresh(id);

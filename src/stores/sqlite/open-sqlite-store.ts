@@ -1,17 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { CairnError } from '../../core/cairn-error.js';
+import { CairnError, toCairnError } from '../../core/cairn-error.js';
 import { analyzeForIndex } from '../../models/tokenize/lexical-analyzer.js';
-import type { AnalyticsStore } from '../analytics-store.js';
-import type { ChatStore } from '../chat-store.js';
-import type { ChunkStore } from '../chunk-store.js';
-import type { JobStore } from '../job-store.js';
-import type { KeyStore } from '../key-store.js';
 import type { LexicalIndex } from '../lexical-index.js';
-import type { MemoryStore } from '../memory-store.js';
+import type { StoreBackend, StoreDescription, VectorIndexFactory } from '../store-backend.js';
 import type { StoreBackup } from '../store-backup.js';
-import type { SettingsStore } from '../settings-store.js';
 import type { VectorIndex } from '../vector-index.js';
 import type { HnswParams } from './hnsw-snapshot.js';
 import { DEFAULT_HNSW_PARAMS, HnswVectorIndex } from './hnsw-vector-index.js';
@@ -28,7 +22,7 @@ import { SqliteStoreBackup } from './sqlite-store-backup.js';
 import { SqliteSettingsStore } from './sqlite-settings-store.js';
 import { applyPragmas, migrateSqliteSchema } from './sqlite-schema.js';
 
-export interface SqliteStoreOptions {
+export interface SqliteStoreOptions<V extends VectorIndex = HnswVectorIndex> {
   /** Database file; its directory holds the HNSW snapshots in `<dir>/vectors/`. */
   path: string;
   /**
@@ -37,6 +31,8 @@ export interface SqliteStoreOptions {
    */
   lexicalAnalyzer: (text: string) => string;
   hnsw?: HnswParams;
+  /** A filtered dense search scores the passing chunks exactly up to this many, else walks the graph (default 20,000). */
+  exactFilterLimit?: number;
   /** bm25() column weights and the per-query scoring budget (see LexicalIndexOptions). */
   lexical?: LexicalIndexOptions;
   /**
@@ -46,30 +42,19 @@ export interface SqliteStoreOptions {
   lexicalAccelerator?: boolean;
   /** Opens the database read-only and never writes snapshots. */
   readonly?: boolean;
+  /** A vector index built over the chunk store instead of the HNSW graphs beside the database file. */
+  vectorIndex?: VectorIndexFactory<V>;
 }
 
-export interface SqliteStore {
-  chunks: ChunkStore;
-  lexical: LexicalIndex;
-  vectors: VectorIndex;
-  /** API keys of the HTTP API, in the same database. */
-  keys: KeyStore;
-  /** Chat sessions and long-term memories, in the same database. */
-  chats: ChatStore;
-  memories: MemoryStore;
-  /** Durable ingestion jobs of the HTTP API, in the same database. */
-  jobs: JobStore;
+/** The embedded backend; `vectors` is its HNSW index unless another was plugged in (see SqliteStoreOptions.vectorIndex). */
+export interface SqliteStore<V extends VectorIndex = HnswVectorIndex> extends StoreBackend {
+  readonly vectors: V;
   /** Online snapshots of the database and the HNSW graphs (`cairn backup`). */
-  backup: StoreBackup;
-  /** Run-time settings changed through the API, in the same database. */
-  settings: SettingsStore;
-  /** The search analytics log, in the same database. */
-  analytics: AnalyticsStore;
-  close(): Promise<void>;
+  readonly backup: StoreBackup;
 }
 
 /** Opens (creating and migrating when needed) the embedded store: one SQLite file plus HNSW snapshots beside it. */
-export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+export async function openSqliteStore<V extends VectorIndex = HnswVectorIndex>(options: SqliteStoreOptions<V>): Promise<SqliteStore<V>> {
   const path = resolve(options.path);
   const readonly = options.readonly ?? false;
   if (options.lexicalAccelerator && options.lexicalAnalyzer !== analyzeForIndex) {
@@ -110,14 +95,29 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
       })
     : undefined;
   const lexical: LexicalIndex = accelerator ?? fts;
-  const vectors = new HnswVectorIndex(chunks, {
-    directory: join(dirname(path), 'vectors'),
-    params: options.hnsw ?? DEFAULT_HNSW_PARAMS,
-    readonly,
-    databasePath: path,
-  });
+  let vectors: V;
+  try {
+    // Without a factory V is its default, HnswVectorIndex.
+    vectors = (
+      options.vectorIndex !== undefined
+        ? await options.vectorIndex(chunks)
+        : new HnswVectorIndex(chunks, {
+            directory: join(dirname(path), 'vectors'),
+            params: options.hnsw ?? DEFAULT_HNSW_PARAMS,
+            ...(options.exactFilterLimit === undefined ? {} : { exactFilterLimit: options.exactFilterLimit }),
+            readonly,
+            databasePath: path,
+          })
+    ) as V;
+  } catch (error) {
+    await accelerator?.close();
+    db.close();
+    throw error;
+  }
+  const ping = db.prepare('SELECT count(*) FROM collections').pluck();
   let closed = false;
   return {
+    kind: 'sqlite',
     chunks,
     lexical,
     vectors,
@@ -128,6 +128,17 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     backup: new SqliteStoreBackup({ databasePath: path, vectorsDirectory: join(dirname(path), 'vectors') }),
     settings: new SqliteSettingsStore(db),
     analytics: new SqliteAnalyticsStore(db),
+    async describe(): Promise<StoreDescription> {
+      const base = { kind: 'sqlite', location: path, lexical: lexical.kind, vectors: vectors.kind };
+      const sizeBytes = fileBytes(path);
+      try {
+        if (closed) throw new CairnError('STORE_FAILED', 'The store is closed.');
+        ping.get();
+        return { ...base, ok: true, ...(sizeBytes === undefined ? {} : { sizeBytes }) };
+      } catch (error) {
+        return { ...base, ok: false, error: toCairnError(error).message, ...(sizeBytes === undefined ? {} : { sizeBytes }) };
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -137,4 +148,19 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
       db.close();
     },
   };
+}
+
+/** The database file and its write-ahead log, in bytes; undefined when neither exists. */
+function fileBytes(path: string): number | undefined {
+  let total = 0;
+  let found = false;
+  for (const suffix of ['', '-wal']) {
+    try {
+      total += statSync(path + suffix).size;
+      found = true;
+    } catch {
+      // absent file: counts as 0
+    }
+  }
+  return found ? total : undefined;
 }

@@ -159,6 +159,7 @@ function stemBytes(input: string): string {
  * unicode61: case-folded, diacritics removed, one word). Non-ASCII tokens are stemmed byte-wise like FTS5 does.
  */
 export function porterStem(token: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the whole ASCII range, control characters included.
   if (/^[\x00-\x7f]*$/.test(token)) {
     return token.length < MIN_BYTES || token.length > MAX_BYTES ? token : stemBytes(token);
   }

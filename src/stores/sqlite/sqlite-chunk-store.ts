@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { CairnError } from '../../core/cairn-error.js';
-import type { SearchFilter } from '../../core/search-types.js';
+import type { NormalizedFilter } from '../../core/search-filter.js';
 import type {
   ChunkStore,
   ChunkView,
@@ -9,12 +9,12 @@ import type {
   DocumentRecord,
   DocumentState,
   DocumentWrite,
-  FilterResult,
   IngestRunRecord,
   StoredChunk,
   WriteResult,
 } from '../chunk-store.js';
 import type { CollectionRecord, CollectionSettings } from '../collection-record.js';
+import type { FilterResult, HnswVectorSource } from './hnsw-vector-source.js';
 import { SqliteDocumentWriter, type LexicalAnalyzer } from './sqlite-document-writer.js';
 import { buildFilterSql } from './sqlite-filter-sql.js';
 import {
@@ -62,8 +62,11 @@ function notFound(name: string): CairnError {
   });
 }
 
-/** ChunkStore over one better-sqlite3 connection. Methods are async by interface and synchronous inside. */
-export class SqliteChunkStore implements ChunkStore {
+/**
+ * ChunkStore over one better-sqlite3 connection, and the source the HNSW index beside it reads.
+ * Methods are async by interface and synchronous inside.
+ */
+export class SqliteChunkStore implements ChunkStore, HnswVectorSource {
   readonly kind = 'sqlite';
   readonly location: string;
   readonly #db: Database;
@@ -103,7 +106,7 @@ export class SqliteChunkStore implements ChunkStore {
    * Identity of the collection's stored vectors: `<id>:<vector_epoch>`. It changes when the collection is
    * re-created or its vectors are rewritten in place, which makes older HNSW snapshots stale.
    */
-  vectorKey(name: string): string | undefined {
+  async vectorKey(name: string): Promise<string | undefined> {
     const row = this.#sql('SELECT id, vector_epoch FROM collections WHERE name = ?').get(name) as
       | { id: number; vector_epoch: number }
       | undefined;
@@ -266,7 +269,7 @@ export class SqliteChunkStore implements ChunkStore {
     return views;
   }
 
-  async filterChunkIds(collection: string, filter: SearchFilter, limit: number): Promise<FilterResult> {
+  async filterChunkIds(collection: string, filter: NormalizedFilter, limit: number): Promise<FilterResult> {
     const { where, params } = buildFilterSql(filter);
     const ids = this.#sql(
       `SELECT c.id FROM documents d JOIN chunks c ON c.document_id = d.id
@@ -320,8 +323,7 @@ export class SqliteChunkStore implements ChunkStore {
     return { maxChunkId, vectorCount };
   }
 
-  /** Ids of the chunks of a collection that have a vector, up to `maxId` inclusive, ascending. */
-  vectorIds(collection: string, maxId: number): number[] {
+  async vectorIds(collection: string, maxId: number): Promise<number[]> {
     return this.#sql('SELECT id FROM chunks WHERE collection = ? AND id <= ? AND vector IS NOT NULL ORDER BY id')
       .pluck()
       .all(collection, maxId) as number[];

@@ -1,6 +1,6 @@
-import { extname } from 'node:path';
 import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { CairnError } from '../../core/cairn-error.js';
+import { fileExtension } from '../../core/search-filter.js';
 import type { DocumentWrite, WriteResult } from '../chunk-store.js';
 import { ftsTableName } from './sqlite-schema.js';
 import { vectorToBlob } from './vector-blob.js';
@@ -133,7 +133,7 @@ export class SqliteDocumentWriter {
     this.#touch(collection.id);
     const values = [
       document.relativePath,
-      extname(document.relativePath).slice(1).toLowerCase(),
+      fileExtension(document.relativePath),
       document.sourceRoot,
       document.title,
       document.format,

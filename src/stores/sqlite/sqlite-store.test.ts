@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chunkStoreContract } from '../chunk-store.contract.js';
+import { lexicalIndexContract } from '../lexical-index.contract.js';
 import { clusteredVectors, contractAnalyzer, makeChunk, makeDocument } from '../store-contract-fixtures.js';
 import { vectorIndexContract } from '../vector-index.contract.js';
 import { snapshotPaths } from './hnsw-snapshot.js';
@@ -25,11 +26,25 @@ chunkStoreContract('sqlite', async () => {
   };
 });
 
+lexicalIndexContract('sqlite fts5', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'cairn-sqlite-'));
+  const store = await openSqliteStore({ path: join(directory, 'cairn.db'), lexicalAnalyzer: contractAnalyzer });
+  return {
+    chunks: store.chunks,
+    lexical: store.lexical,
+    async close() {
+      await store.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+});
+
+// A low exact-filter limit, so that selective filters are scored exactly and broad ones walk the graph.
 vectorIndexContract('sqlite + hnswlib', async () => {
   const directory = await mkdtemp(join(tmpdir(), 'cairn-hnsw-'));
   const path = join(directory, 'cairn.db');
   return {
-    open: () => openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: HNSW }),
+    open: () => openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: HNSW, exactFilterLimit: 100 }),
     async damageSnapshot(collection, how) {
       const paths = snapshotPaths(join(directory, 'vectors'), collection);
       if (how === 'delete') {
@@ -96,6 +111,26 @@ test('snapshot() of a graph not open in this process is built in a worker thread
     const hits = await reader.vectors.search({ collection: 'bg', vector: vectors[123]!, k: 1 });
     assert.equal(hits[0]?.chunkId, ids[123]);
     await reader.close();
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});
+
+test('describe() names the backend, its file and indexes, and says whether it answers', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'cairn-describe-'));
+  try {
+    const path = join(directory, 'cairn.db');
+    const store = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: HNSW });
+    const described = await store.describe();
+    assert.deepEqual(
+      { ...described, sizeBytes: undefined },
+      { kind: 'sqlite', location: path, ok: true, lexical: 'sqlite-fts5', vectors: 'hnswlib', sizeBytes: undefined },
+    );
+    assert.ok((described.sizeBytes ?? 0) > 0);
+    await store.close();
+    const closed = await store.describe();
+    assert.equal(closed.ok, false);
+    assert.match(closed.error ?? '', /closed/);
   } finally {
     await rm(directory, { recursive: true, force: true });
   }

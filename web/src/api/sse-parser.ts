@@ -47,7 +47,10 @@ export function createSseParser(onEvent: (event: SseEvent) => void, onComment?: 
   };
 
   const line = (text: string): void => {
-    if (text === '') return dispatch();
+    if (text === '') {
+      dispatch();
+      return;
+    }
     if (text.startsWith(':')) {
       onComment?.(text.slice(1).replace(/^ /, ''));
       return;

@@ -61,7 +61,7 @@ export function paddedDomain(values: readonly number[], options: { padding?: num
   if (finite.length === 0) return [0, 1];
   const padding = options.padding ?? 0.05;
   let min = Math.min(...finite);
-  let max = Math.max(...finite);
+  const max = Math.max(...finite);
   if (options.includeZero && min >= 0) min = 0;
   if (max === min) {
     const half = max === 0 ? 0.5 : Math.abs(max) * 0.1;

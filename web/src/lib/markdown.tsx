@@ -155,7 +155,12 @@ function CodeBlock({ code, language }: { code: string; language: string }) {
   const highlighted = highlightCode(code, language);
   return (
     <pre className="code-block" data-language={language || undefined}>
-      {highlighted === null ? <code>{code}</code> : <code className={`hljs language-${language}`} dangerouslySetInnerHTML={{ __html: highlighted }} />}
+      {highlighted === null ? (
+        <code>{code}</code>
+      ) : (
+        // biome-ignore lint/security/noDangerouslySetInnerHtml: highlight.js escapes the code and adds only its own span markup.
+        <code className={`hljs language-${language}`} dangerouslySetInnerHTML={{ __html: highlighted }} />
+      )}
     </pre>
   );
 }

@@ -88,6 +88,7 @@ export function ChatPage() {
   useEffect(() => () => controllerRef.current?.abort(), []);
 
   // The open session survives leaving the page (e.g. through a citation's document) within this tab.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs once on mount; later session changes are written by the effect below.
   useEffect(() => {
     const saved = sessionStorage.getItem(OPEN_SESSION_KEY);
     if (saved) void openSession(saved, { quiet: true });
@@ -99,6 +100,7 @@ export function ChatPage() {
     else sessionStorage.removeItem(OPEN_SESSION_KEY);
   }, [sessionId]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: scrolls to the end whenever the turns change.
   useEffect(() => {
     endRef.current?.scrollIntoView?.({ block: 'end' });
   }, [turns]);
@@ -318,6 +320,7 @@ export function ChatPage() {
       <aside className="sources-panel" aria-label="Sources">
         <h2>Sources</h2>
         {selected.citation ? (
+          // biome-ignore lint/a11y/noStaticElementInteractions: a focus target (tabIndex -1) that Escape closes; its content holds the controls.
           <div ref={detailRef} tabIndex={-1} className="detail-focus" onKeyDown={(event) => event.key === 'Escape' && setSelected({ turn: selected.turn, citation: null })}>
             <CitationDetail citation={selected.citation} collection={collection} />
             <button type="button" className="link-button small" onClick={() => setSelected({ turn: selected.turn, citation: null })}>

@@ -41,9 +41,11 @@ export function DocumentsPage({ args }: { args: string[] }) {
     if (routeCollection && routeCollection !== collection) setCollection(routeCollection);
   }, [routeCollection, collection, setCollection]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: back to the first page whenever the query, order or collection changes.
   useEffect(() => setOffset(0), [q, sort, order, collection]);
 
   const finishedJobs = jobs.jobs.filter((job) => job.collection === collection && job.finishedAt !== null).length;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the page reloads when a job of this collection finishes (finishedJobs).
   useEffect(() => {
     const controller = new AbortController();
     setLoading(true);

@@ -42,6 +42,7 @@ export function SessionList({
                   <label htmlFor={`rename-${session.id}`} className="visually-hidden">
                     Session title
                   </label>
+                  {/* biome-ignore lint/a11y/noAutofocus: the user asked to rename this session; the field takes focus as a result. */}
                   <input id={`rename-${session.id}`} value={draft} autoFocus onChange={(event) => setDraft(event.target.value)} onKeyDown={(event) => event.key === 'Escape' && setEditing(null)} />
                   <button type="submit" className="small">Save</button>
                   <button type="button" className="small secondary" onClick={() => setEditing(null)}>

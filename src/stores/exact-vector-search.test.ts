@@ -17,7 +17,10 @@ test('exact top-k by dot product, ties by id, wrong dimensions skipped', () => {
 
 test('agrees with a full sort on many random vectors (exercises the 2k buffer)', () => {
   let seed = 7;
-  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return (seed / 2147483648) * 2 - 1;
+  };
   const vectors: [number, Float32Array][] = Array.from({ length: 2000 }, (_, index) => [index + 1, Float32Array.from({ length: 8 }, random)]);
   const query = Float32Array.from({ length: 8 }, random);
   const dot = (vector: Float32Array): number => vector.reduce((sum, value, index) => sum + value * (query[index] as number), 0);

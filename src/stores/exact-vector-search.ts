@@ -1,4 +1,4 @@
-import type { VectorHit } from '../../stores/vector-index.js';
+import type { VectorHit } from './vector-index.js';
 
 /**
  * Exact top-k by dot product (= cosine for the L2-normalised vectors every Embedder returns).
