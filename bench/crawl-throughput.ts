@@ -37,12 +37,12 @@ const options: BenchConfigOptions = { home: join(work, 'home'), embedder: values
 /** Enough Markdown → HTML for a benchmark: headings, fenced code, paragraphs. */
 function markdownToHtml(markdown: string): string {
   const out: string[] = [];
-  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   for (const block of markdown.split(/\n{2,}/)) {
     const heading = /^(#{1,6})\s+(.*)$/.exec(block.trim());
-    if (heading && !block.trim().includes('\n')) out.push(`<h${heading[1]!.length}>${escape(heading[2]!)}</h${heading[1]!.length}>`);
-    else if (block.trim().startsWith('```')) out.push(`<pre><code>${escape(block.trim().replace(/^```.*\n?/, '').replace(/```$/, ''))}</code></pre>`);
-    else if (block.trim() !== '') out.push(`<p>${escape(block.trim())}</p>`);
+    if (heading && !block.trim().includes('\n')) out.push(`<h${heading[1]!.length}>${escapeHtml(heading[2]!)}</h${heading[1]!.length}>`);
+    else if (block.trim().startsWith('```')) out.push(`<pre><code>${escapeHtml(block.trim().replace(/^```.*\n?/, '').replace(/```$/, ''))}</code></pre>`);
+    else if (block.trim() !== '') out.push(`<p>${escapeHtml(block.trim())}</p>`);
   }
   return out.join('\n');
 }

@@ -85,6 +85,7 @@ function Shell({ client, themeToggle, onLogout }: { client: ApiClient; themeTogg
   }, [refreshSettings]);
 
   // A followed link closes the phone menu.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the route is the trigger, not an input
   useEffect(() => setMenuOpen(false), [route]);
 
   const refreshCollections = useCallback(async () => {
@@ -100,6 +101,7 @@ function Shell({ client, themeToggle, onLogout }: { client: ApiClient; themeTogg
 
   // Again whenever a job finishes: it may have created a collection or changed its counts.
   const finishedJobs = jobs.jobs.filter((job) => job.finishedAt !== null).length;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the count of finished jobs is the trigger, not an input
   useEffect(() => {
     void refreshCollections();
   }, [refreshCollections, finishedJobs]);

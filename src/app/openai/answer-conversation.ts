@@ -26,7 +26,7 @@ export interface ConversationInput {
 export function conversationTurns(messages: readonly ConversationMessage[]): { turns: SessionTurn[]; question: string } {
   const dialogue = messages.filter((message) => message.role === 'user' || message.role === 'assistant');
   const last = dialogue.at(-1);
-  if (!last || last.role !== 'user' || last.content.trim().length === 0) {
+  if (last?.role !== 'user' || last.content.trim().length === 0) {
     throw new CairnError('INPUT_INVALID', 'The last message of the conversation must be a non-empty user message: it is the question Cairn answers.', {
       hint: 'End `messages` with {"role": "user", "content": "<question>"}.',
       details: { param: 'messages' },

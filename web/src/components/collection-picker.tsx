@@ -74,6 +74,7 @@ export function CollectionPicker({ id = 'collection-picker' }: { id?: string }) 
         ))}
       </datalist>
       {unknown ? (
+        // biome-ignore lint/a11y/useSemanticElements: a fieldset brings min-inline-size: min-content, which overflows phones; role=group labels the div the same way
         <div className="picker-unknown" id={`${id}-unknown`} role="group" aria-label={`No collection “${unknown}”`}>
           <p className="small">
             There is no collection “{unknown}”.{suggestions.length > 0 ? ' Did you mean:' : ''}

@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { toCairnError } from '../../../core/cairn-error.js';
-import { guardedFetch, type GuardedFetchOptions } from './guarded-fetch.js';
+import { guardedFetch, type FetchedResponse, type GuardedFetchOptions } from './guarded-fetch.js';
 import { normalizeUrl } from './normalize-url.js';
 import { parseSitemap, type ParsedSitemap } from './parse-sitemap.js';
 import type { SiteRobots } from './site-robots.js';
@@ -79,7 +79,7 @@ export async function discoverSitemaps(discovery: SitemapDiscovery): Promise<{ p
 
 /** A parsed sitemap, or why it could not be had (a status, a failure, bad gzip). */
 async function readSitemap(url: string, discovery: SitemapDiscovery): Promise<ParsedSitemap | string> {
-  let response;
+  let response: FetchedResponse;
   try {
     response = await guardedFetch(url, {
       ...discovery.fetchOptions(SITEMAP_MAX_BYTES),

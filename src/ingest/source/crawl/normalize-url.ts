@@ -40,9 +40,9 @@ export function normalizeUrl(input: string | URL, base?: string | URL): string |
 }
 
 function normalizeEscapes(path: string): string {
-  return path.replace(/%[0-9a-fA-F]{2}/g, (escape) => {
-    const char = String.fromCharCode(Number.parseInt(escape.slice(1), 16));
-    return UNRESERVED.test(char) ? char : escape.toUpperCase();
+  return path.replace(/%[0-9a-fA-F]{2}/g, (escaped) => {
+    const char = String.fromCharCode(Number.parseInt(escaped.slice(1), 16));
+    return UNRESERVED.test(char) ? char : escaped.toUpperCase();
   });
 }
 

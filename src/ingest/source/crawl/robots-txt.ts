@@ -109,7 +109,7 @@ function isAllowed(rules: readonly Rule[], pathAndQuery: string): boolean {
  */
 function normalizePattern(value: string): string {
   return value
-    .replace(/%[0-9a-fA-F]{2}/g, (escape) => escape.toUpperCase())
+    .replace(/%[0-9a-fA-F]{2}/g, (escaped) => escaped.toUpperCase())
     .replace(/[^\x21-\x7E]/gu, (char) => encodeURIComponent(char));
 }
 

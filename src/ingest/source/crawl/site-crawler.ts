@@ -3,7 +3,7 @@ import { CairnError, toCairnError } from '../../../core/cairn-error.js';
 import { decodeText } from '../../parse/detect-encoding.js';
 import type { HostLookup } from '../source-guards.js';
 import { extractPage } from './extract-page.js';
-import { guardedFetch, type GuardedFetchOptions } from './guarded-fetch.js';
+import { guardedFetch, type FetchedResponse, type GuardedFetchOptions } from './guarded-fetch.js';
 import { directoryOf, isInScope, normalizeUrl } from './normalize-url.js';
 import { isBinaryLink, isHtmlMediaType, mediaTypeOf, pageExtension, pageFileName } from './page-extension.js';
 import { discoverSitemaps } from './discover-sitemaps.js';
@@ -295,7 +295,7 @@ export class SiteCrawler {
     const headers: Record<string, string> = { accept: ACCEPT_PAGE };
     if (conditional?.etag) headers['if-none-match'] = conditional.etag;
     if (conditional?.lastModified) headers['if-modified-since'] = conditional.lastModified;
-    let response;
+    let response: FetchedResponse;
     try {
       response = await guardedFetch(url, {
         ...this.#fetchOptions(this.#settings.maxPageBytes),

@@ -1,5 +1,5 @@
 import { CairnError, toCairnError } from '../../../core/cairn-error.js';
-import { guardedFetch, type GuardedFetchOptions } from './guarded-fetch.js';
+import { guardedFetch, type FetchedResponse, type GuardedFetchOptions } from './guarded-fetch.js';
 import type { RequestPacer } from './request-pacer.js';
 import { ALLOW_ALL, DISALLOW_ALL, parseRobotsTxt, type RobotsRules } from './robots-txt.js';
 
@@ -65,7 +65,7 @@ export class SiteRobots {
 
   async #read(origin: string): Promise<OriginRobots> {
     const url = `${origin}/robots.txt`;
-    let response;
+    let response: FetchedResponse;
     try {
       response = await guardedFetch(url, { ...this.#fetchOptions(ROBOTS_MAX_BYTES), overflow: 'truncate', headers: { accept: 'text/plain,*/*;q=0.8' } });
     } catch (error) {

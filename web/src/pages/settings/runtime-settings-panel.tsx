@@ -32,6 +32,7 @@ export function RuntimeSettingsPanel() {
   const list = settings?.settings ?? [];
   const serverValues = JSON.stringify(list.map((s) => s.value));
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed on the server's values (serialised), not on the list object of each render
   useEffect(() => {
     setDraft(Object.fromEntries(list.map((setting) => [setting.key, shown(setting.value)])));
     // Refills the form whenever the server's values change (after a save or a refresh).
