@@ -59,10 +59,11 @@ describe('web UI: the Analytics page shows the searches people ran', { skip: CHR
       for (const [query, mode] of [['trace trees', 'hybrid'], ['Trace  Trees', 'hybrid'], ['qwertyzzz plugh', 'lexical']] as const) {
         await page.getByRole('combobox', { name: 'Mode' }).selectOption(mode);
         await page.getByRole('searchbox', { name: 'Query' }).fill(query);
+        // Wait for this query's own response (not 'networkidle': the page keeps an event stream open).
+        const answered = page.waitForResponse((r) => r.url().endsWith('/v1/search') && r.request().method() === 'POST');
         await page.getByRole('button', { name: 'Search', exact: true }).click();
+        assert.equal((await answered).status(), 200);
         await page.getByRole('heading', { name: /^\d+ results? · / }).waitFor();
-        // The next query's heading must come from its own response.
-        await page.waitForLoadState('networkidle');
       }
     });
 
