@@ -1,6 +1,8 @@
 import { statSync } from 'node:fs';
 import { toCairnError } from '../core/cairn-error.js';
+import { apiKeyFor } from '../models/endpoint-credentials.js';
 import { listModels } from '../models/generate/list-models.js';
+import { modelCredentials } from './model-credentials.js';
 import type { LexicalAcceleratorStatus } from '../stores/lexical-index.js';
 import type { CairnApp } from './cairn-app.js';
 
@@ -72,7 +74,7 @@ export async function readiness(app: CairnApp): Promise<Readiness> {
   const endpoints = model
     ? await Promise.all(
         model.endpoints().map(async (endpoint) => {
-          const probe = await probeEndpoint(endpoint.url, app.config.llm.apiKey);
+          const probe = await probeEndpoint(endpoint.url, apiKeyFor(endpoint.url, modelCredentials(app.config)));
           return { url: endpoint.url, state: endpoint.state, consecutiveFailures: endpoint.consecutiveFailures, ...probe };
         }),
       )
