@@ -15,10 +15,18 @@ export interface IngestInput extends CollectionOverrides {
   countFiles?: boolean;
   rootUri?: string;
   onlyUris?: string[];
-  confineToRoot?: boolean;
+  /**
+   * Ingest files of a walked folder or repository whose symbolic links lead out of it (`cairn ingest
+   * --follow-symlinks`). Default false: such files are skipped as SOURCE_UNREADABLE, for every caller.
+   */
+  followSymlinks?: boolean;
 }
 
-/** Use case: ingest files, directories and git repositories into a collection (created on first use). */
+/**
+ * Use case: ingest files, directories and git repositories into a collection (created on first use).
+ * Files of a walked folder or repository that a symbolic link takes out of it are skipped unless
+ * `followSymlinks` (the CLI's flag; never set for HTTP or MCP callers).
+ */
 export async function ingest(app: CairnApp, input: IngestInput): Promise<IngestSummary> {
   const { record, loaded } = await resolveCollection(app, input.collection, input, true);
   const summary = await runIngest(
@@ -41,7 +49,7 @@ export async function ingest(app: CairnApp, input: IngestInput): Promise<IngestS
       countFiles: input.countFiles,
       rootUri: input.rootUri,
       onlyUris: input.onlyUris,
-      confineToRoot: input.confineToRoot,
+      confineToRoot: input.followSymlinks !== true,
     },
   );
   if (loaded.unavailableReason) {

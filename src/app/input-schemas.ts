@@ -61,6 +61,8 @@ export const ingestInputSchema = z
     embedder: z.string().min(1).optional(),
     chunkSize: z.number().int().min(16).max(8192).optional(),
     chunkOverlap: z.number().int().min(0).max(4096).optional(),
+    /** Also ingest files whose symbolic links lead out of the folder being ingested (default: skipped and reported). */
+    followSymlinks: z.boolean().optional(),
   })
   .strict();
 

@@ -33,6 +33,19 @@ export interface Readiness {
   };
 }
 
+/**
+ * Use case: whether the store answers, and nothing else: what `/readyz` tells callers without an admin
+ * key. It loads no model and contacts no server (an unauthenticated probe must not make Cairn call out).
+ */
+export async function readinessStatus(app: CairnApp): Promise<Pick<Readiness, 'status'>> {
+  try {
+    await app.chunks.listCollections();
+    return { status: 'ready' };
+  } catch {
+    return { status: 'unavailable' };
+  }
+}
+
 /** How long one LLM endpoint may take to list its models during a readiness check. */
 const PROBE_TIMEOUT_MS = 2000;
 /** How long the check waits for the reranker to load (a first load may download a model). */

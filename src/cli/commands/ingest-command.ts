@@ -3,6 +3,7 @@ import { ingest } from '../../app/ingest.js';
 import { ingestInputSchema } from '../../app/input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
 import type { IngestEvent, IngestSummary } from '../../ingest/ingest-events.js';
+import { LINK_LEADS_OUT } from '../../ingest/source/resolve-sources.js';
 import { collect, parseInteger, printJson, withApp, type CliIo } from '../cli-context.js';
 import { ProgressLine } from '../progress-bar.js';
 
@@ -17,6 +18,7 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
     .option('--force', 're-parse and re-chunk even unchanged files')
     .option('--chunk-size <tokens>', 'chunk budget in embedder tokens (new collections only)', parseInteger)
     .option('--chunk-overlap <tokens>', 'overlap in tokens (new collections only)', parseInteger)
+    .option('--follow-symlinks', 'also ingest files whose symbolic links lead out of the folder or repository (default: skipped and reported)')
     .action(async (sources: string[], options, command: Command) =>
       withApp(command, io, async (app, flags) => {
         const input = parseInput(ingestInputSchema, {
@@ -28,6 +30,7 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
           embedder: app.config.embedder,
           chunkSize: options.chunkSize,
           chunkOverlap: options.chunkOverlap,
+          followSymlinks: options.followSymlinks,
         });
         const progress = new ProgressLine(io.stderr);
         const tally = { files: 0, chunks: 0, skipped: 0, unchanged: 0, started: Date.now() };
@@ -75,6 +78,9 @@ function printSummary(io: CliIo, s: IngestSummary): void {
   if (s.skipped.length > 0) {
     io.stdout.write(`Skipped files (${s.skipped.length}):\n`);
     for (const entry of s.skipped) io.stdout.write(`  ${entry.relativePath}: ${entry.reason} [${entry.code}]\n`);
+    if (s.skipped.some((entry) => entry.reason === LINK_LEADS_OUT)) {
+      io.stdout.write('Symbolic links that lead out of the ingested folder were not followed; run again with --follow-symlinks to ingest their targets.\n');
+    }
   }
   for (const notice of s.notices) io.stdout.write(`${notice}\n`);
 }

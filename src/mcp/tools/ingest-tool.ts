@@ -93,8 +93,6 @@ export function registerIngestTool(server: McpServer, context: McpToolContext): 
           sources: [source],
           ...(input.tags ? { tags: input.tags } : {}),
           ...(input.prune !== undefined ? { prune: input.prune } : {}),
-          // Symlinks inside an allowed folder (or a cloned repository) must not pull in files from elsewhere.
-          confineToRoot: true,
           signal: extra.signal,
           ...(progress ? { onEvent: progress.onEvent } : {}),
         });
