@@ -95,6 +95,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     return (languageModel ??= resolveLanguageModel({
       ...llmSettings,
       credentials: context.credentials,
+      // Its one notice says that discovery picked a server, which gets no key (model-credentials.ts).
       onNotice: (text) => notice(llmApiKey && llmSettings.urls.length === 0 ? `${text} CAIRN_LLM_API_KEY is not sent to it: the key goes only to the URLs of CAIRN_LLM_URL.` : text),
     }).catch((error: unknown) => {
       notice(`The language model is unavailable (${toCairnError(error).message}); answers are extractive.`);
