@@ -183,14 +183,16 @@ export async function waitForIdleJobs(url: string, headers: Record<string, strin
 /**
  * Waits until `/readyz` reports no lexical accelerator still being built (the server builds the
  * in-memory BM25 postings of every collection after it starts; FTS5 answers meanwhile, slower).
- * Returns the accelerators' final states for the report.
+ * Returns the accelerators' final states for the report. `headers` must carry an admin key: `/readyz`
+ * shows its details to admins only.
  */
-export async function waitForSearchIndexes(url: string, timeoutMs = 180_000): Promise<{ collection: string; state: string; builtInMs?: number; bytes: number }[]> {
+export async function waitForSearchIndexes(url: string, headers: Record<string, string>, timeoutMs = 180_000): Promise<{ collection: string; state: string; builtInMs?: number; bytes: number }[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const response = await fetch(`${url}/readyz`);
+    const response = await fetch(`${url}/readyz`, { headers });
     const body = (await response.json()) as { lexical?: { accelerators: { collection: string; state: string; builtInMs?: number; bytes: number }[] } };
-    const accelerators = body.lexical?.accelerators ?? [];
+    if (body.lexical === undefined) throw new Error('/readyz sent no details: the key is not an admin key');
+    const accelerators = body.lexical.accelerators;
     if (!accelerators.some((a) => a.state === 'building' || a.state === 'absent')) return accelerators;
     if (Date.now() > deadline) throw new Error(`search indexes still building after ${timeoutMs / 1000} s: ${JSON.stringify(accelerators)}`);
     await new Promise((resolve) => setTimeout(resolve, 500));

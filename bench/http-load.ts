@@ -74,7 +74,7 @@ try {
   const headers = { authorization: `Bearer ${prepared.key}` };
   try {
     await waitForIdleJobs(server.url, headers);
-    const accelerators = await waitForSearchIndexes(server.url);
+    const accelerators = await waitForSearchIndexes(server.url, headers);
     if (values.mixed) {
       const minutes = Number(values.minutes);
       const result = await runMixed({

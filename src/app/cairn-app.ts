@@ -16,6 +16,7 @@ import type { StoreDescription } from '../stores/store-backend.js';
 import type { StoreBackup } from '../stores/store-backup.js';
 import type { SettingsStore } from '../stores/settings-store.js';
 import type { VectorIndex } from '../stores/vector-index.js';
+import { modelCredentials } from './model-credentials.js';
 
 /** An embedder ready for a collection, or lexical-only (`embedder: null`) with the reason. */
 export interface LoadedEmbedder {
@@ -87,6 +88,6 @@ export function modelContext(config: CairnConfig) {
     allowDownload: config.models.allowDownload,
     onnxDtype: config.models.onnxDtype,
     onnxThreads: config.models.onnxThreads,
-    openaiApiKey: config.models.openaiApiKey,
+    credentials: modelCredentials(config),
   };
 }

@@ -16,14 +16,22 @@ export interface IngestInput extends CollectionOverrides {
   countFiles?: boolean;
   rootUri?: string;
   onlyUris?: string[];
-  confineToRoot?: boolean;
   /** http(s) sources are web sites to crawl with these options (over `crawl.*` of the configuration). */
   crawl?: CrawlRequest & { urls?: string[] };
   /** Whether a crawl may fetch hosts on private networks; default `sources.allowPrivateNetworks`. The CLI passes true: its user is the operator. */
   allowPrivateNetworks?: boolean;
+  /**
+   * Ingest files of a walked folder or repository whose symbolic links lead out of it (`cairn ingest
+   * --follow-symlinks`). Default false: such files are skipped as SOURCE_UNREADABLE, for every caller.
+   */
+  followSymlinks?: boolean;
 }
 
-/** Use case: ingest files, directories, git repositories and crawled web sites into a collection (created on first use). */
+/**
+ * Use case: ingest files, directories, git repositories and crawled web sites into a collection (created on first use).
+ * Files of a walked folder or repository that a symbolic link takes out of it are skipped unless
+ * `followSymlinks` (the CLI's flag; never set for HTTP or MCP callers).
+ */
 export async function ingest(app: CairnApp, input: IngestInput): Promise<IngestSummary> {
   const { record, loaded } = await resolveCollection(app, input.collection, input, true);
   const crawl = input.crawl === undefined
@@ -52,7 +60,7 @@ export async function ingest(app: CairnApp, input: IngestInput): Promise<IngestS
       countFiles: input.countFiles,
       rootUri: input.rootUri,
       onlyUris: input.onlyUris,
-      confineToRoot: input.confineToRoot,
+      confineToRoot: input.followSymlinks !== true,
       crawl,
       crawlDir: cacheDirectories(app.config).crawl,
     },

@@ -87,6 +87,8 @@ export const ingestInputSchema = z
         delayMs: z.number().int().min(0).max(60_000).optional(),
       })
       .optional(),
+    /** Also ingest files whose symbolic links lead out of the folder being ingested (default: skipped and reported). */
+    followSymlinks: z.boolean().optional(),
   })
   .strict();
 

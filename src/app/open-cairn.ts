@@ -15,6 +15,7 @@ import { createSqliteBackend } from '../stores/sqlite/create-sqlite-backend.js';
 import type { StoreBackendFactory } from '../stores/store-backend.js';
 import { BufferedAnalytics } from './analytics/buffered-analytics.js';
 import { modelContext, type CairnApp, type LoadedEmbedder } from './cairn-app.js';
+import { unboundEmbedderKeyNotice } from './model-credentials.js';
 import { applyStoredSettings, runtimeSettingValues } from './runtime-settings.js';
 
 export interface OpenCairnOptions {
@@ -60,6 +61,8 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     const cached = loaded.get(id);
     if (cached) return cached;
     {
+      const keyNotice = unboundEmbedderKeyNotice(config, context.credentials, id);
+      if (keyNotice) notice(keyNotice);
       const pending = createEmbedder(id, context).then(
         (embedder: Embedder): LoadedEmbedder =>
           embedder.dimensions === 0
@@ -79,17 +82,25 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
   let reranker: Promise<Reranker | null> | undefined;
   let rerankerNotice: string | undefined;
   const loadReranker = (): Promise<Reranker | null> =>
-    (reranker ??= createReranker(config.rerank.reranker, { ...context, batchSize: config.rerank.batchSize, ...(config.rerank.apiKey ? { apiKey: config.rerank.apiKey } : {}) }).catch((error: unknown) => {
+    (reranker ??= createReranker(config.rerank.reranker, { ...context, batchSize: config.rerank.batchSize }).catch((error: unknown) => {
       rerankerNotice = `No reranker: ${toCairnError(error).message.replace(/\.$/, '')}. Results keep their retrieval order; set CAIRN_RERANKER=none to skip the reranker.`;
       notice(rerankerNotice);
       return null;
     }));
   let languageModel: Promise<LanguageModel | null> | undefined;
-  const loadLanguageModel = (): Promise<LanguageModel | null> =>
-    (languageModel ??= resolveLanguageModel({ ...config.llm, onNotice: notice }).catch((error: unknown) => {
+  const loadLanguageModel = (): Promise<LanguageModel | null> => {
+    const { apiKey: llmApiKey, ...llmSettings } = config.llm;
+    languageModel ??= resolveLanguageModel({
+      ...llmSettings,
+      credentials: context.credentials,
+      // Its one notice says that discovery picked a server, which gets no key (model-credentials.ts).
+      onNotice: (text) => notice(llmApiKey && llmSettings.urls.length === 0 ? `${text} CAIRN_LLM_API_KEY is not sent to it: the key goes only to the URLs of CAIRN_LLM_URL.` : text),
+    }).catch((error: unknown) => {
       notice(`The language model is unavailable (${toCairnError(error).message}); answers are extractive.`);
       return null;
-    }));
+    });
+    return languageModel;
+  };
 
   return {
     config,

@@ -1,5 +1,7 @@
 import { toCairnError } from '../core/cairn-error.js';
+import { apiKeyFor } from '../models/endpoint-credentials.js';
 import { listModels } from '../models/generate/list-models.js';
+import { modelCredentials } from './model-credentials.js';
 import type { LexicalAcceleratorStatus } from '../stores/lexical-index.js';
 import type { CairnApp } from './cairn-app.js';
 
@@ -29,6 +31,19 @@ export interface Readiness {
     model?: string;
     endpoints: { url: string; state: string; consecutiveFailures: number; reachable: boolean; error?: string }[];
   };
+}
+
+/**
+ * Use case: whether the store answers, and nothing else: what `/readyz` tells callers without an admin
+ * key. It loads no model and contacts no server (an unauthenticated probe must not make Cairn call out).
+ */
+export async function readinessStatus(app: CairnApp): Promise<Pick<Readiness, 'status'>> {
+  try {
+    await app.chunks.listCollections();
+    return { status: 'ready' };
+  } catch {
+    return { status: 'unavailable' };
+  }
 }
 
 /** How long one LLM endpoint may take to list its models during a readiness check. */
@@ -76,7 +91,7 @@ export async function readiness(app: CairnApp): Promise<Readiness> {
   const endpoints = model
     ? await Promise.all(
         model.endpoints().map(async (endpoint) => {
-          const probe = await probeEndpoint(endpoint.url, app.config.llm.apiKey);
+          const probe = await probeEndpoint(endpoint.url, apiKeyFor(endpoint.url, modelCredentials(app.config)));
           return { url: endpoint.url, state: endpoint.state, consecutiveFailures: endpoint.consecutiveFailures, ...probe };
         }),
       )

@@ -2,6 +2,7 @@ import { CairnError } from '../core/cairn-error.js';
 import { filterableFields } from '../core/search-filter.js';
 import { embedChunks } from '../ingest/embed/embed-chunks.js';
 import type { CairnApp } from './cairn-app.js';
+import { assertModelAllowed } from './model-allow-list.js';
 
 export interface ReembedInput {
   collection: string;
@@ -31,6 +32,7 @@ export async function reembed(app: CairnApp, input: ReembedInput): Promise<Reemb
     throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${input.collection}" does not exist.`, { hint: 'List collections with `cairn collections`.' });
   }
   const id = input.embedder ?? record.embedder;
+  if (id !== record.embedder) assertModelAllowed(app.config, id, 'embedder');
   const loaded = await app.loadEmbedder(id);
   if (id !== 'none' && !loaded.embedder) {
     throw new CairnError('EMBEDDER_UNAVAILABLE', `Cannot re-embed with ${id}: ${loaded.unavailableReason ?? 'it could not be loaded'}.`, {

@@ -2,9 +2,13 @@ import { CairnError } from '../core/cairn-error.js';
 import { DEFAULT_EMBEDDER } from '../config/config-schema.js';
 import type { CollectionRecord } from '../stores/collection-record.js';
 import type { CairnApp, LoadedEmbedder } from './cairn-app.js';
+import { assertModelAllowed } from './model-allow-list.js';
 
 export interface CollectionOverrides {
-  /** Embedder asked for explicitly (flag, env or config file); undefined = use the collection's own. */
+  /**
+   * Embedder asked for explicitly (a request, or the CLI's flag, env or config file); undefined = the
+   * collection's own (or, for a new one, the configured one). Must pass assertModelAllowed.
+   */
   embedder?: string;
   chunkSize?: number;
   chunkOverlap?: number;
@@ -12,8 +16,10 @@ export interface CollectionOverrides {
 
 /**
  * Returns the collection and its loaded embedder, creating the collection on first use with the
- * configured (or default) embedder and chunking. An explicit embedder that differs from the
- * collection's is an EMBEDDER_MISMATCH: vectors of two models cannot be compared.
+ * configured (or default) embedder and chunking. An explicit embedder other than the collection's
+ * own must be one a request may name (model-allow-list.ts: MODEL_NOT_ALLOWED before anything is
+ * loaded or contacted); on an existing collection it is then an EMBEDDER_MISMATCH: vectors of two
+ * models cannot be compared.
  */
 export async function resolveCollection(
   app: CairnApp,
@@ -22,6 +28,7 @@ export async function resolveCollection(
   createIfMissing: boolean,
 ): Promise<{ record: CollectionRecord; loaded: LoadedEmbedder; created: boolean }> {
   const existing = await app.chunks.getCollection(name);
+  if (overrides.embedder && overrides.embedder !== existing?.embedder) assertModelAllowed(app.config, overrides.embedder, 'embedder');
   if (existing) {
     if (overrides.embedder && overrides.embedder !== existing.embedder) throw embedderMismatch(existing, overrides.embedder);
     const loaded = await app.loadEmbedder(existing.embedder);

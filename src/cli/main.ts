@@ -18,7 +18,7 @@ import { registerServeCommand } from './commands/serve-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
 
 /** Exit codes: 0 success, 1 the command failed, 2 bad usage or input. */
-const INPUT_CODES = new Set(['INPUT_INVALID', 'CONFIG_INVALID', 'COLLECTION_NOT_FOUND', 'DOCUMENT_NOT_FOUND', 'SOURCE_NOT_FOUND', 'EMBEDDER_MISMATCH', 'COLLECTION_EXISTS', 'MEMORY_NOT_FOUND', 'STORE_MISCONFIGURED', 'BACKUP_NOT_FOUND', 'BACKUP_TARGET_NOT_EMPTY']);
+const INPUT_CODES = new Set(['INPUT_INVALID', 'CONFIG_INVALID', 'COLLECTION_NOT_FOUND', 'DOCUMENT_NOT_FOUND', 'SOURCE_NOT_FOUND', 'EMBEDDER_MISMATCH', 'COLLECTION_EXISTS', 'MEMORY_NOT_FOUND', 'STORE_MISCONFIGURED', 'BACKUP_NOT_FOUND', 'BACKUP_TARGET_NOT_EMPTY', 'MODEL_NOT_ALLOWED']);
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('cairn')

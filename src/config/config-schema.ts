@@ -62,8 +62,24 @@ export const configSchema = z
         onnxThreads: z.number().int().min(0).max(256).default(0),
         /** Whether models may be downloaded at all (false: local copies only). */
         allowDownload: z.boolean().default(true),
-        /** API key for `openai:` embedders (`CAIRN_EMBEDDER_API_KEY`). */
+        /**
+         * Bearer token of the configured `openai:` embedder (`CAIRN_EMBEDDER_API_KEY`): sent only to the base
+         * URL of `embedder` (and `memory.embedder`), never to another server. Keys of other endpoints: `credentials`.
+         */
         openaiApiKey: z.string().optional(),
+        /**
+         * Model specs that HTTP and MCP requests may name besides the configured ones (`CAIRN_MODELS_ALLOWED`,
+         * comma-separated): exact specs (`static:minishlab/potion-base-8M`, `openai:http://10.0.0.5:8000/v1#bge-m3`),
+         * or `openai:<base-url>` / `http:<base-url>` without `#model` for every model under that base URL.
+         * The CLI is not limited by it. See docs/security.md.
+         */
+        allowed: z.array(z.string().trim().min(1)).default([]),
+        /**
+         * Bearer tokens by endpoint, for model servers (embedders, rerankers, LLMs) that need different keys:
+         * a request to a URL under `url` (same scheme, host and port; the path at a `/` boundary) carries
+         * `apiKey`; the longest `url` wins. No entry matches: no key is sent.
+         */
+        credentials: z.array(z.object({ url: z.string().url(), apiKey: z.string().min(1) }).strict()).default([]),
       })
       .prefault({}),
     ingest: z
@@ -114,7 +130,7 @@ export const configSchema = z
         urls: z.array(z.string().url()).default([]),
         /** Model name (`CAIRN_LLM_MODEL`); unset = the first model the server lists. */
         model: z.string().min(1).optional(),
-        /** Bearer token (`CAIRN_LLM_API_KEY`). */
+        /** Bearer token (`CAIRN_LLM_API_KEY`) of the `urls` above only: never sent to a discovered server or another URL. */
         apiKey: z.string().optional(),
         /** With no URL configured, probe the usual local ports once (Ollama 11434, llama.cpp 8080, vLLM 8000, LM Studio 1234). */
         discover: z.boolean().default(true),
@@ -140,7 +156,7 @@ export const configSchema = z
         /** Candidates passed to the reranker at most. */
         candidates: z.number().int().min(1).max(1000).default(50),
         batchSize: z.number().int().min(1).max(512).default(16),
-        /** Bearer token for `http:` rerankers (`CAIRN_RERANKER_API_KEY`). */
+        /** Bearer token of the `http:` reranker above (`CAIRN_RERANKER_API_KEY`), sent to its base URL only. */
         apiKey: z.string().optional(),
       })
       .prefault({}),

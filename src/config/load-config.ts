@@ -82,6 +82,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (Object.keys(store).length > 0) out.store = store;
   if (env.HF_ENDPOINT) models.hfEndpoint = env.HF_ENDPOINT;
   if (env.CAIRN_EMBEDDER_API_KEY) models.openaiApiKey = env.CAIRN_EMBEDDER_API_KEY;
+  if (env.CAIRN_MODELS_ALLOWED) models.allowed = env.CAIRN_MODELS_ALLOWED.split(',').map((spec) => spec.trim()).filter(Boolean);
   if (env.CAIRN_OFFLINE === '1' || env.HF_HUB_OFFLINE === '1') models.allowDownload = false;
   if (Object.keys(models).length > 0) out.models = models;
   const llm: Record<string, unknown> = {};

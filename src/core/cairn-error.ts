@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'EMBEDDER_MISMATCH'
   | 'EMBEDDER_UNAVAILABLE'
   | 'MODEL_NOT_FOUND'
+  | 'MODEL_NOT_ALLOWED'
   | 'DENSE_UNAVAILABLE'
   // access to the HTTP API
   | 'UNAUTHENTICATED'

@@ -32,6 +32,16 @@ export function keyFromAuthorization(header: string | undefined): string | undef
 }
 
 /**
+ * Whether the request carries an active key with `scope` (for public routes that show more to some
+ * callers); never throws and never challenges.
+ */
+export async function requestHasScope(app: CairnApp, request: FastifyRequest, scope: KeyScope): Promise<boolean> {
+  const secret = keyFromAuthorization(request.headers.authorization);
+  const record = secret ? await app.keys.verify(secret) : undefined;
+  return record?.scopes.some((held) => scopeAllows(held, scope)) ?? false;
+}
+
+/**
  * The onRequest hook of the authenticated context: 401 (with a `WWW-Authenticate` challenge) without
  * an active key, 403 when the key's scope is below the route's `config.scope`. Fails closed: a route
  * that declares no scope needs `admin`.

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { BackupService } from '../app/backup/backup-service.js';
 import type { CairnApp } from '../app/cairn-app.js';
@@ -33,7 +33,7 @@ import { registerMcpRoutes } from '../mcp/mcp-http-routes.js';
 import { registerOpenAiRoutes } from './openai/register-openai-routes.js';
 import { writeClientErrorProblem } from './client-error-problem.js';
 import { API_KEY_SECURITY_SCHEMES, openApiTransform } from './openapi-security.js';
-import { isCairnError } from '../core/cairn-error.js';
+import { CairnError, isCairnError } from '../core/cairn-error.js';
 import { PROBLEM_CONTENT_TYPE, problemFromError } from './problem-details.js';
 
 export interface BuildServerOptions {
@@ -74,6 +74,12 @@ export async function buildServer(app: CairnApp, options: BuildServerOptions): P
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     clientErrorHandler: writeClientErrorProblem,
+    // What the router refuses before any hook runs (a malformed percent-escape: FST_ERR_BAD_URL) is a
+    // problem document like every other error, not Fastify's plain JSON.
+    frameworkErrors: (error, request, reply) => {
+      const problem = problemFromError(frameworkError(error), request.url);
+      void (reply as FastifyReply).header('x-request-id', request.id).status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+    },
     // One log line per request (written on response below) instead of Fastify's two.
     disableRequestLogging: true,
   });
@@ -167,4 +173,14 @@ export async function buildServer(app: CairnApp, options: BuildServerOptions): P
   // Last: the web UI's `/*` fallback answers only what no route above claims.
   await server.register(async (scope) => registerWebUiRoutes(scope, options.webUiDir));
   return server;
+}
+
+/** Fastify's router errors as Cairn errors: a bad URL is the client's (INPUT_INVALID), anything else ours. */
+function frameworkError(error: Error & { code?: string }): CairnError {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return new CairnError('INPUT_INVALID', `The request URL is not valid: ${error.message}.`, {
+      hint: 'Percent-encode each path segment (encodeURIComponent); a literal "%" is "%25".',
+    });
+  }
+  return new CairnError('INTERNAL', error.message, { cause: error });
 }

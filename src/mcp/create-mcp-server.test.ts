@@ -13,6 +13,7 @@ import { openCairn } from '../app/open-cairn.js';
 import { loadConfig } from '../config/load-config.js';
 import { useStandInServers } from '../testing/llm-test-kit.js';
 import { startTestSite } from '../testing/test-site-server.js';
+import { startRecordingListener } from '../testing/recording-listener.js';
 import { createMcpServer } from './create-mcp-server.js';
 import { RESOURCE_PAGE_SIZE } from './document-resources.js';
 import { ERROR_META_KEY } from './tool-result.js';
@@ -214,6 +215,47 @@ describe('the ask tool with a language model (stand-in OpenAI-compatible server)
       await client.close();
     } finally {
       await app.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('model specs over MCP', () => {
+  it('no tool takes a model spec: an embedder argument is refused and its host sees no request', async () => {
+    const internal = await startRecordingListener();
+    const home = mkdtempSync(join(tmpdir(), 'cairn-mcp-specs-'));
+    const docs = join(home, 'docs');
+    mkdirSync(docs);
+    writeFileSync(join(docs, 'a.md'), '# A\n\nSome text about deployments.\n');
+    const app = await openCairn(
+      loadConfig({ cwd: home, env: { CAIRN_HOME: home, CAIRN_EMBEDDER: 'none', CAIRN_OFFLINE: '1', CAIRN_RERANKER: 'none', CAIRN_LLM_DISCOVER: '0', CAIRN_ALLOWED_DIRS: docs } }),
+    );
+    const client = await connect(app, true);
+    try {
+      const { tools } = await client.listTools();
+      for (const tool of tools) {
+        const names = Object.keys(tool.inputSchema.properties ?? {});
+        const specs = names.filter((name) => /embedder|reranker|model|llm|url|endpoint/i.test(name));
+        // A tool that takes one must pass it through assertModelAllowed (src/app/model-allow-list.ts) and get a test here.
+        assert.deepEqual(specs, [], `${tool.name} takes ${specs.join(', ')}`);
+      }
+      const spec = `openai:${internal.origin}/v1#m`;
+      for (const [name, args] of [
+        ['ingest', { path: docs, collection: 'fresh', embedder: spec }],
+        ['search', { query: 'deployments', collection: 'fresh', embedder: spec }],
+        ['ask', { question: 'deployments?', collection: 'fresh', embedder: spec }],
+      ] as const) {
+        const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+        assert.equal(result.isError, true, `${name}: ${text(result)}`);
+      }
+      const ingested = (await client.callTool({ name: 'ingest', arguments: { path: docs, collection: 'fresh' } })) as CallToolResult;
+      assert.equal(ingested.isError, undefined, text(ingested));
+      assert.equal((await app.chunks.getCollection('fresh'))?.embedder, 'none');
+      assert.deepEqual(internal.requests, []);
+    } finally {
+      await client.close();
+      await app.close();
+      await internal.close();
       rmSync(home, { recursive: true, force: true });
     }
   });

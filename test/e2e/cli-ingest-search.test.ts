@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -166,5 +166,42 @@ describe('cairn CLI end to end (real binary, real fixtures)', { skip: !files || 
     const noSource = await runCli(['ingest', '/definitely/not/here', '--collection', 'x'], env);
     assert.notEqual(noSource.code, 0);
     assert.match(noSource.stderr, /SOURCE_NOT_FOUND/);
+  });
+});
+
+describe('cairn ingest and symbolic links', () => {
+  test('a link to a file outside the folder is refused and reported; --follow-symlinks ingests its target', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'cairn-e2e-links-'));
+    try {
+      const env = { CAIRN_HOME: home, CAIRN_EMBEDDER: 'none', CAIRN_OFFLINE: '1' };
+      const folder = join(home, 'notes');
+      mkdirSync(join(folder, 'sub'), { recursive: true });
+      writeFileSync(join(folder, 'inside.md'), '# Inside\n\nThe harbour opens at dawn.\n');
+      writeFileSync(join(home, 'secret.md'), '# Secret\n\nThe vault code is quartzfeather.\n');
+      symlinkSync(join(home, 'secret.md'), join(folder, 'sub', 'escape.md'));
+      symlinkSync(join(folder, 'inside.md'), join(folder, 'alias.md'));
+
+      const refused = await runCli(['ingest', folder, '--collection', 'links', '--json'], env);
+      assert.equal(refused.code, 0, refused.stderr);
+      const summary = JSON.parse(refused.stdout);
+      assert.equal(summary.filesNew, 2, 'inside.md and the link that stays inside');
+      const escaped = summary.skipped.find((s: { relativePath: string }) => s.relativePath.endsWith('sub/escape.md'));
+      assert.equal(escaped?.code, 'SOURCE_UNREADABLE');
+      assert.match(escaped.reason, /symbolic link that leads out of the source/);
+      const none = await runCli(['search', 'quartzfeather', '--collection', 'links', '--mode', 'lexical', '--json'], env);
+      assert.deepEqual(JSON.parse(none.stdout).results, []);
+
+      const text = await runCli(['ingest', folder, '--collection', 'links'], env);
+      assert.match(text.stdout, /sub\/escape\.md: a symbolic link that leads out of the source is not followed \[SOURCE_UNREADABLE\]/);
+      assert.match(text.stdout, /--follow-symlinks/);
+
+      const followed = await runCli(['ingest', folder, '--collection', 'links', '--follow-symlinks', '--json'], env);
+      assert.equal(followed.code, 0, followed.stderr);
+      assert.equal(JSON.parse(followed.stdout).skipped.length, 0);
+      const found = await runCli(['search', 'quartzfeather', '--collection', 'links', '--mode', 'lexical', '--json'], env);
+      assert.equal(JSON.parse(found.stdout).results.length, 1);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

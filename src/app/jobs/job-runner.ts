@@ -197,8 +197,6 @@ export class JobRunner {
         signal: controller.signal,
         onEvent: (event) => tracker.onIngestEvent(event),
         countFiles: true,
-        // Sources named over HTTP: a link inside an allowed folder or a cloned repository is not a way out.
-        confineToRoot: true,
         ...(job.options.rootUri === undefined ? {} : { rootUri: job.options.rootUri }),
         ...(job.options.onlyUris === undefined ? {} : { onlyUris: job.options.onlyUris }),
         ...(job.options.crawl === undefined ? {} : { crawl: job.options.crawl, allowPrivateNetworks: this.#app.config.sources.allowPrivateNetworks }),

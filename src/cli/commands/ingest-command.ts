@@ -4,6 +4,7 @@ import { CairnError } from '../../core/cairn-error.js';
 import { ingestInputSchema } from '../../app/input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
 import type { IngestEvent, IngestSummary } from '../../ingest/ingest-events.js';
+import { LINK_LEADS_OUT } from '../../ingest/source/resolve-sources.js';
 import { collect, parseInteger, printJson, withApp, type CliIo } from '../cli-context.js';
 import { ProgressLine } from '../progress-bar.js';
 
@@ -27,6 +28,7 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
     .option('--no-sitemap', 'crawl: follow links even when the site has a sitemap')
     .option('--concurrency <n>', 'crawl: requests in flight at once (default crawl.concurrency, 2)', parseInteger)
     .option('--delay <ms>', 'crawl: least time between two requests to the site (default crawl.delayMs, 250)', parseInteger)
+    .option('--follow-symlinks', 'also ingest files whose symbolic links lead out of the folder or repository (default: skipped and reported)')
     .action(async (sources: string[], options, command: Command) =>
       withApp(command, io, async (app, flags) => {
         const input = parseInput(ingestInputSchema, {
@@ -39,6 +41,7 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
           chunkSize: options.chunkSize,
           chunkOverlap: options.chunkOverlap,
           ...(options.crawl ? { crawl: crawlFlags(options) } : {}),
+          followSymlinks: options.followSymlinks,
         });
         if (!options.crawl && Object.keys(crawlFlags(options)).length > 0) {
           throw new CairnError('INPUT_INVALID', 'Crawl options were given without --crawl.', { hint: 'Add --crawl to crawl the http(s) sources as web sites.' });
@@ -104,6 +107,9 @@ function printSummary(io: CliIo, s: IngestSummary): void {
   if (s.skipped.length > 0) {
     io.stdout.write(`Skipped files (${s.skipped.length}):\n`);
     for (const entry of s.skipped) io.stdout.write(`  ${entry.relativePath}: ${entry.reason} [${entry.code}]\n`);
+    if (s.skipped.some((entry) => entry.reason === LINK_LEADS_OUT)) {
+      io.stdout.write('Symbolic links that lead out of the ingested folder were not followed; run again with --follow-symlinks to ingest their targets.\n');
+    }
   }
   for (const notice of s.notices) io.stdout.write(`${notice}\n`);
 }

@@ -41,7 +41,7 @@ describe('POST /v1/ask with a language model', () => {
 
   it('/readyz reports the language model and its endpoints', async (context) => {
     if (!t) return context.skip(SHARED_MISSING);
-    const ready = (await t.server.inject({ method: 'GET', url: '/readyz' })).json();
+    const ready = (await t.server.inject({ method: 'GET', url: '/readyz', headers: t.auth })).json();
     assert.equal(ready.llm.configured, true);
     assert.equal(ready.llm.available, true);
     assert.equal(ready.llm.model, 'stand-in-model');

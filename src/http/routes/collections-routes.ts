@@ -18,7 +18,7 @@ export function registerCollectionsRoutes(scope: FastifyInstance, app: CairnApp)
     { config: { scope: 'write' }, schema: { tags: ['collections'], body: createCollectionInputSchema, response: withProblems(collectionSchema, 201) } },
     async (request, reply) => {
       const { name, embedder, chunkSize, chunkOverlap } = request.body;
-      const record = await createCollection(app, name, { embedder: embedder ?? app.config.embedder, chunkSize, chunkOverlap });
+      const record = await createCollection(app, name, { embedder, chunkSize, chunkOverlap });
       return reply.status(201).send(record);
     },
   );

@@ -5,20 +5,23 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openCairn } from '../../app/open-cairn.js';
 import { loadConfig } from '../../config/load-config.js';
+import type { KeyScope } from '../../stores/key-store.js';
 import { deadUrl, useStandInServers } from '../../testing/llm-test-kit.js';
 import { buildServer } from '../build-server.js';
 
 const standIn = useStandInServers();
 
-async function readyz(env: Record<string, string>) {
+/** `/readyz` of a fresh server, asked with a key of `scope` (admin by default) or with none. */
+async function readyz(env: Record<string, string>, scope: KeyScope | 'none' = 'admin') {
   const home = mkdtempSync(join(tmpdir(), 'cairn-ready-'));
   const app = await openCairn(loadConfig({ cwd: home, env: { CAIRN_HOME: home, CAIRN_EMBEDDER: 'none', CAIRN_OFFLINE: '1', CAIRN_RERANKER: 'none', CAIRN_LLM_DISCOVER: '0', ...env } }));
   try {
     await app.chunks.createCollection('notes', { embedder: 'none', dimensions: 0, chunkSize: 256, chunkOverlap: 38 });
     const server = await buildServer(app, { version: '9.9.9' });
-    const response = await server.inject({ method: 'GET', url: '/readyz' });
+    const headers = scope === 'none' ? {} : { authorization: `Bearer ${(await app.keys.create(scope, [scope])).key}` };
+    const response = await server.inject({ method: 'GET', url: '/readyz', headers });
     await server.close();
-    return { status: response.statusCode, body: response.json() };
+    return { status: response.statusCode, body: response.json(), contentType: String(response.headers['content-type']) };
   } finally {
     await app.close();
     rmSync(home, { recursive: true, force: true });
@@ -71,6 +74,19 @@ describe('GET /readyz', () => {
   it('without any LLM: not configured, not available, reachability unknown', async () => {
     const { body } = await readyz({});
     assert.deepEqual({ ...body.llm }, { configured: false, available: false, reachable: null, endpoints: [] });
+  });
+
+  it('without an admin key: the status alone, no database path, and no model server is contacted', async () => {
+    for (const scope of ['none', 'read', 'write'] as const) {
+      const llm = await standIn();
+      const { status, body, contentType } = await readyz({ CAIRN_LLM_URL: llm.url, CAIRN_EMBEDDER: `openai:${llm.url}#m` }, scope);
+      assert.equal(status, 200, scope);
+      assert.match(contentType, /^application\/json/);
+      assert.deepEqual(body, { status: 'ready' }, scope);
+      assert.deepEqual(llm.requests, [], `${scope}: the probe reached ${llm.requests.map((r) => r.path).join(', ')}`);
+    }
+    const unknown = await readyz({}, 'none');
+    assert.deepEqual(unknown.body, { status: 'ready' });
   });
 
   it('a configured reranker that cannot load is stated, and the server stays ready', async () => {

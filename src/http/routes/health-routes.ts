@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CairnApp } from '../../app/cairn-app.js';
-import { readiness } from '../../app/readiness.js';
+import { readiness, readinessStatus } from '../../app/readiness.js';
+import { requestHasScope } from '../authenticate.js';
 
 const healthSchema = z.object({ status: z.literal('ok') });
 
@@ -43,16 +44,26 @@ const readinessSchema = z.object({
   }),
 });
 
+/** What `/readyz` tells a caller without an admin key (load balancers, Kubernetes probes). */
+const readinessStatusSchema = z.object({ status: z.enum(['ready', 'unavailable']) });
+
 /**
- * `/healthz`: the process answers. `/readyz`: the store answers (else 503), with each collection's
- * embedder loaded or lexical-only (and why), the reranker, and whether a language model was found and
- * answers now (answers are extractive without one; that does not make the server unready).
+ * `/healthz`: the process answers. `/readyz`: the store answers (else 503). To a caller with an admin
+ * key, with the details: the database location, each collection's embedder loaded or lexical-only (and
+ * why), the reranker, and whether a language model was found and answers now (answers are extractive
+ * without one; that does not make the server unready). Everyone else gets the status alone, which loads
+ * no model and contacts no server.
  */
 export function registerHealthRoutes(scope: FastifyInstance, app: CairnApp, version: string): void {
   const routes = scope.withTypeProvider<ZodTypeProvider>();
   routes.get('/healthz', { schema: { tags: ['health'], response: { 200: healthSchema } } }, async () => ({ status: 'ok' as const }));
 
-  routes.get('/readyz', { schema: { tags: ['health'], response: { 200: readinessSchema, 503: readinessSchema } } }, async (_request, reply) => {
+  const response = z.union([readinessSchema, readinessStatusSchema]);
+  routes.get('/readyz', { schema: { tags: ['health'], response: { 200: response, 503: response } } }, async (request, reply) => {
+    if (!(await requestHasScope(app, request, 'admin'))) {
+      const { status } = await readinessStatus(app);
+      return reply.status(status === 'ready' ? 200 : 503).send({ status });
+    }
     const report = await readiness(app);
     return reply.status(report.status === 'ready' ? 200 : 503).send({ ...report, version });
   });

@@ -59,6 +59,9 @@ export interface PruneScope {
   gone: ReadonlySet<string>;
 }
 
+/** The skip reason of a file reached through a symbolic link that leads out of its source (code SOURCE_UNREADABLE). */
+export const LINK_LEADS_OUT = 'a symbolic link that leads out of the source is not followed';
+
 export interface SourceOptions {
   /** Where clones are kept between runs: `<home>/cache/git`. */
   cacheDir: string;
@@ -202,7 +205,7 @@ function walkedSource(
       const confinedTo = options.confineToRoot ? await realpath(directory) : null;
       for await (const file of walk) {
         if (confinedTo !== null && !(await staysInside(file.absolutePath, confinedTo))) {
-          onSkip({ absolutePath: file.absolutePath, relativePath: file.relativePath, code: 'SOURCE_UNREADABLE', reason: 'a symbolic link that leads out of the source is not followed' });
+          onSkip({ absolutePath: file.absolutePath, relativePath: file.relativePath, code: 'SOURCE_UNREADABLE', reason: LINK_LEADS_OUT });
           continue;
         }
         yield {

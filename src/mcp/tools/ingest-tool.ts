@@ -107,8 +107,6 @@ export function registerIngestTool(server: McpServer, context: McpToolContext): 
           ...(input.tags ? { tags: input.tags } : {}),
           ...(input.prune !== undefined ? { prune: input.prune } : {}),
           ...(crawl === undefined ? {} : { crawl, allowPrivateNetworks: sources.allowPrivateNetworks }),
-          // Symlinks inside an allowed folder (or a cloned repository) must not pull in files from elsewhere.
-          confineToRoot: true,
           signal: extra.signal,
           ...(progress ? { onEvent: progress.onEvent } : {}),
         });

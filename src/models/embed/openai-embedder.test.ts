@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { isCairnError } from '../../core/cairn-error.js';
+import { startRecordingListener } from '../../testing/recording-listener.js';
 import { createOpenAiEmbedder } from './openai-embedder.js';
 
 let server: Server;
@@ -111,4 +112,20 @@ test('openai embedder times out, honours abort and reports an unreachable server
     assert.match(error.message, /ECONNREFUSED/);
     return true;
   });
+});
+
+test('a redirect is not followed: the host it points to sees nothing', async () => {
+  const target = await startRecordingListener();
+  const redirecting = createServer((_request, response) => {
+    response.writeHead(307, { location: `${target.origin}/v1/embeddings` }).end();
+  });
+  await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+  const port = (redirecting.address() as AddressInfo).port;
+  try {
+    await assert.rejects(createOpenAiEmbedder({ id: 'i', baseUrl: `http://127.0.0.1:${port}/v1`, model: 'm', apiKey: 'secret' }), { code: 'UPSTREAM_FAILED' });
+    assert.deepEqual(target.requests, []);
+  } finally {
+    await new Promise<void>((resolve) => redirecting.close(() => resolve()));
+    await target.close();
+  }
 });

@@ -49,7 +49,8 @@ export async function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Prom
     if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
     let response: Response;
     try {
-      response = await fetchImpl(url, { method: 'POST', headers, body: JSON.stringify({ model: options.model, input }), signal: combined });
+      // No redirects: one would reach a host the operator did not configure.
+      response = await fetchImpl(url, { method: 'POST', headers, body: JSON.stringify({ model: options.model, input }), redirect: 'error', signal: combined });
     } catch (error) {
       if (signal?.aborted) throw new CairnError('ABORTED', 'The embedding request was cancelled.', { cause: error });
       const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : describeFetchError(error);
@@ -65,7 +66,7 @@ export async function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Prom
         retryable: response.status === 429 || response.status >= 500,
         hint:
           response.status === 401 || response.status === 403
-            ? 'Set CAIRN_EMBEDDER_API_KEY to a valid key.'
+            ? 'Set CAIRN_EMBEDDER_API_KEY to a valid key (it is sent to the base URL of CAIRN_EMBEDDER only), or list this server with its key in models.credentials.'
             : `Check the model name "${options.model}" and the server's logs.`,
         details: { status: response.status },
       });

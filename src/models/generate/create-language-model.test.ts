@@ -37,11 +37,29 @@ test('an unnamed model is the first one the server lists', async () => {
 
 test('a named model is used as given without asking the server', async () => {
   const server = await serve({ models: ['listed'] });
-  const llm = await resolveLanguageModel(settings({ urls: [server.url], model: 'named', apiKey: 'secret' }));
+  const llm = await resolveLanguageModel(settings({ urls: [server.url], model: 'named', credentials: [{ url: server.url, apiKey: 'secret' }] }));
   assert.equal(llm?.model, 'named');
   await llm?.generate(question);
   assert.deepEqual(server.requests.map((request) => request.path), ['/v1/chat/completions']);
   assert.equal(server.requests[0]?.headers.authorization, 'Bearer secret');
+});
+
+test('a key goes only to the endpoints it is bound to: not to another replica, not to a discovered server', async () => {
+  const keyed = await serve({ models: ['m'], answer: 'a' });
+  const other = await serve({ models: ['m'], answer: 'b' });
+  const llm = await resolveLanguageModel(settings({ urls: [keyed.url, other.url], credentials: [{ url: keyed.url, apiKey: 'secret' }] }));
+  await llm?.generate(question);
+  await llm?.generate(question);
+  assert.ok(keyed.requests.length > 0 && other.requests.length > 0);
+  for (const request of keyed.requests) assert.equal(request.headers.authorization, 'Bearer secret', request.path);
+  for (const request of other.requests) assert.equal(request.headers.authorization, undefined, request.path);
+
+  const local = await serve({ models: ['found'], answer: 'c' });
+  const discovered = await resolveLanguageModel(settings({ discoverPorts: [local.port], credentials: [{ url: keyed.url, apiKey: 'secret' }] }));
+  assert.equal(discovered?.model, 'found');
+  await discovered?.generate(question);
+  assert.ok(local.requests.length >= 2);
+  for (const request of local.requests) assert.equal(request.headers.authorization, undefined, request.path);
 });
 
 test('a base URL without /v1 is tried as given and upgraded to /v1 on 404', async () => {

@@ -1,3 +1,4 @@
+import { apiKeyFor, type EndpointCredential } from '../endpoint-credentials.js';
 import { DEFAULT_DISCOVER_PORTS, discoverLocalServer } from './discover-local-server.js';
 import type { LanguageModel } from './language-model.js';
 import { listModels } from './list-models.js';
@@ -6,7 +7,11 @@ import { createOpenAiChatModel } from './openai-chat-model.js';
 export interface LanguageModelSettings {
   urls: string[];
   model?: string;
-  apiKey?: string;
+  /**
+   * Bearer tokens by base URL (built from `llm.apiKey` + `llm.urls` and `models.credentials`): each
+   * request carries the one covering its endpoint, so a discovered server gets no key unless one is bound to it.
+   */
+  credentials?: readonly EndpointCredential[];
   discover: boolean;
   contextWindow: number;
   connectTimeoutMs: number;
@@ -37,7 +42,7 @@ export async function resolveLanguageModel(settings: LanguageModelSettings): Pro
     retries: settings.retries,
     breakerFailures: settings.breakerFailures,
     breakerCooldownMs: settings.breakerCooldownMs,
-    ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
     ...(settings.fetch ? { fetch: settings.fetch } : {}),
   };
 
@@ -47,10 +52,11 @@ export async function resolveLanguageModel(settings: LanguageModelSettings): Pro
     for (const [index, url] of settings.urls.entries()) {
       if (model) break;
       try {
+        const apiKey = apiKeyFor(url, settings.credentials);
         const list = await listModels({
           baseUrl: url,
           timeoutMs: settings.connectTimeoutMs,
-          ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+          ...(apiKey ? { apiKey } : {}),
           ...(settings.fetch ? { fetch: settings.fetch } : {}),
         });
         model = list.ids[0];

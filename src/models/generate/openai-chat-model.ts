@@ -1,5 +1,6 @@
 import { CairnError } from '../../core/cairn-error.js';
 import type { z } from 'zod';
+import { apiKeyFor, type EndpointCredential } from '../endpoint-credentials.js';
 import { chatCompletionSchema, statusError, toUsage, upstreamErrorMessage } from './chat-completions-wire.js';
 import { backoffDelayMs, sleep } from './backoff-delay.js';
 import { chatStreamEvents } from './chat-stream-events.js';
@@ -13,7 +14,8 @@ export interface OpenAiChatModelOptions {
   urls: string[];
   /** Unset: the first id of `GET <base>/models`, asked once on the first request. */
   model?: string;
-  apiKey?: string;
+  /** Bearer tokens by base URL: a request carries the one covering its endpoint's URL, or none. */
+  credentials?: readonly EndpointCredential[];
   contextWindow: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
@@ -63,10 +65,11 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): Language
   };
 
   const lookupModel = async (endpoint: Endpoint, signal: AbortSignal | undefined): Promise<string> => {
+    const apiKey = apiKeyFor(endpoint.baseUrl, options.credentials);
     const list = await listModels({
       baseUrl: endpoint.baseUrl,
       fetch: fetchImpl,
-      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+      ...(apiKey ? { apiKey } : {}),
       timeoutMs: options.connectTimeoutMs,
       ...(signal ? { signal } : {}),
     });
@@ -95,7 +98,7 @@ export function createOpenAiChatModel(options: OpenAiChatModelOptions): Language
         url,
         init: {
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: body.stream ? 'text/event-stream' : 'application/json', ...authorizationHeaders(options.apiKey) },
+          headers: { 'content-type': 'application/json', accept: body.stream ? 'text/event-stream' : 'application/json', ...authorizationHeaders(apiKeyFor(url, options.credentials)) },
           body: JSON.stringify(body),
         },
         connectTimeoutMs: headersTimeoutMs,

@@ -70,7 +70,8 @@ export async function openTimedRequest(options: TimedRequestOptions): Promise<Ti
   }, options.connectTimeoutMs);
   let response: Response;
   try {
-    response = await options.fetch(options.url, { ...options.init, signal: controller.signal });
+    // Model servers do not redirect; following one would reach a host the operator did not configure.
+    response = await options.fetch(options.url, { ...options.init, redirect: 'error', signal: controller.signal });
   } catch (error) {
     detach();
     throw classify(error);

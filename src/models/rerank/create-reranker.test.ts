@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { isCairnError } from '../../core/cairn-error.js';
+import { startRecordingListener } from '../../testing/recording-listener.js';
 import { createReranker, type RerankerContext } from './create-reranker.js';
 import { parseRerankerSpec, rerankerSpecId } from './parse-reranker-spec.js';
 
@@ -75,4 +76,17 @@ test('an unreachable rerank server is RERANKER_UNAVAILABLE; a bad model id is IN
     return true;
   });
   await assert.rejects(createReranker('onnx:../etc', context()), (error) => isCairnError(error) && error.code === 'INPUT_INVALID');
+});
+
+test('an HTTP reranker sends only a key bound to its own base URL', async () => {
+  const listener = await startRecordingListener();
+  after(() => listener.close());
+  const credentials = [{ url: 'http://127.0.0.1:9/v1', apiKey: 'for-another-server' }];
+  await createReranker(`http:${listener.origin}/v1#m`, context({ credentials })).catch(() => null);
+  assert.ok(listener.requests.length > 0);
+  for (const request of listener.requests) assert.equal(request.headers.authorization, undefined, request.path);
+  const before = listener.requests.length;
+  await createReranker(`http:${listener.origin}/v1#m`, context({ credentials: [...credentials, { url: listener.origin, apiKey: 'its-own' }] })).catch(() => null);
+  assert.ok(listener.requests.length > before);
+  for (const request of listener.requests.slice(before)) assert.equal(request.headers.authorization, 'Bearer its-own', request.path);
 });

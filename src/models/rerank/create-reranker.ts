@@ -1,4 +1,5 @@
 import { CairnError, isCairnError } from '../../core/cairn-error.js';
+import { apiKeyFor, type EndpointCredential } from '../endpoint-credentials.js';
 import type { LocalModelContext } from '../model-files/model-files-context.js';
 import { configureTransformers } from '../model-files/configure-transformers.js';
 import { ensureLocalModel, type ModelRole } from '../model-files/ensure-local-model.js';
@@ -12,8 +13,8 @@ import type { Reranker } from './reranker.js';
 export interface RerankerContext extends LocalModelContext {
   /** Pairs per model run (local) or documents per request (HTTP). */
   batchSize: number;
-  /** Bearer token for an HTTP reranker. */
-  apiKey?: string;
+  /** Bearer tokens by base URL: an HTTP reranker sends the one covering its URL, or none. */
+  credentials?: readonly EndpointCredential[];
   /** Per HTTP request; 30,000 ms when absent. */
   timeoutMs?: number;
 }
@@ -42,7 +43,7 @@ export async function createReranker(spec: string, context: RerankerContext): Pr
           id,
           baseUrl: parsed.baseUrl,
           model: parsed.model,
-          apiKey: context.apiKey,
+          apiKey: apiKeyFor(parsed.baseUrl, context.credentials),
           maxBatchSize: context.batchSize,
           timeoutMs: context.timeoutMs,
           fetch: context.fetch,

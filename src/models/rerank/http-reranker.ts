@@ -72,7 +72,8 @@ export async function createHttpReranker(options: HttpRerankerOptions): Promise<
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
     try {
-      const response = await fetchImpl(url, { method: 'POST', headers, body: JSON.stringify(bodyFor(which, query, documents)), signal: combined });
+      // No redirects: one would reach a host the operator did not configure.
+      const response = await fetchImpl(url, { method: 'POST', headers, body: JSON.stringify(bodyFor(which, query, documents)), redirect: 'error', signal: combined });
       return { status: response.status, body: await response.text() };
     } catch (error) {
       if (signal?.aborted) throw new CairnError('ABORTED', 'The rerank request was cancelled.', { cause: error });

@@ -18,6 +18,7 @@ import type {
   KeyScope,
   Page,
   Readiness,
+  ReadinessStatus,
   ScalingResult,
   SearchMode,
   SearchResponse,
@@ -227,12 +228,12 @@ export class ApiClient {
   }
 
   /**
-   * `/readyz`: 200 when ready, 503 (same body) when the store does not answer. Public, but sent with
-   * the key, so a server that keeps details for admins gives them to an admin.
+   * `/readyz`: 200 when ready, 503 (same body) when the store does not answer. Public, but its details
+   * (store location, models, LLM endpoints) come only with an admin key; other keys get the status alone.
    */
-  async readiness(): Promise<Readiness> {
+  async readiness(): Promise<Readiness | ReadinessStatus> {
     const response = await fetch(`${this.base}/readyz`, { headers: this.headers({ accept: 'application/json' }), cache: 'no-store' });
     if (response.status !== 200 && response.status !== 503) throw await apiErrorFromResponse(response);
-    return (await response.json()) as Readiness;
+    return (await response.json()) as Readiness | ReadinessStatus;
   }
 }

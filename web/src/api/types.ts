@@ -299,6 +299,12 @@ export interface ScalingResult {
   ingest: { chunksPerSecond: number | null; at: string | null };
 }
 
+/** What `/readyz` tells a key without the admin scope: the status alone. */
+export interface ReadinessStatus {
+  status: 'ready' | 'unavailable';
+}
+
+/** `/readyz` with its details (admin keys only). */
 export interface Readiness {
   status: 'ready' | 'unavailable';
   version: string;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { Readiness } from '../api/types.js';
+import type { Readiness, ReadinessStatus } from '../api/types.js';
 import { useApp } from '../app-context.js';
 import { Icon } from '../components/icons.js';
 import { ProblemNotice } from '../components/problem-notice.js';
@@ -24,12 +24,12 @@ function State({ ok, text }: { ok: boolean | null; text: string }) {
 /** Server readiness (`/readyz`): store, embedders, reranker, language model endpoints with circuit state. */
 export function StatusPage() {
   const { client } = useApp();
-  const [ready, setReady] = useState<Readiness | null>(null);
+  const [answer, setAnswer] = useState<Readiness | ReadinessStatus | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   const load = useCallback(async () => {
     try {
-      setReady(await client.readiness());
+      setAnswer(await client.readiness());
       setError(null);
     } catch (failure) {
       setError(failure);
@@ -40,6 +40,7 @@ export function StatusPage() {
     void load();
   }, [load]);
 
+  const ready = answer && 'store' in answer ? answer : null;
   const size = ready ? bytes(ready.store.sizeBytes) : null;
   const reranker = ready?.reranker;
 
@@ -52,6 +53,18 @@ export function StatusPage() {
         </button>
       </div>
       <ProblemNotice error={error} onDismiss={() => setError(null)} />
+      {answer && !ready ? (
+        <section className="card" aria-labelledby="status-server">
+          <h2 id="status-server">Server</h2>
+          <dl className="facts">
+            <dt>Readiness</dt>
+            <dd>
+              <State ok={answer.status === 'ready'} text={answer.status} />
+            </dd>
+          </dl>
+          <p className="muted">The store, models and language model endpoints are shown to admin keys only.</p>
+        </section>
+      ) : null}
       {ready ? (
         <div className="status-grid">
           <section className="card" aria-labelledby="status-server">
@@ -161,7 +174,7 @@ export function StatusPage() {
             ) : null}
           </section>
         </div>
-      ) : !error ? (
+      ) : !error && !answer ? (
         <p className="muted">Loading…</p>
       ) : null}
     </div>

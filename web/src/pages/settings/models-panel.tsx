@@ -16,10 +16,12 @@ function State({ ok, text }: { ok: boolean | null; text: string }) {
 export function ModelsPanel() {
   const { client, settings } = useApp();
   const [ready, setReady] = useState<Readiness | null>(null);
+  const [limited, setLimited] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
   useEffect(() => {
-    client.readiness().then(setReady, setError);
+    // Without an admin key `/readyz` sends the status alone.
+    client.readiness().then((answer) => ('store' in answer ? setReady(answer) : setLimited(true)), setError);
   }, [client]);
 
   const models = settings?.models;
@@ -47,7 +49,7 @@ export function ModelsPanel() {
               </ul>
             )
           ) : (
-            '…'
+            limited ? 'shown to admin keys' : '…'
           )}
         </dd>
         <dt>Reranker</dt>
@@ -67,7 +69,7 @@ export function ModelsPanel() {
               </>
             )
           ) : (
-            '…'
+            limited ? 'shown to admin keys' : '…'
           )}
         </dd>
       </dl>
