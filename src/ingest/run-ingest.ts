@@ -6,6 +6,7 @@ import type { TokenCounter } from '../models/tokenize/token-counter.js';
 import type { ChunkStore, DocumentState } from '../stores/chunk-store.js';
 import type { VectorIndex } from '../stores/vector-index.js';
 import { isSupportedExtension } from './parse/parse-file.js';
+import type { ParseLimits } from './parse/parse-limits.js';
 import { resolveSource } from './source/resolve-sources.js';
 import { prepareDocument, unchangedByStat, type PreparedDocument, type StageTimes } from './prepare-document.js';
 import { defaultPrepareWorkers, PreparePool, type PrepareOutcome } from './prepare-pool.js';
@@ -36,6 +37,8 @@ export interface IngestRequest {
   maxTokens: number;
   cacheDir: string;
   maxFileBytes: number;
+  /** `ingest.limits`: what one file may cost to parse; the configuration's defaults when absent. */
+  parseLimits?: ParseLimits;
   embedBatchSize: number;
   force?: boolean;
   /** Worker threads that read, parse and chunk; default `defaultPrepareWorkers()`; 0 prepares inline. */
@@ -109,6 +112,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
     chunkOverlap: request.chunkOverlap,
     maxTokens: request.maxTokens,
     force: request.force ?? false,
+    parseLimits: request.parseLimits,
     signal: request.signal,
   };
 
@@ -199,7 +203,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
   // dist/): every later document goes to the workers. A pool that cannot start leaves the run inline.
   const startPool = async (): Promise<void> => {
     if (recipe === null || poolStart !== null) return;
-    const data = { recipe, chunkSize: request.chunkSize, chunkOverlap: request.chunkOverlap, maxTokens: request.maxTokens, force: prepareOptions.force };
+    const data = { recipe, chunkSize: request.chunkSize, chunkOverlap: request.chunkOverlap, maxTokens: request.maxTokens, force: prepareOptions.force, parseLimits: request.parseLimits };
     poolStart = PreparePool.start(workers, data).then(
       (started) => {
         pool = started;
@@ -250,6 +254,9 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
       skip(item, 'PARSE_NO_TEXT', 'no text left after parsing');
       return;
     }
+    // A parser that stopped at a limit (a PDF's page or character cap) says so in `truncated`.
+    const truncated = prepared.parsed.metadata.truncated;
+    if (typeof truncated === 'string') summary.notices.push(`${item.relativePath}: ingested in part: ${truncated}.`);
     batch.push(prepared);
     batchChunks += prepared.chunks.length;
     if (batchChunks >= batchTarget) {
