@@ -26,6 +26,8 @@ export const parseLimitsSchema = z
         maxPages: z.number().int().positive().default(2_000),
         /** Characters of text kept per PDF (about 2,000 dense pages); the rest is left out with a notice. */
         maxChars: z.number().int().positive().default(5_000_000),
+        /** Largest size one FlateDecode stream (page content, font, form) may inflate to; past it the PDF is PARSE_BOMB. */
+        maxStreamBytes: z.number().int().positive().default(64 * 1024 * 1024),
       })
       .prefault({}),
     /** Deepest element or bracket nesting read from HTML, XML inside DOCX, JSON and YAML front matter. */

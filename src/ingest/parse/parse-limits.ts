@@ -15,5 +15,6 @@ export const LIMIT_KEYS = {
   zipMaxEntries: 'ingest.limits.zip.maxEntries',
   pdfMaxPages: 'ingest.limits.pdf.maxPages',
   pdfMaxChars: 'ingest.limits.pdf.maxChars',
+  pdfMaxStreamBytes: 'ingest.limits.pdf.maxStreamBytes',
   maxNestingDepth: 'ingest.limits.maxNestingDepth',
 } as const;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
+import { deflateSync } from 'node:zlib';
 import { test } from 'node:test';
 import { buildPdf, pagedPdf, textContent, type PdfObject } from '../../testing/build-pdf.js';
 import { DEFAULT_PARSE_LIMITS } from './parse-limits.js';
@@ -57,4 +58,25 @@ test('a PDF whose forms draw each other exponentially stops at maxChars (and the
 test('a page tree that contains itself is PARSE_CORRUPT, not a hang or an unclassified failure', async () => {
   const cyclic = buildPdf(['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>']);
   await assert.rejects(parse(cyclic), { code: 'PARSE_CORRUPT', message: /corrupt PDF: page 1: .*circular/i });
+});
+
+test('a PDF whose content stream inflates past maxStreamBytes is PARSE_BOMB before pdf.js decodes it', async () => {
+  // 80 MiB of spaces behind one line of text, deflated to ~80 KB. Uncapped, pdf.js took 35 s and
+  // 1 GB on 256 MiB of the same.
+  const page = Buffer.alloc(80 * 1024 * 1024, 0x20);
+  Buffer.from('BT /F1 12 Tf 72 720 Td (bomb) Tj ET').copy(page);
+  const bomb = pagedPdf(1, { dictionary: '/Filter /FlateDecode', data: deflateSync(page) });
+  await assert.rejects(parse(bomb), (error: { code?: string; message?: string; hint?: string }) => {
+    assert.equal(error.code, 'PARSE_BOMB');
+    assert.match(error.message ?? '', /PDF refused as a decompression bomb: stream 4 0 obj inflates past 67108864 bytes, the limit \(ingest\.limits\.pdf\.maxStreamBytes\)/);
+    assert.match(error.hint ?? '', /raise ingest\.limits\.pdf\.maxStreamBytes/);
+    return true;
+  });
+  // A filter array, a nested dictionary that says /Subtype /Image, or a string with brackets do not hide it.
+  const eight = deflateSync(page.subarray(0, 8 * 1024 * 1024));
+  const hidden = pagedPdf(1, { dictionary: '/Filter [/FlateDecode] /Decoy << /Subtype /Image >> /Note (a \\) << string)', data: eight });
+  await assert.rejects(parse(hidden, { maxStreamBytes: 1024 * 1024 }), { code: 'PARSE_BOMB' });
+  // Image XObjects are not decoded for text, so they do not count.
+  const image = pagedPdf(1, textContent('a page with a large image'), { extra: [{ dictionary: '/Type /XObject /Subtype /Image /Width 4096 /Height 2048 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode', data: eight }] });
+  assert.equal((await parse(image, { maxStreamBytes: 1024 * 1024 })).blocks.length, 1);
 });

@@ -5,6 +5,7 @@ import { CairnError } from '../../core/cairn-error.js';
 import { emptyFileError, isBlank, parseError, throwIfAborted } from './parse-error.js';
 import { DEFAULT_PARSE_LIMITS, LIMIT_KEYS } from './parse-limits.js';
 import type { ParseInput, Parser } from './parser.js';
+import { findOversizedStream } from './pdf-stream-scan.js';
 import { pageTextToParagraphs, type PositionedText } from './pdf-text-layout.js';
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
@@ -28,7 +29,9 @@ const PDF_MAGIC = Buffer.from('%PDF-');
 type PdfPage = Awaited<ReturnType<Awaited<ReturnType<PdfJs['getDocument']>['promise']>['getPage']>>;
 
 /**
- * PDF through pdf.js, page by page. At most `ingest.limits.pdf.maxPages` pages and
+ * PDF through pdf.js, page by page. A FlateDecode stream that inflates past
+ * `ingest.limits.pdf.maxStreamBytes` makes the file PARSE_BOMB before pdf.js runs (see
+ * findOversizedStream for what that scan covers). At most `ingest.limits.pdf.maxPages` pages and
  * `ingest.limits.pdf.maxChars` characters of text are read: a longer PDF is ingested up to the cap,
  * its metadata says so (`truncated`) and the ingest reports it as a notice. Text is streamed from
  * pdf.js and the stream cancelled at the character cap, so even a page whose forms draw each other
@@ -46,6 +49,13 @@ export const pdfParser: Parser = {
     // Recoverable files may have junk before the header; a PDF without one anywhere near the start is not a PDF.
     if (bytes.subarray(0, 1024).indexOf(PDF_MAGIC) < 0) {
       throw parseError('PARSE_CORRUPT', fileName, 'not a PDF: the file has no %PDF- header');
+    }
+    const oversized = await findOversizedStream(bytes, limits.maxStreamBytes);
+    if (oversized) {
+      const which = oversized.object ? `stream ${oversized.object} obj` : 'a stream';
+      throw parseError('PARSE_BOMB', fileName, `PDF refused as a decompression bomb: ${which} inflates past ${limits.maxStreamBytes} bytes, the limit (${LIMIT_KEYS.pdfMaxStreamBytes}); inflation was stopped there`, {
+        hint: `If the file is genuine, raise ${LIMIT_KEYS.pdfMaxStreamBytes} in cairn.config.json and ingest it again.`,
+      });
     }
     const pdfjs = await loadPdfJs();
     throwIfAborted(signal);
