@@ -13,11 +13,11 @@ export const parseLimitsSchema = z
     zip: z
       .object({
         /** Sum of the declared uncompressed sizes of all entries, and of what is actually inflated. */
-        maxUncompressedBytes: z.number().int().positive().default(256 * 1024 * 1024),
+        maxUncompressedBytes: z.number().int().positive().max(2 ** 32 - 1).default(256 * 1024 * 1024),
         /** Uncompressed : compressed, per entry and for the whole archive (entries under 1 MiB are exempt). */
         maxRatio: z.number().positive().default(100),
-        /** Entries in the central directory. */
-        maxEntries: z.number().int().positive().default(10_000),
+        /** Entries in the central directory (at most 65,535: parts are handed on in a plain ZIP). */
+        maxEntries: z.number().int().positive().max(65_535).default(10_000),
       })
       .prefault({}),
     pdf: z

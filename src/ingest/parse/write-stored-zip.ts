@@ -3,8 +3,8 @@ import { crc32 } from 'node:zlib';
 /**
  * A ZIP archive of stored (uncompressed) entries with UTF-8 names (PKWARE APPNOTE 4.3): how entries
  * already inflated under the limits are handed to a library that insists on opening an archive
- * itself. Nothing in it can inflate further. Sizes and offsets must stay under 4 GiB (no ZIP64),
- * which the limits guarantee.
+ * itself. Nothing in it can inflate further. No ZIP64: at most 65,535 entries and 4 GiB, which the
+ * bounds of `ingest.limits.zip` in the config schema guarantee.
  */
 export function writeStoredZip(files: readonly { name: string; data: Uint8Array }[]): Buffer {
   const parts: Buffer[] = [];
