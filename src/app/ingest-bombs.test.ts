@@ -36,9 +36,10 @@ const REAL_FILES = ['docx/mammoth__tables.docx', 'docx/unstructured__category-le
 
 /**
  * The review's finding: a 2 MB DOCX inflating to 2 GiB was parsed in memory (2.28 GB RSS, 81 s) and
- * then reported as PARSE_CORRUPT. Both bombs here inflate to 1 GiB: one declares it honestly, one
- * declares 4 KiB for `word/document.xml` (a lying central directory). They are built at test time,
- * in a temporary folder, by streaming zeros through deflate (~1 MiB each), never committed.
+ * then reported as PARSE_CORRUPT. Both bombs here are a `word/document.xml` (the part mammoth reads
+ * first) that inflates to 1 GiB: one declares it honestly, one declares 4 KiB (a lying central
+ * directory). They are built at test time, in a temporary folder, by streaming zeros through
+ * deflate (~1 MiB each), never committed.
  */
 test('DOCX bombs of 1 GiB, honest and lying, are PARSE_BOMB in seconds with bounded memory; the files beside them are ingested', async (t) => {
   const files = sharedPath('data/files');
@@ -50,7 +51,7 @@ test('DOCX bombs of 1 GiB, honest and lying, are PARSE_BOMB in seconds with boun
     rmSync(folder, { recursive: true, force: true });
   });
   const zeros = await deflatedZeros(GIB);
-  writeFileSync(join(folder, 'bomb-honest.docx'), buildZip([...docxEntries('a bomb'), { name: 'word/media/image1.png', compressed: zeros }]));
+  writeFileSync(join(folder, 'bomb-honest.docx'), buildZip(docxEntries('', { name: 'word/document.xml', compressed: zeros })));
   writeFileSync(join(folder, 'bomb-lying.docx'), buildZip(docxEntries('', { name: 'word/document.xml', compressed: zeros, declaredSize: 4096 })));
   for (const path of REAL_FILES) copyFileSync(join(files, path), join(folder, path.split('/').pop()!));
 
@@ -69,7 +70,7 @@ test('DOCX bombs of 1 GiB, honest and lying, are PARSE_BOMB in seconds with boun
 
   const skipped = new Map(summary.skipped.map((entry) => [entry.relativePath, entry]));
   assert.equal(skipped.get('bomb-honest.docx')?.code, 'PARSE_BOMB');
-  assert.match(skipped.get('bomb-honest.docx')?.reason ?? '', /entry "word\/media\/image1\.png" declares 1\.0 GiB .* over the limit of 100:1 \(ingest\.limits\.zip\.maxRatio\)/);
+  assert.match(skipped.get('bomb-honest.docx')?.reason ?? '', /entry "word\/document\.xml" declares 1\.0 GiB .* over the limit of 100:1 \(ingest\.limits\.zip\.maxRatio\)/);
   assert.equal(skipped.get('bomb-lying.docx')?.code, 'PARSE_BOMB');
   assert.match(skipped.get('bomb-lying.docx')?.reason ?? '', /entry "word\/document\.xml" inflates past the 4096 bytes its central directory declares/);
   assert.equal(summary.filesSkipped, 2, JSON.stringify(summary.skipped));
