@@ -52,6 +52,7 @@ export async function ingest(app: CairnApp, input: IngestInput): Promise<IngestS
       maxTokens: loaded.maxTokens,
       cacheDir: cacheDirectories(app.config).git,
       maxFileBytes: app.config.ingest.maxFileBytes,
+      parseLimits: app.config.ingest.limits,
       embedBatchSize: app.config.ingest.embedBatchSize,
       prepareWorkers: app.config.ingest.prepareWorkers,
       force: input.force,

@@ -2,6 +2,40 @@ import { Cron } from 'croner';
 import { z } from 'zod';
 
 /**
+ * Bounds on one file's parse, checked before and during parsing. Defaults are far above any real
+ * office file, PDF or web page (docs/decisions/0020-parse-limits.md has the fixtures' numbers); a
+ * file over a ZIP or nesting limit is skipped with PARSE_BOMB or PARSE_TOO_LARGE, a PDF over its page
+ * or character cap is ingested up to the cap with a notice.
+ */
+export const parseLimitsSchema = z
+  .object({
+    /** ZIP-based formats (DOCX now; XLSX, PPTX, EPUB, ODT go through the same inspector). */
+    zip: z
+      .object({
+        /** Sum of the declared uncompressed sizes of all entries, and of what is actually inflated. */
+        maxUncompressedBytes: z.number().int().positive().max(2 ** 32 - 1).default(256 * 1024 * 1024),
+        /** Uncompressed : compressed, per entry and for the whole archive (entries under 1 MiB are exempt). */
+        maxRatio: z.number().positive().default(100),
+        /** Entries in the central directory (at most 65,535: parts are handed on in a plain ZIP). */
+        maxEntries: z.number().int().positive().max(65_535).default(10_000),
+      })
+      .prefault({}),
+    pdf: z
+      .object({
+        /** Pages read per PDF; later pages are left out with a notice. */
+        maxPages: z.number().int().positive().default(2_000),
+        /** Characters of text kept per PDF (about 2,000 dense pages); the rest is left out with a notice. */
+        maxChars: z.number().int().positive().default(5_000_000),
+        /** Largest size one FlateDecode stream (page content, font, form) may inflate to; past it the PDF is PARSE_BOMB. */
+        maxStreamBytes: z.number().int().positive().default(64 * 1024 * 1024),
+      })
+      .prefault({}),
+    /** Deepest element or bracket nesting read from HTML, XML inside DOCX, JSON and YAML front matter. */
+    maxNestingDepth: z.number().int().min(16).max(10_000).default(512),
+  })
+  .prefault({});
+
+/**
  * The one configuration schema. Layers, lowest first: defaults < `cairn.config.json` (or `--config`)
  * < environment (`CAIRN_*`) < command-line flags. Loaded once by load-config.ts and passed down;
  * nothing below the composition root reads `process.env`.
@@ -90,6 +124,8 @@ export const configSchema = z
         embedBatchSize: z.number().int().positive().max(4096).default(64),
         /** Worker threads that read, parse and chunk (0: all on the main thread); unset = cores - 1, at least 1. */
         prepareWorkers: z.number().int().min(0).max(64).optional(),
+        /** What one file may cost to parse (decompression and parser bombs); see docs/decisions/0020-parse-limits.md. */
+        limits: parseLimitsSchema,
       })
       .prefault({}),
     search: z

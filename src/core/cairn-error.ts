@@ -53,6 +53,7 @@ export type ErrorCode =
   | 'PARSE_NO_TEXT'
   | 'PARSE_UNSUPPORTED'
   | 'PARSE_TOO_LARGE'
+  | 'PARSE_BOMB'
   | 'PARSE_FAILED'
   // backends
   | 'STORE_FAILED'

@@ -7,6 +7,7 @@ import type { SourceItem } from '../core/source-item.js';
 import type { DocumentState } from '../stores/chunk-store.js';
 import type { TokenCounter } from '../models/tokenize/token-counter.js';
 import { parseFile } from './parse/parse-file.js';
+import type { ParseLimits } from './parse/parse-limits.js';
 import { chunkDocument } from './chunk/chunk-document.js';
 
 export type PreparedDocument =
@@ -33,6 +34,8 @@ export interface PrepareOptions {
   force: boolean;
   /** Read with `readFileSync`: in a prepare worker nothing else waits on the thread, and it saves the thread-pool round trips. */
   readSync?: boolean;
+  /** `ingest.limits`; the configuration's defaults when absent. */
+  parseLimits?: ParseLimits;
   signal?: AbortSignal;
 }
 
@@ -73,6 +76,7 @@ export async function prepareDocument(
     fileName: item.fileName ?? item.relativePath.split('/').pop() ?? item.relativePath,
     extension: item.extension,
     relativePath: item.relativePath,
+    limits: options.parseLimits,
     signal: options.signal,
   });
   times.parse += performance.now() - started;

@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { CairnError } from '../core/cairn-error.js';
 import type { EmbeddedChunk } from '../core/chunk.js';
 import { createStaticEmbedder } from '../models/embed/static-embedder.js';
+import { estimateTokenCounter } from '../models/tokenize/estimate-token-counter.js';
 import type { ChunkStore, DocumentState, DocumentWrite } from '../stores/chunk-store.js';
 import type { VectorIndex } from '../stores/vector-index.js';
+import { pagedPdf, textContent } from '../testing/build-pdf.js';
 import { sharedPath, SHARED_MISSING } from '../testing/shared-data.js';
 import { embeddingInput } from './chunk/chunk-document.js';
+import { DEFAULT_PARSE_LIMITS } from './parse/parse-limits.js';
 import { prepareDocument } from './prepare-document.js';
 import { PreparePool } from './prepare-pool.js';
 import { runIngest, type IngestRequest } from './run-ingest.js';
@@ -165,5 +169,22 @@ test('a pool worker returns what prepareDocument returns inline, PARSE_* errors 
     assert.ok(bad.error.hint);
   } finally {
     await pool.close();
+  }
+});
+
+test('ingest.limits reach the parsers inline and in pool workers; a document cut at a limit is a notice', async (t) => {
+  const folder = mkdtempSync(join(tmpdir(), 'cairn-limits-'));
+  t.after(() => rmSync(folder, { recursive: true, force: true }));
+  writeFileSync(join(folder, 'deep.html'), `<html><body>${'<div>'.repeat(30)}deep${'</div>'.repeat(30)}</body></html>`);
+  writeFileSync(join(folder, 'manual.pdf'), pagedPdf(5, textContent('A page of the manual')));
+  const parseLimits = { ...DEFAULT_PARSE_LIMITS, maxNestingDepth: 16, pdf: { ...DEFAULT_PARSE_LIMITS.pdf, maxPages: 2 } };
+  const recipe = describeForWorker(estimateTokenCounter, null);
+  assert.ok(recipe, 'the estimator is rebuilt in workers');
+  for (const workers of [0, 1]) {
+    const store = new RecordingStore();
+    const summary = await runIngest({ chunks: store as unknown as ChunkStore, vectors, embedder: null, tokenizer: estimateTokenCounter }, request([folder], workers, { parseLimits }));
+    assert.deepEqual(summary.skipped.map((entry) => [entry.relativePath, entry.code]), [['deep.html', 'PARSE_BOMB']], `${workers} workers`);
+    assert.deepEqual(summary.notices, ['manual.pdf: ingested in part: read the first 2 of 5 pages (ingest.limits.pdf.maxPages).'], `${workers} workers`);
+    assert.equal(store.writes[0]?.metadata.truncated, 'read the first 2 of 5 pages (ingest.limits.pdf.maxPages)');
   }
 });

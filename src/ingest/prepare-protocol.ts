@@ -1,6 +1,7 @@
 import type { SourceItem } from '../core/source-item.js';
 import type { DocumentState } from '../stores/chunk-store.js';
 import type { PreparedDocument, StageTimes } from './prepare-document.js';
+import type { ParseLimits } from './parse/parse-limits.js';
 import type { WorkerRecipe } from './worker-recipe.js';
 
 /** `workerData` of a prepare worker. */
@@ -10,6 +11,7 @@ export interface PrepareWorkerData {
   chunkOverlap: number;
   maxTokens: number;
   force: boolean;
+  parseLimits?: ParseLimits;
 }
 
 export interface PrepareJob {

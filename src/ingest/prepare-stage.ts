@@ -1,4 +1,5 @@
 import { toCairnError } from '../core/cairn-error.js';
+import type { ParseLimits } from './parse/parse-limits.js';
 import type { SourceItem } from '../core/source-item.js';
 import type { Embedder } from '../models/embed/embedder.js';
 import type { TokenCounter } from '../models/tokenize/token-counter.js';
@@ -16,6 +17,8 @@ export interface PrepareStageOptions {
   chunkOverlap: number;
   maxTokens: number;
   force: boolean;
+  /** `ingest.limits`: what one file may cost to parse; the configuration's defaults when absent. */
+  parseLimits?: ParseLimits;
   /** Worker threads; default `defaultPrepareWorkers()`; 0 prepares inline. */
   workers?: number;
   /** Documents prepared inline before the pool starts (default 32). */
@@ -50,8 +53,8 @@ export class PrepareStage {
 
   constructor(options: PrepareStageOptions) {
     this.#options = options;
-    const { tokenizer, chunkSize, chunkOverlap, maxTokens, force, signal } = options;
-    this.#prepareOptions = { tokenizer, chunkSize, chunkOverlap, maxTokens, force, signal };
+    const { tokenizer, chunkSize, chunkOverlap, maxTokens, force, parseLimits, signal } = options;
+    this.#prepareOptions = { tokenizer, chunkSize, chunkOverlap, maxTokens, force, parseLimits, signal };
     this.#workers = Math.max(0, Math.floor(options.workers ?? defaultPrepareWorkers()));
     this.#recipe = this.#workers > 0 ? describeForWorker(tokenizer, options.embedder) : null;
     this.#inlineFirst = options.inlineFirst ?? 32;
@@ -87,8 +90,8 @@ export class PrepareStage {
    */
   async #startPool(): Promise<void> {
     if (this.#recipe === null || this.#poolStart !== null) return;
-    const { chunkSize, chunkOverlap, maxTokens, force } = this.#options;
-    this.#poolStart = PreparePool.start(this.#workers, { recipe: this.#recipe, chunkSize, chunkOverlap, maxTokens, force }).then(
+    const { chunkSize, chunkOverlap, maxTokens, force, parseLimits } = this.#options;
+    this.#poolStart = PreparePool.start(this.#workers, { recipe: this.#recipe, chunkSize, chunkOverlap, maxTokens, force, parseLimits }).then(
       (started) => {
         this.#pool = started;
         this.#queue.usePool(started);

@@ -32,7 +32,7 @@ async function embedAll(embedder: Embedder, prepared: Extract<PreparedDocument, 
 
 try {
   const { tokenizer, embedder } = await rebuildFromRecipe(data.recipe);
-  const options: PrepareOptions = { tokenizer, chunkSize: data.chunkSize, chunkOverlap: data.chunkOverlap, maxTokens: data.maxTokens, force: data.force, readSync: true };
+  const options: PrepareOptions = { tokenizer, chunkSize: data.chunkSize, chunkOverlap: data.chunkOverlap, maxTokens: data.maxTokens, force: data.force, readSync: true, parseLimits: data.parseLimits };
   // One job at a time, in arrival order: stage times stay per-document wall times, and the queue
   // the main thread keeps per worker is the only buffer.
   let chain: Promise<void> = Promise.resolve();

@@ -1,4 +1,5 @@
 import type { SourceItem } from '../core/source-item.js';
+import type { ParseLimits } from './parse/parse-limits.js';
 import type { Telemetry } from '../core/telemetry.js';
 import type { Embedder } from '../models/embed/embedder.js';
 import type { TokenCounter } from '../models/tokenize/token-counter.js';
@@ -36,6 +37,8 @@ export interface IngestRequest {
   maxTokens: number;
   cacheDir: string;
   maxFileBytes: number;
+  /** `ingest.limits`: what one file may cost to parse; the configuration's defaults when absent. */
+  parseLimits?: ParseLimits;
   embedBatchSize: number;
   force?: boolean;
   /** Worker threads that read, parse and chunk; default `defaultPrepareWorkers()`; 0 prepares inline. */
@@ -80,7 +83,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
   const write = new WriteStage(deps, { collection, tags: request.tags, embedBatchSize: request.embedBatchSize, signal }, sync, report);
   const prepare = new PrepareStage({
     tokenizer: deps.tokenizer, embedder: deps.embedder, chunkSize: request.chunkSize, chunkOverlap: request.chunkOverlap,
-    maxTokens: request.maxTokens, force, workers: request.prepareWorkers, inlineFirst: request.inlineFirst,
+    maxTokens: request.maxTokens, force, parseLimits: request.parseLimits, workers: request.prepareWorkers, inlineFirst: request.inlineFirst,
     maxInFlight: request.maxInFlight, signal, onOutcome: (item, outcome) => write.accept(item, outcome), onNotice: (text) => report.notice(text),
   });
   try {

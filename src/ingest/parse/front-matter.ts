@@ -1,4 +1,6 @@
 import { parse as parseYaml } from 'yaml';
+import { yamlFlowDepth } from './nesting-depth.js';
+import { DEFAULT_PARSE_LIMITS, LIMIT_KEYS } from './parse-limits.js';
 
 export interface FrontMatter {
   /** The parsed mapping; `{}` when there is none or it is not a mapping. */
@@ -14,9 +16,11 @@ export interface FrontMatter {
 /**
  * Splits YAML (`---` ... `---` or `...`) or TOML (`+++` ... `+++`) front matter from Markdown.
  * TOML is read only for flat `key = "string"` lines, which covers title/description in practice.
- * `text` must have '\n' line endings.
+ * `text` must have '\n' line endings. YAML nested deeper than `maxDepth` flow collections is not
+ * parsed (the document keeps its body, `error` says why); alias expansion is bounded by the `yaml`
+ * library itself (100 aliases).
  */
-export function splitFrontMatter(text: string): FrontMatter {
+export function splitFrontMatter(text: string, maxDepth = DEFAULT_PARSE_LIMITS.maxNestingDepth): FrontMatter {
   const fence = text.startsWith('---\n') ? '---' : text.startsWith('+++\n') ? '+++' : undefined;
   if (!fence) return { data: {}, body: text, bodyStartLine: 1 };
   const closing = fence === '---' ? /^(?:---|\.\.\.)[ \t]*$/m : /^\+\+\+[ \t]*$/m;
@@ -28,6 +32,9 @@ export function splitFrontMatter(text: string): FrontMatter {
   const body = afterClose < 0 ? '' : rest.slice(afterClose + 1);
   const bodyStartLine = 2 + countNewlines(raw) + 1;
   if (fence === '+++') return { data: parseFlatToml(raw), body, bodyStartLine };
+  if (yamlFlowDepth(raw, maxDepth) > maxDepth) {
+    return { data: {}, body, bodyStartLine, error: `front matter nested deeper than ${maxDepth} levels (${LIMIT_KEYS.maxNestingDepth}); not read` };
+  }
   try {
     const value: unknown = parseYaml(raw);
     const data = value !== null && typeof value === 'object' && !Array.isArray(value) ? toJsonSafe(value) : {};

@@ -1,6 +1,8 @@
 import type { Block, ParsedDocument } from '../../core/parsed-document.js';
 import { decodeText } from './detect-encoding.js';
+import { jsonNestingDepth, nestingBombError } from './nesting-depth.js';
 import { emptyFileError, isBlank, parseError } from './parse-error.js';
+import { DEFAULT_PARSE_LIMITS } from './parse-limits.js';
 import type { ParseInput, Parser } from './parser.js';
 
 /** Upper bound on blocks per document; beyond it consecutive elements share a block. */
@@ -11,6 +13,8 @@ const MAX_BLOCKS = 10_000;
  * indentation; string scalars become `text`, everything else `code` (language `json`).
  * JSON Lines: one block per line, compact, with its 1-based `line`. Invalid JSON is PARSE_CORRUPT.
  * Past MAX_BLOCKS, consecutive elements or lines share a block so huge files stay bounded.
+ * Nesting deeper than ingest.limits.maxNestingDepth is PARSE_BOMB: `JSON.parse` copes, but the
+ * pretty-printing `JSON.stringify` recurses and overflows the stack (at ~10,000 levels).
  */
 export const jsonParser: Parser = {
   id: 'json',
@@ -19,6 +23,8 @@ export const jsonParser: Parser = {
     const { text: raw, encoding } = decodeText(input.bytes);
     if (isBlank(raw)) throw emptyFileError(input.fileName);
     const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+    const maxDepth = (input.limits ?? DEFAULT_PARSE_LIMITS).maxNestingDepth;
+    if (jsonNestingDepth(text, maxDepth, input.extension !== 'json') > maxDepth) throw nestingBombError(input.fileName, 'the JSON', maxDepth);
     const blocks = input.extension === 'json' ? jsonBlocks(text, input.fileName) : jsonLinesBlocks(text, input.fileName);
     if (blocks.length === 0) throw emptyFileError(input.fileName);
     return { title: input.fileName, format: 'json', blocks, metadata: { encoding } };

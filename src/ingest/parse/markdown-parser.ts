@@ -3,6 +3,7 @@ import { decodeText } from './detect-encoding.js';
 import { normaliseTags, splitFrontMatter } from './front-matter.js';
 import { markdownToBlocks } from './markdown-to-blocks.js';
 import { assertHasText, emptyFileError, isBlank } from './parse-error.js';
+import { DEFAULT_PARSE_LIMITS } from './parse-limits.js';
 import type { ParseInput, Parser } from './parser.js';
 
 export const markdownParser: Parser = {
@@ -12,7 +13,7 @@ export const markdownParser: Parser = {
     const { text: raw, encoding } = decodeText(input.bytes);
     if (isBlank(raw)) throw emptyFileError(input.fileName);
     const text = raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw;
-    const frontMatter = splitFrontMatter(text);
+    const frontMatter = splitFrontMatter(text, (input.limits ?? DEFAULT_PARSE_LIMITS).maxNestingDepth);
     const blocks = markdownToBlocks(frontMatter.body, { mdx: input.extension === 'mdx', firstLine: frontMatter.bodyStartLine });
     if (!blocks.some((block) => !isBlank(block.text))) {
       // Pages that are only front matter (section indexes, redirects) are still findable by it.

@@ -10,6 +10,7 @@ const hints: Record<ParseErrorCode, string> = {
   PARSE_NO_TEXT: 'Run OCR first (for example `ocrmypdf in.pdf out.pdf`) and ingest the result.',
   PARSE_UNSUPPORTED: 'Convert the file to a supported format or exclude it with .cairnignore.',
   PARSE_TOO_LARGE: 'Split the file or raise the size limit.',
+  PARSE_BOMB: 'If the file is genuine, raise the limit the message names in cairn.config.json and ingest it again.',
   PARSE_FAILED: 'Report the file and the message; the rest of the run is unaffected.',
 };
 

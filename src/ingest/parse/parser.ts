@@ -1,4 +1,5 @@
 import type { ParsedDocument } from '../../core/parsed-document.js';
+import type { ParseLimits } from './parse-limits.js';
 
 /** What a parser receives: the file's bytes and the names it is known by. */
 export interface ParseInput {
@@ -9,12 +10,15 @@ export interface ParseInput {
   extension: string;
   /** Path relative to the source root, `/`-separated. */
   relativePath: string;
+  /** Bounds on what parsing this file may cost; DEFAULT_PARSE_LIMITS when absent. */
+  limits?: ParseLimits;
   signal?: AbortSignal;
 }
 
 /**
  * One parser per format. `parse` resolves with at least one non-empty block or rejects with a
- * CairnError whose code is one of the PARSE_* reasons (encrypted, corrupt, empty, no text, unsupported).
+ * CairnError whose code is one of the PARSE_* reasons (encrypted, corrupt, empty, no text, unsupported,
+ * too large, bomb).
  */
 export interface Parser {
   readonly id: string;

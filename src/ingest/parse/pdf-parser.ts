@@ -1,8 +1,11 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Block, ParsedDocument } from '../../core/parsed-document.js';
+import { CairnError } from '../../core/cairn-error.js';
 import { emptyFileError, isBlank, parseError, throwIfAborted } from './parse-error.js';
+import { DEFAULT_PARSE_LIMITS, LIMIT_KEYS } from './parse-limits.js';
 import type { ParseInput, Parser } from './parser.js';
+import { findOversizedStream } from './pdf-stream-scan.js';
 import { pageTextToParagraphs, type PositionedText } from './pdf-text-layout.js';
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
@@ -23,17 +26,36 @@ function pdfjsAssetDirectories(): { cMapUrl: string; standardFontDataUrl: string
 
 const PDF_MAGIC = Buffer.from('%PDF-');
 
+type PdfPage = Awaited<ReturnType<Awaited<ReturnType<PdfJs['getDocument']>['promise']>['getPage']>>;
+
+/**
+ * PDF through pdf.js, page by page. A FlateDecode stream that inflates past
+ * `ingest.limits.pdf.maxStreamBytes` makes the file PARSE_BOMB before pdf.js runs (see
+ * findOversizedStream for what that scan covers). At most `ingest.limits.pdf.maxPages` pages and
+ * `ingest.limits.pdf.maxChars` characters of text are read: a longer PDF is ingested up to the cap,
+ * its metadata says so (`truncated`) and the ingest reports it as a notice. Text is streamed from
+ * pdf.js and the stream cancelled at the character cap, so even a page whose forms draw each other
+ * exponentially (a "billion laughs" PDF) stops there.
+ */
 export const pdfParser: Parser = {
   id: 'pdf',
   extensions: ['pdf'],
   async parse(input: ParseInput): Promise<ParsedDocument> {
     const { bytes, fileName, signal } = input;
+    const limits = (input.limits ?? DEFAULT_PARSE_LIMITS).pdf;
     if (isBlank(bytes.subarray(0, 1024).toString('latin1')) && isBlank(bytes.toString('latin1'))) {
       throw emptyFileError(fileName);
     }
     // Recoverable files may have junk before the header; a PDF without one anywhere near the start is not a PDF.
     if (bytes.subarray(0, 1024).indexOf(PDF_MAGIC) < 0) {
       throw parseError('PARSE_CORRUPT', fileName, 'not a PDF: the file has no %PDF- header');
+    }
+    const oversized = await findOversizedStream(bytes, limits.maxStreamBytes);
+    if (oversized) {
+      const which = oversized.object ? `stream ${oversized.object} obj` : 'a stream';
+      throw parseError('PARSE_BOMB', fileName, `PDF refused as a decompression bomb: ${which} inflates past ${limits.maxStreamBytes} bytes, the limit (${LIMIT_KEYS.pdfMaxStreamBytes}); inflation was stopped there`, {
+        hint: `If the file is genuine, raise ${LIMIT_KEYS.pdfMaxStreamBytes} in cairn.config.json and ingest it again.`,
+      });
     }
     const pdfjs = await loadPdfJs();
     throwIfAborted(signal);
@@ -57,20 +79,31 @@ export const pdfParser: Parser = {
     try {
       const blocks: Block[] = [];
       let firstLine: string | undefined;
-      for (let pageNumber = 1; pageNumber <= document.numPages; pageNumber++) {
+      let truncated: string | undefined;
+      let charsLeft = limits.maxChars;
+      const lastPage = Math.min(document.numPages, limits.maxPages);
+      for (let pageNumber = 1; pageNumber <= lastPage && truncated === undefined; pageNumber++) {
         throwIfAborted(signal);
-        const page = await document.getPage(pageNumber);
-        const content = await page.getTextContent();
-        const items: PositionedText[] = [];
-        for (const item of content.items) {
-          if (!('str' in item)) continue;
-          items.push({ text: item.str, x: item.transform[4] ?? 0, y: item.transform[5] ?? 0, width: item.width, height: item.height, hasEOL: item.hasEOL });
+        let page: PdfPage;
+        let items: PositionedText[];
+        try {
+          page = await document.getPage(pageNumber);
+          ({ items, charsLeft } = await readPageText(page, charsLeft));
+        } catch (error) {
+          if (error instanceof CairnError) throw error;
+          throw parseError('PARSE_CORRUPT', fileName, `corrupt PDF: page ${pageNumber}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
         }
         page.cleanup();
         for (const paragraph of pageTextToParagraphs(items)) {
           firstLine ??= paragraph.split('\n', 1)[0]?.trim();
           blocks.push({ kind: 'text', text: paragraph, page: pageNumber });
         }
+        if (charsLeft <= 0) {
+          truncated = `text cut at ${limits.maxChars} characters, on page ${pageNumber} of ${document.numPages} (${LIMIT_KEYS.pdfMaxChars})`;
+        }
+      }
+      if (truncated === undefined && lastPage < document.numPages) {
+        truncated = `read the first ${lastPage} of ${document.numPages} pages (${LIMIT_KEYS.pdfMaxPages})`;
       }
       if (blocks.length === 0) {
         throw parseError('PARSE_NO_TEXT', fileName, 'no extractable text: the PDF looks scanned (image-only); run OCR first');
@@ -78,6 +111,7 @@ export const pdfParser: Parser = {
       const info = await readInfo(document);
       const title = (isUsefulTitle(info.title) ? info.title : '') || (firstLine ? firstLine.slice(0, 200) : '') || fileName;
       const metadata: Record<string, unknown> = { pageCount: document.numPages };
+      if (truncated !== undefined) metadata.truncated = truncated;
       if (info.title) metadata.pdfTitle = info.title;
       if (info.author) metadata.author = info.author;
       return { title, format: 'pdf', blocks, metadata, pageCount: document.numPages };
@@ -86,6 +120,36 @@ export const pdfParser: Parser = {
     }
   },
 };
+
+/**
+ * A page's positioned text items, read from pdf.js's text stream until `charsLeft` characters are
+ * taken; the item that crosses the cap is cut and the stream cancelled (pdf.js then stops
+ * evaluating the page). Returns the characters still allowed after this page.
+ */
+async function readPageText(page: PdfPage, charsLeft: number): Promise<{ items: PositionedText[]; charsLeft: number }> {
+  const items: PositionedText[] = [];
+  const reader = (page.streamTextContent() as ReadableStream<{ items: unknown[] }>).getReader();
+  try {
+    while (charsLeft > 0) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      for (const item of value.items as { str?: string; transform: number[]; width: number; height: number; hasEOL: boolean }[]) {
+        if (typeof item.str !== 'string') continue;
+        const text = item.str.length > charsLeft ? item.str.slice(0, charsLeft) : item.str;
+        charsLeft -= text.length;
+        items.push({ text, x: item.transform[4] ?? 0, y: item.transform[5] ?? 0, width: item.width, height: item.height, hasEOL: item.hasEOL });
+        if (charsLeft <= 0) break;
+      }
+    }
+  } finally {
+    // pdf.js asserts that the reason is an Error; without one its stream is left open and a chunk
+    // already in flight is then enqueued into the cancelled stream, which throws out of its message
+    // handler and takes the process down.
+    if (charsLeft <= 0) await reader.cancel(new Error('character cap reached')).catch(() => undefined);
+    reader.releaseLock();
+  }
+  return { items, charsLeft };
+}
 
 async function readInfo(document: { getMetadata(): Promise<{ info: unknown }> }): Promise<{ title: string; author: string }> {
   try {

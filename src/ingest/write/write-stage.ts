@@ -61,6 +61,9 @@ export class WriteStage {
       this.#report.skipped(item, 'PARSE_NO_TEXT', 'no text left after parsing');
       return;
     }
+    // A parser that stopped at a limit (a PDF's page or character cap) says so in `truncated`.
+    const truncated = prepared.parsed.metadata.truncated;
+    if (typeof truncated === 'string') this.#report.notice(`${item.relativePath}: ingested in part: ${truncated}.`);
     this.#batch.push(prepared);
     this.#batchChunks += prepared.chunks.length;
     if (this.#batchChunks >= Math.max(1, this.#options.embedBatchSize)) {
