@@ -11,8 +11,8 @@ function settings(overrides: Partial<LanguageModelSettings>): LanguageModelSetti
     urls: [],
     discover: true,
     contextWindow: 8192,
-    connectTimeoutMs: 1000,
-    idleTimeoutMs: 1000,
+    connectTimeoutMs: 10_000, // generous: under a loaded CI machine a 1 s probe of /v1/models timed out
+    idleTimeoutMs: 10_000,
     retries: 1,
     breakerFailures: 3,
     breakerCooldownMs: 30_000,
