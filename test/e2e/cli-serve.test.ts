@@ -78,7 +78,9 @@ describe('cairn serve as a real process', { skip: model && txt ? false : SHARED_
       assert.equal(code, 0, output.stderr);
       assert.doesNotMatch(output.stdout, /admin API key|cairn_/, 'the admin key is printed on the first start only');
       const exitMs = performance.now() - stoppedAt;
-      assert.ok(exitMs - streamEndedMs < 2000, `exited ${Math.round(exitMs - streamEndedMs)} ms after the stream ended (idle keep-alive connections must not hold it)`);
+      // Not a speed target: an idle keep-alive connection would hold the process for Fastify's 72 s
+      // keepAliveTimeout, so 30 s tells the two apart even on a loaded machine (2.4 s was seen at load 25).
+      assert.ok(exitMs - streamEndedMs < 30_000, `exited ${Math.round(exitMs - streamEndedMs)} ms after the stream ended (idle keep-alive connections must not hold it)`);
       const refused = await fetch(`${url}/healthz`).then(() => 'answered', () => 'refused');
       assert.equal(refused, 'refused');
     } finally {
