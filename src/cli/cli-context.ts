@@ -15,10 +15,12 @@ export interface GlobalFlags {
 }
 
 export interface CliIo {
-  stdout: NodeJS.WritableStream;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Default `process.stdin`; whether it is a TTY decides prompts (chat, confirmations). */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 /**
