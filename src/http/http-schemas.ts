@@ -18,6 +18,8 @@ export const problemSchema = z
     hint: z.string().optional(),
     instance: z.string().optional(),
     issues: z.unknown().optional(),
+    existing: z.array(z.string()).optional().describe('COLLECTION_NOT_FOUND: the collections that exist'),
+    suggestion: z.string().optional().describe('COLLECTION_NOT_FOUND: the existing collection the name most likely meant'),
   })
   .describe('application/problem+json (RFC 9457) with Cairn error code and hint');
 
