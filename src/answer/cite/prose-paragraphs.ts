@@ -124,6 +124,7 @@ function inlineToPlain(text: string): string {
     // A removed tag leaves a space before the punctuation that followed it (`<b>x</b>.`).
     .replace(/ ([,.;:!?)])(?=\s|$)/g, '$1')
     .trim();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL delimits the placeholders that keep code spans out of the markup stripping.
   return plain.replace(/\u0000(\d+)\u0000/g, (_match, index: string) => spans[Number(index)] ?? '');
 }
 
