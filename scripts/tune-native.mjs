@@ -4,9 +4,12 @@
 // the distance loops that dominate graph search and inserts. Measured on the 2-core CI machine kind:
 // HNSW search at efSearch 320 over 82k 256-d vectors 0.62 → 0.45 ms (docs/decisions/0016-native-tuning.md).
 //
-// Runs as the `postinstall` script. Never fails the install: when the tuned build fails, or the
-// tuned addon does not load and search, the portable build is restored. Set CAIRN_PORTABLE_BUILD=1
-// to keep the portable build (an image built on one machine and run on another, older CPU).
+// Opt-in (docs/decisions/0028-install.md): the second compile doubles the slowest step of an install
+// on a busy machine. `npm run tune-native` runs it (`--now`), as does the `postinstall` script when
+// CAIRN_TUNE_NATIVE=1 (.ci/run sets it, so benchmarks run on the tuned build); otherwise the
+// postinstall only says how. Never fails the install: when the tuned build fails, or the tuned addon
+// does not load and search, the portable build is restored. CAIRN_PORTABLE_BUILD=1 always keeps the
+// portable build (an image built on one machine and run on another, older CPU).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -72,6 +75,11 @@ async function main() {
   const flags = flagsForThisMachine();
   if (process.env.CAIRN_PORTABLE_BUILD === '1' || flags === undefined) {
     return say(`keeping the portable hnswlib-node build${flags === undefined ? ` (no tuning known for ${process.arch})` : ' (CAIRN_PORTABLE_BUILD=1)'}.`);
+  }
+  if (!process.argv.includes('--now') && process.env.CAIRN_TUNE_NATIVE !== '1') {
+    return say(
+      'keeping the portable hnswlib-node build. `npm run tune-native` (or CAIRN_TUNE_NATIVE=1 at npm ci) compiles it again for this CPU: HNSW searches about a quarter faster, for one more compile.',
+    );
   }
   const wanted = { flags, cpu: cpus()[0]?.model ?? 'unknown', node: process.version };
   if (existsSync(marker)) {

@@ -32,3 +32,13 @@ test('npm knows every setting of the project .npmrc (no "Unknown project config"
 test('onnxruntime-node may not run its install script (a CUDA download) where npm reads allowScripts', () => {
   assert.equal(manifest.allowScripts?.['onnxruntime-node'], false);
 });
+
+test('npm ci keeps the portable HNSW build unless asked (the second compile is opt-in) and says how to ask', () => {
+  const env = { ...process.env };
+  delete env.CAIRN_TUNE_NATIVE;
+  delete env.CAIRN_PORTABLE_BUILD;
+  const run = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'tune-native.mjs')], { cwd: REPO_ROOT, encoding: 'utf8', env });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /keeping the portable hnswlib-node build\. `npm run tune-native` \(or CAIRN_TUNE_NATIVE=1 at npm ci\)/);
+  assert.equal((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['tune-native'], 'node scripts/tune-native.mjs --now');
+});
