@@ -18,7 +18,7 @@ import { registerServeCommand } from './commands/serve-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
 
 /** Exit codes: 0 success, 1 the command failed, 2 bad usage or input. */
-const INPUT_CODES = new Set(['INPUT_INVALID', 'CONFIG_INVALID', 'COLLECTION_NOT_FOUND', 'DOCUMENT_NOT_FOUND', 'SOURCE_NOT_FOUND', 'EMBEDDER_MISMATCH', 'COLLECTION_EXISTS', 'MEMORY_NOT_FOUND', 'STORE_MISCONFIGURED', 'BACKUP_NOT_FOUND', 'BACKUP_TARGET_NOT_EMPTY', 'MODEL_NOT_ALLOWED']);
+const INPUT_CODES = new Set(['INPUT_INVALID', 'CONFIG_INVALID', 'COLLECTION_NOT_FOUND', 'DOCUMENT_NOT_FOUND', 'SOURCE_NOT_FOUND', 'EMBEDDER_MISMATCH', 'COLLECTION_EXISTS', 'MEMORY_NOT_FOUND', 'STORE_MISCONFIGURED', 'BACKUP_NOT_FOUND', 'BACKUP_TARGET_NOT_EMPTY', 'MODEL_NOT_ALLOWED', 'PORT_UNAVAILABLE']);
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('cairn')
@@ -46,7 +46,17 @@ export function buildProgram(io: CliIo): Command {
   registerMcpCommand(program, io);
   registerMemoryCommand(program, io);
   registerBackupCommand(program, io);
+  hintCommandHelp(program);
   return program;
+}
+
+/** Usage errors end with the help command of the (sub)command that was mistyped: `cairn search --help`. */
+function hintCommandHelp(command: Command, path = 'cairn'): void {
+  for (const sub of command.commands) {
+    const subPath = `${path} ${sub.name()}`;
+    sub.showHelpAfterError(`(run \`${subPath} --help\` for usage)`);
+    hintCommandHelp(sub, subPath);
+  }
 }
 
 /** Runs the CLI and returns the process exit code; every failure ends as one line with a hint. */

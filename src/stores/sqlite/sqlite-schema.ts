@@ -254,6 +254,11 @@ const migrations: readonly string[] = [
   CREATE INDEX search_events_at ON search_events (at_ms);
   CREATE INDEX search_events_collection ON search_events (collection, at_ms);
   `,
+  // The anchor of a chunk's innermost heading that states one (Markdown `{ #id }`, HTML `id`), for
+  // deep links to the cited section. NULL for chunks written before: re-ingest with --force fills it.
+  `
+  ALTER TABLE chunks ADD COLUMN anchor TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -65,9 +65,13 @@ export interface SearchResult {
   text: string;
   score: number;
   scores: { lexical?: ArmScore; dense?: ArmScore; rerank?: ArmScore } & Record<string, unknown>;
-  /** Matches wrapped in `**`. */
+  /** Plain-text excerpt; its matching words are `highlights`. */
   snippet: string;
+  /** `[start, end)` offsets of the matching words in `snippet` (UTF-16 code units, i.e. string indexes). */
+  highlights: Array<[number, number]>;
   heading_path: string[];
+  /** Fragment of the section (`source_uri#anchor`) when the source states heading ids. */
+  anchor?: string | null;
   relative_path: string;
   format: string;
   language?: string | null;
