@@ -47,7 +47,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         language text,
         content_hash text NOT NULL,
         size_bytes bigint NOT NULL,
-        modified_ms bigint NOT NULL,
+        modified_ms double precision NOT NULL,
         tags text[] NOT NULL DEFAULT '{}',
         metadata jsonb NOT NULL DEFAULT '{}',
         git_repository text,
