@@ -71,6 +71,10 @@ export function guardPool(pool: pg.Pool, where: string): pg.Pool {
  */
 export async function withTransaction<T>(pool: pg.Pool, where: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A connection that drops while checked out also emits 'error' on the client; the failed statement
+  // reports it, so the event only needs a listener (without one it would end the process).
+  const ignore = () => {};
+  client.on('error', ignore);
   let broken = false;
   try {
     await client.query('BEGIN');
@@ -83,6 +87,7 @@ export async function withTransaction<T>(pool: pg.Pool, where: string, work: (cl
     });
     throw postgresStoreError(error, where);
   } finally {
+    client.off('error', ignore);
     client.release(broken);
   }
 }
