@@ -50,11 +50,152 @@ export class PostgresDocumentWriter {
       const collections = await lockCollections(client, documents.map((document) => document.collection));
       for (const document of documents) checkDimensions(document, collections.get(document.collection)!);
       const deltas = new Map<number, CollectionDelta>();
-      const results: WriteResult[] = [];
-      for (const document of documents) results.push(await this.#write(client, document, collections.get(document.collection)!, deltas));
+      const results = new Array<WriteResult>(documents.length);
+      // New documents (the bulk of an ingest) go in three statements for the whole batch; a rewrite,
+      // or a URI twice in one batch, takes the one-document path, in the batch's order.
+      const keyOf = (document: DocumentWrite) => `${collections.get(document.collection)!.id}\n${document.uri}`;
+      const { rows } = await client.query<{ collection_id: number; uri: string }>(
+        'SELECT collection_id, uri FROM documents WHERE (collection_id, uri) IN (SELECT * FROM unnest($1::int[], $2::text[]))',
+        [documents.map((document) => collections.get(document.collection)!.id), documents.map((document) => document.uri)],
+      );
+      const existing = new Set(rows.map((row) => `${row.collection_id}\n${row.uri}`));
+      const seen = new Set<string>();
+      const fresh: number[] = [];
+      for (const [index, document] of documents.entries()) {
+        const key = keyOf(document);
+        if (!existing.has(key) && !seen.has(key)) fresh.push(index);
+        seen.add(key);
+      }
+      const freshResults = await this.#insertNew(client, fresh.map((index) => documents[index]!), collections, deltas);
+      for (const [i, index] of fresh.entries()) results[index] = freshResults[i]!;
+      for (const [index, document] of documents.entries()) {
+        if (results[index] === undefined) results[index] = await this.#write(client, document, collections.get(document.collection)!, deltas);
+      }
       await applyDeltas(client, deltas);
       return results;
     });
+  }
+
+  /** Inserts documents known to be new (distinct keys): documents, chunks and postings in one statement each. */
+  async #insertNew(client: pg.PoolClient, documents: DocumentWrite[], collections: Map<string, LockedCollection>, deltas: Map<number, CollectionDelta>): Promise<WriteResult[]> {
+    if (documents.length === 0) return [];
+    const now = new Date().toISOString();
+    const column = <T>(pick: (document: DocumentWrite) => T) => documents.map(pick);
+    await client.query(
+      `INSERT INTO documents (collection_id, collection, uri, relative_path, extension, source_root, title, format, language, content_hash,
+         size_bytes, modified_ms, tags, metadata, git_repository, git_commit, ingested_at, chunk_count)
+       SELECT u.collection_id, u.collection, u.uri, u.relative_path, u.extension, u.source_root, u.title, u.format, u.language, u.content_hash,
+         u.size_bytes, u.modified_ms, ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)), u.metadata::jsonb, u.git_repository, u.git_commit, $17, u.chunk_count
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+         $11::bigint[], $12::float8[], $13::text[], $14::text[], $15::text[], $16::text[], $18::int[])
+         AS u(collection_id, collection, uri, relative_path, extension, source_root, title, format, language, content_hash,
+           size_bytes, modified_ms, tags, metadata, git_repository, git_commit, chunk_count)`,
+      [
+        column((d) => collections.get(d.collection)!.id),
+        column((d) => d.collection),
+        column((d) => d.uri),
+        column((d) => d.relativePath),
+        column((d) => fileExtension(d.relativePath)),
+        column((d) => d.sourceRoot),
+        column((d) => d.title),
+        column((d) => d.format),
+        column((d) => d.language ?? null),
+        column((d) => d.contentHash),
+        column((d) => d.sizeBytes),
+        column((d) => d.modifiedMs),
+        column((d) => JSON.stringify(d.tags)),
+        column((d) => JSON.stringify(d.metadata)),
+        column((d) => d.gitRepository ?? null),
+        column((d) => d.gitCommit ?? null),
+        now,
+        column((d) => d.chunks.length),
+      ],
+    );
+    // Ids by key (RETURNING's order is not a contract), then every chunk of the batch in one statement.
+    const ids = await client.query<{ id: number; collection_id: number; uri: string }>(
+      'SELECT id, collection_id, uri FROM documents WHERE (collection_id, uri) IN (SELECT * FROM unnest($1::int[], $2::text[]))',
+      [column((d) => collections.get(d.collection)!.id), column((d) => d.uri)],
+    );
+    const idByKey = new Map(ids.rows.map((row) => [`${row.collection_id}\n${row.uri}`, row.id]));
+    const documentIds = documents.map((d) => idByKey.get(`${collections.get(d.collection)!.id}\n${d.uri}`)!);
+    const ordered = documents.map((d) => [...d.chunks].sort((a, b) => a.ordinal - b.ordinal));
+    const chunkRows = ordered.flatMap((chunks, i) => chunks.map((chunk) => ({ chunk, documentId: documentIds[i]!, collectionId: collections.get(documents[i]!.collection)!.id })));
+    const chunkIds = new Map<string, number>();
+    if (chunkRows.length > 0) {
+      const { rows } = await client.query<{ id: number; document_id: number; ordinal: number }>(
+        `INSERT INTO chunks (document_id, collection_id, ordinal, text, heading_path, page_start, page_end, line_start, line_end, token_count, content_hash, embedding)
+         SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::text[], $12::vector[])
+         RETURNING id, document_id, ordinal`,
+        [
+          chunkRows.map((row) => row.documentId),
+          chunkRows.map((row) => row.collectionId),
+          chunkRows.map((row) => row.chunk.ordinal),
+          chunkRows.map((row) => row.chunk.text),
+          chunkRows.map((row) => JSON.stringify(row.chunk.headingPath)),
+          chunkRows.map((row) => row.chunk.pageStart ?? null),
+          chunkRows.map((row) => row.chunk.pageEnd ?? null),
+          chunkRows.map((row) => row.chunk.lineStart ?? null),
+          chunkRows.map((row) => row.chunk.lineEnd ?? null),
+          chunkRows.map((row) => row.chunk.tokenCount),
+          chunkRows.map((row) => row.chunk.contentHash),
+          chunkRows.map((row) => (row.chunk.vector === null ? null : vectorLiteral(row.chunk.vector))),
+        ],
+      );
+      for (const row of rows) chunkIds.set(`${row.document_id}\n${row.ordinal}`, row.id);
+    }
+    const postings = { collections: [] as number[], documents: [] as number[], terms: [] as string[], chunks: [] as number[], frequencies: [] as number[], lengths: [] as number[] };
+    const results: WriteResult[] = [];
+    for (const [i, document] of documents.entries()) {
+      const documentId = documentIds[i]!;
+      const collectionId = collections.get(document.collection)!.id;
+      const change = delta(deltas, collectionId);
+      change.documents++;
+      const ids = ordered[i]!.map((chunk) => chunkIds.get(`${documentId}\n${chunk.ordinal}`)!);
+      this.#postings(document, ordered[i]!, ids, change, (term, chunkId, frequency, length) => {
+        postings.collections.push(collectionId);
+        postings.documents.push(documentId);
+        postings.terms.push(term);
+        postings.chunks.push(chunkId);
+        postings.frequencies.push(frequency);
+        postings.lengths.push(length);
+      });
+      results.push({ documentId, chunkIds: [...ids].sort((a, b) => a - b), removedChunkIds: [] });
+    }
+    if (postings.terms.length > 0) {
+      await client.query(
+        `INSERT INTO lexical_postings (collection_id, document_id, term, chunk_id, frequency, length)
+         SELECT * FROM unnest($1::int[], $2::bigint[], $3::text[], $4::bigint[], $5::float8[], $6::int[])`,
+        [postings.collections, postings.documents, postings.terms, postings.chunks, postings.frequencies, postings.lengths],
+      );
+    }
+    return results;
+  }
+
+  /** The lexical postings of a document's chunks (`ordered` by ordinal, `ids` alike), as SqliteDocumentWriter feeds FTS5: title, heading path, body. */
+  #postings(
+    document: DocumentWrite,
+    ordered: DocumentWrite['chunks'],
+    ids: number[],
+    change: CollectionDelta,
+    emit: (term: string, chunkId: number, frequency: number, length: number) => void,
+  ): void {
+    const titleTerms = this.#analyze(document.title);
+    let headingKey = '';
+    let headingTerms = '';
+    for (const [index, chunk] of ordered.entries()) {
+      const heading = chunk.headingPath.join(' ');
+      if (heading !== headingKey || index === 0) {
+        headingKey = heading;
+        headingTerms = this.#analyze(heading);
+      }
+      const postings = chunkPostings([titleTerms, headingTerms, this.#analyze(chunk.text)], this.#weights, this.#stemCache);
+      change.chunks++;
+      change.length += postings.length;
+      for (const [stem, frequency] of postings.frequencies) {
+        emit(stem, ids[index]!, frequency, postings.length);
+        change.terms.set(stem, (change.terms.get(stem) ?? 0) + 1);
+      }
+    }
   }
 
   /** Deletes documents by URI; returns the ids of the chunks removed with them. */
@@ -146,32 +287,17 @@ export class PostgresDocumentWriter {
     );
     const idByOrdinal = new Map(rows.map((row) => [row.ordinal, row.id]));
     const chunkIds = ordered.map((chunk) => idByOrdinal.get(chunk.ordinal)!).sort((a, b) => a - b);
-    // Lexical postings, as SqliteDocumentWriter feeds FTS5: the title, the heading path and the body.
-    const titleTerms = this.#analyze(document.title);
-    let headingKey = '';
-    let headingTerms = '';
     const terms: string[] = [];
     const ids: number[] = [];
     const frequencies: number[] = [];
     const lengths: number[] = [];
-    for (const [index, chunk] of ordered.entries()) {
-      const heading = chunk.headingPath.join(' ');
-      if (heading !== headingKey || index === 0) {
-        headingKey = heading;
-        headingTerms = this.#analyze(heading);
-      }
-      const id = idByOrdinal.get(chunk.ordinal)!;
-      const postings = chunkPostings([titleTerms, headingTerms, this.#analyze(chunk.text)], this.#weights, this.#stemCache);
-      change.chunks++;
-      change.length += postings.length;
-      for (const [stem, frequency] of postings.frequencies) {
-        terms.push(stem);
-        ids.push(id);
-        frequencies.push(frequency);
-        lengths.push(postings.length);
-        change.terms.set(stem, (change.terms.get(stem) ?? 0) + 1);
-      }
-    }
+    const ordinalIds = ordered.map((chunk) => idByOrdinal.get(chunk.ordinal)!);
+    this.#postings(document, ordered, ordinalIds, change, (term, chunkId, frequency, length) => {
+      terms.push(term);
+      ids.push(chunkId);
+      frequencies.push(frequency);
+      lengths.push(length);
+    });
     if (terms.length > 0) {
       await client.query(
         `INSERT INTO lexical_postings (collection_id, document_id, term, chunk_id, frequency, length)
