@@ -60,7 +60,8 @@ describe('cairn on PostgreSQL + pgvector (real binary, real server)', { skip }, 
       const ok = await search();
       assert.equal(ok.status, 200, await ok.clone().text());
       assert.match(((await ok.json()) as { results: { relative_path: string }[] }).results[0]!.relative_path, /UDHR/);
-      const ready = await fetch(`${url}/readyz`);
+      // /readyz names the backend to an admin key only (without one it answers the status alone).
+      const ready = await fetch(`${url}/readyz`, { headers });
       assert.equal(ready.status, 200);
       assert.match(await ready.text(), /postgres/);
 
