@@ -11,6 +11,7 @@ import { createReranker } from '../models/rerank/create-reranker.js';
 import type { Reranker } from '../models/rerank/reranker.js';
 import { estimateTokenCounter } from '../models/tokenize/estimate-token-counter.js';
 import { registerDataDiskGauges } from '../observe/data-disk-usage.js';
+import { createPostgresBackend } from '../stores/postgres/create-postgres-backend.js';
 import { createSqliteBackend } from '../stores/sqlite/create-sqlite-backend.js';
 import type { StoreBackendFactory } from '../stores/store-backend.js';
 import { BufferedAnalytics } from './analytics/buffered-analytics.js';
@@ -28,7 +29,7 @@ export interface OpenCairnOptions {
 }
 
 /** The store backends by `store.kind`: each is a folder under stores/ with its factory. */
-const STORE_BACKENDS: Record<CairnConfig['store']['kind'], StoreBackendFactory> = { sqlite: createSqliteBackend };
+const STORE_BACKENDS: Record<CairnConfig['store']['kind'], StoreBackendFactory> = { sqlite: createSqliteBackend, postgres: createPostgresBackend };
 
 /** The composition root: the one place that wires config to concrete backends. */
 export async function openCairn(config: CairnConfig, options: OpenCairnOptions = {}): Promise<CairnApp> {

@@ -55,7 +55,8 @@ export const configSchema = z
     defaultCollection: z.string().min(1).default('default'),
     store: z
       .object({
-        kind: z.literal('sqlite').default('sqlite'),
+        /** `sqlite`: the embedded file (default); `postgres`: the server at `url` (chosen by CAIRN_DATABASE_URL alone too). */
+        kind: z.enum(['sqlite', 'postgres']).default('sqlite'),
         /** Database file; defaults to `<home>/cairn.db`. */
         path: z.string().min(1).optional(),
         /** PostgreSQL URL (`CAIRN_DATABASE_URL`, `postgres://user:password@host:5432/database`): a shared database server instead of the embedded file. */

@@ -35,3 +35,15 @@ describe('loadConfig server section', () => {
     assert.throws(() => loadConfig({ cwd: '/nonexistent-cairn-dir', env: { CAIRN_HOME: '/tmp/h', CAIRN_PORT: 'http' } }), { code: 'CONFIG_INVALID' });
   });
 });
+
+describe('loadConfig store section', () => {
+  it('SQLite by default; CAIRN_DATABASE_URL alone selects PostgreSQL; an explicit kind wins', () => {
+    const cwd = '/nonexistent-cairn-dir';
+    assert.equal(loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h' } }).store.kind, 'sqlite');
+    const url = 'postgres://cairn:secret@db:5432/cairn';
+    const fromEnv = loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h', CAIRN_DATABASE_URL: url } }).store;
+    assert.deepEqual([fromEnv.kind, fromEnv.url], ['postgres', url]);
+    const pinned = loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h', CAIRN_DATABASE_URL: url }, flags: { store: { kind: 'sqlite' } } }).store;
+    assert.equal(pinned.kind, 'sqlite');
+  });
+});

@@ -24,6 +24,9 @@ export function loadConfig(options: LoadConfigOptions = {}): CairnConfig {
   const env = options.env ?? process.env;
   const file = readConfigFile(options.configPath, cwd);
   const layered = mergeDeep(mergeDeep(mergeDeep({ home: resolve(homedir(), '.cairn') }, file), fromEnvironment(env)), options.flags ?? {});
+  // A database URL without an explicit kind selects PostgreSQL (CAIRN_DATABASE_URL alone is enough).
+  const store = layered.store as Record<string, unknown> | undefined;
+  if (store !== undefined && typeof store.url === 'string' && store.kind === undefined) store.kind = 'postgres';
   const parsed = configSchema.safeParse(layered);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
