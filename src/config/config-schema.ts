@@ -135,8 +135,16 @@ export const configSchema = z
         k: z.number().int().min(1).max(1000).default(10),
         /** Candidates taken from each arm before fusion. */
         candidates: z.number().int().min(1).max(2000).default(100),
-        /** Weight of the lexical arm in hybrid fusion (dense gets 1 - w). See docs/decisions/0005-fusion.md. */
+        /**
+         * How hybrid search weighs its arms: `adaptive` sets the lexical weight per query from how much the
+         * lexical arm confirms the dense arm's top results (between minLexicalWeight and 1); `fixed` uses
+         * lexicalWeight for every query. See docs/decisions/0033-adaptive-fusion.md.
+         */
+        fusion: z.enum(['adaptive', 'fixed']).default('adaptive'),
+        /** Weight of the lexical arm in `fixed` fusion (dense gets 1 - w). See docs/decisions/0005-fusion.md. */
         lexicalWeight: z.number().min(0).max(1).default(0.8),
+        /** Lexical weight of `adaptive` fusion when the arms agree fully (the dense arm's largest share is 1 - this). */
+        minLexicalWeight: z.number().min(0).max(1).default(0.6),
         /**
          * Most rows BM25 may score per query: the commonest query terms are dropped first once their
          * document frequencies add up past it (Lucene's CommonTermsQuery trade); 0 scores every match.

@@ -39,7 +39,7 @@ async function setup(options: { embedder?: FakeEmbedder | null; collectionEmbedd
 }
 
 const request = (overrides: Partial<SearchRequest>): SearchRequest => ({
-  collection: 'kb', query: 'rotate the signing key', mode: 'hybrid', k: 10, candidates: 20, lexicalWeight: 0.7, ...overrides,
+  collection: 'kb', query: 'rotate the signing key', mode: 'hybrid', k: 10, candidates: 20, fusion: { kind: 'fixed', lexicalWeight: 0.7 }, ...overrides,
 });
 
 test('lexical search returns hydrated results with snippet, heading path and the lexical arm', async () => {
