@@ -32,6 +32,13 @@ export function exactVectorSearch(
   return hits;
 }
 
+/** The best k of two best-first hit lists, ties by ascending chunk id (as exactVectorSearch). */
+export function mergeTopK(a: VectorHit[], b: VectorHit[], k: number): VectorHit[] {
+  const merged = [...a, ...b];
+  sortHits(merged);
+  return merged.slice(0, k);
+}
+
 function sortHits(hits: VectorHit[]): void {
   hits.sort((a, b) => b.score - a.score || a.chunkId - b.chunkId);
 }

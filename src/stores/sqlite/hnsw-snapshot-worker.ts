@@ -31,6 +31,10 @@ let queue: Promise<void> = Promise.resolve();
 /** A refresh queued behind the running one covers every refresh asked for meanwhile. */
 let refreshQueued = false;
 let ended = false;
+/** A finish is running: a `stop` then only cuts its catch-up short (it writes anyway). */
+let finishing = false;
+/** Graph size at the last snapshot written by this worker (or at its load). */
+let persistedCount: number | undefined;
 
 /**
  * The graph inserts are the one sequential stage of an ingest (about a third of its CPU), so they
@@ -48,7 +52,19 @@ function preferThisThread(): void {
   }
 }
 
-const catchUp = async () => (status = await index.open(job.collection, job.dimensions));
+const catchUp = async () => {
+  status = await index.open(job.collection, job.dimensions);
+  persistedCount ??= status.count - status.addedSinceSnapshot;
+};
+
+/** During a long ingest, bounds what a crash loses: the graph is persisted every `snapshotEveryChunks` vectors. */
+async function persistPeriodically(): Promise<void> {
+  if (status === undefined || persistedCount === undefined || job.snapshotEveryChunks <= 0) return;
+  if (status.count - persistedCount < job.snapshotEveryChunks) return;
+  // Not reconciled: labels of chunks removed since are marked deleted by whoever loads it.
+  await index.snapshot(job.collection);
+  persistedCount = status.count;
+}
 
 function schedule(work: () => Promise<void>): void {
   queue = queue.then(work).catch((error: unknown) => end({ type: 'failed', message: error instanceof Error ? error.message : String(error) }));
@@ -69,17 +85,18 @@ port.on('message', (command: SnapshotCommand) => {
     refreshQueued = true;
     schedule(async () => {
       refreshQueued = false;
-      if (!stopping) await catchUp();
+      if (stopping) return;
+      await catchUp();
+      if (!stopping) await persistPeriodically();
     });
     return;
   }
   if (command.type === 'stop') stopping = true;
+  if (command.type === 'stop' && finishing) return;
+  if (command.type === 'finish') finishing = true;
   const write = command.type === 'finish' || command.write;
   schedule(async () => {
-    if (command.type === 'finish') {
-      stopping = false;
-      await catchUp();
-    }
+    if (command.type === 'finish' && !stopping) await catchUp();
     // A stop before the graph was ever opened has nothing to persist.
     if (write && status !== undefined) {
       await index.reconcile(job.collection);
