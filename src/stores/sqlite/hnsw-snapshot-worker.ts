@@ -24,7 +24,7 @@ const index = new HnswVectorIndex(chunks, {
   params: job.params,
   readonly: false,
   snapshotAfter: Number.POSITIVE_INFINITY,
-  interrupt: () => stopping,
+  interrupt: (graphSize) => stopping || (periodic && dueForSnapshot(graphSize)),
 });
 let status: VectorIndexStatus | undefined;
 let queue: Promise<void> = Promise.resolve();
@@ -35,6 +35,18 @@ let ended = false;
 let finishing = false;
 /** Graph size at the last snapshot written by this worker (or at its load). */
 let persistedCount: number | undefined;
+/** A refresh is catching up: it pauses for a periodic snapshot (a finish never does: it must add everything). */
+let periodic = false;
+
+/**
+ * Whether the graph grew by `snapshotEveryChunks` since it was last persisted. Checked between pages, so
+ * a catch-up that never ends (the writer is faster than the inserts) still persists as it goes.
+ */
+function dueForSnapshot(graphSize: number): boolean {
+  if (job.snapshotEveryChunks <= 0) return false;
+  persistedCount ??= graphSize;
+  return graphSize - persistedCount >= job.snapshotEveryChunks;
+}
 
 /**
  * The graph inserts are the one sequential stage of an ingest (about a third of its CPU), so they
@@ -57,13 +69,29 @@ const catchUp = async () => {
   persistedCount ??= status.count - status.addedSinceSnapshot;
 };
 
-/** During a long ingest, bounds what a crash loses: the graph is persisted every `snapshotEveryChunks` vectors. */
-async function persistPeriodically(): Promise<void> {
-  if (status === undefined || persistedCount === undefined || job.snapshotEveryChunks <= 0) return;
-  if (status.count - persistedCount < job.snapshotEveryChunks) return;
+/** A refresh: catches up, pausing to persist every `snapshotEveryChunks` vectors; the rest follows with the next. */
+async function refresh(): Promise<void> {
+  periodic = true;
+  try {
+    await catchUp();
+  } finally {
+    periodic = false;
+  }
+  if (stopping || status === undefined || persistedCount === undefined || !dueForSnapshot(status.count)) return;
   // Not reconciled: labels of chunks removed since are marked deleted by whoever loads it.
   await index.snapshot(job.collection);
   persistedCount = status.count;
+  // The catch-up paused for the write: go on without waiting for the parent's next refresh.
+  queueRefresh();
+}
+
+function queueRefresh(): void {
+  if (refreshQueued) return;
+  refreshQueued = true;
+  schedule(async () => {
+    refreshQueued = false;
+    if (!stopping && !finishing) await refresh();
+  });
 }
 
 function schedule(work: () => Promise<void>): void {
@@ -81,14 +109,7 @@ function end(reply: SnapshotReply): void {
 port.on('message', (command: SnapshotCommand) => {
   if (ended) return;
   if (command.type === 'refresh') {
-    if (refreshQueued) return;
-    refreshQueued = true;
-    schedule(async () => {
-      refreshQueued = false;
-      if (stopping) return;
-      await catchUp();
-      if (!stopping) await persistPeriodically();
-    });
+    queueRefresh();
     return;
   }
   if (command.type === 'stop') stopping = true;

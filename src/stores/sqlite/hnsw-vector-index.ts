@@ -32,9 +32,9 @@ export interface HnswVectorIndexOptions {
   databasePath?: string;
   /**
    * Set inside the snapshot worker: catching up yields to the event loop between pages (so commands
-   * arrive) and stops early, at a page boundary, once this returns true.
+   * arrive) and stops early, at a page boundary, once this returns true. It is given the graph's size.
    */
-  interrupt?: () => boolean;
+  interrupt?: (graphSize: number) => boolean;
 }
 
 export const DEFAULT_HNSW_PARAMS: HnswParams = { m: 16, efConstruction: 100, efSearch: 80 };
@@ -460,7 +460,7 @@ export class HnswVectorIndex implements VectorIndex {
       added += page.length;
       if (!paged) continue;
       await new Promise((resolve) => setImmediate(resolve));
-      if (interrupt?.()) break;
+      if (interrupt?.(state.live.size)) break;
     }
     return added;
   }
