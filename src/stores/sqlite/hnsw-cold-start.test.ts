@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import { normalizeFilter } from '../../core/search-filter.js';
 import { clusteredVectors, contractAnalyzer, exactTopK, makeChunk, makeDocument } from '../store-contract-fixtures.js';
 import { snapshotPaths, type SnapshotSidecar } from './hnsw-snapshot.js';
+import { HnswVectorIndex } from './hnsw-vector-index.js';
 import { openSqliteStore } from './open-sqlite-store.js';
+import type { SqliteChunkStore } from './sqlite-chunk-store.js';
 
 /** A graph this sparse misses true neighbours: a result equal to the exact one did not come from it. */
 const POOR_GRAPH = { m: 4, efConstruction: 8, efSearch: 8 };
@@ -89,6 +91,45 @@ test('a search while the graph is not loaded answers exactly from the stored vec
       assert.ok(differs, 'the sparse graph misses some neighbours, so the first answers were not from it');
     } finally {
       await reader.close();
+    }
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});
+
+test('the exact path follows writes and removals while the graph stays unloaded', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'cairn-cold-'));
+  try {
+    const store = await openSqliteStore({ path: join(directory, 'cairn.db'), lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH });
+    const index = new HnswVectorIndex(store.chunks as SqliteChunkStore, { directory: join(directory, 'vectors'), params: POOR_GRAPH, readonly: true, openOnSearch: false });
+    try {
+      await store.chunks.createCollection('w', { embedder: 'test:v', dimensions: 16, chunkSize: 256, chunkOverlap: 0 });
+      const vectors = clusteredVectors(600, 16, 21);
+      const items = new Map<string, { id: number; vector: Float32Array }>();
+      const write = async (i: number) => {
+        const result = await store.chunks.writeDocument(makeDocument('w', `${i}.txt`, [makeChunk(0, `t ${i}`, vectors[i]!)]));
+        items.set(`${i}.txt`, { id: result.chunkIds[0]!, vector: vectors[i]! });
+      };
+      const check = async () => {
+        for (const query of clusteredVectors(5, 16, 77)) {
+          const hits = await index.search({ collection: 'w', vector: query, k: 30 });
+          assert.deepEqual(hits.map((hit) => hit.chunkId), exactTopK(query, [...items.values()], 30));
+        }
+      };
+      for (let i = 0; i < 300; i += 1) await write(i);
+      await check();
+      for (let i = 300; i < 400; i += 1) await write(i);
+      await check();
+      await store.chunks.deleteDocuments('w', Array.from({ length: 100 }, (_, i) => `file:///root/${i * 3}.txt`));
+      for (let i = 0; i < 100; i += 1) items.delete(`${i * 3}.txt`);
+      await check();
+      // Rewritten documents: their old chunks go, new ones come.
+      for (let i = 1; i < 60; i += 3) await store.chunks.writeDocument(makeDocument('w', `${i}.txt`, [makeChunk(0, `new ${i}`, vectors[400 + i]!)])).then((result) => items.set(`${i}.txt`, { id: result.chunkIds[0]!, vector: vectors[400 + i]! }));
+      await check();
+      assert.equal(index.isReady('w'), false);
+    } finally {
+      await index.close();
+      await store.close();
     }
   } finally {
     await rm(directory, { recursive: true, force: true });
