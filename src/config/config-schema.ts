@@ -167,6 +167,11 @@ export const configSchema = z
         efSearch: z.number().int().min(8).max(4096).default(400),
         /** Filtered dense search scans the filtered subset exactly when it has at most this many chunks. */
         exactFilterLimit: z.number().int().min(0).default(20000),
+        /**
+         * During a long ingest the graph is persisted each time this many vectors were added since the
+         * last snapshot, bounding what a crash leaves to re-insert; 0: only at the end of each write.
+         */
+        snapshotEveryChunks: z.number().int().min(0).default(20000),
       })
       .prefault({}),
     llm: z

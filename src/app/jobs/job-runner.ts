@@ -5,10 +5,12 @@ import { FINISHED_STATUSES, type JobEventData, type JobStatus, type JobStore, ty
 import type { CairnApp } from '../cairn-app.js';
 import { ingest } from '../ingest.js';
 import { JobEventBus } from './job-event-bus.js';
-import { JobProgressTracker } from './job-progress-tracker.js';
+import { JobProgressTracker, type ResumedProgress } from './job-progress-tracker.js';
 
 /** Seconds a client is told to wait when the queue is full. */
 const QUEUE_FULL_RETRY_AFTER_S = 5;
+/** Events read per page when a resumed job collects the files its earlier run reported. */
+const RESUME_EVENTS_PAGE = 1000;
 
 export interface JobRunnerOptions {
   /** Jobs run at the same time (`jobs.workers`). */
@@ -171,12 +173,14 @@ export class JobRunner {
     const current = await this.store.get(queued.id);
     // Cancelled while it was being picked from the queue.
     if (current?.status !== 'queued') return;
-    const tracker = new JobProgressTracker(queued.id);
+    // A job that ran before (a crash or a shutdown stopped it) continues its counters.
+    const resumed = current.startedAt === null ? undefined : await this.#resumedProgress(current);
+    const tracker = new JobProgressTracker(queued.id, undefined, resumed);
     let job = await this.store.update(queued.id, {
       status: 'running',
-      startedAt: queued.startedAt ?? new Date().toISOString(),
+      startedAt: current.startedAt ?? new Date().toISOString(),
       error: null,
-      errors: [],
+      errors: tracker.errors,
     });
     await this.#emit(job.id, [{ type: 'status', jobId: job.id, status: 'running', error: null }]);
     let flushing = Promise.resolve();
@@ -232,6 +236,18 @@ export class JobRunner {
       return;
     }
     await this.#finish(job, status, error);
+  }
+
+  /** What a job's earlier run reported: its `file` events and its planned total. */
+  async #resumedProgress(job: StoredJob): Promise<ResumedProgress> {
+    const files: ResumedProgress['files'] = [];
+    for (let after = 0; ; ) {
+      const page = await this.store.eventsOf(job.id, after, RESUME_EVENTS_PAGE);
+      for (const event of page) if (event.data.type === 'file') files.push(event.data);
+      if (page.length < RESUME_EVENTS_PAGE) break;
+      after = page.at(-1)!.seq;
+    }
+    return { filesTotal: job.progress.filesTotal, files };
   }
 
   async #flushProgress(jobId: string, tracker: JobProgressTracker, final: boolean): Promise<void> {

@@ -14,6 +14,8 @@ export interface HnswVectorSource extends Pick<ChunkStore, 'getCollection' | 'ge
   vectorKey(name: string): Promise<string | undefined>;
   /** Ids of the collection's chunks that have a vector, up to `maxId` inclusive, ascending. */
   vectorIds(collection: string, maxId: number): Promise<number[]>;
+  /** How many of the collection's chunks above `afterId` have a vector (the tail a snapshot lacks). */
+  countVectorsAfter(collection: string, afterId: number): Promise<number>;
   /** Ids of the collection's chunks that pass a filter, ascending, or their count alone when over `limit`. */
   filterChunkIds(collection: string, filter: NormalizedFilter, limit: number): Promise<FilterResult>;
 }

@@ -323,6 +323,10 @@ export class SqliteChunkStore implements ChunkStore, HnswVectorSource {
     return { maxChunkId, vectorCount };
   }
 
+  async countVectorsAfter(collection: string, afterId: number): Promise<number> {
+    return this.#sql('SELECT count(*) FROM chunks WHERE collection = ? AND id > ? AND vector IS NOT NULL').pluck().get(collection, afterId) as number;
+  }
+
   async vectorIds(collection: string, maxId: number): Promise<number[]> {
     return this.#sql('SELECT id FROM chunks WHERE collection = ? AND id <= ? AND vector IS NOT NULL ORDER BY id')
       .pluck()
