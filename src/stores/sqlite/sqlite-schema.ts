@@ -254,6 +254,12 @@ const migrations: readonly string[] = [
   CREATE INDEX search_events_at ON search_events (at_ms);
   CREATE INDEX search_events_collection ON search_events (collection, at_ms);
   `,
+  // Where each collection's vectors are indexed (NULL: the HNSW graphs beside the file; 'chroma'), and
+  // whether that external index missed pushes it must catch up on (docs/decisions/0031-chroma.md).
+  `
+  ALTER TABLE collections ADD COLUMN vector_store TEXT;
+  ALTER TABLE collections ADD COLUMN vectors_pending INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
