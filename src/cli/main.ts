@@ -7,6 +7,7 @@ import { registerChatCommand } from './commands/chat-command.js';
 import { registerCollectionsCommand } from './commands/collections-command.js';
 import { registerDocsCommand } from './commands/docs-command.js';
 import { registerEvalCommand } from './commands/eval-command.js';
+import { registerIndexCommand } from './commands/index-command.js';
 import { registerIngestCommand } from './commands/ingest-command.js';
 import { registerKeysCommand } from './commands/keys-command.js';
 import { registerMcpCommand } from './commands/mcp-command.js';
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo): Command {
   registerCollectionsCommand(program, io);
   registerDocsCommand(program, io);
   registerReembedCommand(program, io);
+  registerIndexCommand(program, io);
   registerStatusCommand(program, io);
   registerEvalCommand(program, io);
   registerModelsCommand(program, io);

@@ -64,7 +64,7 @@ export class ChromaVectorIndex implements VectorIndex {
     this.#chunks = options.chunks;
   }
 
-  async open(collection: string): Promise<VectorIndexStatus> {
+  async open(collection: string, _dimensions?: number): Promise<VectorIndexStatus> {
     const started = performance.now();
     await this.#target(collection);
     const caughtUp = await this.#check(collection, true);
