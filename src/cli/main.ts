@@ -7,6 +7,7 @@ import { registerChatCommand } from './commands/chat-command.js';
 import { registerCollectionsCommand } from './commands/collections-command.js';
 import { registerDocsCommand } from './commands/docs-command.js';
 import { registerEvalCommand } from './commands/eval-command.js';
+import { registerImportCommand } from './commands/import-command.js';
 import { registerIndexCommand } from './commands/index-command.js';
 import { registerIngestCommand } from './commands/ingest-command.js';
 import { registerKeysCommand } from './commands/keys-command.js';
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIo): Command {
   registerDocsCommand(program, io);
   registerReembedCommand(program, io);
   registerIndexCommand(program, io);
+  registerImportCommand(program, io);
   registerStatusCommand(program, io);
   registerEvalCommand(program, io);
   registerModelsCommand(program, io);
