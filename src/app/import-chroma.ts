@@ -130,7 +130,8 @@ function documentOf(collection: string, source: string, id: string, text: string
   const named = SOURCE_KEYS.map((key) => metadata[key]).find((value): value is string => typeof value === 'string' && value !== '');
   const title = TITLE_KEYS.map((key) => metadata[key]).find((value): value is string => typeof value === 'string' && value !== '');
   const relativePath = (named ?? id).replace(/^[a-z]+:\/\//i, '').replace(/^\/+/, '');
-  const contentHash = createHash('sha256').update(text).update('\0').update(JSON.stringify(metadata)).digest('hex');
+  // Chroma answers metadata keys in no fixed order: sorted, so that an unchanged record is recognised.
+  const contentHash = createHash('sha256').update(text).update('\0').update(JSON.stringify(Object.entries(metadata).sort(([a], [b]) => (a < b ? -1 : 1)))).digest('hex');
   const tags = typeof metadata.tags === 'string' ? metadata.tags.split(',').map((tag) => tag.trim().toLowerCase()).filter(Boolean) : [];
   return {
     collection,

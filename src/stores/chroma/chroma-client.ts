@@ -95,7 +95,7 @@ export class ChromaClient {
     return Number(await this.#request('GET', `${this.#base()}/collections/${id}/count`));
   }
 
-  async upsert(id: string, records: { ids: string[]; embeddings: number[][]; metadatas: Record<string, unknown>[] }): Promise<void> {
+  async upsert(id: string, records: { ids: string[]; embeddings: number[][]; metadatas: Record<string, unknown>[]; documents?: string[] }): Promise<void> {
     await this.#request('POST', `${this.#base()}/collections/${id}/upsert`, { body: records });
   }
 
