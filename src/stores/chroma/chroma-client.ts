@@ -60,8 +60,9 @@ export class ChromaClient {
     }
   }
 
+  /** The base URL without any user:password in it (for status output and messages). */
   get url(): string {
-    return this.#options.url;
+    return this.#options.url.replace(/\/\/[^/@]*@/, '//');
   }
 
   async heartbeat(timeoutMs?: number): Promise<number> {
@@ -129,7 +130,7 @@ export class ChromaClient {
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const where = `the Chroma server at ${this.#options.url}`;
+    const where = `the Chroma server at ${this.url}`;
     let response: Response;
     try {
       response = await fetch(`${this.#options.url}${path}`, {
