@@ -2,7 +2,7 @@
  * Chroma against the in-process HNSW index, in the same run: ingest throughput (SQLite write + index
  * push + flush), dense query latency (the vector index alone and hybrid search through `runSearch`'s
  * arms), and recall@10 against exact search. Clustered 384-d vectors (MiniLM's shape; uniform random
- * vectors have no neighbours). Usage: `node --import tsx bench/chroma-vs-hnsw.ts [chunks]` (default 20,000).
+ * vectors have no neighbours). Usage: `node --import tsx bench/chroma-vs-hnsw.ts [chunks]` (default 20,000) [queries] (default 200).
  */
 import { configSchema } from '../src/config/config-schema.js';
 import { normalizeFilter } from '../src/core/search-filter.js';
@@ -16,7 +16,7 @@ import { latencyStats, loadAverage, machineFacts, removeDirectory, round, tempor
 
 const CHUNKS = Number(process.argv[2] ?? 20_000);
 const DIMENSIONS = 384;
-const QUERIES = 200;
+const QUERIES = Number(process.argv[3] ?? 200);
 const BATCH = 500;
 const WORDS = ['install', 'server', 'token', 'proxy', 'backup', 'vector', 'index', 'search', 'chunk', 'query', 'graph', 'config'];
 
@@ -49,6 +49,7 @@ async function measure(kind: 'hnsw' | 'chroma') {
     }
     await backend.vectors.flush('bench');
     const ingestMs = performance.now() - started;
+    console.error(`${kind}: ingested ${CHUNKS} chunks in ${Math.round(ingestMs)} ms`);
     // Chunk ids follow insertion order; map them back to the vectors for exact search.
     const byId = ids.map((id, i) => ({ id, vector: items[i]!.vector }));
     const dense: number[] = [];

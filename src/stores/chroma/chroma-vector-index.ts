@@ -256,6 +256,8 @@ export class ChromaVectorIndex implements VectorIndex {
   async #replay(collection: string): Promise<number> {
     await this.#markPending(collection);
     const target = await this.#target(collection);
+    // Ids above the watermark were written after the replay began (by another process, say): never deleted here.
+    const { maxChunkId } = await this.#chunks.vectorWatermark(collection);
     const stored = new Set<number>();
     const documents = new Map<number, FilterableDocument | undefined>();
     let sent = 0;
@@ -281,7 +283,7 @@ export class ChromaVectorIndex implements VectorIndex {
     const extra: string[] = [];
     for (let offset = 0; ; offset += ID_PAGE) {
       const page = await this.#client.get(target.id, { limit: ID_PAGE, offset, include: [] });
-      for (const id of page.ids) if (!stored.has(Number(id))) extra.push(id);
+      for (const id of page.ids) if (!stored.has(Number(id)) && Number(id) <= maxChunkId) extra.push(id);
       if (page.ids.length < ID_PAGE) break;
     }
     for (let i = 0; i < extra.length; i += ID_PAGE) await this.#client.delete(target.id, extra.slice(i, i + ID_PAGE));
