@@ -36,6 +36,9 @@ export function planChromaFilter(filter: NormalizedFilter | undefined): ChromaFi
   if (filter === undefined) return {};
   const clauses: Record<string, unknown>[] = [];
   if (filter.pathPrefix?.endsWith('/')) clauses.push({ [`dir:${filter.pathPrefix}`]: { $eq: true } });
+  // A glob's leading literal directories (`docs/api/` of `docs/api/**/*.md`) narrow the query inside Chroma too.
+  const globDirectory = literalDirectory(filter.pathGlob);
+  if (globDirectory !== '' && globDirectory !== filter.pathPrefix) clauses.push({ [`dir:${globDirectory}`]: { $eq: true } });
   if (filter.language !== undefined) clauses.push({ language: { $in: [...filter.language] } });
   if (filter.fileType !== undefined) clauses.push({ $or: [{ format: { $in: [...filter.fileType] } }, { ext: { $in: [...filter.fileType] } }] });
   for (const tag of filter.tags ?? []) clauses.push({ [`tag:${tag}`]: { $eq: true } });
@@ -51,4 +54,13 @@ export function planChromaFilter(filter: NormalizedFilter | undefined): ChromaFi
     plan.residual = (metadata) => matchesFilter(pathOnly, { relativePath: String(metadata.path ?? ''), format: '', tags: [], modifiedMs: 0 });
   }
   return plan;
+}
+
+/** The directories at the start of a glob before any special character (`a/b/` of `a/b/*.ts`), '' when none. */
+function literalDirectory(glob: string | undefined): string {
+  if (glob === undefined) return '';
+  const literal = /^[^*?[\]{}()!+@\\]*/.exec(glob)?.[0] ?? '';
+  // `./` and `../` segments or doubled slashes may be normalised by the glob matcher: leave those to the post-filter.
+  if (/(^|\/)\.{1,2}\//.test(literal) || literal.includes('//')) return '';
+  return literal.slice(0, literal.lastIndexOf('/') + 1);
 }
