@@ -1,4 +1,4 @@
-import { CairnError } from '../core/cairn-error.js';
+import { CairnError, toCairnError } from '../core/cairn-error.js';
 import type { CollectionRecord } from '../stores/collection-record.js';
 import type { CairnApp } from './cairn-app.js';
 import { resolveCollection, type CollectionOverrides } from './resolve-collection.js';
@@ -25,7 +25,14 @@ export async function deleteCollection(app: CairnApp, name: string): Promise<voi
   if (!deleted) {
     throw await collectionNotFound(app, name, 'List collections with `cairn collections`.');
   }
-  await app.vectors.drop(name);
+  try {
+    await app.vectors.drop(name);
+  } catch (error) {
+    // The collection is gone from the store; a separate vector store that is down keeps an orphan index.
+    const reason = toCairnError(error);
+    if (!reason.code.startsWith('VECTOR_STORE_')) throw error;
+    app.notice(`Collection "${name}" was deleted, but its vectors stay in the vector store until it is reachable (${reason.message}).`);
+  }
 }
 
 /** Names become file names (vector snapshots) and URL segments: keep them plain. */

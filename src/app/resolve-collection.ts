@@ -59,6 +59,8 @@ export async function resolveCollection(
     dimensions: loaded.embedder?.dimensions ?? 0,
     chunkSize: Math.min(chunkSize, loaded.maxTokens),
     chunkOverlap,
+    // Recorded so that status shows where its vectors live (docs/decisions/0031-chroma.md).
+    ...(app.config.vectorStore.kind === 'builtin' ? {} : { vectorStore: app.config.vectorStore.kind }),
   });
   return { record, loaded, created: true };
 }

@@ -7,6 +7,8 @@ import { registerChatCommand } from './commands/chat-command.js';
 import { registerCollectionsCommand } from './commands/collections-command.js';
 import { registerDocsCommand } from './commands/docs-command.js';
 import { registerEvalCommand } from './commands/eval-command.js';
+import { registerImportCommand } from './commands/import-command.js';
+import { registerIndexCommand } from './commands/index-command.js';
 import { registerIngestCommand } from './commands/ingest-command.js';
 import { registerKeysCommand } from './commands/keys-command.js';
 import { registerMcpCommand } from './commands/mcp-command.js';
@@ -38,6 +40,8 @@ export function buildProgram(io: CliIo): Command {
   registerCollectionsCommand(program, io);
   registerDocsCommand(program, io);
   registerReembedCommand(program, io);
+  registerIndexCommand(program, io);
+  registerImportCommand(program, io);
   registerStatusCommand(program, io);
   registerEvalCommand(program, io);
   registerModelsCommand(program, io);

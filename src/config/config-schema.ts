@@ -174,6 +174,34 @@ export const configSchema = z
         snapshotEveryChunks: z.number().int().min(0).default(20000),
       })
       .prefault({}),
+    /**
+     * Where the vectors of **new** collections live (`CAIRN_VECTOR_STORE`, or the string `chroma:<url>` in
+     * the file): `builtin` = the store backend's own index (HNSW beside SQLite, pgvector in PostgreSQL);
+     * `chroma` = a Chroma server. Chunks, documents and the lexical index stay in the store either way, and
+     * each collection keeps the vector store it was created with. See docs/decisions/0031-chroma.md.
+     */
+    vectorStore: z
+      .object({
+        kind: z.enum(['builtin', 'chroma']).default('builtin'),
+        /** Chroma's base URL (`http://host:8000`, or `https://…` for TLS: a private CA goes in NODE_EXTRA_CA_CERTS); required with `kind: chroma`. */
+        url: z.string().url().optional(),
+        tenant: z.string().min(1).default('default_tenant'),
+        database: z.string().min(1).default('default_database'),
+        /** Token sent on every request (`CAIRN_VECTOR_STORE_TOKEN`); Chroma 1.x needs a proxy that checks it (README). */
+        token: z.string().min(1).optional(),
+        /** How the token is sent: `Authorization: Bearer <token>` or `X-Chroma-Token: <token>`. */
+        tokenHeader: z.enum(['Authorization', 'X-Chroma-Token']).default('Authorization'),
+        /** Chroma collections are named `<prefix><collection>-<id>`, so that several Cairn installations share one server. */
+        collectionPrefix: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/).max(64).default('cairn_'),
+        /** Longest wait for one write or administrative request, in ms. */
+        timeoutMs: z.number().int().positive().default(30_000),
+        /** Longest wait for one search, in ms (then the search carries on lexically). */
+        queryTimeoutMs: z.number().int().positive().default(5_000),
+        /** Vectors per add request (Chroma 1.0 takes at most 5,461). */
+        batchSize: z.number().int().min(1).max(5461).default(1000),
+      })
+      .refine((value) => value.kind !== 'chroma' || value.url !== undefined, { message: 'a Chroma vector store needs its url (CAIRN_VECTOR_STORE=chroma:http://host:8000)', path: ['url'] })
+      .prefault({}),
     llm: z
       .object({
         /** OpenAI-compatible base URLs (`http://127.0.0.1:8000/v1`), several for round-robin and failover (`CAIRN_LLM_URL`, comma-separated). */

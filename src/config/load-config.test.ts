@@ -47,3 +47,22 @@ describe('loadConfig store section', () => {
     assert.equal(pinned.kind, 'sqlite');
   });
 });
+
+describe('loadConfig vectorStore', () => {
+  const cwd = '/nonexistent-cairn-dir';
+  it('is builtin by default; CAIRN_VECTOR_STORE=chroma:<url> and CAIRN_VECTOR_STORE_TOKEN select Chroma', () => {
+    assert.equal(loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h' } }).vectorStore.kind, 'builtin');
+    const chroma = loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h', CAIRN_VECTOR_STORE: 'chroma:http://chroma.lan:8000/', CAIRN_VECTOR_STORE_TOKEN: 't0k' } });
+    assert.deepEqual(
+      [chroma.vectorStore.kind, chroma.vectorStore.url, chroma.vectorStore.token, chroma.vectorStore.tokenHeader],
+      ['chroma', 'http://chroma.lan:8000', 't0k', 'Authorization'],
+    );
+    const header = loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h', CAIRN_VECTOR_STORE: 'chroma:http://h:1' }, flags: { vectorStore: { tokenHeader: 'X-Chroma-Token' } } });
+    assert.equal(header.vectorStore.tokenHeader, 'X-Chroma-Token');
+  });
+
+  it('refuses an unknown kind and Chroma without a URL', () => {
+    assert.throws(() => loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h', CAIRN_VECTOR_STORE: 'qdrant:http://h:6333' } }), { code: 'CONFIG_INVALID' });
+    assert.throws(() => loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h' }, flags: { vectorStore: { kind: 'chroma' } } }), { code: 'CONFIG_INVALID' });
+  });
+});

@@ -63,7 +63,15 @@ export interface SearchTimings {
 }
 
 /** Failures of the dense arm after which the lexical arm still answers. */
-const DENSE_FALLBACK_CODES: ReadonlySet<ErrorCode> = new Set(['DENSE_UNAVAILABLE', 'EMBEDDER_UNAVAILABLE', 'UPSTREAM_FAILED']);
+const DENSE_FALLBACK_CODES: ReadonlySet<ErrorCode> = new Set([
+  'DENSE_UNAVAILABLE',
+  'EMBEDDER_UNAVAILABLE',
+  'UPSTREAM_FAILED',
+  // A separate vector store (Chroma) that is down, refuses the token or errs: the lexical arm still answers.
+  'VECTOR_STORE_UNAVAILABLE',
+  'VECTOR_STORE_UNAUTHORIZED',
+  'VECTOR_STORE_FAILED',
+]);
 
 /** query → lexical / dense → fuse → hydrate (with snippets). */
 export async function runSearch(deps: SearchDeps, request: SearchRequest): Promise<SearchResponse> {

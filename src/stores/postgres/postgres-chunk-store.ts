@@ -85,6 +85,8 @@ interface CollectionRow {
   created_at: string;
   document_count: number;
   chunk_count: number;
+  vector_store: string | null;
+  vectors_pending: boolean;
 }
 
 export interface PostgresChunkStoreOptions {
@@ -138,9 +140,9 @@ export class PostgresChunkStore implements ChunkStore {
     checkIndexable(settings.dimensions);
     await withTransaction(this.#pool, this.location, async (client) => {
       const inserted = await client.query<{ id: number }>(
-        `INSERT INTO collections (name, embedder, dimensions, chunk_size, chunk_overlap, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO collections (name, embedder, dimensions, chunk_size, chunk_overlap, created_at, vector_store) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (name) DO NOTHING RETURNING id`,
-        [name, settings.embedder, settings.dimensions, settings.chunkSize, settings.chunkOverlap, new Date().toISOString()],
+        [name, settings.embedder, settings.dimensions, settings.chunkSize, settings.chunkOverlap, new Date().toISOString(), settings.vectorStore ?? null],
       );
       const id = inserted.rows[0]?.id;
       if (id === undefined) {
@@ -180,6 +182,15 @@ export class PostgresChunkStore implements ChunkStore {
       await client.query('DELETE FROM collections WHERE id = $1', [id]);
       return true;
     });
+  }
+
+  async setCollectionVectorStore(name: string, vectorStore: string | undefined): Promise<void> {
+    const result = await this.#pool.query('UPDATE collections SET vector_store = $2, vectors_pending = false WHERE name = $1', [name, vectorStore ?? null]);
+    if (result.rowCount === 0) throw notFound(name);
+  }
+
+  async setVectorsPending(name: string, pending: boolean): Promise<void> {
+    await this.#pool.query('UPDATE collections SET vectors_pending = $2 WHERE name = $1', [name, pending]);
   }
 
   /**
@@ -396,6 +407,8 @@ function collectionFromRow(row: CollectionRow): CollectionRecord {
     createdAt: row.created_at,
     documentCount: row.document_count,
     chunkCount: row.chunk_count,
+    ...(row.vector_store === null ? {} : { vectorStore: row.vector_store }),
+    ...(row.vectors_pending ? { vectorsPending: true } : {}),
   };
 }
 

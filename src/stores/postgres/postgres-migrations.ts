@@ -105,6 +105,15 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX ingestion_runs_collection ON ingestion_runs (collection, id);
     `,
   },
+  {
+    version: 2,
+    name: 'collections: where the vectors are indexed, and whether an external index missed pushes',
+    // As the SQLite store's columns of the same names (docs/decisions/0031-chroma.md).
+    sql: `
+      ALTER TABLE collections ADD COLUMN vector_store text;
+      ALTER TABLE collections ADD COLUMN vectors_pending boolean NOT NULL DEFAULT false;
+    `,
+  },
 ];
 
 /** Name of a collection's partial HNSW index; the id is an integer, so the name is safe to interpolate. */

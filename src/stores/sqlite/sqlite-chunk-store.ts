@@ -127,8 +127,8 @@ export class SqliteChunkStore implements ChunkStore, HnswVectorSource {
       }
       const id = Number(
         this.#db
-          .prepare('INSERT INTO collections (name, embedder, dimensions, chunk_size, chunk_overlap, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(name, settings.embedder, settings.dimensions, settings.chunkSize, settings.chunkOverlap, new Date().toISOString())
+          .prepare('INSERT INTO collections (name, embedder, dimensions, chunk_size, chunk_overlap, created_at, vector_store) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(name, settings.embedder, settings.dimensions, settings.chunkSize, settings.chunkOverlap, new Date().toISOString(), settings.vectorStore ?? null)
           .lastInsertRowid,
       );
       this.#db.exec(createFtsTableSql(id));
@@ -167,6 +167,15 @@ export class SqliteChunkStore implements ChunkStore, HnswVectorSource {
     const result = this.#sql('UPDATE collections SET embedder = ?, dimensions = ?, vector_epoch = vector_epoch + 1 WHERE name = ?')
       .run(embedder, dimensions, name);
     if (result.changes === 0) throw notFound(name);
+  }
+
+  async setCollectionVectorStore(name: string, vectorStore: string | undefined): Promise<void> {
+    const result = this.#sql('UPDATE collections SET vector_store = ?, vectors_pending = 0 WHERE name = ?').run(vectorStore ?? null, name);
+    if (result.changes === 0) throw notFound(name);
+  }
+
+  async setVectorsPending(name: string, pending: boolean): Promise<void> {
+    this.#sql('UPDATE collections SET vectors_pending = ? WHERE name = ?').run(pending ? 1 : 0, name);
   }
 
   async listDocumentStates(collection: string): Promise<Map<string, DocumentState>> {

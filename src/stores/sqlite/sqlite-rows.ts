@@ -12,6 +12,8 @@ export interface CollectionRow {
   created_at: string;
   document_count: number;
   chunk_count: number;
+  vector_store: string | null;
+  vectors_pending: number;
 }
 
 export interface DocumentRow {
@@ -72,6 +74,8 @@ export function collectionFromRow(row: CollectionRow): CollectionRecord {
     createdAt: row.created_at,
     documentCount: row.document_count,
     chunkCount: row.chunk_count,
+    ...(row.vector_store === null ? {} : { vectorStore: row.vector_store }),
+    ...(row.vectors_pending ? { vectorsPending: true } : {}),
   };
 }
 

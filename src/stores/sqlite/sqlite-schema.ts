@@ -259,6 +259,12 @@ const migrations: readonly string[] = [
   `
   ALTER TABLE chunks ADD COLUMN anchor TEXT;
   `,
+  // Where each collection's vectors are indexed (NULL: the HNSW graphs beside the file; 'chroma'), and
+  // whether that external index missed pushes it must catch up on (docs/decisions/0031-chroma.md).
+  `
+  ALTER TABLE collections ADD COLUMN vector_store TEXT;
+  ALTER TABLE collections ADD COLUMN vectors_pending INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -314,6 +314,16 @@ export interface Readiness {
   version: string;
   store: { ok: boolean; kind: string; location?: string; collections?: number; error?: string; sizeBytes?: number };
   embedders: { id: string; collections: string[]; loaded: boolean; lexicalOnly: boolean; reason?: string }[];
+  /** A separate vector store (Chroma), when configured: heartbeat, version, counts against the store's. */
+  vectorStore?: {
+    kind: string;
+    location: string;
+    ok: boolean;
+    error?: string;
+    version?: string;
+    latencyMs?: number;
+    collections: { collection: string; count: number; expected: number; inSync: boolean }[];
+  };
   reranker?: { id: string; enabled: boolean; loaded: boolean; state?: 'off' | 'loading' | 'loaded' | 'unavailable' };
   llm: {
     configured: boolean;
