@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
-import { KEY_SCOPES, type ApiKeyRecord, type KeyScope, type KeyStore } from '../key-store.js';
+import { KEY_SCOPES, type ApiKeyRecord, type ExportedApiKey, type KeyScope, type KeyStore } from '../key-store.js';
+import type { RecordPage } from '../record-transfer.js';
 
 const KEY_PREFIX = 'cairn_';
 const DISPLAY_PREFIX_LENGTH = 8;
@@ -87,5 +88,28 @@ export class SqliteKeyStore implements KeyStore {
       this.#touch.run(row.last_used_at, row.id);
     }
     return toRecord(row);
+  }
+
+  async exportRecords(cursor: string | null, limit: number): Promise<RecordPage<ExportedApiKey>> {
+    const rows = this.#db.prepare('SELECT rowid AS row_order, * FROM api_keys WHERE rowid > ? ORDER BY rowid LIMIT ?').all(cursor === null ? 0 : Number(cursor), limit) as Array<KeyRow & { row_order: number }>;
+    const last = rows[rows.length - 1];
+    return { items: rows.map((row) => ({ ...toRecord(row), hash: row.hash })), cursor: rows.length === limit && last ? String(last.row_order) : null };
+  }
+
+  async importRecords(records: readonly ExportedApiKey[]): Promise<number> {
+    const insert = this.#db.prepare(
+      'INSERT OR IGNORE INTO api_keys (id, name, prefix, hash, scopes, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    return this.#db.transaction(() => {
+      let added = 0;
+      for (const key of records) {
+        added += insert.run(key.id, key.name, key.prefix, key.hash, JSON.stringify(key.scopes), key.createdAt, key.lastUsedAt, key.revokedAt).changes;
+      }
+      return added;
+    })();
+  }
+
+  async countRecords(): Promise<Record<string, number>> {
+    return { apiKeys: this.#db.prepare('SELECT count(*) FROM api_keys').pluck().get() as number };
   }
 }
