@@ -294,13 +294,16 @@ export function applyPragmas(db: Database, readonly: boolean): void {
   if (!readonly) db.pragma('wal_autocheckpoint = 10000');
 }
 
+/** The schema version of a database file (0: none yet), for `cairn db status`. */
+export function sqliteSchemaVersion(db: Database): number {
+  const hasVersionTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).get() !== undefined;
+  return hasVersionTable ? ((db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined)?.version ?? 0) : 0;
+}
+
 /** Brings the schema to SCHEMA_VERSION; refuses a database written by a newer Cairn. */
 export function migrateSqliteSchema(db: Database, readonly: boolean): void {
-  const hasVersionTable =
-    db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).get() !== undefined;
-  const current = hasVersionTable
-    ? ((db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined)?.version ?? 0)
-    : 0;
+  const current = sqliteSchemaVersion(db);
+  const hasVersionTable = current > 0 || db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).get() !== undefined;
   if (current > SCHEMA_VERSION) {
     throw new CairnError('STORE_FAILED', `The database has schema version ${current}; this Cairn knows up to ${SCHEMA_VERSION}.`, {
       hint: 'Upgrade Cairn, or point CAIRN_HOME at another data directory.',
