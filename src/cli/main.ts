@@ -5,6 +5,7 @@ import { registerAskCommand } from './commands/ask-command.js';
 import { registerBackupCommand } from './commands/backup-command.js';
 import { registerChatCommand } from './commands/chat-command.js';
 import { registerCollectionsCommand } from './commands/collections-command.js';
+import { registerDbCommand } from './commands/db-command.js';
 import { registerDocsCommand } from './commands/docs-command.js';
 import { registerEvalCommand } from './commands/eval-command.js';
 import { registerImportCommand } from './commands/import-command.js';
@@ -50,6 +51,7 @@ export function buildProgram(io: CliIo): Command {
   registerMcpCommand(program, io);
   registerMemoryCommand(program, io);
   registerBackupCommand(program, io);
+  registerDbCommand(program, io);
   hintCommandHelp(program);
   return program;
 }

@@ -1,3 +1,5 @@
+import type { RecordTransfer } from './record-transfer.js';
+
 /** What a job ingests: uploaded files, a server-side path, a git URL, a web site to crawl, or one stored document again. */
 export type JobKind = 'upload' | 'path' | 'git' | 'crawl' | 'reingest';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -54,11 +56,37 @@ export interface Job {
   error: string | null;
 }
 
+/** Who runs a job and until when: the holder renews it (a heartbeat) while it works. */
+export interface JobLease {
+  /** An opaque id of the process holding the job (host and pid, say), chosen by the claimer. */
+  owner: string;
+  /** ISO 8601; once past, another process may take the job over. */
+  expiresAt: string;
+}
+
 /** A job with what the runner needs and the API does not show. */
 export interface StoredJob extends Job {
   /** What is passed to ingest (folders, paths, URLs), unlike `sources` which is for display. */
   inputs: string[];
   options: JobOptions;
+  /** The lease of a running job; null when no process holds one (queued, finished, or running from before leases existed). */
+  lease: JobLease | null;
+}
+
+/** What `claim` takes. */
+export interface JobClaim {
+  /** The claiming process: an opaque id it keeps for its lifetime. */
+  owner: string;
+  /** Lease length in ms; the owner renews it well before it ends. */
+  leaseMs: number;
+  /** Collections the claimer is writing already: a job of one of them is not claimed. */
+  skipCollections?: readonly string[];
+}
+
+/** A job with its stored events, as `cairn db copy` moves it (see RecordTransfer). The lease is not kept. */
+export interface ExportedJob extends StoredJob {
+  /** In `seq` order; their global `id`s are given anew by the importing store. */
+  events: JobEvent[];
 }
 
 export type FileOutcomeName = 'ingested' | 'unchanged' | 'skipped' | 'failed';
@@ -108,8 +136,14 @@ export interface JobUpdate {
 /**
  * Durable jobs and their events. Events are kept for replay to SSE clients: every `file` and
  * `status` event, and the latest `PROGRESS_EVENTS_KEPT` progress events of each job.
+ *
+ * Leases: a process runs a job only while it holds its lease (`claim`, then `renewLease` as a
+ * heartbeat). A job whose lease ran out (its process died, or stalled past the lease) is claimable
+ * again, by anyone; a live lease is never taken. A job leaves its lease when its status becomes
+ * anything but `running` (`update`). Times of leases come from one clock per store (the database
+ * server's for PostgreSQL), so processes on several machines agree on expiry.
  */
-export interface JobStore {
+export interface JobStore extends RecordTransfer<ExportedJob> {
   create(job: NewJob): Promise<StoredJob>;
   get(id: string): Promise<StoredJob | undefined>;
   /** Newest first. */
@@ -119,8 +153,21 @@ export interface JobStore {
   listQueued(limit: number): Promise<StoredJob[]>;
   /** How many jobs wait to run. */
   countQueued(): Promise<number>;
-  /** Moves every `running` job back to `queued` (after a crash); answers their ids. */
-  requeueRunning(): Promise<string[]>;
+  /**
+   * Claims the oldest job that is `queued`, or `running` without a live lease, whose collection no
+   * live lease is writing and is not in `skipCollections`: it becomes `running` under `owner` until
+   * now + `leaseMs`. Atomic across connections and processes: two claimers never get the same job,
+   * and never two jobs of one collection at once. Undefined when none is claimable.
+   */
+  claim(claim: JobClaim): Promise<StoredJob | undefined>;
+  /** The heartbeat: extends the lease `owner` holds on a running job; false when it holds it no longer (finished, requeued, taken over). */
+  renewLease(id: string, owner: string, leaseMs: number): Promise<boolean>;
+  /**
+   * Moves `running` jobs back to `queued` when their lease has expired (or they never had one), or
+   * their lease's owner is in `owners` (processes known to be dead); answers their ids. A live lease
+   * of any other owner is left alone, so a process starting beside a working one never takes its jobs.
+   */
+  requeueRunning(options?: { owners?: readonly string[] }): Promise<string[]>;
   /** Appends events to one job, numbering them; answers them as stored. */
   appendEvents(jobId: string, events: JobEventData[]): Promise<JobEvent[]>;
   /** Events of one job with `seq` greater than `afterSeq`, in order. */
@@ -138,6 +185,6 @@ export function emptyProgress(): JobProgress {
 
 /** The public view of a stored job. */
 export function publicJob(job: StoredJob): Job {
-  const { inputs: _inputs, options: _options, ...rest } = job;
+  const { inputs: _inputs, options: _options, lease: _lease, ...rest } = job;
   return rest;
 }

@@ -1,11 +1,10 @@
-import { join } from 'node:path';
 import type { CairnConfig } from '../../config/config-schema.js';
 import { CairnError } from '../../core/cairn-error.js';
 import { analyzeForIndex } from '../../models/tokenize/lexical-analyzer.js';
-import { openSqliteStore } from '../sqlite/open-sqlite-store.js';
 import type { StoreBackend, StoreBackendOptions } from '../store-backend.js';
 import { openPostgresStore } from './open-postgres-store.js';
-import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { createPostgresAppStores } from './create-postgres-app-stores.js';
+import { POSTGRES_SCHEMA } from './postgres-schema.js';
 
 /** Most postings one lexical query scores on PostgreSQL (see PostgresLexicalIndexOptions.maxScoredRows). */
 export const POSTGRES_MAX_SCORED_POSTINGS = 200_000;
@@ -36,35 +35,18 @@ export async function createPostgresBackend(config: CairnConfig, options: StoreB
     // process answers with: postings are scored in one index-only aggregate, so PostgreSQL affords the same
     // budget and ranks as the embedded store's server does (FTS5's 2,000 rows cost it 0.012 nDCG@10).
     lexical: { maxScoredRows: Math.max(config.search.lexicalMaxScoredRows, POSTGRES_MAX_SCORED_POSTINGS) },
-    // MERGE(pgapp): concatenate pgapp's migrations (versions 50–99) here: [...POSTGRES_MIGRATIONS, ...<pgapp's list>].
-    migrations: POSTGRES_MIGRATIONS,
+    // The knowledge base's steps (1–49) and the application stores' (50–99), applied in one list.
+    migrations: POSTGRES_SCHEMA,
     ...(options.vectorIndex === undefined ? {} : { vectorIndex: options.vectorIndex }),
   });
-  // MERGE(pgapp): until the PostgreSQL key, job, chat, memory, settings and analytics stores join, those
-  // six live in an embedded SQLite file beside CAIRN_HOME. At merge, replace `side` and the six members
-  // below with pgapp's classes over `store.pool` (and add its StoreBackup as `backup`).
-  let side: Awaited<ReturnType<typeof openSqliteStore>>;
-  try {
-    side = await openSqliteStore({ path: join(config.home, 'cairn-pg-side.db'), lexicalAnalyzer: analyzeForIndex });
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
+  const app = createPostgresAppStores(store.pool);
   return {
     kind: 'postgres',
     chunks: store.chunks,
     lexical: store.lexical,
     vectors: store.vectors,
-    keys: side.keys,
-    jobs: side.jobs,
-    chats: side.chats,
-    memories: side.memories,
-    settings: side.settings,
-    analytics: side.analytics,
+    ...app,
     describe: () => store.describe(),
-    async close() {
-      await side.close();
-      await store.close();
-    },
+    close: () => store.close(),
   };
 }

@@ -5,6 +5,8 @@ import {
   emptyProgress,
   JOB_ERRORS_KEPT,
   PROGRESS_EVENTS_KEPT,
+  type ExportedJob,
+  type JobClaim,
   type JobEvent,
   type JobEventData,
   type JobKind,
@@ -15,6 +17,7 @@ import {
   type NewJob,
   type StoredJob,
 } from '../job-store.js';
+import type { RecordPage } from '../record-transfer.js';
 
 interface JobRow {
   id: string;
@@ -30,6 +33,8 @@ interface JobRow {
   errors: string;
   error: string | null;
   next_seq: number;
+  lease_owner: string | null;
+  lease_expires_ms: number | null;
 }
 
 interface EventRow {
@@ -63,6 +68,7 @@ function toJob(row: JobRow): StoredJob {
     progress: { ...emptyProgress(), ...(JSON.parse(row.progress) as object) },
     errors: JSON.parse(row.errors) as StoredJob['errors'],
     error: row.error,
+    lease: row.lease_owner !== null && row.lease_expires_ms !== null ? { owner: row.lease_owner, expiresAt: new Date(row.lease_expires_ms).toISOString() } : null,
   };
 }
 
@@ -81,7 +87,11 @@ function decodeCursor(cursor: string): number {
   throw new CairnError('INPUT_INVALID', 'The cursor is not one this server gave out.', { hint: 'Pass the nextCursor of the previous page unchanged, or leave it out.' });
 }
 
-/** JobStore in the `jobs` and `job_events` tables of the embedded database. */
+/**
+ * JobStore in the `jobs` and `job_events` tables of the embedded database. Claims are immediate
+ * transactions (the database's write lock), so they are atomic across the processes sharing the file
+ * too; lease times come from this machine's clock, the only one a SQLite file is shared on.
+ */
 export class SqliteJobStore implements JobStore {
   readonly #db: Database;
 
@@ -141,6 +151,10 @@ export class SqliteJobStore implements JobStore {
     if (update.progress !== undefined) set('progress', JSON.stringify(update.progress));
     if (update.errors !== undefined) set('errors', JSON.stringify(update.errors.slice(-JOB_ERRORS_KEPT)));
     if (update.error !== undefined) set('error', update.error);
+    if (update.status !== undefined && update.status !== 'running') {
+      set('lease_owner', null);
+      set('lease_expires_ms', null);
+    }
     if (sets.length > 0) this.#db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
     const job = await this.get(id);
     if (!job) throw new CairnError('JOB_NOT_FOUND', `No job ${id}.`, { hint: 'List jobs with GET /v1/jobs.' });
@@ -155,10 +169,39 @@ export class SqliteJobStore implements JobStore {
     return this.#db.prepare(`SELECT count(*) FROM jobs WHERE status = 'queued'`).pluck().get() as number;
   }
 
-  async requeueRunning(): Promise<string[]> {
-    const ids = (this.#db.prepare(`SELECT id FROM jobs WHERE status = 'running'`).all() as { id: string }[]).map((row) => row.id);
-    if (ids.length > 0) this.#db.prepare(`UPDATE jobs SET status = 'queued' WHERE status = 'running'`).run();
-    return ids;
+  async claim(claim: JobClaim): Promise<StoredJob | undefined> {
+    const take = this.#db.transaction((now: number): JobRow | undefined => {
+      const row = this.#db
+        .prepare(
+          `SELECT j.* FROM jobs j
+           WHERE (j.status = 'queued' OR (j.status = 'running' AND coalesce(j.lease_expires_ms, 0) <= @now))
+             AND j.collection NOT IN (SELECT value FROM json_each(@skip))
+             AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.status = 'running' AND r.collection = j.collection AND r.lease_expires_ms > @now AND r.id <> j.id)
+           ORDER BY j.rowid LIMIT 1`,
+        )
+        .get({ now, skip: JSON.stringify(claim.skipCollections ?? []) }) as JobRow | undefined;
+      if (row === undefined) return undefined;
+      return this.#db
+        .prepare(`UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires_ms = ? WHERE id = ? RETURNING *`)
+        .get(claim.owner, now + claim.leaseMs, row.id) as JobRow;
+    });
+    const row = take.immediate(Date.now());
+    return row === undefined ? undefined : toJob(row);
+  }
+
+  async renewLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    return this.#db.prepare(`UPDATE jobs SET lease_expires_ms = ? WHERE id = ? AND status = 'running' AND lease_owner = ?`).run(Date.now() + leaseMs, id, owner).changes > 0;
+  }
+
+  async requeueRunning(options: { owners?: readonly string[] } = {}): Promise<string[]> {
+    const rows = this.#db
+      .prepare(
+        `UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_ms = NULL
+         WHERE status = 'running' AND (coalesce(lease_expires_ms, 0) <= ? OR lease_owner IN (SELECT value FROM json_each(?)))
+         RETURNING id`,
+      )
+      .all(Date.now(), JSON.stringify(options.owners ?? [])) as { id: string }[];
+    return rows.map((row) => row.id);
   }
 
   async appendEvents(jobId: string, events: JobEventData[]): Promise<JobEvent[]> {
@@ -199,5 +242,43 @@ export class SqliteJobStore implements JobStore {
 
   async eventsAfter(afterId: number, limit: number): Promise<JobEvent[]> {
     return (this.#db.prepare('SELECT * FROM job_events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as EventRow[]).map(toEvent);
+  }
+
+  async exportRecords(cursor: string | null, limit: number): Promise<RecordPage<ExportedJob>> {
+    const after = cursor === null ? 0 : Number(cursor);
+    const rows = this.#db.prepare('SELECT rowid AS row_order, * FROM jobs WHERE rowid > ? ORDER BY rowid LIMIT ?').all(after, limit) as Array<JobRow & { row_order: number }>;
+    const events = this.#db.prepare('SELECT * FROM job_events WHERE job_id = ? ORDER BY seq');
+    const items = rows.map((row): ExportedJob => ({ ...toJob(row), lease: null, events: (events.all(row.id) as EventRow[]).map(toEvent) }));
+    const last = rows[rows.length - 1];
+    return { items, cursor: rows.length === limit && last ? String(last.row_order) : null };
+  }
+
+  async importRecords(records: readonly ExportedJob[]): Promise<number> {
+    const insertJob = this.#db.prepare(
+      `INSERT OR IGNORE INTO jobs (id, collection, kind, sources, options, status, created_at, started_at, finished_at, progress, errors, error, next_seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertEvent = this.#db.prepare('INSERT INTO job_events (job_id, seq, type, data, created_at) VALUES (?, ?, ?, ?, ?)');
+    const run = this.#db.transaction((jobs: readonly ExportedJob[]): number => {
+      let added = 0;
+      for (const job of jobs) {
+        const sources: SourcesColumn = { shown: job.sources, inputs: job.inputs };
+        const nextSeq = job.events.reduce((max, event) => Math.max(max, event.seq), 0) + 1;
+        const inserted = insertJob.run(
+          job.id, job.collection, job.kind, JSON.stringify(sources), JSON.stringify(job.options), job.status, job.createdAt, job.startedAt, job.finishedAt,
+          JSON.stringify(job.progress), JSON.stringify(job.errors), job.error, nextSeq,
+        );
+        if (inserted.changes === 0) continue;
+        added += 1;
+        for (const event of job.events) insertEvent.run(job.id, event.seq, event.data.type, JSON.stringify(event.data), event.createdAt);
+      }
+      return added;
+    });
+    return run.immediate(records);
+  }
+
+  async countRecords(): Promise<Record<string, number>> {
+    const count = (table: string) => this.#db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    return { jobs: count('jobs'), jobEvents: count('job_events') };
   }
 }

@@ -265,6 +265,14 @@ const migrations: readonly string[] = [
   ALTER TABLE collections ADD COLUMN vector_store TEXT;
   ALTER TABLE collections ADD COLUMN vectors_pending INTEGER NOT NULL DEFAULT 0;
   `,
+  // Job leases (see JobStore and sqlite-job-store.ts): the process running a job and when its lease
+  // ends (epoch ms); a running job without a live lease may be claimed again. Jobs running before this
+  // migration have none, so they are claimable, as `requeueRunning` treated them.
+  `
+  ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+  ALTER TABLE jobs ADD COLUMN lease_expires_ms INTEGER;
+  CREATE INDEX jobs_running ON jobs (collection, lease_expires_ms) WHERE status = 'running';
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
@@ -297,13 +305,16 @@ export function applyPragmas(db: Database, readonly: boolean): void {
   if (!readonly) db.pragma('wal_autocheckpoint = 10000');
 }
 
+/** The schema version of a database file (0: none yet), for `cairn db status`. */
+export function sqliteSchemaVersion(db: Database): number {
+  const hasVersionTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).get() !== undefined;
+  return hasVersionTable ? ((db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined)?.version ?? 0) : 0;
+}
+
 /** Brings the schema to SCHEMA_VERSION; refuses a database written by a newer Cairn. */
 export function migrateSqliteSchema(db: Database, readonly: boolean): void {
-  const hasVersionTable =
-    db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).get() !== undefined;
-  const current = hasVersionTable
-    ? ((db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined)?.version ?? 0)
-    : 0;
+  const current = sqliteSchemaVersion(db);
+  const hasVersionTable = current > 0 || db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).get() !== undefined;
   if (current > SCHEMA_VERSION) {
     throw new CairnError('STORE_FAILED', `The database has schema version ${current}; this Cairn knows up to ${SCHEMA_VERSION}.`, {
       hint: 'Upgrade Cairn, or point CAIRN_HOME at another data directory.',
