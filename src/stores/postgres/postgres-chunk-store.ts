@@ -30,7 +30,7 @@ const SORT_COLUMNS: Record<NonNullable<DocumentListQuery['sort']>, string> = {
   chunks: 'd.chunk_count',
 };
 
-const CHUNK_COLUMNS = 'c.id, c.document_id, c.ordinal, c.text, c.heading_path, c.page_start, c.page_end, c.line_start, c.line_end, c.token_count, c.content_hash';
+const CHUNK_COLUMNS = 'c.id, c.document_id, c.ordinal, c.text, c.heading_path, c.page_start, c.page_end, c.line_start, c.line_end, c.token_count, c.content_hash, c.anchor';
 
 interface ChunkRow {
   id: number;
@@ -44,6 +44,7 @@ interface ChunkRow {
   line_end: number | null;
   token_count: number;
   content_hash: string;
+  anchor: string | null;
 }
 
 interface ChunkViewRow extends ChunkRow {
@@ -449,6 +450,7 @@ function chunkFromRow(row: ChunkRow): StoredChunk {
   if (row.page_end !== null) chunk.pageEnd = row.page_end;
   if (row.line_start !== null) chunk.lineStart = row.line_start;
   if (row.line_end !== null) chunk.lineEnd = row.line_end;
+  if (row.anchor !== null) chunk.anchor = row.anchor;
   return chunk;
 }
 

@@ -123,8 +123,8 @@ export class PostgresDocumentWriter {
     const chunkIds = new Map<string, number>();
     if (chunkRows.length > 0) {
       const { rows } = await client.query<{ id: number; document_id: number; ordinal: number }>(
-        `INSERT INTO chunks (document_id, collection_id, ordinal, text, heading_path, page_start, page_end, line_start, line_end, token_count, content_hash, embedding)
-         SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::text[], $12::vector[])
+        `INSERT INTO chunks (document_id, collection_id, ordinal, text, heading_path, page_start, page_end, line_start, line_end, token_count, content_hash, embedding, anchor)
+         SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::text[], $12::vector[], $13::text[])
          RETURNING id, document_id, ordinal`,
         [
           chunkRows.map((row) => row.documentId),
@@ -139,6 +139,7 @@ export class PostgresDocumentWriter {
           chunkRows.map((row) => row.chunk.tokenCount),
           chunkRows.map((row) => row.chunk.contentHash),
           chunkRows.map((row) => (row.chunk.vector === null ? null : vectorLiteral(row.chunk.vector))),
+          chunkRows.map((row) => row.chunk.anchor ?? null),
         ],
       );
       for (const row of rows) chunkIds.set(`${row.document_id}\n${row.ordinal}`, row.id);
@@ -267,8 +268,8 @@ export class PostgresDocumentWriter {
     const ordered = [...document.chunks].sort((a, b) => a.ordinal - b.ordinal);
     if (ordered.length === 0) return [];
     const { rows } = await client.query<{ id: number; ordinal: number }>(
-      `INSERT INTO chunks (document_id, collection_id, ordinal, text, heading_path, page_start, page_end, line_start, line_end, token_count, content_hash, embedding)
-       SELECT $1::bigint, $2::int, * FROM unnest($3::int[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::text[], $12::vector[])
+      `INSERT INTO chunks (document_id, collection_id, ordinal, text, heading_path, page_start, page_end, line_start, line_end, token_count, content_hash, embedding, anchor)
+       SELECT $1::bigint, $2::int, * FROM unnest($3::int[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::text[], $12::vector[], $13::text[])
        RETURNING id, ordinal`,
       [
         documentId,
@@ -283,6 +284,7 @@ export class PostgresDocumentWriter {
         ordered.map((chunk) => chunk.tokenCount),
         ordered.map((chunk) => chunk.contentHash),
         ordered.map((chunk) => (chunk.vector === null ? null : vectorLiteral(chunk.vector))),
+        ordered.map((chunk) => chunk.anchor ?? null),
       ],
     );
     const idByOrdinal = new Map(rows.map((row) => [row.ordinal, row.id]));

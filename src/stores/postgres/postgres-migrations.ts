@@ -114,6 +114,12 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       ALTER TABLE collections ADD COLUMN vectors_pending boolean NOT NULL DEFAULT false;
     `,
   },
+  {
+    version: 3,
+    name: "chunks: the anchor of the chunk's innermost heading that states one",
+    // As the SQLite store's `chunks.anchor`: deep links to the cited section; NULL when none.
+    sql: 'ALTER TABLE chunks ADD COLUMN anchor text;',
+  },
 ];
 
 /** Name of a collection's partial HNSW index; the id is an integer, so the name is safe to interpolate. */
