@@ -54,11 +54,36 @@ export interface Job {
   error: string | null;
 }
 
+/** Who runs a job and until when: the holder renews it (a heartbeat) while it works. */
+export interface JobLease {
+  /** An opaque id of the process holding the job (see app/jobs/job-owner.ts). */
+  owner: string;
+  /** ISO 8601; once past, another process may take the job over. */
+  expiresAt: string;
+}
+
 /** A job with what the runner needs and the API does not show. */
 export interface StoredJob extends Job {
   /** What is passed to ingest (folders, paths, URLs), unlike `sources` which is for display. */
   inputs: string[];
   options: JobOptions;
+  /** The lease of a running job; null when no process holds one (queued, finished, or running from before leases existed). */
+  lease: JobLease | null;
+  /**
+   * Someone asked to cancel the job (from any process): its holder stops at its next heartbeat and
+   * records `cancelled`; `claim` never takes such a job, so whoever asked finishes a queued one.
+   */
+  cancelRequested: boolean;
+}
+
+/** What `claim` takes. */
+export interface JobClaim {
+  /** The claiming process (see app/jobs/job-owner.ts). */
+  owner: string;
+  /** Lease length in ms; the owner renews it well before it ends. */
+  leaseMs: number;
+  /** Collections the claimer is writing already: a job of one of them is not claimed. */
+  skipCollections?: readonly string[];
 }
 
 export type FileOutcomeName = 'ingested' | 'unchanged' | 'skipped' | 'failed';
@@ -103,11 +128,18 @@ export interface JobUpdate {
   progress?: JobProgress;
   errors?: JobFileError[];
   error?: string | null;
+  cancelRequested?: boolean;
 }
 
 /**
  * Durable jobs and their events. Events are kept for replay to SSE clients: every `file` and
  * `status` event, and the latest `PROGRESS_EVENTS_KEPT` progress events of each job.
+ *
+ * Leases: a process runs a job only while it holds its lease (`claim`, then `renewLease` as a
+ * heartbeat). A job whose lease ran out (its process died, or stalled past the lease) is claimable
+ * again, by anyone; a live lease is never taken. A job leaves its lease when its status becomes
+ * anything but `running` (`update`). Times of leases come from one clock per store (the database
+ * server's for PostgreSQL), so processes on several machines agree on expiry.
  */
 export interface JobStore {
   create(job: NewJob): Promise<StoredJob>;
@@ -119,14 +151,30 @@ export interface JobStore {
   listQueued(limit: number): Promise<StoredJob[]>;
   /** How many jobs wait to run. */
   countQueued(): Promise<number>;
-  /** Moves every `running` job back to `queued` (after a crash); answers their ids. */
-  requeueRunning(): Promise<string[]>;
+  /**
+   * Claims the oldest job that is `queued`, or `running` without a live lease, whose collection no
+   * live lease is writing and is not in `skipCollections`, and that nobody asked to cancel: it becomes
+   * `running` under `owner` until now + `leaseMs`. Atomic across connections and processes: two
+   * claimers never get the same job, and never two jobs of one collection at once. Undefined when none
+   * is claimable.
+   */
+  claim(claim: JobClaim): Promise<StoredJob | undefined>;
+  /** The heartbeat: extends the lease `owner` holds on a running job; false when it holds it no longer (finished, requeued, taken over). */
+  renewLease(id: string, owner: string, leaseMs: number): Promise<boolean>;
+  /**
+   * Moves `running` jobs back to `queued` when their lease has expired (or they never had one), or
+   * their lease's owner is in `owners` (processes known to be dead); answers their ids. A live lease
+   * of any other owner is left alone, so a process starting beside a working one never takes its jobs.
+   */
+  requeueRunning(options?: { owners?: readonly string[] }): Promise<string[]>;
   /** Appends events to one job, numbering them; answers them as stored. */
   appendEvents(jobId: string, events: JobEventData[]): Promise<JobEvent[]>;
   /** Events of one job with `seq` greater than `afterSeq`, in order. */
   eventsOf(jobId: string, afterSeq: number, limit: number): Promise<JobEvent[]>;
   /** Events of all jobs with `id` greater than `afterId`, in order. */
   eventsAfter(afterId: number, limit: number): Promise<JobEvent[]>;
+  /** The `id` of the newest stored event (0 when none): where a process starts following events stored by others. */
+  lastEventId(): Promise<number>;
 }
 
 export const PROGRESS_EVENTS_KEPT = 1000;
@@ -138,6 +186,6 @@ export function emptyProgress(): JobProgress {
 
 /** The public view of a stored job. */
 export function publicJob(job: StoredJob): Job {
-  const { inputs: _inputs, options: _options, ...rest } = job;
+  const { inputs: _inputs, options: _options, lease: _lease, cancelRequested: _cancelRequested, ...rest } = job;
   return rest;
 }

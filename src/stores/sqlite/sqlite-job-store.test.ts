@@ -54,6 +54,7 @@ describe('SqliteJobStore', () => {
   it('requeues running jobs and lists queued ones oldest first', async () => {
     const running = (await store.list({ status: 'running', limit: 10 })).items.map((job) => job.id);
     assert.ok(running.length >= 1);
+    // Jobs set running without a lease (as before leases existed) count as abandoned.
     const requeued = await store.requeueRunning();
     assert.deepEqual(requeued.sort(), running.sort());
     assert.equal((await store.list({ status: 'running', limit: 10 })).items.length, 0);
@@ -105,4 +106,82 @@ describe('SqliteJobStore', () => {
     assert.equal(global[0]?.jobId, b.id);
     await assert.rejects(store.appendEvents('missing', [progress('missing', 1)]), (error: unknown) => error instanceof CairnError && error.code === 'JOB_NOT_FOUND');
   });
+
+  it('claims atomically under a lease, one job per collection, and never takes a live lease', async () => {
+    const fresh = freshStores();
+    try {
+      const a1 = await fresh.one.create({ collection: 'a', kind: 'path', sources: ['1'], inputs: ['1'], options: {} });
+      const a2 = await fresh.one.create({ collection: 'a', kind: 'path', sources: ['2'], inputs: ['2'], options: {} });
+      const b1 = await fresh.one.create({ collection: 'b', kind: 'path', sources: ['3'], inputs: ['3'], options: {} });
+      const first = await fresh.one.claim({ owner: 'p1', leaseMs: 60_000 });
+      assert.equal(first?.id, a1.id);
+      assert.equal(first?.status, 'running');
+      assert.equal(first?.lease?.owner, 'p1');
+      assert.ok(Date.parse(first!.lease!.expiresAt) > Date.now() + 50_000);
+      // Another connection to the same file (as another process has): a2 waits for a1's collection.
+      const second = await fresh.two.claim({ owner: 'p2', leaseMs: 60_000 });
+      assert.equal(second?.id, b1.id);
+      assert.equal(await fresh.two.claim({ owner: 'p2', leaseMs: 60_000 }), undefined);
+      assert.equal(await fresh.two.claim({ owner: 'p2', leaseMs: 60_000, skipCollections: ['a'] }), undefined);
+      assert.deepEqual(await fresh.two.requeueRunning(), [], 'a process starting beside live leases requeues nothing');
+      assert.equal(await fresh.one.renewLease(a1.id, 'p2', 60_000), false, 'only the holder renews');
+      assert.equal(await fresh.one.renewLease(a1.id, 'p1', 60_000), true);
+      // Finished: the lease is gone and the collection's next job is claimable.
+      const done = await fresh.one.update(a1.id, { status: 'succeeded' });
+      assert.equal(done.lease, null);
+      assert.equal(await fresh.one.renewLease(a1.id, 'p1', 60_000), false);
+      assert.equal((await fresh.two.claim({ owner: 'p2', leaseMs: 60_000 }))?.id, a2.id);
+      // A dead owner named explicitly loses its jobs at once.
+      assert.deepEqual((await fresh.one.requeueRunning({ owners: ['p2'] })).sort(), [a2.id, b1.id].sort());
+      assert.equal((await fresh.one.get(a2.id))?.lease, null);
+    } finally {
+      fresh.close();
+    }
+  });
+
+  it('lets another process take over a job whose lease expired, and skips jobs asked to cancel', async () => {
+    const fresh = freshStores();
+    try {
+      const job = await fresh.one.create({ collection: 'c', kind: 'path', sources: ['1'], inputs: ['1'], options: {} });
+      assert.equal((await fresh.one.claim({ owner: 'dead', leaseMs: 1 }))?.id, job.id);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const taken = await fresh.two.claim({ owner: 'alive', leaseMs: 60_000 });
+      assert.equal(taken?.id, job.id);
+      assert.equal(taken?.lease?.owner, 'alive');
+      assert.equal(await fresh.one.renewLease(job.id, 'dead', 60_000), false, 'the old holder learns it lost the job');
+
+      const cancelled = await fresh.one.create({ collection: 'd', kind: 'path', sources: ['2'], inputs: ['2'], options: {} });
+      const flagged = await fresh.two.update(cancelled.id, { cancelRequested: true });
+      assert.equal(flagged.cancelRequested, true);
+      assert.equal('cancelRequested' in publicJob(flagged), false);
+      assert.equal(await fresh.one.claim({ owner: 'x', leaseMs: 60_000 }), undefined);
+      assert.equal(await fresh.one.lastEventId(), 0);
+      const [event] = await fresh.one.appendEvents(job.id, [{ type: 'status', jobId: job.id, status: 'running', error: null }]);
+      assert.equal(await fresh.two.lastEventId(), event!.id);
+    } finally {
+      fresh.close();
+    }
+  });
 });
+
+/** Two connections to one new database file, as two processes sharing it have. */
+function freshStores(): { one: SqliteJobStore; two: SqliteJobStore; close: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-jobs-lease-'));
+  const open = () => {
+    const db = new Database(join(dir, 'cairn.db'));
+    applyPragmas(db, false);
+    migrateSqliteSchema(db, false);
+    return db;
+  };
+  const first = open();
+  const second = open();
+  return {
+    one: new SqliteJobStore(first),
+    two: new SqliteJobStore(second),
+    close: () => {
+      first.close();
+      second.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -5,6 +5,7 @@ import {
   emptyProgress,
   JOB_ERRORS_KEPT,
   PROGRESS_EVENTS_KEPT,
+  type JobClaim,
   type JobEvent,
   type JobEventData,
   type JobKind,
@@ -30,6 +31,9 @@ interface JobRow {
   errors: string;
   error: string | null;
   next_seq: number;
+  lease_owner: string | null;
+  lease_expires_ms: number | null;
+  cancel_requested: number;
 }
 
 interface EventRow {
@@ -63,6 +67,8 @@ function toJob(row: JobRow): StoredJob {
     progress: { ...emptyProgress(), ...(JSON.parse(row.progress) as object) },
     errors: JSON.parse(row.errors) as StoredJob['errors'],
     error: row.error,
+    lease: row.lease_owner !== null && row.lease_expires_ms !== null ? { owner: row.lease_owner, expiresAt: new Date(row.lease_expires_ms).toISOString() } : null,
+    cancelRequested: row.cancel_requested !== 0,
   };
 }
 
@@ -81,7 +87,11 @@ function decodeCursor(cursor: string): number {
   throw new CairnError('INPUT_INVALID', 'The cursor is not one this server gave out.', { hint: 'Pass the nextCursor of the previous page unchanged, or leave it out.' });
 }
 
-/** JobStore in the `jobs` and `job_events` tables of the embedded database. */
+/**
+ * JobStore in the `jobs` and `job_events` tables of the embedded database. Claims are immediate
+ * transactions (the database's write lock), so they are atomic across the processes sharing the file
+ * too; lease times come from this machine's clock, the only one a SQLite file is shared on.
+ */
 export class SqliteJobStore implements JobStore {
   readonly #db: Database;
 
@@ -141,6 +151,11 @@ export class SqliteJobStore implements JobStore {
     if (update.progress !== undefined) set('progress', JSON.stringify(update.progress));
     if (update.errors !== undefined) set('errors', JSON.stringify(update.errors.slice(-JOB_ERRORS_KEPT)));
     if (update.error !== undefined) set('error', update.error);
+    if (update.cancelRequested !== undefined) set('cancel_requested', update.cancelRequested ? 1 : 0);
+    if (update.status !== undefined && update.status !== 'running') {
+      set('lease_owner', null);
+      set('lease_expires_ms', null);
+    }
     if (sets.length > 0) this.#db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
     const job = await this.get(id);
     if (!job) throw new CairnError('JOB_NOT_FOUND', `No job ${id}.`, { hint: 'List jobs with GET /v1/jobs.' });
@@ -155,10 +170,40 @@ export class SqliteJobStore implements JobStore {
     return this.#db.prepare(`SELECT count(*) FROM jobs WHERE status = 'queued'`).pluck().get() as number;
   }
 
-  async requeueRunning(): Promise<string[]> {
-    const ids = (this.#db.prepare(`SELECT id FROM jobs WHERE status = 'running'`).all() as { id: string }[]).map((row) => row.id);
-    if (ids.length > 0) this.#db.prepare(`UPDATE jobs SET status = 'queued' WHERE status = 'running'`).run();
-    return ids;
+  async claim(claim: JobClaim): Promise<StoredJob | undefined> {
+    const take = this.#db.transaction((now: number): JobRow | undefined => {
+      const row = this.#db
+        .prepare(
+          `SELECT j.* FROM jobs j
+           WHERE (j.status = 'queued' OR (j.status = 'running' AND coalesce(j.lease_expires_ms, 0) <= @now))
+             AND j.cancel_requested = 0
+             AND j.collection NOT IN (SELECT value FROM json_each(@skip))
+             AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.status = 'running' AND r.collection = j.collection AND r.lease_expires_ms > @now AND r.id <> j.id)
+           ORDER BY j.rowid LIMIT 1`,
+        )
+        .get({ now, skip: JSON.stringify(claim.skipCollections ?? []) }) as JobRow | undefined;
+      if (row === undefined) return undefined;
+      return this.#db
+        .prepare(`UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires_ms = ? WHERE id = ? RETURNING *`)
+        .get(claim.owner, now + claim.leaseMs, row.id) as JobRow;
+    });
+    const row = take.immediate(Date.now());
+    return row === undefined ? undefined : toJob(row);
+  }
+
+  async renewLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    return this.#db.prepare(`UPDATE jobs SET lease_expires_ms = ? WHERE id = ? AND status = 'running' AND lease_owner = ?`).run(Date.now() + leaseMs, id, owner).changes > 0;
+  }
+
+  async requeueRunning(options: { owners?: readonly string[] } = {}): Promise<string[]> {
+    const rows = this.#db
+      .prepare(
+        `UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_ms = NULL
+         WHERE status = 'running' AND (coalesce(lease_expires_ms, 0) <= ? OR lease_owner IN (SELECT value FROM json_each(?)))
+         RETURNING id`,
+      )
+      .all(Date.now(), JSON.stringify(options.owners ?? [])) as { id: string }[];
+    return rows.map((row) => row.id);
   }
 
   async appendEvents(jobId: string, events: JobEventData[]): Promise<JobEvent[]> {
@@ -199,5 +244,9 @@ export class SqliteJobStore implements JobStore {
 
   async eventsAfter(afterId: number, limit: number): Promise<JobEvent[]> {
     return (this.#db.prepare('SELECT * FROM job_events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as EventRow[]).map(toEvent);
+  }
+
+  async lastEventId(): Promise<number> {
+    return (this.#db.prepare('SELECT max(id) FROM job_events').pluck().get() as number | null) ?? 0;
   }
 }

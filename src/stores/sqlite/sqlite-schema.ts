@@ -254,6 +254,19 @@ const migrations: readonly string[] = [
   CREATE INDEX search_events_at ON search_events (at_ms);
   CREATE INDEX search_events_collection ON search_events (collection, at_ms);
   `,
+  // Job leases (see JobStore and sqlite-job-store.ts): the process running a job and when its lease
+  // ends (epoch ms); a running job without a live lease may be claimed again. Jobs running before this
+  // migration have none, so they are claimable, as `requeueRunning` treated them.
+  `
+  ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+  ALTER TABLE jobs ADD COLUMN lease_expires_ms INTEGER;
+  CREATE INDEX jobs_running ON jobs (collection, lease_expires_ms) WHERE status = 'running';
+  `,
+  // Cancellation that crosses processes: the API process that is asked sets the flag, the process
+  // holding the job reads it with its heartbeat (see JobRunner).
+  `
+  ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
