@@ -3,7 +3,7 @@ import { CairnError } from '../../core/cairn-error.js';
 import type { VectorHit, VectorIndex, VectorIndexStatus, VectorItem, VectorSearchOptions } from '../vector-index.js';
 import { hnswFilteredSearch } from './hnsw-filtered-search.js';
 import { publishSnapshot, readVerifiedSidecar, removeSnapshot, snapshotPaths, type HnswParams } from './hnsw-snapshot.js';
-import type { HnswVectorSource } from './hnsw-vector-source.js';
+import type { HnswVectorSource, StoreSignature } from './hnsw-vector-source.js';
 import { HnswWorkers } from './hnsw-workers.js';
 
 type Hnsw = InstanceType<typeof hnswlib.HierarchicalNSW>;
@@ -66,6 +66,8 @@ interface OpenIndex {
   queue: Promise<unknown>;
   /** Changes made by flushes (inserts, rewrites, deletions) since the graph was loaded or last persisted. */
   unsaved: number;
+  /** The store's signature when the graph last agreed with it (read before catching up, so a later write shows as a change). */
+  signature: StoreSignature | undefined;
 }
 
 /** What writers pushed for a collection since its last flush. */
@@ -202,6 +204,7 @@ export class HnswVectorIndex implements VectorIndex {
         return;
       }
       await this.#exclusive(state, async () => {
+        state.signature = await this.#source.storeSignature?.(collection);
         for (const [id, vector] of pending?.rewrites ?? []) this.#add(state, id, vector);
         state.unsaved += (pending?.rewrites.size ?? 0) + (await this.#addTail(collection, state, true));
       });
@@ -220,7 +223,8 @@ export class HnswVectorIndex implements VectorIndex {
       await this.open(options.collection, options.vector.length);
       opening = this.#open.get(options.collection);
     }
-    const state = await opening!;
+    let state = await opening!;
+    if (await this.#followOtherWriters(options.collection, state)) state = await this.#open.get(options.collection)!;
     if (options.vector.length !== state.dimensions) {
       throw new CairnError('EMBEDDER_MISMATCH', `The query vector has ${options.vector.length} dimensions; collection "${options.collection}" holds ${state.dimensions}.`, {
         hint: 'Embed the query with the collection\'s embedder (see `cairn collections list`).',
@@ -401,6 +405,38 @@ export class HnswVectorIndex implements VectorIndex {
     });
   }
 
+  /**
+   * Catches a graph open here up with writes other processes made to the collection (a `cairn worker`
+   * beside this API process): vectors above the watermark are added; when the chunk count says chunks
+   * also went away (documents updated or deleted elsewhere), the graph is reconciled by id; a collection
+   * re-created elsewhere is loaded anew (answers true). One indexed lookup per search when nothing
+   * changed; skipped while this process has pushes of its own pending (its flush catches up).
+   */
+  async #followOtherWriters(collection: string, state: OpenIndex): Promise<boolean> {
+    if (this.#source.storeSignature === undefined || this.#pending.has(collection)) return false;
+    const now = await this.#source.storeSignature(collection);
+    const before = state.signature;
+    if (now === undefined || before === undefined || sameSignature(now, before)) return false;
+    if (now.vectorKey !== before.vectorKey) {
+      await this.#reload(collection, state.dimensions);
+      return true;
+    }
+    await this.#exclusive(state, async () => {
+      if (state.signature === undefined || sameSignature(now, state.signature)) return;
+      const added = await this.#addTail(collection, state, true);
+      if (now.chunkCount !== state.signature.chunkCount + added) {
+        const stored = new Set(await this.#source.vectorIds(collection, state.watermark));
+        for (const label of state.live) {
+          if (stored.has(label)) continue;
+          state.index.markDelete(label);
+          state.live.delete(label);
+        }
+      }
+      state.signature = now;
+    });
+    return false;
+  }
+
   async #addMissing(state: OpenIndex, missing: number[]): Promise<void> {
     const watermark = state.watermark;
     for (let i = 0; i < missing.length; i += PAGE) {
@@ -427,7 +463,8 @@ export class HnswVectorIndex implements VectorIndex {
       );
     }
     const { m, efConstruction, efSearch } = this.#options.params;
-    const base = { vectorKey, embedder: record.embedder, dimensions, queue: Promise.resolve() as Promise<unknown> };
+    const signature = await this.#source.storeSignature?.(collection);
+    const base = { vectorKey, embedder: record.embedder, dimensions, queue: Promise.resolve() as Promise<unknown>, signature };
     const fromSnapshot = await this.#loadSnapshot(collection, base);
     if (fromSnapshot !== undefined) {
       const { state, reconciled } = fromSnapshot;
@@ -448,7 +485,7 @@ export class HnswVectorIndex implements VectorIndex {
   /** Loads and reconciles the snapshot, or undefined when it is missing, damaged or from other settings. */
   async #loadSnapshot(
     collection: string,
-    base: Pick<OpenIndex, 'vectorKey' | 'embedder' | 'dimensions' | 'queue'>,
+    base: Pick<OpenIndex, 'vectorKey' | 'embedder' | 'dimensions' | 'queue' | 'signature'>,
   ): Promise<{ state: OpenIndex; reconciled: number } | undefined> {
     const paths = snapshotPaths(this.#options.directory, collection);
     const sidecar = await readVerifiedSidecar(paths);
@@ -490,6 +527,10 @@ export class HnswVectorIndex implements VectorIndex {
     await this.#addMissing(state, missing);
     return { state, reconciled: missing.length };
   }
+}
+
+function sameSignature(a: StoreSignature, b: StoreSignature): boolean {
+  return a.vectorKey === b.vectorKey && a.chunkCount === b.chunkCount && a.maxChunkId === b.maxChunkId;
 }
 
 function emptyStatus(): VectorIndexStatus {
