@@ -5,7 +5,7 @@ import { FINISHED_STATUSES, type JobEventData, type JobStatus, type JobStore, ty
 import type { CairnApp } from '../cairn-app.js';
 import { ingest } from '../ingest.js';
 import { JobEventFeed } from './job-event-feed.js';
-import { jobOwnerId } from './job-owner.js';
+import { isDeadLocalOwner, jobOwnerId } from './job-owner.js';
 import { JobProgressTracker } from './job-progress-tracker.js';
 
 /** Seconds a client is told to wait when the queue is full. */
@@ -57,7 +57,8 @@ const DEFAULT_POLL_INTERVAL_MS = 1_000;
  * process that dies (kill -9, machine off) stops renewing, and once the lease ran out any process
  * claims the job again and runs it over. Running a job again is safe because ingestion is incremental
  * and commits each document on its own, so what was stored is found unchanged (no duplicates). `start`
- * requeues only jobs whose lease expired, never a live process's. `stop` aborts between documents (the
+ * requeues only jobs whose lease expired or whose holder was a process of this machine that is gone,
+ * never a live process's. `stop` aborts between documents (the
  * batch being written finishes) and leaves its jobs `queued`. Two jobs of one collection never run at
  * once, across processes too (the claim skips collections with a live lease).
  *
@@ -116,7 +117,10 @@ export class JobRunner {
     this.#started = true;
     await this.events.start();
     if (!this.#runJobs) return;
-    const requeued = await this.store.requeueRunning();
+    // Jobs of a process of this machine that is gone (this server, killed and restarted) go back at once.
+    const running = (await this.store.list({ status: 'running', limit: 1000 })).items;
+    const dead = [...new Set(running.flatMap((job) => (job.lease && isDeadLocalOwner(job.lease.owner, this.owner) ? [job.lease.owner] : [])))];
+    const requeued = await this.store.requeueRunning({ owners: dead });
     for (const id of requeued) await this.#emit(id, [{ type: 'status', jobId: id, status: 'queued', error: null }]);
     this.#pollTimer = setInterval(() => this.#pump(), this.#pollIntervalMs);
     this.#pollTimer.unref();

@@ -13,6 +13,8 @@ import { configFromFlags, packageVersion, parseInteger, type CliIo, type GlobalF
 
 /** In-flight requests (long answer streams included) get this long after SIGINT/SIGTERM before their connections are closed. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** An upload folder without a job, younger than this, may be one another process is receiving now. */
+export const ORPHAN_UPLOAD_MIN_AGE_MS = 15 * 60_000;
 
 export function registerServeCommand(program: Command, io: CliIo): void {
   program
@@ -20,7 +22,8 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     .description('Run the HTTP API (OpenAPI document and UI at /docs)')
     .option('--host <host>', 'interface to bind (CAIRN_HOST, default 127.0.0.1)')
     .option('--port <port>', 'TCP port; 0 picks a free one (CAIRN_PORT, default 7700)', parseInteger)
-    .action(async (options: { host?: string; port?: number }, command: Command) => {
+    .option('--no-jobs', 'API only: store and follow ingestion jobs, leave running them to `cairn worker` processes')
+    .action(async (options: { host?: string; port?: number; jobs: boolean }, command: Command) => {
       const flags = command.optsWithGlobals<GlobalFlags>();
       const config = configFromFlags(flags, io);
       if (options.host) config.server.host = options.host;
@@ -32,7 +35,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       const app = await openCairn(config, { longRunning: true, onNotice: (text) => notice(text) });
       try {
         // Job failures go to the server's log (the server exists before any job runs).
-        const jobRunner = createJobRunner(app, (message, error) => server.log.error({ err: error }, message));
+        const jobRunner = createJobRunner(app, (message, error) => server.log.error({ err: error }, message), { runJobs: options.jobs });
         const backups = new BackupService(app, { version: packageVersion(), onError: (message, error) => server.log.error({ err: error }, message) });
         const server = await buildServer(app, {
           version: packageVersion(),
@@ -42,8 +45,9 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         });
         notice = (text) => server.log.warn({ notice: text }, text);
         if (jobRunner) {
-          // Folders of uploads whose request or job did not finish before a crash; then unfinished jobs run again.
-          await removeOrphanUploads(config.jobs.uploadsDir ?? join(config.home, 'uploads'), jobRunner.store);
+          // Folders of uploads whose request or job did not finish before a crash; then jobs whose holder
+          // died run again (with --no-jobs, in a worker; the runner only follows events).
+          await removeOrphanUploads(config.jobs.uploadsDir ?? join(config.home, 'uploads'), jobRunner.store, { minAgeMs: ORPHAN_UPLOAD_MIN_AGE_MS });
           await jobRunner.start();
         }
         const stopped = waitForStopSignal();
