@@ -30,6 +30,8 @@ export interface JobRunnerOptions {
   pollIntervalMs?: number;
   /** The id this process holds leases under; default host:pid:random (see job-owner.ts). */
   owner?: string;
+  /** Told of each job this process claimed, as it starts running it (the worker logs it). */
+  onRun?: (job: StoredJob) => void;
 }
 
 interface RunningJob {
@@ -81,6 +83,7 @@ export class JobRunner {
   readonly #leaseMs: number;
   readonly #heartbeatMs: number;
   readonly #pollIntervalMs: number;
+  readonly #onRun: (job: StoredJob) => void;
   #pollTimer: NodeJS.Timeout | undefined;
   readonly #running = new Map<string, RunningJob & { collection: string }>();
   #started = false;
@@ -100,6 +103,7 @@ export class JobRunner {
     this.#heartbeatMs = options.heartbeatMs ?? Math.min(MAX_HEARTBEAT_MS, Math.max(10, Math.floor(this.#leaseMs / 3)));
     this.#pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.owner = options.owner ?? jobOwnerId();
+    this.#onRun = options.onRun ?? (() => {});
     this.events = new JobEventFeed(store, { pollIntervalMs: this.#pollIntervalMs, onError: this.#onError });
   }
 
@@ -246,6 +250,7 @@ export class JobRunner {
   async #run(claimed: StoredJob, controller: AbortController): Promise<void> {
     const tracker = new JobProgressTracker(claimed.id);
     let job = await this.store.update(claimed.id, { startedAt: claimed.startedAt ?? new Date().toISOString(), error: null, errors: [] });
+    this.#onRun(job);
     await this.#emit(job.id, [{ type: 'status', jobId: job.id, status: 'running', error: null }]);
     const heartbeat = this.#heartbeat(job.id, controller);
     let flushing = Promise.resolve();

@@ -29,7 +29,9 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
       try {
         const server = await buildWorkerServer(app, { version: packageVersion(), logger: { level: 'info', stream: io.stderr } });
         notice = (text) => server.log.warn({ notice: text }, text);
-        const runner = createJobRunner(app, (message, error) => server.log.error({ err: error }, message));
+        const runner = createJobRunner(app, (message, error) => server.log.error({ err: error }, message), {
+          onRun: (job) => server.log.info({ job: job.id, collection: job.collection, kind: job.kind, resumed: job.progress.filesDone > 0 || job.startedAt !== null }, 'running job'),
+        });
         if (!runner) throw new CairnError('STORE_MISCONFIGURED', 'This store keeps no jobs, so a worker has nothing to run.', { hint: 'Use a store backend with jobs (SQLite or PostgreSQL).' });
         await removeOrphanUploads(config.jobs.uploadsDir ?? join(config.home, 'uploads'), runner.store, { minAgeMs: ORPHAN_UPLOAD_MIN_AGE_MS });
         const stopped = waitForStopSignal();
