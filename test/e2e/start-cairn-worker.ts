@@ -13,9 +13,13 @@ export interface CairnWorker {
 
 const READY_LINE = /Cairn worker (\S+) running[^\n]*\nHealth and metrics: (http:\/\/127\.0\.0\.1:\d+)\/healthz/;
 
-/** Starts the real `bin/cairn.js worker --port 0` with exactly `env` (plus PATH and HOME) and resolves once it runs jobs. */
-export async function startCairnWorker(env: Record<string, string>, startTimeoutMs = 60_000): Promise<CairnWorker> {
-  const child = spawn(process.execPath, [`${REPO_ROOT}/bin/cairn.js`, 'worker', '--port', '0'], {
+/**
+ * Starts the real `bin/cairn.js worker` (with `args`, default `--port 0`) with exactly `env` (plus PATH
+ * and HOME) and resolves once it runs jobs.
+ */
+export async function startCairnWorker(env: Record<string, string>, options: { args?: string[]; startTimeoutMs?: number } = {}): Promise<CairnWorker> {
+  const { args = ['--port', '0'], startTimeoutMs = 60_000 } = options;
+  const child = spawn(process.execPath, [`${REPO_ROOT}/bin/cairn.js`, 'worker', ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: env.CAIRN_HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
