@@ -12,7 +12,7 @@ import { startCairnServe, type CairnServe } from './start-cairn-serve.js';
 import { startCairnWorker, type CairnWorker } from './start-cairn-worker.js';
 
 const model = sharedPath('models', 'cairn', 'static-minilm-vocab-256');
-const FILES = 1000;
+const FILES = 500;
 
 interface JobView {
   id: string;
