@@ -306,6 +306,8 @@ export class JobRunner {
     }
     await flush(status !== 'queued');
     job = await this.store.get(job.id) ?? job;
+    // A job asked to cancel is never put back (no claim would take it again).
+    if (status === 'queued' && job.cancelRequested) status = 'cancelled';
     if (status === 'queued') {
       await this.store.update(job.id, { status: 'queued' });
       await this.#emit(job.id, [{ type: 'status', jobId: job.id, status: 'queued', error: null }]);
