@@ -56,7 +56,7 @@ export interface Job {
 
 /** Who runs a job and until when: the holder renews it (a heartbeat) while it works. */
 export interface JobLease {
-  /** An opaque id of the process holding the job (see app/jobs/job-owner.ts). */
+  /** An opaque id of the process holding the job (host and pid, say), chosen by the claimer. */
   owner: string;
   /** ISO 8601; once past, another process may take the job over. */
   expiresAt: string;
@@ -78,7 +78,7 @@ export interface StoredJob extends Job {
 
 /** What `claim` takes. */
 export interface JobClaim {
-  /** The claiming process (see app/jobs/job-owner.ts). */
+  /** The claiming process: an opaque id it keeps for its lifetime. */
   owner: string;
   /** Lease length in ms; the owner renews it well before it ends. */
   leaseMs: number;
