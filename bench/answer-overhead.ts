@@ -34,6 +34,7 @@ import {
   removeDirectory, report, round, temporaryDirectory, timedIngest,
 } from './bench-support.js';
 import { buildQueries } from './search-queries.js';
+import { hybridFusionOf } from '../src/retrieve/fuse/fusion-types.js';
 
 const { values } = parseArgs({
   options: {
@@ -153,7 +154,7 @@ async function measureRerank(app: CairnApp, config: CairnConfig, embedderId: str
   for (const [index, question] of questions.slice(0, count + 2).entries()) {
     const retrieved = await runSearch(
       { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder },
-      { collection, query: question, mode, k: config.answer.retrieveK, candidates: config.search.candidates, lexicalWeight: config.search.lexicalWeight },
+      { collection, query: question, mode, k: config.answer.retrieveK, candidates: config.search.candidates, fusion: hybridFusionOf(config.search) },
     );
     const result = await rerankCandidates(reranker, question, retrieved.results, { maxCandidates: config.rerank.candidates, batchSize: config.rerank.batchSize });
     if (index < 2 || result.candidates === 0) continue;

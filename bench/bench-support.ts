@@ -152,6 +152,8 @@ export interface BenchConfigOptions {
   efSearch?: number;
   /** config search.lexicalAccelerator; unset keeps `auto` (off in a one-shot process like these). */
   lexicalAccelerator?: 'auto' | 'on' | 'off';
+  /** A PostgreSQL URL (CAIRN_DATABASE_URL): the knowledge base on PostgreSQL instead of the SQLite file. */
+  databaseUrl?: string;
 }
 
 /**
@@ -163,6 +165,7 @@ export function benchConfig(options: BenchConfigOptions): CairnConfig {
   const env: NodeJS.ProcessEnv = { CAIRN_HOME: home, CAIRN_OFFLINE: '1' };
   if (options.modelsDir) env.CAIRN_MODELS_DIR = resolve(options.modelsDir);
   if (options.embedder) env.CAIRN_EMBEDDER = options.embedder;
+  if (options.databaseUrl) env.CAIRN_DATABASE_URL = options.databaseUrl;
   const flags: DeepPartial<CairnConfig> = { models: {} };
   if (options.onnxDtype && flags.models) flags.models.onnxDtype = options.onnxDtype;
   if (options.onnxThreads !== undefined && flags.models) flags.models.onnxThreads = options.onnxThreads;

@@ -158,7 +158,7 @@ async function corpusPassages(modelDir: string): Promise<{ passages: string[]; m
 }
 
 function candidate(chunkId: number, text: string): ScoredChunk {
-  return { chunkId, documentId: chunkId, collection: 'bench', sourceUri: `bench://${chunkId}`, relativePath: `${chunkId}.md`, title: '', format: 'markdown', text, headingPath: [], score: 1 / chunkId, scores: {}, snippet: '' };
+  return { chunkId, documentId: chunkId, collection: 'bench', sourceUri: `bench://${chunkId}`, relativePath: `${chunkId}.md`, title: '', format: 'markdown', text, headingPath: [], score: 1 / chunkId, scores: {}, snippet: '', highlights: [] };
 }
 
 function medianOf(samples: number[]): number {

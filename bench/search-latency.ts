@@ -49,6 +49,8 @@ const { values } = parseArgs({
     'ef-search': { type: 'string' },
     /** on (default): the in-memory BM25 postings a server keeps, built before measuring; off: FTS5 alone, as one-shot commands search. */
     'lexical-accelerator': { type: 'string', default: 'on' },
+    /** A PostgreSQL URL: build and search the collection there (CAIRN_DATABASE_URL) instead of in SQLite. */
+    'database-url': { type: 'string' },
   },
 });
 
@@ -60,19 +62,20 @@ const recallCount = parseIntegerOption(values['recall-queries'], 'recall-queries
 const work = temporaryDirectory('cairn-bench-search-');
 const home = values.home ?? join(work, 'home');
 const collection = values.collection;
+const database = values['database-url'] === undefined ? {} : { databaseUrl: values['database-url'] };
 
 try {
   let built: Record<string, unknown> | undefined;
   if (values.home === undefined) {
     const limit = parseIntegerOption(values['limit-files'], 'limit-files') ?? 200;
     const subset = copySubset(values.source, limit, work);
-    const { summary } = await timedIngest({ home, embedder: values.embedder, modelsDir: values['models-dir'] }, collection, subset.root, 'build');
+    const { summary } = await timedIngest({ home, embedder: values.embedder, modelsDir: values['models-dir'], ...database }, collection, subset.root, 'build');
     built = { files: subset.files, chunks: summary.chunksWritten, embedder: values.embedder, seconds: round(summary.millis.total / 1000, 2) };
   }
 
   const efSearch = parseIntegerOption(values['ef-search'], 'ef-search');
   const accelerator = values['lexical-accelerator'] === 'off' ? 'off' : 'on';
-  const app = await openBenchApp({ home, modelsDir: values['models-dir'], lexicalAccelerator: accelerator, ...(efSearch === undefined ? {} : { efSearch }) });
+  const app = await openBenchApp({ home, modelsDir: values['models-dir'], lexicalAccelerator: accelerator, ...database, ...(efSearch === undefined ? {} : { efSearch }) });
   try {
     const record = await app.chunks.getCollection(collection);
     if (!record) throw new Error(`Collection "${collection}" does not exist in ${home}.`);

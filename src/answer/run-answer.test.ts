@@ -40,7 +40,7 @@ async function setup(languageModel: FakeLanguageModel | null, reranker: FakeRera
 }
 
 const request = (overrides: Partial<AnswerRequest> = {}): AnswerRequest => ({
-  collection: 'kb', question: 'How do I rotate the signing key?', mode: 'hybrid', retrieveK: 10, candidates: 20, lexicalWeight: 0.7,
+  collection: 'kb', question: 'How do I rotate the signing key?', mode: 'hybrid', retrieveK: 10, candidates: 20, fusion: { kind: 'fixed', lexicalWeight: 0.7 },
   rerank: { enabled: false, maxCandidates: 50, batchSize: 16 }, maxSources: 8, contextWindow: 8192, maxAnswerTokens: 512, temperature: 0.2,
   ...overrides,
 });

@@ -14,6 +14,7 @@ import { extractCitations } from './cite/extract-citations.js';
 import { extractiveAnswer, type ExtractiveReason } from './cite/extractive-answer.js';
 import { streamGeneration } from './generate/stream-generation.js';
 import { groundedPrompt, type ChatTurn } from './prompt/grounded-prompt.js';
+import type { HybridFusion } from '../retrieve/fuse/fusion-types.js';
 
 export interface AnswerDeps {
   search: SearchDeps;
@@ -35,7 +36,7 @@ export interface AnswerRequest {
   retrieveK: number;
   /** Candidates per retrieval arm before fusion. */
   candidates: number;
-  lexicalWeight: number;
+  fusion: HybridFusion;
   filter?: SearchFilter;
   /** `unavailableNotice`: what to say when reranking is wanted but there is no reranker (default: a generic sentence). */
   rerank: { enabled: boolean; maxCandidates: number; batchSize: number; unavailableNotice?: string };
@@ -91,7 +92,7 @@ export async function* runAnswer(deps: AnswerDeps, request: AnswerRequest): Asyn
   try {
     const retrieval = await runSearch(deps.search, {
       collection: request.collection, query, mode: request.mode, k: request.retrieveK,
-      candidates: Math.max(request.candidates, request.retrieveK), lexicalWeight: request.lexicalWeight,
+      candidates: Math.max(request.candidates, request.retrieveK), fusion: request.fusion,
       ...(request.filter ? { filter: request.filter } : {}), signal,
     });
     const retrievalMs = performance.now() - started;

@@ -11,6 +11,7 @@ import { withAnswerTelemetry } from './answer-telemetry.js';
 import type { AskInput } from './input-schemas.js';
 import { searchMemories } from './memories.js';
 import { resolveCollection } from './resolve-collection.js';
+import { hybridFusionOf } from '../retrieve/fuse/fusion-types.js';
 
 export interface AskOptions {
   signal?: AbortSignal;
@@ -65,7 +66,7 @@ export async function* ask(app: CairnApp, input: AskInput, options: AskOptions =
       mode: input.mode ?? config.search.mode,
       retrieveK: input.k ?? config.answer.retrieveK,
       candidates: config.search.candidates,
-      lexicalWeight: config.search.lexicalWeight,
+      fusion: hybridFusionOf(config.search),
       ...(input.filter ? { filter: input.filter } : {}),
       rerank: {
         enabled: wantsRerank,

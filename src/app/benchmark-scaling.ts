@@ -4,6 +4,7 @@ import { CairnError, toCairnError } from '../core/cairn-error.js';
 import type { CairnApp } from './cairn-app.js';
 import { collectionNameSchema } from './input-schemas.js';
 import { search } from './search.js';
+import { collectionNotFound } from './collection-not-found.js';
 
 export const scalingBenchmarkInputSchema = z
   .object({
@@ -64,7 +65,7 @@ export async function benchmarkScaling(app: CairnApp, input: ScalingBenchmarkInp
     const startedAt = new Date().toISOString();
     const collection = await app.chunks.getCollection(input.collection);
     if (!collection) {
-      throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${input.collection}" does not exist.`, { hint: 'List collections with `GET /v1/collections`.' });
+      throw await collectionNotFound(app, input.collection, 'List collections with `GET /v1/collections`.');
     }
     const queries = input.query ? [input.query] : await sampleQueries(app, collection.name);
     if (queries.length === 0) {

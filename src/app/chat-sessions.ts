@@ -16,6 +16,7 @@ import {
 } from './chat-input-schemas.js';
 import { chatTurn, type ChatTurnOptions, type SessionTurn } from './chat.js';
 import { parseInput } from './parse-input.js';
+import { collectionNotFound } from './collection-not-found.js';
 
 export type { ChatMessageRecord, ChatSessionRecord } from '../stores/chat-store.js';
 
@@ -44,9 +45,7 @@ async function accessibleSession(app: CairnApp, caller: Caller, id: string): Pro
 export async function createChatSessionRecord(app: CairnApp, caller: Caller, input: ChatSessionCreateInput): Promise<ChatSessionRecord> {
   const parsed = parseInput(chatSessionCreateInputSchema, input);
   if (!(await app.chunks.getCollection(parsed.collection))) {
-    throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${parsed.collection}" does not exist.`, {
-      hint: 'Create it by ingesting into it first, or list collections with GET /v1/collections.',
-    });
+    throw await collectionNotFound(app, parsed.collection, 'Create it by ingesting into it first.');
   }
   return app.chats.createSession({ collection: parsed.collection, title: parsed.title ?? '', owner: caller.owner });
 }

@@ -1,7 +1,8 @@
-import { CairnError } from '../core/cairn-error.js';
+import { CairnError, toCairnError } from '../core/cairn-error.js';
 import type { CollectionRecord } from '../stores/collection-record.js';
 import type { CairnApp } from './cairn-app.js';
 import { resolveCollection, type CollectionOverrides } from './resolve-collection.js';
+import { collectionNotFound } from './collection-not-found.js';
 
 export function listCollections(app: CairnApp): Promise<CollectionRecord[]> {
   return app.chunks.listCollections();
@@ -22,9 +23,16 @@ export async function createCollection(app: CairnApp, name: string, overrides: C
 export async function deleteCollection(app: CairnApp, name: string): Promise<void> {
   const deleted = await app.chunks.deleteCollection(name);
   if (!deleted) {
-    throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${name}" does not exist.`, { hint: 'List collections with `cairn collections`.' });
+    throw await collectionNotFound(app, name, 'List collections with `cairn collections`.');
   }
-  await app.vectors.drop(name);
+  try {
+    await app.vectors.drop(name);
+  } catch (error) {
+    // The collection is gone from the store; a separate vector store that is down keeps an orphan index.
+    const reason = toCairnError(error);
+    if (!reason.code.startsWith('VECTOR_STORE_')) throw error;
+    app.notice(`Collection "${name}" was deleted, but its vectors stay in the vector store until it is reachable (${reason.message}).`);
+  }
 }
 
 /** Names become file names (vector snapshots) and URL segments: keep them plain. */
@@ -40,7 +48,7 @@ export function validateCollectionName(name: string): void {
 export async function getCollection(app: CairnApp, name: string): Promise<CollectionRecord> {
   const record = await app.chunks.getCollection(name);
   if (!record) {
-    throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${name}" does not exist.`, { hint: 'List collections with `GET /v1/collections` or `cairn collections`.' });
+    throw await collectionNotFound(app, name, 'List collections with `GET /v1/collections` or `cairn collections`.');
   }
   return record;
 }

@@ -1,6 +1,7 @@
 import { CairnError } from '../core/cairn-error.js';
 import type { DocumentListQuery, DocumentPage, DocumentRecord, StoredChunk } from '../stores/chunk-store.js';
 import type { CairnApp } from './cairn-app.js';
+import { collectionNotFound } from './collection-not-found.js';
 
 export async function listDocuments(app: CairnApp, query: DocumentListQuery): Promise<DocumentPage> {
   await requireCollection(app, query.collection);
@@ -42,6 +43,6 @@ async function findByPath(app: CairnApp, collection: string, path: string): Prom
 
 async function requireCollection(app: CairnApp, name: string): Promise<void> {
   if (!(await app.chunks.getCollection(name))) {
-    throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${name}" does not exist.`, { hint: 'List collections with `cairn collections`.' });
+    throw await collectionNotFound(app, name, 'List collections with `cairn collections`.');
   }
 }

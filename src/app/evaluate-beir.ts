@@ -7,6 +7,7 @@ import { runSearch } from '../retrieve/run-search.js';
 import type { CairnApp } from './cairn-app.js';
 import { deleteCollection } from './collections.js';
 import type { BeirEvalInput } from './input-schemas.js';
+import { hybridFusionOf } from '../retrieve/fuse/fusion-types.js';
 
 export interface BeirEvalReport {
   dataset: string;
@@ -19,7 +20,11 @@ export interface BeirEvalReport {
   ndcg_at_10: number;
   recall_at_100: number;
   mrr_at_10: number;
+  fusion?: 'adaptive' | 'fixed';
+  /** Fixed fusion's lexical weight. */
   lexical_weight?: number;
+  /** Adaptive fusion's lexical weight at full agreement of the arms. */
+  min_lexical_weight?: number;
   ingest_ms: number;
   search_ms: number;
   notices: string[];
@@ -74,11 +79,15 @@ export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgre
     const allQueries = [...dataset.queries.entries()].map(([id, text]) => ({ id, text }));
     const queries = input.limitQueries ? allQueries.slice(0, input.limitQueries) : allQueries;
     const run = new Map<string, string[]>();
-    const lexicalWeight = input.lexicalWeight ?? app.config.search.lexicalWeight;
+    const fusion = hybridFusionOf({
+      ...app.config.search,
+      ...(input.fusion ? { fusion: input.fusion } : {}),
+      ...(input.lexicalWeight === undefined ? {} : { fusion: input.fusion ?? 'fixed', lexicalWeight: input.lexicalWeight }),
+    });
     for (const query of queries) {
       const response = await runSearch(
         { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder },
-        { collection, query: query.text, mode, k: 300, candidates: 300, lexicalWeight },
+        { collection, query: query.text, mode, k: 300, candidates: 300, fusion },
       );
       run.set(query.id, rankDocuments(response.results.map((r) => r.sourceUri), 100));
     }
@@ -96,7 +105,7 @@ export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgre
       ndcg_at_10: round(metrics.ndcg),
       recall_at_100: round(metrics.recall),
       mrr_at_10: round(metrics.mrr),
-      ...(mode === 'hybrid' ? { lexical_weight: lexicalWeight } : {}),
+      ...(mode === 'hybrid' ? { fusion: fusion.kind, ...(fusion.kind === 'fixed' ? { lexical_weight: fusion.lexicalWeight } : { min_lexical_weight: fusion.minLexicalWeight }) } : {}),
       ingest_ms: Math.round(ingestMs),
       search_ms: Math.round(searchMs),
       notices,

@@ -1,6 +1,7 @@
 import { runIngest } from '../ingest/run-ingest.js';
 import type { IngestEvent, IngestSummary } from '../ingest/ingest-events.js';
-import { cacheDirectories, type CairnApp } from './cairn-app.js';
+import type { CollectionRecord } from '../stores/collection-record.js';
+import { cacheDirectories, type CairnApp, type LoadedEmbedder } from './cairn-app.js';
 import { crawlSettings, type CrawlRequest } from './crawl-settings.js';
 import { resolveCollection, type CollectionOverrides } from './resolve-collection.js';
 
@@ -28,19 +29,38 @@ export interface IngestInput extends CollectionOverrides {
 }
 
 /**
- * Use case: ingest files, directories, git repositories and crawled web sites into a collection (created on first use).
+ * Use case: ingest files, directories, git repositories and crawled web sites into a collection
+ * (created on first use). A collection this run created is removed again when the run wrote no
+ * document (every file failed, none was found, or it failed or was aborted first), so a failed
+ * first ingest leaves nothing behind.
  * Files of a walked folder or repository that a symbolic link takes out of it are skipped unless
  * `followSymlinks` (the CLI's flag; never set for HTTP or MCP callers).
  */
 export async function ingest(app: CairnApp, input: IngestInput): Promise<IngestSummary> {
-  const { record, loaded } = await resolveCollection(app, input.collection, input, true);
+  const { record, loaded, created } = await resolveCollection(app, input.collection, input, true);
+  let summary: IngestSummary;
+  try {
+    summary = await runIngestInto(app, input, record, loaded);
+  } catch (error) {
+    if (created) await removeIfEmpty(app, record.name);
+    throw error;
+  }
+  const removed = created && summary.filesNew + summary.filesUpdated === 0 && (await removeIfEmpty(app, record.name));
+  if (removed) summary.notices.push(`Nothing was ingested, so collection "${record.name}" was not kept.`);
+  if (loaded.unavailableReason && !removed) {
+    summary.notices.push(`Stored without vectors: ${loaded.id} is unavailable. Run \`cairn reembed --collection ${record.name}\` once it is.`);
+  }
+  return summary;
+}
+
+function runIngestInto(app: CairnApp, input: IngestInput, record: CollectionRecord, loaded: LoadedEmbedder): Promise<IngestSummary> {
   const crawl = input.crawl === undefined
     ? undefined
     : {
         ...crawlSettings(app.config, input.crawl, input.allowPrivateNetworks ?? app.config.sources.allowPrivateNetworks),
         ...(input.crawl.urls === undefined ? {} : { urls: input.crawl.urls }),
       };
-  const summary = await runIngest(
+  return runIngest(
     { chunks: app.chunks, vectors: app.vectors, embedder: loaded.embedder, tokenizer: loaded.tokenizer, telemetry: app.telemetry },
     {
       collection: record.name,
@@ -66,8 +86,16 @@ export async function ingest(app: CairnApp, input: IngestInput): Promise<IngestS
       crawlDir: cacheDirectories(app.config).crawl,
     },
   );
-  if (loaded.unavailableReason) {
-    summary.notices.push(`Stored without vectors: ${loaded.id} is unavailable. Run \`cairn reembed --collection ${record.name}\` once it is.`);
-  }
-  return summary;
+}
+
+/**
+ * Deletes the collection when it holds no document; true when it did. Checked just before deleting:
+ * a concurrent job that has written into it meanwhile keeps it.
+ */
+async function removeIfEmpty(app: CairnApp, name: string): Promise<boolean> {
+  const current = await app.chunks.getCollection(name);
+  if (current === undefined || current.documentCount > 0) return false;
+  await app.chunks.deleteCollection(name);
+  await app.vectors.drop(name);
+  return true;
 }

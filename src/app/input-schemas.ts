@@ -98,7 +98,9 @@ export const beirEvalInputSchema = z
     mode: z.enum(['lexical', 'dense', 'hybrid']).default('lexical'),
     split: z.string().min(1).default('test'),
     embedder: z.string().min(1).optional(),
+    /** Fixed fusion with this lexical weight; without it, the configured fusion. */
     lexicalWeight: z.number().min(0).max(1).optional(),
+    fusion: z.enum(['adaptive', 'fixed']).optional(),
     limitQueries: z.number().int().positive().optional(),
   })
   .strict();

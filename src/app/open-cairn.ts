@@ -11,6 +11,8 @@ import { createReranker } from '../models/rerank/create-reranker.js';
 import type { Reranker } from '../models/rerank/reranker.js';
 import { estimateTokenCounter } from '../models/tokenize/estimate-token-counter.js';
 import { registerDataDiskGauges } from '../observe/data-disk-usage.js';
+import { chromaVectorIndexFactory } from '../stores/chroma/create-chroma-vector-index.js';
+import { createPostgresBackend } from '../stores/postgres/create-postgres-backend.js';
 import { createSqliteBackend } from '../stores/sqlite/create-sqlite-backend.js';
 import type { StoreBackendFactory } from '../stores/store-backend.js';
 import { BufferedAnalytics } from './analytics/buffered-analytics.js';
@@ -28,12 +30,16 @@ export interface OpenCairnOptions {
 }
 
 /** The store backends by `store.kind`: each is a folder under stores/ with its factory. */
-const STORE_BACKENDS: Record<CairnConfig['store']['kind'], StoreBackendFactory> = { sqlite: createSqliteBackend };
+const STORE_BACKENDS: Record<CairnConfig['store']['kind'], StoreBackendFactory> = { sqlite: createSqliteBackend, postgres: createPostgresBackend };
 
 /** The composition root: the one place that wires config to concrete backends. */
 export async function openCairn(config: CairnConfig, options: OpenCairnOptions = {}): Promise<CairnApp> {
   mkdirSync(config.home, { recursive: true });
-  const store = await STORE_BACKENDS[config.store.kind](config, { longRunning: options.longRunning === true });
+  // A separate vector store replaces the backend's own index; the backend stays the source of truth.
+  const store = await STORE_BACKENDS[config.store.kind](config, {
+    longRunning: options.longRunning === true,
+    ...(config.vectorStore.kind === 'chroma' ? { vectorIndex: chromaVectorIndexFactory(config) } : {}),
+  });
   const telemetry = options.telemetry ?? (config.server.metrics.enabled ? await prometheusTelemetry() : noopTelemetry);
   telemetry.gauge('index.chunks', async () => (await store.chunks.listCollections()).map((c) => ({ labels: { collection: c.name }, value: c.chunkCount })));
   telemetry.gauge('index.vectors', async () =>

@@ -3,6 +3,7 @@ import { apiKeyFor } from '../models/endpoint-credentials.js';
 import { listModels } from '../models/generate/list-models.js';
 import { modelCredentials } from './model-credentials.js';
 import type { LexicalAcceleratorStatus } from '../stores/lexical-index.js';
+import type { VectorIndexHealth } from '../stores/vector-index.js';
 import type { CairnApp } from './cairn-app.js';
 
 export interface Readiness {
@@ -15,6 +16,11 @@ export interface Readiness {
    * queries are answered from memory; the store answers them before).
    */
   lexical: { kind: string; accelerators: ({ collection: string } & LexicalAcceleratorStatus)[] };
+  /**
+   * A separate vector store (Chroma), when configured: heartbeat, version and per-collection counts
+   * against the store's. Down degrades dense and hybrid search to lexical; it does not make the server unready.
+   */
+  vectorStore?: VectorIndexHealth;
   /** One entry per embedder in use by a collection: loaded, or lexical-only and why. */
   embedders: { id: string; collections: string[]; loaded: boolean; lexicalOnly: boolean; reason?: string }[];
   /** `loading`: still loading (or downloading) after RERANKER_WAIT_MS; the answer path waits for it, this check does not. */
@@ -72,7 +78,7 @@ export async function readiness(app: CairnApp): Promise<Readiness> {
   const byEmbedder = new Map<string, string[]>();
   for (const c of collections) byEmbedder.set(c.embedder, [...(byEmbedder.get(c.embedder) ?? []), c.name]);
   const rerankerId = app.config.rerank.reranker;
-  const [embedders, reranker, model] = await Promise.all([
+  const [embedders, reranker, model, vectorStore] = await Promise.all([
     Promise.all(
       [...byEmbedder].map(async ([id, names]) => {
         const loaded = await app.loadEmbedder(id);
@@ -87,6 +93,7 @@ export async function readiness(app: CairnApp): Promise<Readiness> {
     ),
     rerankerId === 'none' ? ('off' as const) : settledWithin(app.loadReranker(), RERANKER_WAIT_MS),
     app.languageModel(),
+    app.vectors.health?.(),
   ]);
   const endpoints = model
     ? await Promise.all(
@@ -106,6 +113,7 @@ export async function readiness(app: CairnApp): Promise<Readiness> {
         return status ? [{ collection: c.name, ...status }] : [];
       }),
     },
+    ...(vectorStore === undefined ? {} : { vectorStore }),
     embedders,
     reranker: {
       id: rerankerId,

@@ -2,6 +2,7 @@ import { CairnError } from '../core/cairn-error.js';
 import { filterableFields } from '../core/search-filter.js';
 import { embedChunks } from '../ingest/embed/embed-chunks.js';
 import type { CairnApp } from './cairn-app.js';
+import { collectionNotFound } from './collection-not-found.js';
 import { assertModelAllowed } from './model-allow-list.js';
 
 export interface ReembedInput {
@@ -29,7 +30,7 @@ export async function reembed(app: CairnApp, input: ReembedInput): Promise<Reemb
   const started = performance.now();
   const record = await app.chunks.getCollection(input.collection);
   if (!record) {
-    throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${input.collection}" does not exist.`, { hint: 'List collections with `cairn collections`.' });
+    throw await collectionNotFound(app, input.collection, 'List collections with `cairn collections`.');
   }
   const id = input.embedder ?? record.embedder;
   if (id !== record.embedder) assertModelAllowed(app.config, id, 'embedder');

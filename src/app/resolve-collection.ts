@@ -2,6 +2,7 @@ import { CairnError } from '../core/cairn-error.js';
 import { DEFAULT_EMBEDDER } from '../config/config-schema.js';
 import type { CollectionRecord } from '../stores/collection-record.js';
 import type { CairnApp, LoadedEmbedder } from './cairn-app.js';
+import { collectionNotFound } from './collection-not-found.js';
 import { assertModelAllowed } from './model-allow-list.js';
 
 export interface CollectionOverrides {
@@ -42,9 +43,7 @@ export async function resolveCollection(
     return { record: existing, loaded, created: false };
   }
   if (!createIfMissing) {
-    throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${name}" does not exist.`, {
-      hint: `Create it by ingesting: \`cairn ingest <path> --collection ${name}\`, or list collections with \`cairn collections\`.`,
-    });
+    throw await collectionNotFound(app, name, `Create it by ingesting: \`cairn ingest <path> --collection ${name}\`.`);
   }
   const embedderId = overrides.embedder ?? app.config.embedder ?? DEFAULT_EMBEDDER;
   const loaded = await app.loadEmbedder(embedderId);
@@ -60,6 +59,8 @@ export async function resolveCollection(
     dimensions: loaded.embedder?.dimensions ?? 0,
     chunkSize: Math.min(chunkSize, loaded.maxTokens),
     chunkOverlap,
+    // Recorded so that status shows where its vectors live (docs/decisions/0031-chroma.md).
+    ...(app.config.vectorStore.kind === 'builtin' ? {} : { vectorStore: app.config.vectorStore.kind }),
   });
   return { record, loaded, created: true };
 }

@@ -7,6 +7,7 @@ import { runSearch, type SearchResponse, type SearchTimings } from '../retrieve/
 import type { CairnApp } from './cairn-app.js';
 import { recordSearchEvent, type AnalyticsOrigin } from './analytics/record-analytics.js';
 import { resolveCollection } from './resolve-collection.js';
+import { hybridFusionOf } from '../retrieve/fuse/fusion-types.js';
 
 export interface SearchInput {
   collection: string;
@@ -44,7 +45,7 @@ export async function search(app: CairnApp, input: SearchInput): Promise<SearchR
       mode: input.mode ?? app.config.search.mode,
       k: retrieveK,
       candidates: Math.max(app.config.search.candidates, retrieveK),
-      lexicalWeight: app.config.search.lexicalWeight,
+      fusion: hybridFusionOf(app.config.search),
       filter: input.filter,
       minScore: input.minScore,
       signal: input.signal,

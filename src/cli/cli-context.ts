@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig, type DeepPartial } from '../config/load-config.js';
 import type { CairnConfig } from '../config/config-schema.js';
 import { openCairn } from '../app/open-cairn.js';
@@ -15,10 +15,12 @@ export interface GlobalFlags {
 }
 
 export interface CliIo {
-  stdout: NodeJS.WritableStream;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Default `process.stdin`; whether it is a TTY decides prompts (chat, confirmations). */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 /**
@@ -65,14 +67,15 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** Option value parsers: a bad value is a usage error (commander names the option; exit code 2). */
 export function parseInteger(value: string): number {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed)) throw new Error(`"${value}" is not a whole number`);
+  if (value.trim() === '' || !Number.isInteger(parsed)) throw new InvalidArgumentError('Not a whole number.');
   return parsed;
 }
 
 export function parseNumber(value: string): number {
   const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new Error(`"${value}" is not a number`);
+  if (value.trim() === '' || !Number.isFinite(parsed)) throw new InvalidArgumentError('Not a number.');
   return parsed;
 }

@@ -5,8 +5,11 @@ import { registerAskCommand } from './commands/ask-command.js';
 import { registerBackupCommand } from './commands/backup-command.js';
 import { registerChatCommand } from './commands/chat-command.js';
 import { registerCollectionsCommand } from './commands/collections-command.js';
+import { registerDbCommand } from './commands/db-command.js';
 import { registerDocsCommand } from './commands/docs-command.js';
 import { registerEvalCommand } from './commands/eval-command.js';
+import { registerImportCommand } from './commands/import-command.js';
+import { registerIndexCommand } from './commands/index-command.js';
 import { registerIngestCommand } from './commands/ingest-command.js';
 import { registerKeysCommand } from './commands/keys-command.js';
 import { registerMcpCommand } from './commands/mcp-command.js';
@@ -19,7 +22,7 @@ import { registerWorkerCommand } from './commands/worker-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
 
 /** Exit codes: 0 success, 1 the command failed, 2 bad usage or input. */
-const INPUT_CODES = new Set(['INPUT_INVALID', 'CONFIG_INVALID', 'COLLECTION_NOT_FOUND', 'DOCUMENT_NOT_FOUND', 'SOURCE_NOT_FOUND', 'EMBEDDER_MISMATCH', 'COLLECTION_EXISTS', 'MEMORY_NOT_FOUND', 'STORE_MISCONFIGURED', 'BACKUP_NOT_FOUND', 'BACKUP_TARGET_NOT_EMPTY', 'MODEL_NOT_ALLOWED']);
+const INPUT_CODES = new Set(['INPUT_INVALID', 'CONFIG_INVALID', 'COLLECTION_NOT_FOUND', 'DOCUMENT_NOT_FOUND', 'SOURCE_NOT_FOUND', 'EMBEDDER_MISMATCH', 'COLLECTION_EXISTS', 'MEMORY_NOT_FOUND', 'STORE_MISCONFIGURED', 'BACKUP_NOT_FOUND', 'BACKUP_TARGET_NOT_EMPTY', 'MODEL_NOT_ALLOWED', 'PORT_UNAVAILABLE']);
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('cairn')
@@ -39,6 +42,8 @@ export function buildProgram(io: CliIo): Command {
   registerCollectionsCommand(program, io);
   registerDocsCommand(program, io);
   registerReembedCommand(program, io);
+  registerIndexCommand(program, io);
+  registerImportCommand(program, io);
   registerStatusCommand(program, io);
   registerEvalCommand(program, io);
   registerModelsCommand(program, io);
@@ -48,7 +53,18 @@ export function buildProgram(io: CliIo): Command {
   registerMcpCommand(program, io);
   registerMemoryCommand(program, io);
   registerBackupCommand(program, io);
+  registerDbCommand(program, io);
+  hintCommandHelp(program);
   return program;
+}
+
+/** Usage errors end with the help command of the (sub)command that was mistyped: `cairn search --help`. */
+function hintCommandHelp(command: Command, path = 'cairn'): void {
+  for (const sub of command.commands) {
+    const subPath = `${path} ${sub.name()}`;
+    sub.showHelpAfterError(`(run \`${subPath} --help\` for usage)`);
+    hintCommandHelp(sub, subPath);
+  }
 }
 
 /** Runs the CLI and returns the process exit code; every failure ends as one line with a hint. */

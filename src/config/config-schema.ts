@@ -55,7 +55,8 @@ export const configSchema = z
     defaultCollection: z.string().min(1).default('default'),
     store: z
       .object({
-        kind: z.literal('sqlite').default('sqlite'),
+        /** `sqlite`: the embedded file (default); `postgres`: the server at `url` (chosen by CAIRN_DATABASE_URL alone too). */
+        kind: z.enum(['sqlite', 'postgres']).default('sqlite'),
         /** Database file; defaults to `<home>/cairn.db`. */
         path: z.string().min(1).optional(),
         /** PostgreSQL URL (`CAIRN_DATABASE_URL`, `postgres://user:password@host:5432/database`): a shared database server instead of the embedded file. */
@@ -134,8 +135,16 @@ export const configSchema = z
         k: z.number().int().min(1).max(1000).default(10),
         /** Candidates taken from each arm before fusion. */
         candidates: z.number().int().min(1).max(2000).default(100),
-        /** Weight of the lexical arm in hybrid fusion (dense gets 1 - w). See docs/decisions/0005-fusion.md. */
+        /**
+         * How hybrid search weighs its arms: `adaptive` sets the lexical weight per query from how much the
+         * lexical arm confirms the dense arm's top results (between minLexicalWeight and 1); `fixed` uses
+         * lexicalWeight for every query. See docs/decisions/0033-adaptive-fusion.md.
+         */
+        fusion: z.enum(['adaptive', 'fixed']).default('adaptive'),
+        /** Weight of the lexical arm in `fixed` fusion (dense gets 1 - w). See docs/decisions/0005-fusion.md. */
         lexicalWeight: z.number().min(0).max(1).default(0.8),
+        /** Lexical weight of `adaptive` fusion when the arms agree fully (the dense arm's largest share is 1 - this). */
+        minLexicalWeight: z.number().min(0).max(1).default(0.6),
         /**
          * Most rows BM25 may score per query: the commonest query terms are dropped first once their
          * document frequencies add up past it (Lucene's CommonTermsQuery trade); 0 scores every match.
@@ -158,7 +167,40 @@ export const configSchema = z
         efSearch: z.number().int().min(8).max(4096).default(400),
         /** Filtered dense search scans the filtered subset exactly when it has at most this many chunks. */
         exactFilterLimit: z.number().int().min(0).default(20000),
+        /**
+         * During a long ingest the graph is persisted each time this many vectors were added since the
+         * last snapshot, bounding what a crash leaves to re-insert; 0: only at the end of each write.
+         */
+        snapshotEveryChunks: z.number().int().min(0).default(20000),
       })
+      .prefault({}),
+    /**
+     * Where the vectors of **new** collections live (`CAIRN_VECTOR_STORE`, or the string `chroma:<url>` in
+     * the file): `builtin` = the store backend's own index (HNSW beside SQLite, pgvector in PostgreSQL);
+     * `chroma` = a Chroma server. Chunks, documents and the lexical index stay in the store either way, and
+     * each collection keeps the vector store it was created with. See docs/decisions/0031-chroma.md.
+     */
+    vectorStore: z
+      .object({
+        kind: z.enum(['builtin', 'chroma']).default('builtin'),
+        /** Chroma's base URL (`http://host:8000`, or `https://…` for TLS: a private CA goes in NODE_EXTRA_CA_CERTS); required with `kind: chroma`. */
+        url: z.string().url().optional(),
+        tenant: z.string().min(1).default('default_tenant'),
+        database: z.string().min(1).default('default_database'),
+        /** Token sent on every request (`CAIRN_VECTOR_STORE_TOKEN`); Chroma 1.x needs a proxy that checks it (README). */
+        token: z.string().min(1).optional(),
+        /** How the token is sent: `Authorization: Bearer <token>` or `X-Chroma-Token: <token>`. */
+        tokenHeader: z.enum(['Authorization', 'X-Chroma-Token']).default('Authorization'),
+        /** Chroma collections are named `<prefix><collection>-<id>`, so that several Cairn installations share one server. */
+        collectionPrefix: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/).max(64).default('cairn_'),
+        /** Longest wait for one write or administrative request, in ms. */
+        timeoutMs: z.number().int().positive().default(30_000),
+        /** Longest wait for one search, in ms (then the search carries on lexically). */
+        queryTimeoutMs: z.number().int().positive().default(5_000),
+        /** Vectors per add request (Chroma 1.0 takes at most 5,461). */
+        batchSize: z.number().int().min(1).max(5461).default(1000),
+      })
+      .refine((value) => value.kind !== 'chroma' || value.url !== undefined, { message: 'a Chroma vector store needs its url (CAIRN_VECTOR_STORE=chroma:http://host:8000)', path: ['url'] })
       .prefault({}),
     llm: z
       .object({

@@ -35,3 +35,34 @@ describe('loadConfig server section', () => {
     assert.throws(() => loadConfig({ cwd: '/nonexistent-cairn-dir', env: { CAIRN_HOME: '/tmp/h', CAIRN_PORT: 'http' } }), { code: 'CONFIG_INVALID' });
   });
 });
+
+describe('loadConfig store section', () => {
+  it('SQLite by default; CAIRN_DATABASE_URL alone selects PostgreSQL; an explicit kind wins', () => {
+    const cwd = '/nonexistent-cairn-dir';
+    assert.equal(loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h' } }).store.kind, 'sqlite');
+    const url = 'postgres://cairn:secret@db:5432/cairn';
+    const fromEnv = loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h', CAIRN_DATABASE_URL: url } }).store;
+    assert.deepEqual([fromEnv.kind, fromEnv.url], ['postgres', url]);
+    const pinned = loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h', CAIRN_DATABASE_URL: url }, flags: { store: { kind: 'sqlite' } } }).store;
+    assert.equal(pinned.kind, 'sqlite');
+  });
+});
+
+describe('loadConfig vectorStore', () => {
+  const cwd = '/nonexistent-cairn-dir';
+  it('is builtin by default; CAIRN_VECTOR_STORE=chroma:<url> and CAIRN_VECTOR_STORE_TOKEN select Chroma', () => {
+    assert.equal(loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h' } }).vectorStore.kind, 'builtin');
+    const chroma = loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h', CAIRN_VECTOR_STORE: 'chroma:http://chroma.lan:8000/', CAIRN_VECTOR_STORE_TOKEN: 't0k' } });
+    assert.deepEqual(
+      [chroma.vectorStore.kind, chroma.vectorStore.url, chroma.vectorStore.token, chroma.vectorStore.tokenHeader],
+      ['chroma', 'http://chroma.lan:8000', 't0k', 'Authorization'],
+    );
+    const header = loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h', CAIRN_VECTOR_STORE: 'chroma:http://h:1' }, flags: { vectorStore: { tokenHeader: 'X-Chroma-Token' } } });
+    assert.equal(header.vectorStore.tokenHeader, 'X-Chroma-Token');
+  });
+
+  it('refuses an unknown kind and Chroma without a URL', () => {
+    assert.throws(() => loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h', CAIRN_VECTOR_STORE: 'qdrant:http://h:6333' } }), { code: 'CONFIG_INVALID' });
+    assert.throws(() => loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h' }, flags: { vectorStore: { kind: 'chroma' } } }), { code: 'CONFIG_INVALID' });
+  });
+});

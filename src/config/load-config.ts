@@ -23,7 +23,11 @@ export function loadConfig(options: LoadConfigOptions = {}): CairnConfig {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
   const file = readConfigFile(options.configPath, cwd);
+  if ('vectorStore' in file) file.vectorStore = expandVectorStore(file.vectorStore);
   const layered = mergeDeep(mergeDeep(mergeDeep({ home: resolve(homedir(), '.cairn') }, file), fromEnvironment(env)), options.flags ?? {});
+  // A database URL without an explicit kind selects PostgreSQL (CAIRN_DATABASE_URL alone is enough).
+  const store = layered.store as Record<string, unknown> | undefined;
+  if (store !== undefined && typeof store.url === 'string' && store.kind === undefined) store.kind = 'postgres';
   const parsed = configSchema.safeParse(layered);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -117,7 +121,23 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (Object.keys(backup).length > 0) out.backup = backup;
   if (env.CAIRN_ANALYTICS === '0') out.analytics = { enabled: false };
   if (env.CAIRN_LEXICAL_ACCELERATOR) out.search = { lexicalAccelerator: env.CAIRN_LEXICAL_ACCELERATOR };
+  const vectorStore = (env.CAIRN_VECTOR_STORE ? expandVectorStore(env.CAIRN_VECTOR_STORE) : {}) as Record<string, unknown>;
+  if (env.CAIRN_VECTOR_STORE_TOKEN) vectorStore.token = env.CAIRN_VECTOR_STORE_TOKEN;
+  if (Object.keys(vectorStore).length > 0) out.vectorStore = vectorStore;
   return out;
+}
+
+/**
+ * The short form of `vectorStore` (environment, or a string in the file): `builtin`, or `chroma:<url>`
+ * (`chroma:http://host:8000`). Anything else is left for the schema to reject.
+ */
+export function expandVectorStore(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (text === 'builtin') return { kind: 'builtin' };
+  const match = /^chroma:(.+)$/.exec(text);
+  if (match) return { kind: 'chroma', url: match[1]!.replace(/\/+$/, '') };
+  return { kind: text };
 }
 
 function mergeDeep(base: Record<string, unknown>, over: object): Record<string, unknown> {

@@ -12,6 +12,8 @@ export interface Citation {
   sourceUri: string;
   title: string;
   headingPath: string[];
+  /** Fragment of the cited section (`sourceUri#anchor`) when the source states heading ids. */
+  anchor?: string;
   pageStart?: number;
   pageEnd?: number;
   lineStart?: number;

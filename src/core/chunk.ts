@@ -6,6 +6,11 @@ export interface Chunk {
   text: string;
   /** Headings enclosing the chunk, outermost first (`['Guide', 'Install', 'Linux']`). */
   headingPath: string[];
+  /**
+   * Fragment linking to the innermost heading of `headingPath` that states one (`dependencies` for
+   * `…/page.html#dependencies`); absent when none does.
+   */
+  anchor?: string;
   /** 1-based page range for paged formats. */
   pageStart?: number;
   pageEnd?: number;

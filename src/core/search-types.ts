@@ -36,6 +36,8 @@ export interface ScoredChunk {
   language?: string;
   text: string;
   headingPath: string[];
+  /** Fragment of the innermost heading of `headingPath` that has one, for a deep link (`sourceUri#anchor`). */
+  anchor?: string;
   /** Position of the chunk in its document (0-based); consecutive ordinals are adjacent chunks. */
   ordinal?: number;
   pageStart?: number;
@@ -46,7 +48,9 @@ export interface ScoredChunk {
   score: number;
   /** Per-arm rank and score; `rerank` when a reranker ordered the list (the search use case with `rerank`). */
   scores: { lexical?: ArmScore; dense?: ArmScore; rerank?: ArmScore };
-  /** Short excerpt around the matching terms, with matches wrapped in `**`. */
+  /** Short excerpt around the matching terms, plain text (see retrieve/snippet.ts). */
   snippet: string;
+  /** The matching words of `snippet`: `[start, end)` offsets in UTF-16 code units, sorted, non-overlapping. */
+  highlights: Array<[start: number, end: number]>;
   gitCommit?: string;
 }

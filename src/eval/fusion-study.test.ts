@@ -17,7 +17,7 @@ test('fusion study scores every method and weight on synthetic arms', () => {
     ['q2', [{ id: 'y', score: 0.7 }, { id: 'z', score: 0.6 }]],
   ]);
   const rows = runFusionStudy({ lexical, dense, qrels, weights: [0, 0.5, 1] });
-  assert.equal(rows.length, 2 + 3 * 4);
+  assert.equal(rows.length, 2 + 3 * 5);
   const row = (method: string, weight: number | null) => rows.find((r) => r.method === method && r.lexicalWeight === weight);
   // lexical: q1 nDCG = 1/log2(3) = 0.6309, q2 = 1 -> 0.8155
   assert.ok(Math.abs((row('lexical', null)?.ndcgAt10 ?? 0) - (1 / Math.log2(3) + 1) / 2) < 1e-9);
@@ -30,6 +30,9 @@ test('fusion study scores every method and weight on synthetic arms', () => {
   // max at w = 0.5, q1: lexical x 1, r1 0.95; dense r1 1, x 1/9 -> r1 0.975 > x 0.5556.
   // q2: lexical r2 1, y 0.25 (floor 0.25); dense y 1, z 6/7 (floor 6/7) -> r2 0.9286 > y 0.625. Mean 1.
   assert.equal(row('score-max', 0.5)?.ndcgAt10, 1);
+  // adaptive at w = 0.5: q1 dense top {r1, x} both among lexical's candidates -> agreement 1 -> min-max at
+  // 0.5 (0.6309); q2 dense top {y, z}: y found, z not -> agreement 0.5, w = 0.75 -> r2 first -> 1.
+  assert.ok(Math.abs((row('adaptive', 0.5)?.ndcgAt10 ?? 0) - (1 / Math.log2(3) + 1) / 2) < 1e-9);
   assert.match(formatFusionStudy(rows), /score-max\s+0\.50 1\.0000\s+1\.0000\s+1\.0000 \*/);
 });
 

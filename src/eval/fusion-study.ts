@@ -1,3 +1,4 @@
+import { adaptiveLexicalWeight } from '../retrieve/fuse/arm-agreement.js';
 import { reciprocalRankFusion } from '../retrieve/fuse/reciprocal-rank-fusion.js';
 import type { FusedItem, RankedItem } from '../retrieve/fuse/fusion-types.js';
 import { weightedScoreFusion, type ScoreNormalization } from '../retrieve/fuse/weighted-score-fusion.js';
@@ -6,9 +7,11 @@ import { evaluateRun, type Qrels } from './evaluate-run.js';
 /**
  * Compares fusion methods on fixed per-query candidate lists of the two arms, so that choosing the
  * default fusion and its weight is a measurement (docs/decisions/0005-fusion.md), not a guess.
- * Every row fuses the same candidates; `lexicalWeight` w gives the dense arm 1 - w.
+ * Every row fuses the same candidates; `lexicalWeight` w gives the dense arm 1 - w, except for `adaptive`
+ * (min-max fusion whose weight is set per query from the agreement of the arms, arm-agreement.ts), whose
+ * w is the lexical weight at full agreement (config search.minLexicalWeight).
  */
-export type StudyMethod = 'lexical' | 'dense' | 'rrf' | `score-${ScoreNormalization}`;
+export type StudyMethod = 'lexical' | 'dense' | 'rrf' | `score-${ScoreNormalization}` | 'adaptive';
 
 export interface FusionStudyInput {
   lexical: ReadonlyMap<string, readonly RankedItem<string>[]>;
@@ -55,6 +58,11 @@ export function runFusionStudy(input: FusionStudyInput): FusionStudyRow[] {
         ids(weightedScoreFusion(arms(queryId), { weights: armWeights, normalization }) as FusedItem<string>[]),
       );
     }
+    score('adaptive', weight, (queryId) => {
+      const [lexical, dense] = arms(queryId) as [RankedItem<string>[], RankedItem<string>[]];
+      const w = adaptiveLexicalWeight(lexical, dense, weight);
+      return ids(weightedScoreFusion([lexical, dense], { weights: [w, 1 - w], normalization: 'min-max' }));
+    });
   }
   return rows;
 }

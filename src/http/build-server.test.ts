@@ -106,6 +106,10 @@ describe('HTTP server', () => {
   it('bad input is a 4xx problem, never a 500', async (context) => {
     if (!t) return context.skip(SHARED_MISSING);
     assertProblem(await server().inject({ method: 'GET', url: '/v1/search?q=x&collection=nope' }), 404, 'COLLECTION_NOT_FOUND');
+    // A misspelling: the problem names what exists and the likely meant one, for clients that offer a choice.
+    const misspelled = assertProblem(await server().inject({ method: 'GET', url: '/v1/search?q=x&collection=kbb' }), 404, 'COLLECTION_NOT_FOUND');
+    assert.deepEqual([misspelled.existing, misspelled.suggestion], [['kb'], 'kb']);
+    assert.match(String(misspelled.detail), /Did you mean "kb"\?/);
     assertProblem(await server().inject({ method: 'GET', url: '/v1/search?collection=kb' }), 400, 'INPUT_INVALID');
     assertProblem(await server().inject({ method: 'GET', url: '/v1/search?q=x&k=zero' }), 400, 'INPUT_INVALID');
     assertProblem(await server().inject({ method: 'GET', url: '/v1/search?q=x&after=yesterday' }), 400, 'INPUT_INVALID');

@@ -18,6 +18,8 @@ export const problemSchema = z
     hint: z.string().optional(),
     instance: z.string().optional(),
     issues: z.unknown().optional(),
+    existing: z.array(z.string()).optional().describe('COLLECTION_NOT_FOUND: the collections that exist'),
+    suggestion: z.string().optional().describe('COLLECTION_NOT_FOUND: the existing collection the name most likely meant'),
   })
   .describe('application/problem+json (RFC 9457) with Cairn error code and hint');
 
@@ -59,8 +61,10 @@ export const searchResultSchema = z.object({
   text: z.string(),
   score: z.number(),
   scores: z.record(z.string(), z.unknown()),
-  snippet: z.string(),
+  snippet: z.string().describe('Plain-text excerpt around the matching words (no markup).'),
+  highlights: z.array(z.tuple([z.number().int(), z.number().int()])).describe('The matching words of `snippet`: [start, end) offsets in UTF-16 code units (JavaScript string indexes), sorted.'),
   heading_path: z.array(z.string()),
+  anchor: looseString.describe('Fragment of the cited section (`source_uri#anchor`), when the source states heading ids.'),
   relative_path: z.string(),
   format: z.string(),
   language: looseString,
@@ -127,6 +131,7 @@ export const chunkSchema = z.object({
   ordinal: z.number(),
   text: z.string(),
   headingPath: z.array(z.string()),
+  anchor: z.string().optional(),
   pageStart: z.number().optional(),
   pageEnd: z.number().optional(),
   lineStart: z.number().optional(),
@@ -151,6 +156,7 @@ export const citationSchema = z.object({
   source_uri: z.string(),
   title: z.string(),
   heading_path: z.array(z.string()),
+  anchor: z.string().nullable().describe('Fragment of the cited section (`source_uri#anchor`), when the source states heading ids.'),
   page_start: z.number().nullable(),
   page_end: z.number().nullable(),
   line_start: z.number().nullable(),

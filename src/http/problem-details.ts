@@ -25,6 +25,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   BACKUP_RUNNING: 409,
   BACKUP_TARGET_NOT_EMPTY: 409,
   BACKUP_TARGET_IN_USE: 409,
+  PORT_UNAVAILABLE: 500,
   SOURCE_NOT_FOUND: 404,
   SOURCE_UNREADABLE: 403,
   GIT_FAILED: 502,
@@ -49,6 +50,10 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   STORE_FAILED: 500,
   STORE_UNAVAILABLE: 503,
   STORE_MISCONFIGURED: 500,
+  VECTOR_STORE_UNAVAILABLE: 503,
+  VECTOR_STORE_UNAUTHORIZED: 502,
+  VECTOR_STORE_FAILED: 502,
+  DB_COPY_INCOMPLETE: 500,
   UPSTREAM_FAILED: 502,
   UPSTREAM_TIMEOUT: 504,
   LLM_UNAVAILABLE: 503,
@@ -71,6 +76,9 @@ export interface ProblemDetails {
   hint?: string;
   instance?: string;
   issues?: unknown;
+  /** COLLECTION_NOT_FOUND: the collections that exist, and the one the name most likely meant. */
+  existing?: string[];
+  suggestion?: string;
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -86,6 +94,8 @@ export function problemFromCairnError(error: CairnError, instance?: string): Pro
     ...(error.hint ? { hint: error.hint } : {}),
     ...(instance ? { instance } : {}),
     ...(error.details.issues ? { issues: error.details.issues } : {}),
+    ...(Array.isArray(error.details.existing) ? { existing: error.details.existing as string[] } : {}),
+    ...(typeof error.details.suggestion === 'string' ? { suggestion: error.details.suggestion } : {}),
   };
 }
 

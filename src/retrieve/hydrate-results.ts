@@ -15,6 +15,7 @@ export async function hydrateResults(chunks: ChunkStore, fused: readonly FusedCh
   for (const item of fused) {
     const view = views.get(item.chunkId);
     if (view === undefined) continue;
+    const snippet = makeSnippet(view.text, terms);
     const result: ScoredChunk = {
       chunkId: view.id,
       documentId: view.documentId,
@@ -28,10 +29,12 @@ export async function hydrateResults(chunks: ChunkStore, fused: readonly FusedCh
       ordinal: view.ordinal,
       score: item.score,
       scores: {},
-      snippet: makeSnippet(view.text, terms),
+      snippet: snippet.text,
+      highlights: snippet.highlights,
     };
     if (item.lexical) result.scores.lexical = item.lexical;
     if (item.dense) result.scores.dense = item.dense;
+    if (view.anchor !== undefined) result.anchor = view.anchor;
     if (view.language !== undefined) result.language = view.language;
     if (view.pageStart !== undefined) result.pageStart = view.pageStart;
     if (view.pageEnd !== undefined) result.pageEnd = view.pageEnd;

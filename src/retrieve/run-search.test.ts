@@ -39,7 +39,7 @@ async function setup(options: { embedder?: FakeEmbedder | null; collectionEmbedd
 }
 
 const request = (overrides: Partial<SearchRequest>): SearchRequest => ({
-  collection: 'kb', query: 'rotate the signing key', mode: 'hybrid', k: 10, candidates: 20, lexicalWeight: 0.7, ...overrides,
+  collection: 'kb', query: 'rotate the signing key', mode: 'hybrid', k: 10, candidates: 20, fusion: { kind: 'fixed', lexicalWeight: 0.7 }, ...overrides,
 });
 
 test('lexical search returns hydrated results with snippet, heading path and the lexical arm', async () => {
@@ -52,7 +52,7 @@ test('lexical search returns hydrated results with snippet, heading path and the
   assert.equal(first?.sourceUri, 'file:///repo/docs/keys.md');
   assert.equal(first?.title, 'Signing keys');
   assert.deepEqual(first?.headingPath, ['Keys', 'Rotation']);
-  assert.match(first?.snippet ?? '', /\*\*rotate\*\* the \*\*signing\*\* \*\*key\*\*/);
+  assert.deepEqual(first?.highlights.map(([start, end]) => first.snippet.slice(start, end)).slice(0, 3), ['rotate', 'signing', 'key']);
   assert.equal(first?.scores.lexical?.rank, 1);
   assert.equal(first?.scores.dense, undefined);
   assert.ok(!response.results.some((result) => result.relativePath === 'docs/install.md'));
@@ -120,7 +120,8 @@ test('a lexical search filtered by language finds identifiers split for the inde
   const response = await runSearch(deps, request({ mode: 'lexical', filter: { language: ['TypeScript'] }, query: 'user name' }));
   assert.deepEqual(response.results.map((result) => result.relativePath), ['src/user.ts']);
   assert.deepEqual(lexical.calls[0]?.filter, { language: ['typescript'] });
-  assert.match(response.results[0]?.snippet ?? '', /\*\*getUserName\*\*/);
+  const hit = response.results[0];
+  assert.ok(hit?.highlights.some(([start, end]) => hit.snippet.slice(start, end) === 'getUserName'));
 });
 
 test('an empty filter is no filter; a bad one is INPUT_INVALID before any index is asked', async () => {

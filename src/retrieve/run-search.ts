@@ -7,7 +7,7 @@ import type { ChunkStore } from '../stores/chunk-store.js';
 import type { LexicalIndex } from '../stores/lexical-index.js';
 import type { VectorIndex } from '../stores/vector-index.js';
 import { fuseArms } from './fuse/fuse-arms.js';
-import type { RankedItem } from './fuse/fusion-types.js';
+import type { HybridFusion, RankedItem } from './fuse/fusion-types.js';
 import { hydrateResults } from './hydrate-results.js';
 import { prepareQuery } from './query/prepare-query.js';
 
@@ -27,8 +27,8 @@ export interface SearchRequest {
   k: number;
   /** Candidates taken from each arm before fusion (raised to k when smaller). */
   candidates: number;
-  /** Lexical weight w of hybrid fusion; dense gets 1 - w. */
-  lexicalWeight: number;
+  /** How hybrid fusion weighs the arms (fixed or per-query adaptive lexical weight). */
+  fusion: HybridFusion;
   /** Validated once here (INPUT_INVALID on a bad date or glob); each index translates its normal form. */
   filter?: SearchFilter;
   /** Results whose final score is below this are dropped (the scale is the effective mode's: BM25, cosine, or fused 0..1). */
@@ -43,6 +43,8 @@ export interface SearchResponse {
   timings: SearchTimings;
   /** Plain-language remarks for the user, such as a fallback to lexical search. */
   notices: string[];
+  /** The lexical weight hybrid fusion used for this query; absent when only one arm ran. */
+  lexicalWeight?: number;
 }
 
 /**
@@ -61,7 +63,15 @@ export interface SearchTimings {
 }
 
 /** Failures of the dense arm after which the lexical arm still answers. */
-const DENSE_FALLBACK_CODES: ReadonlySet<ErrorCode> = new Set(['DENSE_UNAVAILABLE', 'EMBEDDER_UNAVAILABLE', 'UPSTREAM_FAILED']);
+const DENSE_FALLBACK_CODES: ReadonlySet<ErrorCode> = new Set([
+  'DENSE_UNAVAILABLE',
+  'EMBEDDER_UNAVAILABLE',
+  'UPSTREAM_FAILED',
+  // A separate vector store (Chroma) that is down, refuses the token or errs: the lexical arm still answers.
+  'VECTOR_STORE_UNAVAILABLE',
+  'VECTOR_STORE_UNAUTHORIZED',
+  'VECTOR_STORE_FAILED',
+]);
 
 /** query → lexical / dense → fuse → hydrate (with snippets). */
 export async function runSearch(deps: SearchDeps, request: SearchRequest): Promise<SearchResponse> {
@@ -128,7 +138,8 @@ export async function runSearch(deps: SearchDeps, request: SearchRequest): Promi
 
   const fuseStart = performance.now();
   const minScore = request.minScore;
-  const fused = fuseArms(lexicalHits, denseHits, request.lexicalWeight)
+  const fusedArms = fuseArms(lexicalHits, denseHits, request.fusion);
+  const fused = fusedArms.chunks
     .filter((item) => minScore === undefined || item.score >= minScore)
     .slice(0, request.k);
   const hydrateStart = performance.now();
@@ -136,7 +147,7 @@ export async function runSearch(deps: SearchDeps, request: SearchRequest): Promi
   const results = await hydrateResults(deps.chunks, fused, query.terms);
   timings.hydrateMs = performance.now() - hydrateStart;
   timings.totalMs = performance.now() - started;
-  return { results, mode, timings, notices };
+  return { results, mode, timings, notices, ...(fusedArms.lexicalWeight === null ? {} : { lexicalWeight: fusedArms.lexicalWeight }) };
 }
 
 /**

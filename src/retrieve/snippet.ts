@@ -1,9 +1,12 @@
 /**
- * A short excerpt of a chunk around the query's terms, for result lists.
+ * A short excerpt of a chunk around the query's terms, for result lists, with the matching words as
+ * offsets (the caller renders them: bold in a terminal, `<mark>` in HTML, nothing in a pipe).
  *
  * Contract:
  * - Whitespace runs are collapsed to one space first; `maxChars` bounds the characters taken from that
- *   text (the `**` markers and the `…` at cut ends are not counted).
+ *   text (the `…` at cut ends is not counted).
+ * - `highlights` are `[start, end)` offsets into `text` in UTF-16 code units (JavaScript string
+ *   indexes), sorted, non-overlapping, each covering one whole matching word.
  * - The excerpt is the window holding the most distinct query terms (then the most matches, then the
  *   earliest); it is centred on those matches and never cut inside a whitespace-delimited token, unless
  *   a single token is longer than the window.
@@ -11,8 +14,13 @@
  *   suffixes stripped, at least 3 letters kept), so `rotate` marks `rotating` and `rotation`; terms of
  *   1-2 letters must equal the word. camelCase words also match on their parts (`user` marks `getUser`).
  *   This is a display heuristic, not the index's Porter stemmer: it only has to be fast and plausible.
- * - With no match, the start of the text.
+ * - With no match, the start of the text and no highlight.
  */
+export interface Snippet {
+  text: string;
+  highlights: Array<[start: number, end: number]>;
+}
+
 const WORD = /[\p{L}\p{M}\p{N}]+/gu;
 /** Whitespace runs other than a single plain space (most text has few, so `replace` does little). */
 const WHITESPACE_TO_COLLAPSE = /\s{2,}|[^\S ]/g;
@@ -25,14 +33,14 @@ interface Match {
   term: number;
 }
 
-export function makeSnippet(text: string, queryTerms: readonly string[], maxChars = 240): string {
+export function makeSnippet(text: string, queryTerms: readonly string[], maxChars = 240): Snippet {
   const flat = text.replace(WHITESPACE_TO_COLLAPSE, ' ').trim();
-  if (flat.length === 0 || maxChars <= 0) return '';
+  if (flat.length === 0 || maxChars <= 0) return { text: '', highlights: [] };
   const stems = queryTerms.map((term) => stemPrefix(term.toLowerCase())).filter((stem) => stem.length > 0);
   const matches = stems.length === 0 ? [] : findMatches(flat, stems);
   if (matches.length === 0) {
     const end = flat.length <= maxChars ? flat.length : snapEnd(flat, maxChars, 0);
-    return flat.slice(0, end).trimEnd() + (end < flat.length ? ELLIPSIS : '');
+    return { text: flat.slice(0, end).trimEnd() + (end < flat.length ? ELLIPSIS : ''), highlights: [] };
   }
   const [first, last] = bestWindow(matches, maxChars);
   const spanStart = (matches[first] as Match).start;
@@ -44,16 +52,17 @@ export function makeSnippet(text: string, queryTerms: readonly string[], maxChar
   start = snapStart(flat, start, spanStart);
   end = snapEnd(flat, end, spanEnd);
 
-  let out = start > 0 ? ELLIPSIS : '';
-  let cursor = start;
+  // The window starts and ends at word boundaries or spaces; leading and trailing spaces are dropped.
+  while (start < end && flat[start] === ' ') start++;
+  while (end > start && flat[end - 1] === ' ') end--;
+  const prefix = start > 0 ? ELLIPSIS : '';
+  const highlights: Snippet['highlights'] = [];
   for (let index = first; index <= last; index++) {
     const match = matches[index] as Match;
-    if (match.start < cursor || match.end > end) continue;
-    out += `${flat.slice(cursor, match.start)}**${flat.slice(match.start, match.end)}**`;
-    cursor = match.end;
+    if (match.start < start || match.end > end) continue;
+    highlights.push([prefix.length + match.start - start, prefix.length + match.end - start]);
   }
-  out += flat.slice(cursor, end);
-  return out.trim() + (end < flat.length ? ELLIPSIS : '');
+  return { text: prefix + flat.slice(start, end) + (end < flat.length ? ELLIPSIS : ''), highlights };
 }
 
 /** The term with one common English suffix removed, keeping at least 3 characters. */

@@ -5,7 +5,7 @@ import { topMatchScore } from './top-match-score.js';
 
 const chunk = (score: number, scores: ScoredChunk['scores']): ScoredChunk => ({
   chunkId: 1, documentId: 1, collection: 'kb', sourceUri: 'file:///a.md', relativePath: 'a.md', title: 'A', format: 'markdown',
-  text: 'a', headingPath: [], score, scores, snippet: 'a',
+  text: 'a', headingPath: [], score, scores, snippet: 'a', highlights: [],
 });
 
 test('topMatchScore: the best dense cosine for dense and hybrid, the best BM25 for lexical, null without one', () => {

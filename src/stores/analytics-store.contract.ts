@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { AnalyticsStore, SearchEvent } from './analytics-store.js';
+import { assertTransfers } from './record-transfer.contract.js';
 
 /** A store under test: fresh and empty. */
 export interface AnalyticsStoreUnderTest {
@@ -133,6 +134,18 @@ export function analyticsStoreContract(name: string, open: () => Promise<Analyti
       const afterPrune = await store.analytics.summarize(wide);
       assert.deepEqual(afterPrune.topQueries.map((q) => q.query), ['new']);
       assert.equal(await store.analytics.prune(at(-10)), 0);
+    });
+    it('copies its events, ids kept, to a store whose report then agrees and which appends after them', async () => {
+      await store.analytics.append([event({ query: 'copy me', at: at(0, 9) })]);
+      const target = await open();
+      try {
+        await assertTransfers(store.analytics, target.analytics);
+        assert.deepEqual(await target.analytics.summarize(window), await store.analytics.summarize(window));
+        await target.analytics.append([event({ query: 'after the copy', at: at(0, 10) })]);
+        assert.equal((await target.analytics.countRecords()).searchEvents, ((await store.analytics.countRecords()).searchEvents ?? 0) + 1);
+      } finally {
+        await target.close();
+      }
     });
   });
 }

@@ -1,4 +1,5 @@
 import type { SearchMode } from '../core/search-types.js';
+import type { RecordTransfer } from './record-transfer.js';
 
 /** What ran: a search, a one-shot answer, or a turn of a conversation (chat sessions, OpenAI-compatible completions). */
 export const ANALYTICS_KINDS = ['search', 'ask', 'chat'] as const;
@@ -94,10 +95,19 @@ export interface AnalyticsSummary {
 }
 
 /**
+ * A stored event as `cairn db copy` moves it: `id` is the store's (kept by the import, so a rerun adds
+ * nothing twice) and `query` the grouped text (analyticsQueryKey), which is all a store keeps.
+ */
+export interface ExportedSearchEvent extends SearchEvent {
+  id: number;
+}
+
+/**
  * Append-only log of searches and answers for the analytics report. Small on purpose: a PostgreSQL
  * implementation adds the same three methods. Grouping of query text is by analyticsQueryKey.
+ * Records: ExportedSearchEvent in id order; counted as `searchEvents`.
  */
-export interface AnalyticsStore {
+export interface AnalyticsStore extends RecordTransfer<ExportedSearchEvent> {
   /** Stores the events in one write (the caller batches). */
   append(events: readonly SearchEvent[]): Promise<void>;
   summarize(query: AnalyticsQuery): Promise<AnalyticsSummary>;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Citation } from '../core/answer-types.js';
 import type { ChatStore } from './chat-store.js';
+import { assertTransfers } from './record-transfer.contract.js';
 
 /** A chat store under test: fresh and empty. */
 export interface ChatStoreUnderTest {
@@ -103,6 +104,21 @@ export function chatStoreContract(name: string, open: () => Promise<ChatStoreUnd
       assert.deepEqual(await allPages(store.chats, { limit: 5, owner: 'key:nobody' }), []);
       const everyone = await allPages(store.chats, { limit: 2 });
       for (const id of [...alpha, theirs.id, nobody.id]) assert.ok(everyone.includes(id), `${id} is listed without an owner filter`);
+    });
+
+    it('copies its sessions whole (messages, citations, owners, times) to another store', async () => {
+      const session = await store.chats.createSession({ collection: 'kb', title: '', owner: 'key:copy' });
+      await store.chats.appendMessages(session.id, [{ role: 'user', content: 'Copy me?' }, { role: 'assistant', content: 'Yes [1].', citations: [citation], extractive: true }], 'Copy me?');
+      const target = await open();
+      try {
+        await assertTransfers(store.chats, target.chats);
+        assert.deepEqual(await target.chats.getSession(session.id), await store.chats.getSession(session.id));
+        assert.deepEqual(await target.chats.messages(session.id), await store.chats.messages(session.id));
+        const appended = await target.chats.appendMessages(session.id, [{ role: 'user', content: 'And after the copy?' }]);
+        assert.equal(appended?.length, 1, 'a copied session takes new messages');
+      } finally {
+        await target.close();
+      }
     });
 
     it('refuses a cursor it did not give out', async () => {

@@ -1,4 +1,5 @@
 import type { AnswerTimings, Citation } from '../core/answer-types.js';
+import type { RecordTransfer } from './record-transfer.js';
 
 /** A stored chat session. Times are ISO 8601 (UTC). Also the JSON shape of the HTTP API. */
 export interface ChatSessionRecord {
@@ -35,8 +36,18 @@ export interface NewChatMessage {
   extractive?: boolean;
 }
 
-/** Chat sessions and their messages, in the same database as the chunks. */
-export interface ChatStore {
+/** A session with all its messages, as `cairn db copy` moves it. */
+export interface ExportedChatSession extends ChatSessionRecord {
+  /** Oldest first. */
+  messages: ChatMessageRecord[];
+}
+
+/**
+ * Chat sessions and their messages, in the same database as the chunks. Records: ExportedChatSession
+ * in creation order, a session imported whole with its messages; counted as `chatSessions` and
+ * `chatMessages`.
+ */
+export interface ChatStore extends RecordTransfer<ExportedChatSession> {
   createSession(session: { collection: string; title: string; owner: string | null }): Promise<ChatSessionRecord>;
   /**
    * Most recently updated first; `nextCursor` is null on the last page. With `owner`, only the

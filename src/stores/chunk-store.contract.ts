@@ -45,6 +45,21 @@ export function chunkStoreContract(name: string, open: () => Promise<ChunkStoreU
       const changed = await store.chunks.getCollection('crud');
       assert.equal(changed?.embedder, 'test:other');
       assert.equal(changed?.dimensions, 8);
+      assert.equal(changed?.vectorStore, undefined, 'the backend\'s own vector index unless created elsewhere');
+      assert.equal(changed?.vectorsPending, undefined);
+      await store.chunks.setCollectionVectorStore('crud', 'chroma');
+      await store.chunks.setVectorsPending('crud', true);
+      const external = await store.chunks.getCollection('crud');
+      assert.equal(external?.vectorStore, 'chroma');
+      assert.equal(external?.vectorsPending, true);
+      await store.chunks.setVectorsPending('crud', false);
+      assert.equal((await store.chunks.getCollection('crud'))?.vectorsPending, undefined);
+      await store.chunks.setCollectionVectorStore('crud', undefined);
+      assert.equal((await store.chunks.getCollection('crud'))?.vectorStore, undefined);
+      await rejectsWithCode(store.chunks.setCollectionVectorStore('no-such', 'chroma'), 'COLLECTION_NOT_FOUND');
+      const elsewhere = await store.chunks.createCollection('crud-elsewhere', { ...SETTINGS, vectorStore: 'chroma' });
+      assert.equal(elsewhere.vectorStore, 'chroma');
+      assert.equal(await store.chunks.deleteCollection('crud-elsewhere'), true);
       assert.equal(await store.chunks.deleteCollection('crud'), true);
       assert.equal(await store.chunks.deleteCollection('crud'), false);
       assert.equal(await store.chunks.getCollection('crud'), undefined);
@@ -54,7 +69,7 @@ export function chunkStoreContract(name: string, open: () => Promise<ChunkStoreU
       await store.chunks.createCollection('write', SETTINGS);
       const result = await store.chunks.writeDocument(
         makeDocument('write', 'guide/install.md', [
-          makeChunk(1, 'second chunk about tarballs', unit(0, 1, 0, 0), { headingPath: ['Guide', 'Install'], lineStart: 10, lineEnd: 20 }),
+          makeChunk(1, 'second chunk about tarballs', unit(0, 1, 0, 0), { headingPath: ['Guide', 'Install'], anchor: 'install', lineStart: 10, lineEnd: 20 }),
           makeChunk(0, 'first chunk about apt packages', unit(1, 0, 0, 0), { pageStart: 1, pageEnd: 2 }),
         ], { tags: ['ops'], language: 'markdown', gitCommit: 'abc123' }),
       );
@@ -64,6 +79,9 @@ export function chunkStoreContract(name: string, open: () => Promise<ChunkStoreU
       assert.deepEqual(chunks.map((chunk) => chunk.ordinal), [0, 1]);
       assert.deepEqual(chunks.map((chunk) => chunk.id), result.chunkIds);
       assert.deepEqual(chunks[1]?.headingPath, ['Guide', 'Install']);
+      assert.equal(chunks[1]?.anchor, 'install');
+      assert.equal(chunks[0]?.anchor, undefined);
+      assert.deepEqual((await store.chunks.getChunks(result.chunkIds)).map((chunk) => chunk.anchor), [undefined, 'install']);
       assert.equal(chunks[1]?.lineStart, 10);
       assert.equal(chunks[0]?.pageEnd, 2);
       const document = await store.chunks.getDocument('write', 'file:///root/guide/install.md');

@@ -23,6 +23,13 @@ export interface ChunkStore {
   deleteCollection(name: string): Promise<boolean>;
   /** Switches a collection to another embedder; callers must then rewrite every vector. */
   setCollectionEmbedder(name: string, embedder: string, dimensions: number): Promise<void>;
+  /** Records where the collection's vectors are indexed from now on (`undefined`: the backend's own index). */
+  setCollectionVectorStore(name: string, vectorStore: string | undefined): Promise<void>;
+  /**
+   * Marks (or clears) the collection's external vector index as missing pushes (CollectionRecord.vectorsPending).
+   * Durable, so that a process that stopped before the index came back leaves the catch-up to the next one.
+   */
+  setVectorsPending(name: string, pending: boolean): Promise<void>;
 
   /** What the incremental ingest needs to decide skip/update/prune, for every document of a collection. */
   listDocumentStates(collection: string): Promise<Map<string, DocumentState>>;

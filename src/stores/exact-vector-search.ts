@@ -32,6 +32,41 @@ export function exactVectorSearch(
   return hits;
 }
 
+/**
+ * exactVectorSearch over a row-major matrix (`ids[i]`'s vector at `matrix[i * dimensions ...]`), for a
+ * scan repeated over the same vectors without a typed array per row. Same order and ties. Rows past
+ * the end of either (a matrix with spare capacity, ids appended after a copy grew) are not scored.
+ */
+export function exactMatrixSearch(query: Float32Array, ids: ArrayLike<number>, matrix: Float32Array, k: number): VectorHit[] {
+  if (k <= 0) return [];
+  const dimensions = query.length;
+  const hits: VectorHit[] = [];
+  let worst = Number.NEGATIVE_INFINITY;
+  const rows = Math.min(ids.length, Math.floor(matrix.length / dimensions));
+  for (let row = 0; row < rows; row++) {
+    const offset = row * dimensions;
+    let score = 0;
+    for (let index = 0; index < dimensions; index++) score += (query[index] as number) * (matrix[offset + index] as number);
+    if (hits.length >= k && score < worst) continue;
+    hits.push({ chunkId: ids[row] as number, score });
+    if (hits.length >= 2 * k) {
+      sortHits(hits);
+      hits.length = k;
+      worst = (hits[k - 1] as VectorHit).score;
+    }
+  }
+  sortHits(hits);
+  if (hits.length > k) hits.length = k;
+  return hits;
+}
+
+/** The best k of two best-first hit lists, ties by ascending chunk id (as exactVectorSearch). */
+export function mergeTopK(a: VectorHit[], b: VectorHit[], k: number): VectorHit[] {
+  const merged = [...a, ...b];
+  sortHits(merged);
+  return merged.slice(0, k);
+}
+
 function sortHits(hits: VectorHit[]): void {
   hits.sort((a, b) => b.score - a.score || a.chunkId - b.chunkId);
 }

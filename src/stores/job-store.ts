@@ -1,3 +1,5 @@
+import type { RecordTransfer } from './record-transfer.js';
+
 /** What a job ingests: uploaded files, a server-side path, a git URL, a web site to crawl, or one stored document again. */
 export type JobKind = 'upload' | 'path' | 'git' | 'crawl' | 'reingest';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -86,6 +88,12 @@ export interface JobClaim {
   skipCollections?: readonly string[];
 }
 
+/** A job with its stored events, as `cairn db copy` moves it (see RecordTransfer). The lease is not kept. */
+export interface ExportedJob extends StoredJob {
+  /** In `seq` order; their global `id`s are given anew by the importing store. */
+  events: JobEvent[];
+}
+
 export type FileOutcomeName = 'ingested' | 'unchanged' | 'skipped' | 'failed';
 
 export type JobEventData =
@@ -141,7 +149,7 @@ export interface JobUpdate {
  * anything but `running` (`update`). Times of leases come from one clock per store (the database
  * server's for PostgreSQL), so processes on several machines agree on expiry.
  */
-export interface JobStore {
+export interface JobStore extends RecordTransfer<ExportedJob> {
   create(job: NewJob): Promise<StoredJob>;
   get(id: string): Promise<StoredJob | undefined>;
   /** Newest first. */

@@ -1,3 +1,5 @@
+import type { RecordTransfer } from './record-transfer.js';
+
 /** Scopes of an API key, each implying the ones before it: admin ⊃ write ⊃ read. */
 export const KEY_SCOPES = ['read', 'write', 'admin'] as const;
 export type KeyScope = (typeof KEY_SCOPES)[number];
@@ -19,11 +21,18 @@ export interface ApiKeyRecord {
   revokedAt: string | null;
 }
 
+/** A key as `cairn db copy` moves it: the record and the hash of its secret (never the secret itself). */
+export interface ExportedApiKey extends ApiKeyRecord {
+  /** sha256 hex of the secret, as stored. */
+  hash: string;
+}
+
 /**
  * API keys of the HTTP API. Only a hash of each secret is stored; the secret is returned once, by
  * `create`. `verify` answers the record of an active (not revoked) key and records its use.
+ * Records: ExportedApiKey, oldest first; counted as `apiKeys`.
  */
-export interface KeyStore {
+export interface KeyStore extends RecordTransfer<ExportedApiKey> {
   create(name: string, scopes: KeyScope[]): Promise<{ record: ApiKeyRecord; key: string }>;
   /** Every key, revoked ones included, oldest first. */
   list(): Promise<ApiKeyRecord[]>;

@@ -1,3 +1,5 @@
+import type { RecordTransfer } from './record-transfer.js';
+
 /**
  * A long-term memory: a short fact or note kept across sessions. Times are ISO 8601 (UTC, `Z`).
  * This is also the JSON shape of the HTTP API and the MCP tools.
@@ -70,12 +72,18 @@ export interface MemoryCandidate {
   queryTerms: number;
 }
 
+/** A memory as `cairn db copy` moves it: with its vector and the embedder that made it, when it has one. */
+export interface ExportedMemory extends Memory {
+  vector: { embedder: string; values: Float32Array } | null;
+}
+
 /**
  * Long-term memories in the same database as the chunks. Vectors are kept next to the rows, tagged
  * with the embedder that made them, so a change of embedder is detected per row. Expired memories are
- * never returned by any method.
+ * never returned by any method, except `exportRecords`, which moves every memory (oldest first;
+ * counted as `memories` and `memoryVectors`).
  */
-export interface MemoryStore {
+export interface MemoryStore extends RecordTransfer<ExportedMemory> {
   create(memory: NewMemory): Promise<Memory>;
   get(id: string, now: string): Promise<Memory | undefined>;
   /** Newest first; `nextCursor` is null on the last page. */

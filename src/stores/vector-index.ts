@@ -32,6 +32,26 @@ export interface VectorIndex {
   /** Forgets the collection's index (the collection was deleted, or its vectors are all rewritten). */
   drop(collection: string): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional, for an index derived from the store that can repopulate itself from it (`cairn index
+   * rebuild`); returns the vectors written. Without it, a rebuild is `drop` then `open`.
+   */
+  rebuild?(collection: string): Promise<number>;
+  /** Optional, for an index in a separate server: whether it answers and how its counts compare with the store's. Never rejects. */
+  health?(): Promise<VectorIndexHealth>;
+}
+
+/** A separate vector store as `/readyz` and `cairn status` show it (no secret: the URL as configured, never the token). */
+export interface VectorIndexHealth {
+  kind: string;
+  location: string;
+  ok: boolean;
+  error?: string;
+  version?: string;
+  /** How long the heartbeat took, in ms. */
+  latencyMs?: number;
+  /** Per collection with vectors: the index's count, the store's, and whether they agree with no push missed (drift). */
+  collections: { collection: string; count: number; expected: number; inSync: boolean }[];
 }
 
 /** One chunk's vector as pushed by a writer. */

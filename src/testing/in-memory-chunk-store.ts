@@ -113,6 +113,8 @@ export class InMemoryChunkStore implements ChunkStore {
 
   async deleteCollection(): Promise<boolean> { return unsupported('deleteCollection'); }
   async setCollectionEmbedder(): Promise<void> { return unsupported('setCollectionEmbedder'); }
+  async setCollectionVectorStore(): Promise<void> { return unsupported('setCollectionVectorStore'); }
+  async setVectorsPending(): Promise<void> { return unsupported('setVectorsPending'); }
   async listDocumentStates(): Promise<Map<string, DocumentState>> { return unsupported('listDocumentStates'); }
   async getDocumentVectors(): Promise<Map<string, Float32Array>> { return unsupported('getDocumentVectors'); }
   async touchDocument(): Promise<void> { return unsupported('touchDocument'); }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ApiKeyRecord, KeyScope, KeyStore } from '../stores/key-store.js';
+import type { ApiKeyRecord, ExportedApiKey, KeyScope, KeyStore } from '../stores/key-store.js';
+import type { RecordPage } from '../stores/record-transfer.js';
 
 /** KeyStore for tests of use cases that do not touch keys; keeps secrets in memory. */
 export class InMemoryKeyStore implements KeyStore {
@@ -27,5 +28,18 @@ export class InMemoryKeyStore implements KeyStore {
     if (!record || record.revokedAt !== null) return undefined;
     record.lastUsedAt = new Date().toISOString();
     return { ...record };
+  }
+
+  /** Exports nothing and imports nothing: secrets here are not hashed, and no test copies this store. */
+  async exportRecords(): Promise<RecordPage<ExportedApiKey>> {
+    return { items: [], cursor: null };
+  }
+
+  async importRecords(): Promise<number> {
+    return 0;
+  }
+
+  async countRecords(): Promise<Record<string, number>> {
+    return { apiKeys: this.#bySecret.size };
   }
 }

@@ -70,6 +70,8 @@ async function answers(home: string): Promise<string> {
   const loaded: LoadedEmbedder = { id: `static:${staticModel}`, embedder, tokenizer: embedder.tokenizer, maxTokens: embedder.maxTokens };
   const view = { config, chunks: store.chunks, lexical: store.lexical, vectors: store.vectors, loadEmbedder: async () => loaded, notice() {} } as unknown as CairnApp;
   try {
+    // Every answer from the graph (a search before it is loaded is answered exactly, which may rank differently).
+    await store.vectors.open('docs', embedder.dimensions);
     const out: unknown[] = [];
     for (const mode of ['lexical', 'hybrid'] as const) {
       for (const query of QUERIES) {

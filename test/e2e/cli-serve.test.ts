@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -114,5 +115,28 @@ describe('cairn serve as a real process', { skip: model && txt ? false : SHARED_
     const unknown = await runCli(['keys', 'revoke', 'nope'], env);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /NOT_FOUND/);
+  });
+
+  it('a port another process holds: exit 2 naming the address, a free port suggested, no admin key spent', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const busy = await runCli(['serve', '--host', '127.0.0.1', '--port', String(port)], { HOME: home, ...env });
+      assert.equal(busy.code, 2, busy.stderr);
+      assert.match(busy.stderr, new RegExp(`error: Port ${port} is already in use on 127\\.0\\.0\\.1:${port}: .* \\[PORT_UNAVAILABLE\\]`));
+      assert.match(busy.stderr, /hint: Stop that process, or try `cairn serve --port \d+` \(free now\)/);
+      assert.doesNotMatch(busy.stdout, /admin API key/);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
+
+  it('serve --help says where the web UI, the API and its documentation are', async () => {
+    const help = await runCli(['serve', '--help'], { HOME: home, ...env });
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /UI at http:\/\/127\.0\.0\.1:7700\//);
+    assert.match(help.stdout, /^ {2}\/ {10}the web UI/m);
+    assert.match(help.stdout, /\/docs its OpenAPI documentation/);
   });
 });

@@ -73,13 +73,15 @@ describe('cairn mcp over stdio (a real child process)', () => {
     const sources = await callOk<{ sources: { name: string; documents: number }[] }>(client, 'list_sources', {});
     assert.deepEqual(sources.sources.map((s) => [s.name, s.documents]), [['alpha', 5], ['beta', 5], ['gamma', 5]]);
 
-    const hits = await callOk<{ results: { relative_path: string; document_id: number; heading_path: string[]; snippet: string }[] }>(client, 'search', {
+    const hits = await callOk<{ results: { relative_path: string; document_id: number; heading_path: string[]; snippet: string; highlights: [number, number][] }[] }>(client, 'search', {
       query: 'billing refunds guide 3',
       k: 3,
       mode: 'lexical',
     });
     assert.equal(hits.results[0]?.relative_path, 'beta/page-3.md');
-    assert.match(hits.results[0]!.snippet, /\*\*/);
+    const [start, end] = hits.results[0]!.highlights[0] ?? [0, 0];
+    assert.match(hits.results[0]!.snippet.slice(start, end), /^(?:billing|refunds?|guide|3)$/i, 'the snippet is plain text with the matches as offsets');
+    assert.doesNotMatch(hits.results[0]!.snippet, /\*\*/);
     const filtered = await callOk<{ results: { relative_path: string }[] }>(client, 'search', { query: 'guide', filter: { pathPrefix: 'alpha/' } });
     assert.ok(filtered.results.length > 0 && filtered.results.every((r) => r.relative_path.startsWith('alpha/')));
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { parseSseText, type ParsedSseEvent } from '../../src/testing/parse-sse-text.js';
+import { POSTGRES_MISSING, startPostgres } from '../../src/testing/postgres-server.js';
 import { SHARED_MISSING, sharedPath } from '../../src/testing/shared-data.js';
 import { runCli } from './run-cli.js';
 import { startCairnServe, type CairnServe } from './start-cairn-serve.js';
@@ -70,14 +71,18 @@ function writeCorpus(dir: string): void {
  * exactly what a single process ingests; an SSE client on the API follows the job across the takeover
  * and resumes with Last-Event-ID; a cancel sent to the API stops a job a worker runs.
  */
-function scaleOutScenario(name: string, storeEnv: () => Record<string, string>, options: { skip: string | false }): void {
+/** `storeEnv` answers the store's environment, or why the scenario cannot run here (a skip message). */
+function scaleOutScenario(name: string, storeEnv: () => Promise<Record<string, string> | string>, options: { skip: string | false }): void {
   describe(name, { skip: options.skip }, () => {
+    let missing: string | undefined;
     let home: string;
     let corpus: string;
     let env: Record<string, string>;
     const children = new Set<ChildProcess>();
 
-    before(() => {
+    before(async () => {
+      const store = await storeEnv();
+      if (typeof store === 'string') missing = store;
       home = mkdtempSync(join(tmpdir(), 'cairn-scale-out-'));
       corpus = join(home, 'corpus');
       writeCorpus(corpus);
@@ -90,7 +95,7 @@ function scaleOutScenario(name: string, storeEnv: () => Record<string, string>, 
         // A short lease so the takeover comes within seconds; a fast poll so idle workers notice it.
         CAIRN_JOBS_LEASE_SECONDS: '2',
         CAIRN_JOBS_POLL_MS: '100',
-        ...storeEnv(),
+        ...(typeof store === 'string' ? {} : store),
       };
     });
     after(() => {
@@ -104,7 +109,8 @@ function scaleOutScenario(name: string, storeEnv: () => Record<string, string>, 
       return process;
     };
 
-    it('a job survives its worker killed with SIGKILL, with exactly the counts of a single-process ingest', async () => {
+    it('a job survives its worker killed with SIGKILL, with exactly the counts of a single-process ingest', async (t) => {
+      if (missing !== undefined) return t.skip(missing);
       const api: CairnServe = track(await startCairnServe({ HOME: home, ...env }, { args: ['--no-jobs'] }));
       const headers = { authorization: `Bearer ${api.adminKey}` };
       const getJob = async (id: string) => (await (await fetch(`${api.url}/v1/jobs/${id}`, { headers })).json()) as JobView;
@@ -198,10 +204,13 @@ function scaleOutScenario(name: string, storeEnv: () => Record<string, string>, 
   });
 }
 
-scaleOutScenario('scale-out on one machine: cairn serve --no-jobs and two cairn worker sharing the SQLite file', () => ({}), { skip: model ? false : SHARED_MISSING });
+scaleOutScenario('scale-out on one machine: cairn serve --no-jobs and two cairn worker sharing the SQLite file', async () => ({}), { skip: model ? false : SHARED_MISSING });
 
-// LEAD: switch on once the PostgreSQL backend (issue 13: pgcore + pgapp) is merged: start a server with
-// startPostgres() from src/testing/postgres-server.ts (POSTGRES_MISSING when absent) and pass its URL.
-scaleOutScenario('scale-out on PostgreSQL: cairn serve --no-jobs and two cairn worker on one database', () => ({ CAIRN_DATABASE_URL: process.env.CAIRN_TEST_DATABASE_URL ?? '' }), {
-  skip: 'needs the PostgreSQL backend of issue 13 (not on this branch yet); see the comment above',
-});
+scaleOutScenario(
+  'scale-out on PostgreSQL: cairn serve --no-jobs and two cairn worker on one database',
+  async () => {
+    const server = await startPostgres();
+    return server === null ? POSTGRES_MISSING : { CAIRN_DATABASE_URL: await server.createDatabase('cairn_scale_out') };
+  },
+  { skip: model ? false : SHARED_MISSING },
+);

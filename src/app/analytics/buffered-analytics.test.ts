@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { AnalyticsStore, SearchEvent } from '../../stores/analytics-store.js';
 import { contractAnalyzer } from '../../stores/store-contract-fixtures.js';
 import { openSqliteStore, type SqliteStore } from '../../stores/sqlite/open-sqlite-store.js';
-import { BufferedAnalytics, type NewSearchEvent } from './buffered-analytics.js';
+import { BufferedAnalytics, type AnalyticsLog, type NewSearchEvent } from './buffered-analytics.js';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-04-01T10:00:00.000Z');
@@ -16,7 +16,7 @@ const window = { since: new Date(NOW - 400 * DAY).toISOString(), until: new Date
 /** Counts calls and delegates to a real store. */
 function counting(store: AnalyticsStore) {
   const calls = { append: [] as number[], prune: [] as string[] };
-  const wrapped: AnalyticsStore = {
+  const wrapped: AnalyticsLog = {
     append: async (events) => {
       calls.append.push(events.length);
       await store.append(events);
@@ -97,7 +97,7 @@ describe('BufferedAnalytics', () => {
   it('a failing store is a notice, never an error of the search, and the buffer stays bounded', async () => {
     const notices: string[] = [];
     const appended: number[] = [];
-    const failing: AnalyticsStore = {
+    const failing: AnalyticsLog = {
       append: async (events: readonly SearchEvent[]) => {
         appended.push(events.length);
         throw new Error('disk full');

@@ -36,6 +36,9 @@ export interface BufferedAnalyticsOptions {
 
 const DAY_MS = 86_400_000;
 
+/** The part of an AnalyticsStore the recorder uses (not its record transfer for `cairn db copy`). */
+export type AnalyticsLog = Pick<AnalyticsStore, 'append' | 'prune' | 'summarize'>;
+
 /**
  * SearchAnalytics over an AnalyticsStore: events are buffered in memory and written in one
  * transaction per batch, off the request (setImmediate or a timer), so a search pays only an array
@@ -45,7 +48,7 @@ const DAY_MS = 86_400_000;
 export class BufferedAnalytics implements SearchAnalytics {
   readonly enabled: boolean;
   readonly retentionDays: number;
-  readonly #store: AnalyticsStore;
+  readonly #store: AnalyticsLog;
   readonly #flushIntervalMs: number;
   readonly #batchSize: number;
   readonly #maxBuffered: number;
@@ -59,7 +62,7 @@ export class BufferedAnalytics implements SearchAnalytics {
   #lastPruneMs = Number.NEGATIVE_INFINITY;
   #closed = false;
 
-  constructor(store: AnalyticsStore, options: BufferedAnalyticsOptions) {
+  constructor(store: AnalyticsLog, options: BufferedAnalyticsOptions) {
     this.#store = store;
     this.enabled = options.enabled;
     this.retentionDays = options.retentionDays;

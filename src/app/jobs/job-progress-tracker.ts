@@ -7,6 +7,16 @@ const SKIP_CODES = new Set(['PARSE_UNSUPPORTED', 'PARSE_TOO_LARGE', 'ROBOTS_DISA
 /** Rates are measured over this trailing window. */
 const RATE_WINDOW_MS = 5_000;
 
+/**
+ * Where an earlier run of the same job stopped (a crash or a shutdown): its stored `file` events, from
+ * which its counters and errors are recounted (they are stored together, so a crash between a progress
+ * update and its events cannot count a file twice or not at all), and its planned total.
+ */
+export interface ResumedProgress {
+  filesTotal: number | null;
+  files: Extract<JobEventData, { type: 'file' }>[];
+}
+
 interface Sample {
   at: number;
   chunks: number;
@@ -30,12 +40,38 @@ export class JobProgressTracker {
   #embedded = 0;
   #samples: Sample[] = [];
   readonly #seen = new Set<string>();
+  /** Files an earlier run of the job already counted: seen again, they are not counted (nor reported) twice. */
+  readonly #counted: Set<string>;
+  /** chunksDone when this run started (the whole-run rate counts from there). */
+  readonly #chunksAtStart: number;
+  /** Whether this run planned yet: its first plan replaces an earlier run's total rather than adding to it. */
+  #planned = false;
 
-  constructor(jobId: string, now: () => number = () => performance.now()) {
+  /**
+   * `resumed`: the job ran before (a crash or a shutdown stopped it); its counters continue from where
+   * they were and the files it counted are not counted again when the new run meets them.
+   */
+  constructor(jobId: string, now: () => number = () => performance.now(), resumed?: ResumedProgress) {
     this.#jobId = jobId;
     this.#now = now;
     this.#started = now();
-    this.#samples.push({ at: this.#started, chunks: 0, embedded: 0 });
+    this.#counted = new Set();
+    for (const event of resumed?.files ?? []) {
+      if (this.#counted.has(event.file)) continue;
+      this.#counted.add(event.file);
+      if (event.outcome === 'ingested' || event.outcome === 'unchanged') {
+        this.#progress.filesDone += 1;
+        this.#progress.chunksDone += event.chunks ?? 0;
+        continue;
+      }
+      if (event.outcome === 'skipped') this.#progress.filesSkipped += 1;
+      else this.#progress.filesFailed += 1;
+      this.#errors.push({ file: event.file, code: event.code ?? 'INTERNAL', reason: event.reason ?? '' });
+    }
+    this.#errors.splice(0, Math.max(0, this.#errors.length - JOB_ERRORS_KEPT));
+    if (resumed !== undefined) this.#progress.filesTotal = resumed.filesTotal;
+    this.#chunksAtStart = this.#progress.chunksDone;
+    this.#samples.push({ at: this.#started, chunks: this.#chunksAtStart, embedded: 0 });
   }
 
   get progress(): JobProgress {
@@ -65,16 +101,21 @@ export class JobProgressTracker {
   onIngestEvent(event: IngestEvent): void {
     switch (event.type) {
       case 'plan':
-        this.#progress.filesTotal = (this.#progress.filesTotal ?? 0) + event.files + event.skipped;
+        this.#progress.filesTotal = (this.#planned ? (this.#progress.filesTotal ?? 0) : 0) + event.files + event.skipped;
+        this.#planned = true;
         break;
       case 'file':
+        if (this.#countedBefore(event.relativePath)) return;
         this.#progress.filesDone += 1;
         this.#progress.chunksDone += event.chunks;
         this.#file(event.relativePath, event.outcome === 'unchanged' ? 'unchanged' : 'ingested', { chunks: event.chunks });
         break;
-      case 'skipped':
-        this.#skip(uploadName(event.uri) ?? event.relativePath, event.code, event.reason);
+      case 'skipped': {
+        const name = uploadName(event.uri) ?? event.relativePath;
+        if (this.#countedBefore(name)) return;
+        this.#skip(name, event.code, event.reason);
         break;
+      }
       case 'batch':
         this.#embedded += event.embedded;
         break;
@@ -92,7 +133,7 @@ export class JobProgressTracker {
     const now = this.#now();
     this.#samples.push({ at: now, chunks: this.#progress.chunksDone, embedded: this.#embedded });
     while (this.#samples.length > 2 && now - this.#samples[1]!.at >= RATE_WINDOW_MS) this.#samples.shift();
-    const from = final ? { at: this.#started, chunks: 0, embedded: 0 } : this.#samples[0]!;
+    const from = final ? { at: this.#started, chunks: this.#chunksAtStart, embedded: 0 } : this.#samples[0]!;
     const seconds = (now - from.at) / 1000;
     if (seconds > 0) {
       const chunksPerSecond = round((this.#progress.chunksDone - from.chunks) / seconds);
@@ -113,6 +154,12 @@ export class JobProgressTracker {
     if (changed) events.push({ type: 'progress', jobId: this.#jobId, progress: this.progress });
     this.#changed = false;
     return { events, changed };
+  }
+
+  #countedBefore(file: string): boolean {
+    if (!this.#counted.has(file)) return false;
+    this.#seen.add(file);
+    return true;
   }
 
   #skip(file: string, code: string, reason: string): void {

@@ -120,6 +120,45 @@ describe('JobRunner', () => {
     assert.deepEqual(await documentsOf(app, 'resume'), stored);
   });
 
+  it('continues a resumed job\'s counters from where its earlier run stopped, counting no file twice', async () => {
+    const folder = join(home, 'counted');
+    writeCorpus(folder, 10);
+    const real = realpathSync(folder);
+    const names = Array.from({ length: 10 }, (_, i) => `note-${String(i).padStart(4, '0')}.md`);
+    // The earlier run stored four files and reported them (100 chunks each, as it saw them), then the process was killed.
+    await ingest(app, { collection: 'counted', sources: [folder], onlyUris: names.slice(0, 4).map((name) => pathToFileURL(join(real, name)).href) });
+    const job = await store.create({ collection: 'counted', kind: 'path', sources: [folder], inputs: [folder], options: {} });
+    await store.appendEvents(job.id, [
+      ...names.slice(0, 3).map((file) => ({ type: 'file' as const, jobId: job.id, file, outcome: 'ingested' as const, chunks: 100 })),
+      { type: 'file', jobId: job.id, file: names[3]!, outcome: 'failed', code: 'PARSE_CORRUPT', reason: 'was damaged' },
+    ]);
+    await store.update(job.id, {
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      progress: { filesTotal: 10, filesDone: 3, filesFailed: 1, filesSkipped: 0, chunksTotal: null, chunksDone: 300, chunksPerSecond: 0, embeddingsPerSecond: 0 },
+      errors: [{ file: names[3]!, code: 'PARSE_CORRUPT', reason: 'was damaged' }],
+    });
+    const seen: JobEvent[] = [];
+    const runner = new JobRunner(app, store, { workers: 1, flushIntervalMs: 5 });
+    const unsubscribe = runner.events.subscribe((event) => event.jobId === job.id && seen.push(event));
+    await runner.start();
+    const done = await until(finished(store, job.id), 'the resumed job');
+    unsubscribe();
+    await runner.stop();
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    const chunksOfRest = [...(await documentsOf(app, 'counted'))].filter(([uri]) => !names.slice(0, 4).some((name) => uri.endsWith(name))).reduce((sum, [, chunks]) => sum + chunks, 0);
+    assert.deepEqual(
+      [done.progress.filesTotal, done.progress.filesDone, done.progress.filesFailed, done.progress.chunksDone],
+      [10, 9, 1, 300 + chunksOfRest],
+    );
+    assert.deepEqual(done.errors, [{ file: names[3], code: 'PARSE_CORRUPT', reason: 'was damaged' }]);
+    const progress = seen.flatMap((event) => (event.data.type === 'progress' ? [event.data.progress] : []));
+    assert.ok(progress.length > 0);
+    for (const step of progress) assert.ok(step.filesDone >= 3 && step.chunksDone >= 300, `a progress event went back to ${step.filesDone} files, ${step.chunksDone} chunks`);
+    const files = seen.flatMap((event) => (event.data.type === 'file' ? [event.data.file] : []));
+    assert.deepEqual(files.sort(), names.slice(4));
+  });
+
   it('stops between documents on shutdown, leaves the job queued, and a new runner finishes it once', async () => {
     const runner = new JobRunner(app, store, { workers: 1, flushIntervalMs: 20 });
     await runner.start();

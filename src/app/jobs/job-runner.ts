@@ -6,10 +6,12 @@ import type { CairnApp } from '../cairn-app.js';
 import { ingest } from '../ingest.js';
 import { JobEventFeed } from './job-event-feed.js';
 import { isDeadLocalOwner, jobOwnerId } from './job-owner.js';
-import { JobProgressTracker } from './job-progress-tracker.js';
+import { JobProgressTracker, type ResumedProgress } from './job-progress-tracker.js';
 
 /** Seconds a client is told to wait when the queue is full. */
 const QUEUE_FULL_RETRY_AFTER_S = 5;
+/** Events read per page when a resumed job collects the files its earlier run reported. */
+const RESUME_EVENTS_PAGE = 1000;
 
 export interface JobRunnerOptions {
   /** Jobs run at the same time (`jobs.workers`). */
@@ -248,8 +250,10 @@ export class JobRunner {
 
   /** Runs a job this process claimed (it is `running` under this process's lease). */
   async #run(claimed: StoredJob, controller: AbortController): Promise<void> {
-    const tracker = new JobProgressTracker(claimed.id);
-    let job = await this.store.update(claimed.id, { startedAt: claimed.startedAt ?? new Date().toISOString(), error: null, errors: [] });
+    // A job that ran before (a crash, a shutdown or a lost lease stopped it) continues its counters.
+    const resumed = claimed.startedAt === null ? undefined : await this.#resumedProgress(claimed);
+    const tracker = new JobProgressTracker(claimed.id, undefined, resumed);
+    let job = await this.store.update(claimed.id, { startedAt: claimed.startedAt ?? new Date().toISOString(), error: null, errors: tracker.errors });
     this.#onRun(job);
     await this.#emit(job.id, [{ type: 'status', jobId: job.id, status: 'running', error: null }]);
     const heartbeat = this.#heartbeat(job.id, controller);
@@ -337,6 +341,18 @@ export class JobRunner {
     };
     const timer = setInterval(() => void beat(), this.#heartbeatMs);
     return { stop: () => clearInterval(timer) };
+  }
+
+  /** What a job's earlier run reported: its `file` events and its planned total. */
+  async #resumedProgress(job: StoredJob): Promise<ResumedProgress> {
+    const files: ResumedProgress['files'] = [];
+    for (let after = 0; ; ) {
+      const page = await this.store.eventsOf(job.id, after, RESUME_EVENTS_PAGE);
+      for (const event of page) if (event.data.type === 'file') files.push(event.data);
+      if (page.length < RESUME_EVENTS_PAGE) break;
+      after = page.at(-1)!.seq;
+    }
+    return { filesTotal: job.progress.filesTotal, files };
   }
 
   async #flushProgress(jobId: string, tracker: JobProgressTracker, final: boolean): Promise<void> {

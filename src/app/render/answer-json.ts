@@ -13,6 +13,7 @@ export function citationJson(citation: Citation) {
     source_uri: citation.sourceUri,
     title: citation.title,
     heading_path: citation.headingPath,
+    anchor: citation.anchor ?? null,
     page_start: citation.pageStart ?? null,
     page_end: citation.pageEnd ?? null,
     line_start: citation.lineStart ?? null,

@@ -2,7 +2,10 @@ import type { ScoredChunk } from '../../core/search-types.js';
 
 /**
  * The JSON contract of one search result (snake_case; at least source_uri, title, text, score),
- * shared by `cairn search --json` and the HTTP `/v1/search` routes.
+ * shared by `cairn search --json` and the HTTP `/v1/search` routes. `snippet` is plain text and
+ * `highlights` its matching words as `[start, end)` UTF-16 offsets (until 0.1 the snippet wrapped
+ * them in `**`, which could not be told from Markdown bold in the text). `anchor`: the cited
+ * section's fragment, null when the source states none.
  */
 export function searchResultJson(result: ScoredChunk) {
   return {
@@ -12,7 +15,9 @@ export function searchResultJson(result: ScoredChunk) {
     score: result.score,
     scores: result.scores,
     snippet: result.snippet,
+    highlights: result.highlights,
     heading_path: result.headingPath,
+    anchor: result.anchor ?? null,
     relative_path: result.relativePath,
     format: result.format,
     language: result.language,

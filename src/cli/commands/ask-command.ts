@@ -96,7 +96,7 @@ export function formatCitation(citation: Citation): string {
     citation.pageStart !== undefined ? `p. ${range(citation.pageStart, citation.pageEnd)}` : undefined,
     citation.lineStart !== undefined ? `lines ${range(citation.lineStart, citation.lineEnd)}` : undefined,
   ].filter((part): part is string => part !== undefined);
-  return `[${citation.n}] ${citation.title} — ${citation.sourceUri}${where.length > 0 ? ` (${where.join(', ')})` : ''}`;
+  return `[${citation.n}] ${citation.title} — ${citation.sourceUri}${citation.anchor ? `#${citation.anchor}` : ''}${where.length > 0 ? ` (${where.join(', ')})` : ''}`;
 }
 
 function range(start: number, end: number | undefined): string {

@@ -21,7 +21,7 @@ const HELP = 'Ask a question; /reset forgets the conversation, /exit (or end of 
  * `--session <id>` the conversation is a stored chat session (the one the HTTP API and the web UI
  * show) and is resumed where it stopped; `--session new` starts one and prints its id.
  */
-export function registerChatCommand(program: Command, io: CliIo & { stdin?: NodeJS.ReadableStream & { isTTY?: boolean } }): void {
+export function registerChatCommand(program: Command, io: CliIo): void {
   const chatCommand = program
     .command('chat')
     .description('Chat with a collection: follow-ups are rewritten into standalone questions')

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { createCollection, deleteCollection, listCollections } from '../../app/collections.js';
+import { createInterface } from 'node:readline';
+import { createCollection, deleteCollection, getCollection, listCollections } from '../../app/collections.js';
+import { CairnError } from '../../core/cairn-error.js';
 import type { CollectionRecord } from '../../stores/collection-record.js';
 import { parseInteger, printJson, withApp, type CliIo } from '../cli-context.js';
 
@@ -31,14 +33,43 @@ export function registerCollectionsCommand(program: Command, io: CliIo): void {
     .command('delete')
     .alias('rm')
     .argument('<name>')
-    .description('Delete a collection with all its documents and vectors')
-    .action(async (name: string, _options, command: Command) =>
+    .option('-y, --yes', 'delete without asking (needed when standard input is not a terminal)')
+    .description('Delete a collection with all its documents and vectors (asks first)')
+    .action(async (name: string, options: { yes?: boolean }, command: Command) =>
       withApp(command, io, async (app, flags) => {
+        if (!options.yes) {
+          const record = await getCollection(app, name);
+          const stdin = io.stdin ?? process.stdin;
+          if (stdin.isTTY !== true) {
+            throw new CairnError('INPUT_INVALID', `Not deleting collection "${name}" without confirmation: standard input is not a terminal.`, {
+              hint: `Add --yes to delete it without asking: \`cairn collections delete ${name} --yes\`.`,
+            });
+          }
+          const question = `Delete collection "${name}" (${record.documentCount} documents, ${record.chunkCount} chunks)? This cannot be undone. [y/N] `;
+          if (!(await confirm(stdin, io.stderr, question))) {
+            throw new CairnError('ABORTED', `Collection "${name}" was not deleted.`, { hint: 'Answer "y" to delete it, or pass --yes.' });
+          }
+        }
         await deleteCollection(app, name);
         if (flags.json) printJson(io, { deleted: name });
         else io.stdout.write(`Deleted collection "${name}".\n`);
       }),
     );
+}
+
+/** Asks on `output` and reads one line from the terminal; only "y" or "yes" (any case) confirms. */
+async function confirm(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, question: string): Promise<boolean> {
+  const lines = createInterface({ input, output, terminal: false });
+  try {
+    output.write(question);
+    const answer = await new Promise<string | undefined>((resolve) => {
+      lines.once('line', resolve);
+      lines.once('close', () => resolve(undefined));
+    });
+    return /^\s*y(?:es)?\s*$/i.test(answer ?? '');
+  } finally {
+    lines.close();
+  }
 }
 
 function formatCollection(c: CollectionRecord): string {

@@ -12,7 +12,8 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
     .argument('<dir>', 'the dataset folder')
     .option('-m, --mode <mode>', 'lexical | dense | hybrid', 'lexical')
     .option('--split <split>', 'qrels split', 'test')
-    .option('--lexical-weight <w>', 'hybrid fusion weight of the lexical arm (0..1)', parseNumber)
+    .option('--fusion <kind>', 'hybrid fusion: adaptive (per-query weight from arm agreement) | fixed')
+    .option('--lexical-weight <w>', 'fixed hybrid fusion with this lexical weight (0..1)', parseNumber)
     .option('--limit <n>', 'evaluate only the first n queries', parseInteger)
     .action(async (dir: string, options, command: Command) =>
       withApp(command, io, async (app, flags) => {
@@ -22,6 +23,7 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
           split: options.split,
           embedder: app.config.embedder,
           lexicalWeight: options.lexicalWeight,
+          fusion: options.fusion,
           limitQueries: options.limit,
         });
         const report = await evaluateBeir(app, input, (text) => flags.json || io.stderr.write(`${text}\n`));

@@ -6,6 +6,7 @@ import { parseInput } from '../../app/parse-input.js';
 import type { IngestEvent, IngestSummary } from '../../ingest/ingest-events.js';
 import { LINK_LEADS_OUT } from '../../ingest/source/resolve-sources.js';
 import { collect, parseInteger, printJson, withApp, type CliIo } from '../cli-context.js';
+import { IngestProgress } from '../ingest-progress.js';
 import { ProgressLine } from '../progress-bar.js';
 
 export function registerIngestCommand(program: Command, io: CliIo): void {
@@ -47,28 +48,21 @@ export function registerIngestCommand(program: Command, io: CliIo): void {
           throw new CairnError('INPUT_INVALID', 'Crawl options were given without --crawl.', { hint: 'Add --crawl to crawl the http(s) sources as web sites.' });
         }
         const progress = new ProgressLine(io.stderr);
-        const tally = { files: 0, chunks: 0, skipped: 0, unchanged: 0, started: Date.now() };
+        const counts = new IngestProgress();
         const onEvent = (event: IngestEvent) => {
-          if (event.type === 'file') {
-            tally.files += 1;
-            tally.chunks += event.chunks;
-            if (event.outcome === 'unchanged') tally.unchanged += 1;
-          } else if (event.type === 'skipped') {
-            tally.skipped += 1;
-          } else if (event.type === 'source') {
+          if (event.type === 'source') {
             progress.done();
             io.stderr.write(`source ${event.root} (${event.kind}${event.commit ? ` @ ${event.commit.slice(0, 12)}` : ''})\n`);
           } else if (event.type === 'index') {
             progress.update(event.phase === 'start' ? 'updating the vector index…' : `vector index ready (${event.vectors} vectors)`, true);
-            return;
+          } else if (counts.onEvent(event)) {
+            progress.update(counts.line(), event.type === 'plan');
           }
-          const seconds = Math.max(0.001, (Date.now() - tally.started) / 1000);
-          progress.update(
-            `files ${tally.files + tally.skipped} (unchanged ${tally.unchanged}, skipped ${tally.skipped}) · chunks ${tally.chunks} · ${Math.round(tally.chunks / seconds)} chunks/s`,
-          );
         };
+        // Counting walks each source once more before ingesting: only worth it where the line is drawn.
+        const countFiles = io.stderr.isTTY === true;
         // The CLI's user is the operator: a crawl may reach hosts on private networks (sources.* limits remote callers).
-        const summary = await ingest(app, { ...input, onEvent, ...(input.crawl ? { allowPrivateNetworks: true } : {}) });
+        const summary = await ingest(app, { ...input, onEvent, countFiles, ...(input.crawl ? { allowPrivateNetworks: true } : {}) });
         progress.done();
         if (flags.json) printJson(io, summary);
         else printSummary(io, summary);

@@ -5,6 +5,7 @@ import { searchResultJson } from '../../app/render/search-result-json.js';
 import { search } from '../../app/search.js';
 import type { ScoredChunk } from '../../core/search-types.js';
 import { parseInteger, parseNumber, printJson, withApp, type CliIo } from '../cli-context.js';
+import { renderSnippet, terminalStyles } from '../render-snippet.js';
 import { addSearchFilterOptions, searchFilterFromFlags } from '../search-filter-options.js';
 
 export function registerSearchCommand(program: Command, io: CliIo): void {
@@ -37,13 +38,14 @@ export function registerSearchCommand(program: Command, io: CliIo): void {
           io.stdout.write(`No results in "${response.collection}" for "${input.query}".\n`);
           return;
         }
-        response.results.forEach((result, i) => io.stdout.write(formatResult(result, i + 1)));
+        const styled = terminalStyles(io.stdout, io.env);
+        response.results.forEach((result, i) => io.stdout.write(formatResult(result, i + 1, styled)));
         io.stdout.write(`${response.results.length} results · ${response.mode} · ${response.timings.totalMs.toFixed(1)} ms\n`);
       }),
     );
 }
 
-function formatResult(result: ScoredChunk, rank: number): string {
+function formatResult(result: ScoredChunk, rank: number, styled: boolean): string {
   const where = [
     result.headingPath.length > 0 ? result.headingPath.join(' › ') : undefined,
     result.pageStart ? `p. ${result.pageStart}${result.pageEnd && result.pageEnd !== result.pageStart ? `–${result.pageEnd}` : ''}` : undefined,
@@ -55,7 +57,7 @@ function formatResult(result: ScoredChunk, rank: number): string {
   ].filter(Boolean);
   return (
     `${rank}. ${result.title}  [${result.score.toFixed(3)}${arms.length ? `; ${arms.join(', ')}` : ''}]\n` +
-    `   ${result.sourceUri}${where.length ? `  (${where.join(', ')})` : ''}\n` +
-    `   ${result.snippet.replace(/\s+/g, ' ')}\n\n`
+    `   ${result.sourceUri}${result.anchor ? `#${result.anchor}` : ''}${where.length ? `  (${where.join(', ')})` : ''}\n` +
+    `   ${renderSnippet(result.snippet, result.highlights, styled)}\n\n`
   );
 }

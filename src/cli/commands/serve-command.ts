@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ensureAdminKey } from '../../app/api-keys.js';
 import { startBackupSchedule, type BackupSchedule } from '../../app/backup/backup-scheduler.js';
@@ -19,10 +20,19 @@ export const ORPHAN_UPLOAD_MIN_AGE_MS = 15 * 60_000;
 export function registerServeCommand(program: Command, io: CliIo): void {
   program
     .command('serve')
-    .description('Run the HTTP API (OpenAPI document and UI at /docs)')
+    .description('Run the HTTP API and the web UI (UI at http://127.0.0.1:7700/, API docs at /docs)')
     .option('--host <host>', 'interface to bind (CAIRN_HOST, default 127.0.0.1)')
     .option('--port <port>', 'TCP port; 0 picks a free one (CAIRN_PORT, default 7700)', parseInteger)
     .option('--no-jobs', 'API only: store and follow ingestion jobs, leave running them to `cairn worker` processes')
+    .addHelpText(
+      'after',
+      '\nWhere things are, once it listens (default http://127.0.0.1:7700; --host/--port or CAIRN_HOST/CAIRN_PORT change it):\n' +
+        '  /          the web UI: chat, documents, ingestion, search (log in with an API key)\n' +
+        '  /v1        the HTTP API (Authorization: Bearer <key>); /docs its OpenAPI documentation\n' +
+        '  /mcp       the MCP server (Streamable HTTP)\n' +
+        '  /healthz, /readyz, /metrics\n' +
+        'The first start prints an admin API key once; create more with `cairn keys create`.\n',
+    )
     .action(async (options: { host?: string; port?: number; jobs: boolean }, command: Command) => {
       const flags = command.optsWithGlobals<GlobalFlags>();
       const config = configFromFlags(flags, io);
@@ -51,7 +61,13 @@ export function registerServeCommand(program: Command, io: CliIo): void {
           await jobRunner.start();
         }
         const stopped = waitForStopSignal();
-        const address = await server.listen({ host: config.server.host, port: config.server.port });
+        let address: string;
+        try {
+          address = await server.listen({ host: config.server.host, port: config.server.port });
+        } catch (error) {
+          await jobRunner?.stop();
+          throw await listenError(error, config.server.host, config.server.port);
+        }
         // Created once the port is bound, so a failed start does not leave a key nobody saw. Only its
         // hash is stored: this is the one time it can be shown. One write: whoever reads the docs line
         // has the key line too (scripts and tests wait for that line, never for a key that may not come).
@@ -108,6 +124,35 @@ function startServerBackups(
   });
   log.info({ schedule: settings.schedule, next: schedule.nextRun()?.toISOString() ?? null, dir: backups.dir }, 'backup schedule started');
   return schedule;
+}
+
+/** A port another process holds, or one that needs privileges, as PORT_UNAVAILABLE with a free port to try. */
+async function listenError(error: unknown, host: string, port: number): Promise<unknown> {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES') return error;
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const free = await freePortAfter(host, port);
+  const suggestion = free === undefined ? '`cairn serve --port 0` picks any free port' : `try \`cairn serve --port ${free}\` (free now), or --port 0 for any free port`;
+  return code === 'EADDRINUSE'
+    ? new CairnError('PORT_UNAVAILABLE', `Port ${port} is already in use on ${where}: another process (perhaps another cairn serve) listens there.`, {
+        hint: `Stop that process, or ${suggestion}. CAIRN_PORT sets the default.`,
+        cause: error,
+      })
+    : new CairnError('PORT_UNAVAILABLE', `Not allowed to listen on ${where}: ports below 1024 need privileges.`, { hint: `Use a port from 1024 up: ${suggestion}.`, cause: error });
+}
+
+/** The first of the next ten ports (from 1024) that can be bound on `host` right now, if any. */
+async function freePortAfter(host: string, port: number): Promise<number | undefined> {
+  const start = Math.max(1024, port + 1);
+  for (let candidate = start; candidate < start + 10 && candidate <= 65535; candidate++) {
+    const bound = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen({ host, port: candidate, exclusive: true }, () => probe.close(() => resolve(true)));
+    });
+    if (bound) return candidate;
+  }
+  return undefined;
 }
 
 function waitForStopSignal(): Promise<NodeJS.Signals> {

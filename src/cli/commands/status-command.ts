@@ -15,7 +15,18 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
             `default embedder: ${report.defaultEmbedder}\ncollections: ${report.collections.length}\n`,
         );
         for (const c of report.collections) {
-          io.stdout.write(`  ${c.name}: ${c.documentCount} documents, ${c.chunkCount} chunks, ${c.vectors} vectors · ${c.embedder}\n`);
+          io.stdout.write(`  ${c.name}: ${c.documentCount} documents, ${c.chunkCount} chunks, ${c.vectors} vectors · ${c.embedder}${c.vectorStore ? ` · vectors in ${c.vectorStore}` : ''}\n`);
+        }
+        const health = report.vectorStore;
+        if (health !== undefined) {
+          io.stdout.write(
+            health.ok
+              ? `vector store: ${health.kind} ${health.version ?? ''} at ${health.location}, heartbeat ${health.latencyMs ?? '?'} ms\n`
+              : `vector store: ${health.kind} at ${health.location} is not answering: ${health.error ?? 'unknown error'}\n`,
+          );
+          for (const c of health.collections) {
+            io.stdout.write(`  ${c.collection}: ${c.count} of ${c.expected} vectors${c.inSync ? ', in sync' : ' — out of sync, run `cairn index rebuild`'}\n`);
+          }
         }
       }),
     );

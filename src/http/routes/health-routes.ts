@@ -32,6 +32,18 @@ const readinessSchema = z.object({
       }),
     ),
   }),
+  vectorStore: z
+    .object({
+      kind: z.string(),
+      location: z.string(),
+      ok: z.boolean(),
+      error: z.string().optional(),
+      version: z.string().optional(),
+      latencyMs: z.number().optional(),
+      collections: z.array(z.object({ collection: z.string(), count: z.number(), expected: z.number(), inSync: z.boolean() })),
+    })
+    .optional()
+    .describe('A separate vector store (Chroma), when configured; down degrades dense and hybrid search to lexical.'),
   embedders: z.array(z.object({ id: z.string(), collections: z.array(z.string()), loaded: z.boolean(), lexicalOnly: z.boolean(), reason: z.string().optional() })),
   reranker: z.object({ id: z.string(), enabled: z.boolean(), loaded: z.boolean(), state: z.enum(['off', 'loading', 'loaded', 'unavailable']) }),
   llm: z.object({

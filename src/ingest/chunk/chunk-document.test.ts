@@ -63,6 +63,27 @@ test('headings build the path; a heading of level n pops deeper levels', () => {
   assert.deepEqual(chunks.map((chunk) => chunk.ordinal), chunks.map((_, index) => index));
 });
 
+test('a chunk carries the anchor of its innermost heading that has one', () => {
+  const chunks = chunkDocument(
+    doc([
+      { kind: 'heading', level: 1, text: 'Guide', anchor: 'guide' },
+      { kind: 'text', text: sentences(5, 'intro') },
+      { kind: 'heading', level: 2, text: 'Install', anchor: 'install' },
+      { kind: 'text', text: sentences(5, 'install') },
+      { kind: 'heading', level: 3, text: 'Linux' },
+      { kind: 'text', text: sentences(5, 'linux') },
+      { kind: 'heading', level: 1, text: 'Plain' },
+      { kind: 'text', text: sentences(5, 'plain') },
+    ]),
+    options,
+  );
+  const anchorOf = (word: string): string | undefined => chunks.find((chunk) => chunk.text.includes(word))?.anchor;
+  assert.equal(anchorOf('intro0w0'), 'guide');
+  assert.equal(anchorOf('install0w0'), 'install');
+  assert.equal(anchorOf('linux0w0'), 'install', 'Linux has none: the enclosing section links');
+  assert.equal(anchorOf('plain0w0'), undefined);
+});
+
 test('tiny adjacent sections share a chunk under their common parent', () => {
   const chunks = chunkDocument(
     doc([

@@ -97,7 +97,7 @@ export function chunkDocument(document: ParsedDocument, options: ChunkOptions): 
     if (text.length === 0) continue;
     const ranges = rangesOf(packed);
     for (const piece of fitExactly(text, headingPath, document.title, prefixTokens(headingPath), packed.tokens, options)) {
-      chunks.push(finishChunk(document.title, chunks.length, piece.text, piece.tokens, headingPath, ranges));
+      chunks.push(finishChunk(document.title, chunks.length, piece.text, piece.tokens, headingPath, ranges, anchorOf(sections[packed.firstSection] as Section, headingPath.length)));
     }
   }
   return chunks;
@@ -118,6 +118,15 @@ function commonPath(sections: Section[], first: number, last: number): string[] 
     if (shared < path.length) path = path.slice(0, shared);
   }
   return path;
+}
+
+/** The innermost anchor among the first `depth` headings of the section's path. */
+function anchorOf(section: Section, depth: number): string | undefined {
+  for (let index = Math.min(depth, section.anchors.length) - 1; index >= 0; index--) {
+    const anchor = section.anchors[index];
+    if (anchor !== undefined) return anchor;
+  }
+  return undefined;
 }
 
 type Ranges = Pick<Chunk, 'pageStart' | 'pageEnd' | 'lineStart' | 'lineEnd'>;
@@ -179,8 +188,9 @@ function fitExactly(
   return pieces;
 }
 
-function finishChunk(title: string, ordinal: number, text: string, tokenCount: number, headingPath: string[], ranges: Ranges): Chunk {
+function finishChunk(title: string, ordinal: number, text: string, tokenCount: number, headingPath: string[], ranges: Ranges, anchor: string | undefined): Chunk {
   const chunk: Chunk = { ordinal, text, headingPath, tokenCount, contentHash: '' };
+  if (anchor !== undefined) chunk.anchor = anchor;
   if (ranges.pageStart !== undefined) chunk.pageStart = ranges.pageStart;
   if (ranges.pageEnd !== undefined) chunk.pageEnd = ranges.pageEnd;
   if (ranges.lineStart !== undefined) chunk.lineStart = ranges.lineStart;

@@ -28,6 +28,8 @@ export interface Unit extends CountedPiece {
 
 export interface Section {
   headingPath: string[];
+  /** The anchor of each heading of `headingPath` (undefined where the source gives none). */
+  anchors: Array<string | undefined>;
   /** Largest text budget (tokens) of a chunk that carries this section's heading path. */
   budget: number;
   units: Unit[];
@@ -46,14 +48,14 @@ interface Location {
  */
 export function blocksToSections(blocks: Block[], tokenizer: TokenCounter, budgetFor: (headingPath: string[]) => number): Section[] {
   const sections: Section[] = [];
-  const levels: Array<{ level: number; text: string }> = [];
+  const levels: Array<{ level: number; text: string; anchor?: string }> = [];
   let groupIds = 0;
   let openRowHeader: string | undefined;
   let openRowGroup: UnitGroup | undefined;
-  let section = openSection([]);
+  let section = openSection([], []);
 
-  function openSection(headingPath: string[]): Section {
-    const created: Section = { headingPath, budget: Math.max(1, budgetFor(headingPath)), units: [], tokens: 0 };
+  function openSection(headingPath: string[], anchors: Array<string | undefined>): Section {
+    const created: Section = { headingPath, anchors, budget: Math.max(1, budgetFor(headingPath)), units: [], tokens: 0 };
     sections.push(created);
     return created;
   }
@@ -133,8 +135,9 @@ export function blocksToSections(blocks: Block[], tokenizer: TokenCounter, budge
     if (block.kind === 'heading') {
       while (levels.length > 0 && (levels.at(-1) as { level: number }).level >= block.level) levels.pop();
       const text = block.text.trim();
-      levels.push({ level: block.level, text });
-      section = openSection(levels.map((entry) => entry.text).filter((entry) => entry.length > 0));
+      levels.push({ level: block.level, text, anchor: block.anchor });
+      const named = levels.filter((entry) => entry.text.length > 0);
+      section = openSection(named.map((entry) => entry.text), named.map((entry) => entry.anchor));
       if (text.length > 0) addLines(text.replace(/\s+/g, ' '), block, '\n\n', section.budget, false, false);
       continue;
     }

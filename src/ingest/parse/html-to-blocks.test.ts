@@ -33,6 +33,10 @@ test('main content only; chrome, scripts and forms dropped; structure kept', () 
   ]);
 });
 
+test('a heading id becomes its anchor', () => {
+  assert.deepEqual(htmlToBlocks('<body><h2 id="dependencies">Dependencies</h2><p>x</p></body>').blocks[0], { kind: 'heading', level: 2, text: 'Dependencies', anchor: 'dependencies' });
+});
+
 test('title falls back to the first h1, then og:title; body is used without main', () => {
   assert.equal(htmlToBlocks('<body><h1>Heading</h1><p>x</p></body>').title, 'Heading');
   assert.equal(htmlToBlocks('<head><meta property="og:title" content="OG"></head><body><p>x</p></body>').title, 'OG');

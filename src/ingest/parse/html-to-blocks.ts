@@ -8,6 +8,7 @@ interface DomNode {
   type: string;
   name?: string;
   data?: string;
+  attribs?: Record<string, string>;
   children?: DomNode[];
 }
 
@@ -88,7 +89,8 @@ class Walker {
     if (heading) {
       this.flush();
       const text = clean(textOf(node, this.maxDepth));
-      if (text) this.blocks.push({ kind: 'heading', level: Number(heading[1]), text });
+      const anchor = node.attribs?.id?.trim();
+      if (text) this.blocks.push(anchor ? { kind: 'heading', level: Number(heading[1]), text, anchor } : { kind: 'heading', level: Number(heading[1]), text });
     } else if (name === 'pre') {
       this.flush();
       const text = rawTextOf(node, this.maxDepth).replace(/^\n/, '').replace(/\s+$/, '');

@@ -1,4 +1,5 @@
 import type { Block } from '../../core/parsed-document.js';
+import { splitHeadingAttributes } from './heading-attributes.js';
 
 export interface MarkdownOptions {
   /** MDX: drop top-level `import`/`export` statements. */
@@ -12,8 +13,9 @@ const ATX_HEADING = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
 const SETEXT_UNDERLINE = /^ {0,3}(=+|-+)[ \t]*$/;
 const TABLE_SEPARATOR = /^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$/;
 const THEMATIC_BREAK = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
-const HEADING_ID = /\s*\{#[^}]*\}\s*$/;
 const MDX_COMMENT = /\{\/\*[\s\S]*?\*\/\}/g;
+/** Inline HTML elements some docs put in headings (`Overriding blocks <small>recommended</small>`). */
+const INLINE_HTML_TAG = /<\/?(?:small|sup|sub|span|code|em|strong|b|i|kbd|mark|abbr|a|br)(?:\s[^<>]*)?\/?>/gi;
 /** JSX component tags (capitalised names, or `<>` fragments); their inner text is kept. */
 const JSX_TAG = /<\/?(?:[A-Z][\w.]*(?:\s(?:[^<>"']|"[^"]*"|'[^']*')*)?)?\/?>/g;
 const JSX_TAG_START = /^\s*<\/?[A-Z][\w.]*(?:\s|$)/;
@@ -92,7 +94,12 @@ export function markdownToBlocks(text: string, options: MarkdownOptions = {}): B
         if (!line.trim()) continue;
       }
     }
-    if (line.includes('{/*')) line = line.replace(MDX_COMMENT, '');
+    if (line.includes('{/*')) {
+      // A comment that ends a heading is its anchor (the React docs' `## Title {/*anchor*/}`): kept for headingBlock.
+      const end = line.trimEnd().length;
+      const heading = /^ {0,3}#/.test(line);
+      line = line.replace(MDX_COMMENT, (comment: string, offset: number) => (heading && offset + comment.length === end ? comment : ''));
+    }
 
     if (!line.trim()) {
       flush();
@@ -103,8 +110,8 @@ export function markdownToBlocks(text: string, options: MarkdownOptions = {}): B
       const heading = ATX_HEADING.exec(line);
       if (heading) {
         flush();
-        const title = (heading[2] ?? '').replace(HEADING_ID, '').trim();
-        if (title) blocks.push({ kind: 'heading', level: heading[1]?.length ?? 1, text: title });
+        const block = headingBlock(heading[1]?.length ?? 1, heading[2] ?? '');
+        if (block.text) blocks.push(block);
         continue;
       }
     }
@@ -112,10 +119,9 @@ export function markdownToBlocks(text: string, options: MarkdownOptions = {}): B
     if (paragraph.length > 0 && (line.includes('=') || line.includes('-')) && SETEXT_UNDERLINE.test(line)) {
       const previous = paragraph[paragraph.length - 1] ?? '';
       if (!/^\s*(?:[-*+]\s|\d+[.)]\s|>|\|)/.test(previous)) {
-        const title = previous.replace(HEADING_ID, '').trim();
         paragraph.pop();
         flush();
-        blocks.push({ kind: 'heading', level: line.includes('=') ? 1 : 2, text: title });
+        blocks.push(headingBlock(line.includes('=') ? 1 : 2, previous));
         continue;
       }
     }
@@ -142,6 +148,13 @@ export function markdownToBlocks(text: string, options: MarkdownOptions = {}): B
   }
   flush();
   return blocks;
+}
+
+/** A heading without its attribute list (`{ #id .class }`), whose id becomes the anchor. */
+function headingBlock(level: number, raw: string): Extract<Block, { kind: 'heading' }> {
+  const { text, anchor } = splitHeadingAttributes(raw.includes('<') ? raw.replace(INLINE_HTML_TAG, '') : raw);
+  const clean = text.replace(/\s+/g, ' ').trim();
+  return anchor === undefined ? { kind: 'heading', level, text: clean } : { kind: 'heading', level, text: clean, anchor };
 }
 
 /** Index of the last line of an MDX import/export statement starting at `start` (bracket-balanced). */

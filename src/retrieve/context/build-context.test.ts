@@ -14,7 +14,7 @@ function chunk(overrides: Partial<ContextChunk> & { text: string }): ContextChun
   const id = nextId++;
   return {
     chunkId: id, documentId: id * 100, collection: 'kb', sourceUri: `file:///kb/doc-${id}.md`, relativePath: `doc-${id}.md`,
-    title: `Doc ${id}`, format: 'markdown', headingPath: [], score: 0.5, scores: {}, snippet: '', ...overrides,
+    title: `Doc ${id}`, format: 'markdown', headingPath: [], score: 0.5, scores: {}, snippet: '', highlights: [], ...overrides,
   };
 }
 

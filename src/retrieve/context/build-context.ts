@@ -107,6 +107,7 @@ function toCitation(source: MergedSource, n: number): Citation {
     text: source.text,
     score: source.score,
   };
+  if (first.anchor !== undefined) citation.anchor = first.anchor;
   const range = (pick: (chunk: ContextChunk) => number | undefined, reduce: (...values: number[]) => number) => {
     const values = source.chunks.map(pick).filter((value): value is number => value !== undefined);
     return values.length > 0 ? reduce(...values) : undefined;

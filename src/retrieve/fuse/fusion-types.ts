@@ -41,3 +41,18 @@ export function collectArms<Id>(lists: readonly (readonly RankedItem<Id>[])[]): 
   });
   return arms;
 }
+
+/**
+ * How hybrid search weighs its arms (docs/decisions/0033-adaptive-fusion.md):
+ * - `adaptive`: per query, lexical weight 1 - (1 - minLexicalWeight) * agreement of the arms
+ *   (arm-agreement.ts), so the dense arm counts as much as lexical corroborates it;
+ * - `fixed`: the same lexical weight for every query (docs/decisions/0005-fusion.md).
+ */
+export type HybridFusion = { kind: 'adaptive'; minLexicalWeight: number } | { kind: 'fixed'; lexicalWeight: number };
+
+/** The fusion that the `search` configuration section (fusion, lexicalWeight, minLexicalWeight) asks for. */
+export function hybridFusionOf(search: { fusion: 'adaptive' | 'fixed'; lexicalWeight: number; minLexicalWeight: number }): HybridFusion {
+  return search.fusion === 'fixed'
+    ? { kind: 'fixed', lexicalWeight: search.lexicalWeight }
+    : { kind: 'adaptive', minLexicalWeight: search.minLexicalWeight };
+}

@@ -47,9 +47,12 @@ test('weight 1 keeps the lexical order; degenerate lists do not divide by zero',
 });
 
 test('fuseArms: hybrid reports both arms, a single arm keeps raw scores', () => {
-  const hybrid = fuseArms([{ id: 1, score: 10 }, { id: 2, score: 6 }], [{ id: 2, score: 0.9 }], 0.7);
+  const fixed = { kind: 'fixed', lexicalWeight: 0.7 } as const;
+  const fusedArms = fuseArms([{ id: 1, score: 10 }, { id: 2, score: 6 }], [{ id: 2, score: 0.9 }], fixed);
+  assert.equal(fusedArms.lexicalWeight, 0.7);
+  const hybrid = fusedArms.chunks;
   assert.deepEqual({ ...hybrid[1], score: 0 }, { chunkId: 2, score: 0, lexical: { rank: 2, score: 6 }, dense: { rank: 1, score: 0.9 } });
   close(hybrid[1]?.score, 0.3);
-  assert.deepEqual(fuseArms(null, [{ id: 5, score: 0.4 }], 0.7), [{ chunkId: 5, score: 0.4, dense: { rank: 1, score: 0.4 } }]);
-  assert.deepEqual(fuseArms(null, null, 0.7), []);
+  assert.deepEqual(fuseArms(null, [{ id: 5, score: 0.4 }], fixed), { chunks: [{ chunkId: 5, score: 0.4, dense: { rank: 1, score: 0.4 } }], lexicalWeight: null });
+  assert.deepEqual(fuseArms(null, null, fixed), { chunks: [], lexicalWeight: null });
 });

@@ -25,6 +25,7 @@ function chunk(chunkId: number, text: string): ScoredChunk {
     score: 1 / chunkId,
     scores: {},
     snippet: text,
+    highlights: [],
   };
 }
 

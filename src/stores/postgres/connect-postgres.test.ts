@@ -125,6 +125,17 @@ describe('migratePostgres', () => {
     await pool.end();
   });
 
+  it('applies ranges with gaps between them (knowledge base 1-49, application stores 50-99) and refuses an unordered list', async (t) => {
+    if (server === null) return t.skip(POSTGRES_MISSING);
+    const pool = await connectPostgres({ ...base, url: await server.createDatabase() });
+    const ranged = [steps[0]!, { version: 50, name: 'fifty', sql: 'CREATE TABLE m_fifty (id integer)' }];
+    assert.deepEqual(await migratePostgres(pool, ranged), [1, 50]);
+    assert.deepEqual((await postgresSchemaStatus(pool, ranged)).pending, []);
+    const error = await rejection(migratePostgres(pool, [ranged[1]!, ranged[0]!]));
+    assert.equal(error.code, 'INTERNAL');
+    await pool.end();
+  });
+
   it('refuses a schema newer than it knows', async (t) => {
     if (server === null) return t.skip(POSTGRES_MISSING);
     const pool = await connectPostgres({ ...base, url: await server.createDatabase() });

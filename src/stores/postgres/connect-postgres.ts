@@ -27,6 +27,8 @@ export interface PostgresConnectOptions {
   statementTimeoutMs: number;
   /** Shown in `pg_stat_activity`. */
   applicationName?: string;
+  /** Result type parsers of the pool's connections (e.g. bigint as a number). */
+  types?: pg.CustomTypesConfig;
 }
 
 /** The URL without its password (for status output, logs and errors). */
@@ -85,6 +87,7 @@ function poolConfig(options: PostgresConnectOptions): pg.PoolConfig {
     connectionTimeoutMillis: options.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? 'cairn',
+    ...(options.types === undefined ? {} : { types: options.types }),
     // Bounded client-side too: a server that accepted the connection and then stopped answering must not hang a request.
     ...(options.statementTimeoutMs > 0 ? { statement_timeout: options.statementTimeoutMs, query_timeout: options.statementTimeoutMs + 5_000 } : {}),
   };

@@ -86,17 +86,25 @@ export async function postgresSchemaStatus(pool: pg.Pool, migrations: readonly P
   };
 }
 
+/**
+ * Versions strictly increase; gaps are allowed, because the schema is assembled from ranges (the
+ * knowledge base's 1–49, the application stores' 50–99; see postgres-app-migrations.ts).
+ */
 function assertOrdered(migrations: readonly PostgresMigration[]): void {
   migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1) throw new CairnError('INTERNAL', `PostgreSQL migration ${migration.name} has version ${migration.version}, expected ${index + 1}.`);
+    const previous = index === 0 ? 0 : (migrations[index - 1] as PostgresMigration).version;
+    if (!Number.isInteger(migration.version) || migration.version <= previous) {
+      throw new CairnError('INTERNAL', `PostgreSQL migration ${migration.name} has version ${migration.version}, not above the previous one (${previous}).`);
+    }
   });
 }
 
 function assertNotNewer(done: Set<number>, migrations: readonly PostgresMigration[]): void {
-  const latest = migrations.length;
-  const newer = [...done].filter((version) => version > latest);
-  if (newer.length > 0) {
-    throw new CairnError('STORE_MISCONFIGURED', `The database schema is at version ${Math.max(...newer)}, newer than this Cairn knows (${latest}).`, {
+  const known = new Set(migrations.map((migration) => migration.version));
+  const latest = migrations.reduce((max, migration) => Math.max(max, migration.version), 0);
+  const unknown = [...done].filter((version) => !known.has(version));
+  if (unknown.length > 0) {
+    throw new CairnError('STORE_MISCONFIGURED', `The database schema has migration ${Math.max(...unknown)}, which this Cairn does not know (it knows up to ${latest}).`, {
       hint: 'Run the Cairn version that migrated it (or newer); an older Cairn cannot use a newer schema.',
       details: { reason: 'schema-newer' },
     });

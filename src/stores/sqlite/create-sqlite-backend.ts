@@ -16,6 +16,7 @@ export async function createSqliteBackend(config: CairnConfig, options: StoreBac
     lexicalAnalyzer: analyzeForIndex,
     hnsw: { m: config.vectorIndex.m, efConstruction: config.vectorIndex.efConstruction, efSearch: config.vectorIndex.efSearch },
     exactFilterLimit: config.vectorIndex.exactFilterLimit,
+    snapshotEveryChunks: config.vectorIndex.snapshotEveryChunks,
     lexical: { maxScoredRows: config.search.lexicalMaxScoredRows },
     lexicalAccelerator: accelerator === 'on' || (accelerator === 'auto' && options.longRunning === true),
     ...(options.vectorIndex === undefined ? {} : { vectorIndex: options.vectorIndex }),

@@ -1,6 +1,6 @@
 import { CairnError } from '../../core/cairn-error.js';
 import type { NormalizedFilter } from '../../core/search-filter.js';
-import { exactVectorSearch } from '../exact-vector-search.js';
+import { exactVectorSearch, mergeTopK } from '../exact-vector-search.js';
 import type { VectorHit } from '../vector-index.js';
 import type { HnswVectorSource } from './hnsw-vector-source.js';
 
@@ -64,8 +64,4 @@ async function exactSubsetSearch(
     best = best.length === 0 ? pageBest : mergeTopK(best, pageBest, k);
   }
   return best;
-}
-
-function mergeTopK(a: VectorHit[], b: VectorHit[], k: number): VectorHit[] {
-  return [...a, ...b].sort((x, y) => y.score - x.score || x.chunkId - y.chunkId).slice(0, k);
 }

@@ -24,13 +24,29 @@ const index = new HnswVectorIndex(chunks, {
   params: job.params,
   readonly: false,
   snapshotAfter: Number.POSITIVE_INFINITY,
-  interrupt: () => stopping,
+  interrupt: (graphSize) => stopping || (periodic && dueForSnapshot(graphSize)),
 });
 let status: VectorIndexStatus | undefined;
 let queue: Promise<void> = Promise.resolve();
 /** A refresh queued behind the running one covers every refresh asked for meanwhile. */
 let refreshQueued = false;
 let ended = false;
+/** A finish is running: a `stop` then only cuts its catch-up short (it writes anyway). */
+let finishing = false;
+/** Graph size at the last snapshot written by this worker (or at its load). */
+let persistedCount: number | undefined;
+/** A refresh is catching up: it pauses for a periodic snapshot (a finish never does: it must add everything). */
+let periodic = false;
+
+/**
+ * Whether the graph grew by `snapshotEveryChunks` since it was last persisted. Checked between pages, so
+ * a catch-up that never ends (the writer is faster than the inserts) still persists as it goes.
+ */
+function dueForSnapshot(graphSize: number): boolean {
+  if (job.snapshotEveryChunks <= 0) return false;
+  persistedCount ??= graphSize;
+  return graphSize - persistedCount >= job.snapshotEveryChunks;
+}
 
 /**
  * The graph inserts are the one sequential stage of an ingest (about a third of its CPU), so they
@@ -48,7 +64,35 @@ function preferThisThread(): void {
   }
 }
 
-const catchUp = async () => (status = await index.open(job.collection, job.dimensions));
+const catchUp = async () => {
+  status = await index.open(job.collection, job.dimensions);
+  persistedCount ??= status.count - status.addedSinceSnapshot;
+};
+
+/** A refresh: catches up, pausing to persist every `snapshotEveryChunks` vectors; the rest follows with the next. */
+async function refresh(): Promise<void> {
+  periodic = true;
+  try {
+    await catchUp();
+  } finally {
+    periodic = false;
+  }
+  if (stopping || status === undefined || persistedCount === undefined || !dueForSnapshot(status.count)) return;
+  // Not reconciled: labels of chunks removed since are marked deleted by whoever loads it.
+  await index.snapshot(job.collection);
+  persistedCount = status.count;
+  // The catch-up paused for the write: go on without waiting for the parent's next refresh.
+  queueRefresh();
+}
+
+function queueRefresh(): void {
+  if (refreshQueued) return;
+  refreshQueued = true;
+  schedule(async () => {
+    refreshQueued = false;
+    if (!stopping && !finishing) await refresh();
+  });
+}
 
 function schedule(work: () => Promise<void>): void {
   queue = queue.then(work).catch((error: unknown) => end({ type: 'failed', message: error instanceof Error ? error.message : String(error) }));
@@ -65,21 +109,15 @@ function end(reply: SnapshotReply): void {
 port.on('message', (command: SnapshotCommand) => {
   if (ended) return;
   if (command.type === 'refresh') {
-    if (refreshQueued) return;
-    refreshQueued = true;
-    schedule(async () => {
-      refreshQueued = false;
-      if (!stopping) await catchUp();
-    });
+    queueRefresh();
     return;
   }
   if (command.type === 'stop') stopping = true;
+  if (command.type === 'stop' && finishing) return;
+  if (command.type === 'finish') finishing = true;
   const write = command.type === 'finish' || command.write;
   schedule(async () => {
-    if (command.type === 'finish') {
-      stopping = false;
-      await catchUp();
-    }
+    if (command.type === 'finish' && !stopping) await catchUp();
     // A stop before the graph was ever opened has nothing to persist.
     if (write && status !== undefined) {
       await index.reconcile(job.collection);

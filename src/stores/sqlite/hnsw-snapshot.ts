@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync, rmSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -46,6 +46,61 @@ export async function fileSha1(path: string): Promise<string> {
   const hash = createHash('sha1');
   for await (const piece of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(piece as Buffer);
   return hash.digest('hex');
+}
+
+/** The sidecar as written, unverified (cheap: to decide what to do before loading), or undefined. */
+export async function readSidecar(paths: SnapshotPaths): Promise<SnapshotSidecar | undefined> {
+  try {
+    const sidecar = JSON.parse(await readFile(paths.sidecar, 'utf8')) as SnapshotSidecar;
+    return sidecar.format === 1 ? sidecar : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Matches the temporary files of publishSnapshot: `<name>.hnsw.tmp-<pid>-<ms>` and its sidecar's. */
+const TEMPORARY = /\.hnsw(?:\.json)?\.tmp-(\d+)-(\d+)$/;
+
+/**
+ * Removes the temporary files of snapshot writes that can no longer finish: written by a process that
+ * is gone, or by an earlier process with this one's pid (a container restarts with the same pid) before
+ * this one started. A live process's files are left alone (a CLI ingest beside a server). Answers the
+ * names removed.
+ */
+export function removeStaleTemporaries(directory: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return [];
+  }
+  const startedAt = Date.now() - process.uptime() * 1000;
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = TEMPORARY.exec(name);
+    if (match === null) continue;
+    const pid = Number(match[1]);
+    const path = join(directory, name);
+    try {
+      const stale = pid === process.pid ? statSync(path).mtimeMs < startedAt : !processAlive(pid);
+      if (!stale) continue;
+      rmSync(path, { force: true });
+      removed.push(name);
+    } catch {
+      // Gone meanwhile, or not ours to remove: the next open tries again.
+    }
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The sidecar if it exists, parses, and matches the index file's size and hash; otherwise undefined. */

@@ -26,6 +26,8 @@ export interface HnswVectorSource extends Pick<ChunkStore, 'getCollection' | 'ge
    * undefined when it does not exist. Without it a graph sees only the writes pushed in this process.
    */
   storeSignature?(collection: string): Promise<StoreSignature | undefined>;
+  /** How many of the collection's chunks above `afterId` have a vector (the tail a snapshot lacks). */
+  countVectorsAfter(collection: string, afterId: number): Promise<number>;
   /** Ids of the collection's chunks that pass a filter, ascending, or their count alone when over `limit`. */
   filterChunkIds(collection: string, filter: NormalizedFilter, limit: number): Promise<FilterResult>;
 }

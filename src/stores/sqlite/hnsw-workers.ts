@@ -9,6 +9,8 @@ export interface HnswWorkersOptions {
   params: HnswParams;
   /** A live worker that got no `refresh` for this long writes its snapshot and ends (freeing its graph). */
   idleSnapshotMs: number;
+  /** A worker persists its graph each time it added this many vectors since its last write (0: never in between). */
+  snapshotEveryChunks: number;
 }
 
 /**
@@ -21,7 +23,8 @@ export class HnswWorkers {
   readonly #source: Pick<HnswVectorSource, 'getCollection'>;
   readonly #options: HnswWorkersOptions;
   /** Finishing jobs per collection; `again` asks for one more run once the current one ends. */
-  readonly #jobs = new Map<string, { done: Promise<void>; again: boolean }>();
+  readonly #jobs = new Map<string, { done: Promise<void>; again: boolean; worker: SnapshotWorker | undefined }>();
+  #closing = false;
   readonly #workers = new Map<string, SnapshotWorker>();
   /** Workers being started (the collection record is read first). */
   readonly #starting = new Map<string, Promise<SnapshotWorker | undefined>>();
@@ -70,15 +73,17 @@ export class HnswWorkers {
       running.again = true;
       return running.done;
     }
-    const job = { done: Promise.resolve(), again: false };
+    const job: { done: Promise<void>; again: boolean; worker: SnapshotWorker | undefined } = { done: Promise.resolve(), again: false, worker: undefined };
     job.done = (async () => {
       try {
         do {
           job.again = false;
           const worker = (await this.#take(collection)) ?? (await this.#start(collection));
           if (worker === undefined) return;
+          job.worker = worker;
+          if (this.#closing) worker.interrupt();
           await worker.finish();
-        } while (job.again);
+        } while (job.again && !this.#closing);
       } finally {
         this.#jobs.delete(collection);
       }
@@ -98,6 +103,9 @@ export class HnswWorkers {
 
   /** Ends every worker, persisting what each holds without catching up (an interrupted ingest keeps its inserts). */
   async close(): Promise<void> {
+    this.#closing = true;
+    // A finish still catching up (a rebuild after a crash) stops at its next page and persists what it added.
+    for (const job of this.#jobs.values()) job.worker?.interrupt();
     for (const timer of this.#idleTimers.values()) clearTimeout(timer);
     this.#idleTimers.clear();
     const live = await Promise.all([...new Set([...this.#workers.keys(), ...this.#starting.keys()])].map((name) => this.#take(name)));
@@ -134,7 +142,7 @@ export class HnswWorkers {
   async #start(collection: string): Promise<SnapshotWorker | undefined> {
     const record = await this.#source.getCollection(collection);
     if (record === undefined || record.dimensions === 0) return undefined;
-    const { databasePath, directory, params } = this.#options;
-    return new SnapshotWorker({ databasePath, directory, collection, dimensions: record.dimensions, params });
+    const { databasePath, directory, params, snapshotEveryChunks } = this.#options;
+    return new SnapshotWorker({ databasePath, directory, collection, dimensions: record.dimensions, params, snapshotEveryChunks });
   }
 }

@@ -33,6 +33,8 @@ export interface SqliteStoreOptions<V extends VectorIndex = HnswVectorIndex> {
   hnsw?: HnswParams;
   /** A filtered dense search scores the passing chunks exactly up to this many, else walks the graph (default 20,000). */
   exactFilterLimit?: number;
+  /** While a long write runs, the HNSW graph is persisted every this many vectors (default 20,000; 0: at the end only). */
+  snapshotEveryChunks?: number;
   /** bm25() column weights and the per-query scoring budget (see LexicalIndexOptions). */
   lexical?: LexicalIndexOptions;
   /**
@@ -105,6 +107,7 @@ export async function openSqliteStore<V extends VectorIndex = HnswVectorIndex>(o
             directory: join(dirname(path), 'vectors'),
             params: options.hnsw ?? DEFAULT_HNSW_PARAMS,
             ...(options.exactFilterLimit === undefined ? {} : { exactFilterLimit: options.exactFilterLimit }),
+            ...(options.snapshotEveryChunks === undefined ? {} : { snapshotEveryChunks: options.snapshotEveryChunks }),
             readonly,
             databasePath: path,
           })

@@ -11,6 +11,8 @@ export interface SnapshotJob {
   collection: string;
   dimensions: number;
   params: HnswParams;
+  /** While refreshing, the graph is persisted each time this many vectors were added since the last write (0: never). */
+  snapshotEveryChunks: number;
 }
 
 /**
@@ -34,6 +36,7 @@ export class SnapshotWorker {
   /** Settles when the worker has exited: with the status of its last catch-up, or a STORE_FAILED error. */
   readonly #exited: Promise<VectorIndexStatus | undefined>;
   #ending = false;
+  #interrupted = false;
 
   constructor(job: SnapshotJob) {
     this.#collection = job.collection;
@@ -71,6 +74,18 @@ export class SnapshotWorker {
   /** Catches up with the store, writes the snapshot once and ends the worker. */
   finish(): Promise<VectorIndexStatus | undefined> {
     return this.#end({ type: 'finish' });
+  }
+
+  /**
+   * Ends the worker soon even when it is finishing: the catch-up stops at its next page and what the
+   * graph holds is persisted (a process closing while a rebuild runs).
+   */
+  interrupt(): void {
+    if (this.#interrupted) return;
+    this.#interrupted = true;
+    this.#ending = true;
+    this.#worker.ref();
+    this.#post({ type: 'stop', write: true });
   }
 
   /** Ends the worker soon (at the next page boundary); with `write`, what it holds is persisted first. */

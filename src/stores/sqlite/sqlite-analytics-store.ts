@@ -7,8 +7,10 @@ import {
   type AnalyticsStore,
   type AnalyticsSummary,
   type AnalyticsSurface,
+  type ExportedSearchEvent,
   type SearchEvent,
 } from '../analytics-store.js';
+import type { RecordPage } from '../record-transfer.js';
 
 const MODE_ORDER: Record<SearchMode, number> = { lexical: 0, dense: 1, hybrid: 2 };
 
@@ -47,6 +49,33 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
         );
       }
     })();
+  }
+
+  async exportRecords(cursor: string | null, limit: number): Promise<RecordPage<ExportedSearchEvent>> {
+    const rows = this.#db.prepare('SELECT * FROM search_events WHERE id > ? ORDER BY id LIMIT ?').all(cursor === null ? 0 : Number(cursor), limit) as EventRow[];
+    const last = rows[rows.length - 1];
+    return { items: rows.map(toExported), cursor: rows.length === limit && last ? String(last.id) : null };
+  }
+
+  async importRecords(records: readonly ExportedSearchEvent[]): Promise<number> {
+    const insert = this.#db.prepare(
+      `INSERT OR IGNORE INTO search_events (id, at_ms, kind, surface, collection, query_key, mode, result_count, top_score, latency_ms, key_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    return this.#db.transaction(() => {
+      let added = 0;
+      for (const event of records) {
+        added += insert.run(
+          event.id, Date.parse(event.at), event.kind, event.surface, event.collection, analyticsQueryKey(event.query), event.mode,
+          event.resultCount, event.topScore, event.latencyMs, event.keyId,
+        ).changes;
+      }
+      return added;
+    })();
+  }
+
+  async countRecords(): Promise<Record<string, number>> {
+    return { searchEvents: this.#db.prepare('SELECT count(*) FROM search_events').pluck().get() as number };
   }
 
   async prune(before: string): Promise<number> {
@@ -113,4 +142,25 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
 
 function queryCount(row: GroupRow) {
   return { query: row.query_key, count: row.count, avgResults: row.avg_results, lastAt: new Date(row.last_ms).toISOString() };
+}
+
+interface EventRow {
+  id: number;
+  at_ms: number;
+  kind: AnalyticsKind;
+  surface: AnalyticsSurface;
+  collection: string;
+  query_key: string;
+  mode: SearchMode;
+  result_count: number;
+  top_score: number | null;
+  latency_ms: number;
+  key_id: string | null;
+}
+
+function toExported(row: EventRow): ExportedSearchEvent {
+  return {
+    id: row.id, at: new Date(row.at_ms).toISOString(), kind: row.kind, surface: row.surface, collection: row.collection, query: row.query_key,
+    mode: row.mode, resultCount: row.result_count, topScore: row.top_score, latencyMs: row.latency_ms, keyId: row.key_id,
+  };
 }

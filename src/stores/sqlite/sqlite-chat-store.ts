@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { CairnError } from '../../core/cairn-error.js';
-import type { ChatMessageRecord, ChatSessionRecord, ChatStore, NewChatMessage } from '../chat-store.js';
+import type { ChatMessageRecord, ChatSessionRecord, ChatStore, ExportedChatSession, NewChatMessage } from '../chat-store.js';
+import type { RecordPage } from '../record-transfer.js';
 
 interface SessionRow {
   id: string;
@@ -159,5 +160,47 @@ export class SqliteChatStore implements ChatStore {
         .run(now, messages.length, title, sessionId);
       return stored;
     })();
+  }
+
+  async exportRecords(cursor: string | null, limit: number): Promise<RecordPage<ExportedChatSession>> {
+    const rows = this.#db.prepare('SELECT rowid AS row_order, * FROM chat_sessions WHERE rowid > ? ORDER BY rowid LIMIT ?').all(cursor === null ? 0 : Number(cursor), limit) as Array<SessionRow & { row_order: number }>;
+    const messages = this.#db.prepare('SELECT * FROM chat_messages WHERE session_id = ? ORDER BY seq');
+    const last = rows[rows.length - 1];
+    return {
+      items: rows.map((row) => ({ ...toSession(row), messages: (messages.all(row.id) as MessageRow[]).map(toMessage) })),
+      cursor: rows.length === limit && last ? String(last.row_order) : null,
+    };
+  }
+
+  async importRecords(records: readonly ExportedChatSession[]): Promise<number> {
+    const insertSession = this.#db.prepare(
+      'INSERT OR IGNORE INTO chat_sessions (id, collection, title, created_at, updated_at, message_count, owner) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const insertMessage = this.#db.prepare(
+      'INSERT INTO chat_messages (id, session_id, role, content, citations, timings, extractive, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    return this.#db.transaction(() => {
+      let added = 0;
+      for (const session of records) {
+        const inserted = insertSession.run(session.id, session.collection, session.title, session.createdAt, session.updatedAt, session.messages.length, session.owner);
+        if (inserted.changes === 0) continue;
+        added += 1;
+        for (const message of session.messages) {
+          insertMessage.run(
+            message.id, session.id, message.role, message.content,
+            message.citations === undefined ? null : JSON.stringify(message.citations),
+            message.timings === undefined ? null : JSON.stringify(message.timings),
+            message.extractive === undefined ? null : message.extractive ? 1 : 0,
+            message.createdAt,
+          );
+        }
+      }
+      return added;
+    })();
+  }
+
+  async countRecords(): Promise<Record<string, number>> {
+    const count = (table: string) => this.#db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    return { chatSessions: count('chat_sessions'), chatMessages: count('chat_messages') };
   }
 }

@@ -34,11 +34,11 @@ const COLLECTION_SELECT = `SELECT c.* FROM collections c`;
 
 /**
  * getChunks' row as `.raw()` returns it, in CHUNK_VIEW_SELECT's column order: id, document_id, ordinal,
- * text, heading_path, page_start, page_end, line_start, line_end, token_count, content_hash, collection,
- * uri, relative_path, title, format, language, git_commit.
+ * text, heading_path, page_start, page_end, line_start, line_end, token_count, content_hash, anchor,
+ * collection, uri, relative_path, title, format, language, git_commit.
  */
 type ChunkViewTuple = [
-  number, number, number, string, string, number | null, number | null, number | null, number | null, number, string,
+  number, number, number, string, string, number | null, number | null, number | null, number | null, number, string, string | null,
   string, string, string, string, string, string | null, string | null,
 ];
 
@@ -136,8 +136,8 @@ export class SqliteChunkStore implements ChunkStore, HnswVectorSource {
       }
       const id = Number(
         this.#db
-          .prepare('INSERT INTO collections (name, embedder, dimensions, chunk_size, chunk_overlap, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(name, settings.embedder, settings.dimensions, settings.chunkSize, settings.chunkOverlap, new Date().toISOString())
+          .prepare('INSERT INTO collections (name, embedder, dimensions, chunk_size, chunk_overlap, created_at, vector_store) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(name, settings.embedder, settings.dimensions, settings.chunkSize, settings.chunkOverlap, new Date().toISOString(), settings.vectorStore ?? null)
           .lastInsertRowid,
       );
       this.#db.exec(createFtsTableSql(id));
@@ -176,6 +176,15 @@ export class SqliteChunkStore implements ChunkStore, HnswVectorSource {
     const result = this.#sql('UPDATE collections SET embedder = ?, dimensions = ?, vector_epoch = vector_epoch + 1 WHERE name = ?')
       .run(embedder, dimensions, name);
     if (result.changes === 0) throw notFound(name);
+  }
+
+  async setCollectionVectorStore(name: string, vectorStore: string | undefined): Promise<void> {
+    const result = this.#sql('UPDATE collections SET vector_store = ?, vectors_pending = 0 WHERE name = ?').run(vectorStore ?? null, name);
+    if (result.changes === 0) throw notFound(name);
+  }
+
+  async setVectorsPending(name: string, pending: boolean): Promise<void> {
+    this.#sql('UPDATE collections SET vectors_pending = ? WHERE name = ?').run(pending ? 1 : 0, name);
   }
 
   async listDocumentStates(collection: string): Promise<Map<string, DocumentState>> {
@@ -332,6 +341,10 @@ export class SqliteChunkStore implements ChunkStore, HnswVectorSource {
     return { maxChunkId, vectorCount };
   }
 
+  async countVectorsAfter(collection: string, afterId: number): Promise<number> {
+    return this.#sql('SELECT count(*) FROM chunks WHERE collection = ? AND id > ? AND vector IS NOT NULL').pluck().get(collection, afterId) as number;
+  }
+
   async vectorIds(collection: string, maxId: number): Promise<number[]> {
     return this.#sql('SELECT id FROM chunks WHERE collection = ? AND id <= ? AND vector IS NOT NULL ORDER BY id')
       .pluck()
@@ -365,7 +378,7 @@ export class SqliteChunkStore implements ChunkStore, HnswVectorSource {
 }
 
 function chunkViewFromTuple(row: ChunkViewTuple): ChunkView {
-  const [id, documentId, ordinal, text, headingPath, pageStart, pageEnd, lineStart, lineEnd, tokenCount, contentHash] = row;
+  const [id, documentId, ordinal, text, headingPath, pageStart, pageEnd, lineStart, lineEnd, tokenCount, contentHash, anchor] = row;
   const view: ChunkView = {
     id,
     documentId,
@@ -374,17 +387,18 @@ function chunkViewFromTuple(row: ChunkViewTuple): ChunkView {
     headingPath: headingPath === '[]' ? [] : (JSON.parse(headingPath) as string[]),
     tokenCount,
     contentHash,
-    collection: row[11],
-    sourceUri: row[12],
-    relativePath: row[13],
-    title: row[14],
-    format: row[15],
+    collection: row[12],
+    sourceUri: row[13],
+    relativePath: row[14],
+    title: row[15],
+    format: row[16],
   };
   if (pageStart !== null) view.pageStart = pageStart;
   if (pageEnd !== null) view.pageEnd = pageEnd;
   if (lineStart !== null) view.lineStart = lineStart;
   if (lineEnd !== null) view.lineEnd = lineEnd;
-  if (row[16] !== null) view.language = row[16];
-  if (row[17] !== null) view.gitCommit = row[17];
+  if (anchor !== null) view.anchor = anchor;
+  if (row[17] !== null) view.language = row[17];
+  if (row[18] !== null) view.gitCommit = row[18];
   return view;
 }

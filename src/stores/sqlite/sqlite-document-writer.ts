@@ -53,7 +53,7 @@ export class SqliteDocumentWriter {
     this.#deleteDocument = db.prepare('DELETE FROM documents WHERE id = ?');
     this.#insertChunk = db.prepare(
       `INSERT INTO chunks (document_id, collection, ordinal, text, heading_path, page_start, page_end, line_start, line_end,
-        token_count, content_hash, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        token_count, content_hash, vector, anchor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#write = db.transaction((document: DocumentWrite) => this.#writeInTransaction(document));
     this.#writeMany = db.transaction((documents: DocumentWrite[]) => documents.map((document) => this.#writeInTransaction(document)));
@@ -183,6 +183,7 @@ export class SqliteDocumentWriter {
           chunk.tokenCount,
           chunk.contentHash,
           chunk.vector === null ? null : vectorToBlob(chunk.vector),
+          chunk.anchor ?? null,
         ).lastInsertRowid,
       );
       fts.insert.run(id, titleTerms, headingTerms, this.#analyze(chunk.text));

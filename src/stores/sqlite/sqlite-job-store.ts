@@ -5,6 +5,7 @@ import {
   emptyProgress,
   JOB_ERRORS_KEPT,
   PROGRESS_EVENTS_KEPT,
+  type ExportedJob,
   type JobClaim,
   type JobEvent,
   type JobEventData,
@@ -16,6 +17,7 @@ import {
   type NewJob,
   type StoredJob,
 } from '../job-store.js';
+import type { RecordPage } from '../record-transfer.js';
 
 interface JobRow {
   id: string;
@@ -248,5 +250,43 @@ export class SqliteJobStore implements JobStore {
 
   async lastEventId(): Promise<number> {
     return (this.#db.prepare('SELECT max(id) FROM job_events').pluck().get() as number | null) ?? 0;
+  }
+
+  async exportRecords(cursor: string | null, limit: number): Promise<RecordPage<ExportedJob>> {
+    const after = cursor === null ? 0 : Number(cursor);
+    const rows = this.#db.prepare('SELECT rowid AS row_order, * FROM jobs WHERE rowid > ? ORDER BY rowid LIMIT ?').all(after, limit) as Array<JobRow & { row_order: number }>;
+    const events = this.#db.prepare('SELECT * FROM job_events WHERE job_id = ? ORDER BY seq');
+    const items = rows.map((row): ExportedJob => ({ ...toJob(row), lease: null, events: (events.all(row.id) as EventRow[]).map(toEvent) }));
+    const last = rows[rows.length - 1];
+    return { items, cursor: rows.length === limit && last ? String(last.row_order) : null };
+  }
+
+  async importRecords(records: readonly ExportedJob[]): Promise<number> {
+    const insertJob = this.#db.prepare(
+      `INSERT OR IGNORE INTO jobs (id, collection, kind, sources, options, status, created_at, started_at, finished_at, progress, errors, error, next_seq, cancel_requested)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertEvent = this.#db.prepare('INSERT INTO job_events (job_id, seq, type, data, created_at) VALUES (?, ?, ?, ?, ?)');
+    const run = this.#db.transaction((jobs: readonly ExportedJob[]): number => {
+      let added = 0;
+      for (const job of jobs) {
+        const sources: SourcesColumn = { shown: job.sources, inputs: job.inputs };
+        const nextSeq = job.events.reduce((max, event) => Math.max(max, event.seq), 0) + 1;
+        const inserted = insertJob.run(
+          job.id, job.collection, job.kind, JSON.stringify(sources), JSON.stringify(job.options), job.status, job.createdAt, job.startedAt, job.finishedAt,
+          JSON.stringify(job.progress), JSON.stringify(job.errors), job.error, nextSeq, job.cancelRequested ? 1 : 0,
+        );
+        if (inserted.changes === 0) continue;
+        added += 1;
+        for (const event of job.events) insertEvent.run(job.id, event.seq, event.data.type, JSON.stringify(event.data), event.createdAt);
+      }
+      return added;
+    });
+    return run.immediate(records);
+  }
+
+  async countRecords(): Promise<Record<string, number>> {
+    const count = (table: string) => this.#db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    return { jobs: count('jobs'), jobEvents: count('job_events') };
   }
 }

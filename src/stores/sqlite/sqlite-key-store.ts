@@ -1,11 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
-import { KEY_SCOPES, type ApiKeyRecord, type KeyScope, type KeyStore } from '../key-store.js';
-
-const KEY_PREFIX = 'cairn_';
-const DISPLAY_PREFIX_LENGTH = 8;
-/** A key's use is written at most this often, so verifying is not a database write per request. */
-const TOUCH_INTERVAL_MS = 60_000;
+import { KEY_SCOPES, type ApiKeyRecord, type ExportedApiKey, type KeyScope, type KeyStore } from '../key-store.js';
+import type { RecordPage } from '../record-transfer.js';
+import { DISPLAY_PREFIX_LENGTH, hashKey, KEY_PREFIX, newKeyId, newKeySecret, secretMatches, TOUCH_INTERVAL_MS } from '../api-key-secret.js';
 
 interface KeyRow {
   id: string;
@@ -16,15 +12,6 @@ interface KeyRow {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
-}
-
-/**
- * SHA-256 of the key. A slow password hash (scrypt, argon2) defends guessable secrets; these keys
- * carry 256 random bits, so a brute force over the hash is as hopeless as over the key itself, and
- * a fast hash keeps verification off the request's critical path.
- */
-function hashKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
 function toRecord(row: KeyRow): ApiKeyRecord {
@@ -45,9 +32,9 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async create(name: string, scopes: KeyScope[]): Promise<{ record: ApiKeyRecord; key: string }> {
-    const key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const key = newKeySecret();
     const row: KeyRow = {
-      id: randomBytes(8).toString('hex'),
+      id: newKeyId(),
       name,
       prefix: key.slice(0, DISPLAY_PREFIX_LENGTH),
       hash: hashKey(key),
@@ -75,10 +62,9 @@ export class SqliteKeyStore implements KeyStore {
 
   async verify(secret: string): Promise<ApiKeyRecord | undefined> {
     if (!secret.startsWith(KEY_PREFIX)) return undefined;
-    const hash = Buffer.from(hashKey(secret), 'hex');
     this.#byPrefix ??= this.#db.prepare('SELECT * FROM api_keys WHERE prefix = ? AND revoked_at IS NULL');
     const rows = this.#byPrefix.all(secret.slice(0, DISPLAY_PREFIX_LENGTH)) as KeyRow[];
-    const row = rows.find((candidate) => timingSafeEqual(Buffer.from(candidate.hash, 'hex'), hash));
+    const row = rows.find((candidate) => secretMatches(secret, candidate.hash));
     if (!row) return undefined;
     const now = Date.now();
     if (row.last_used_at === null || now - Date.parse(row.last_used_at) >= TOUCH_INTERVAL_MS) {
@@ -87,5 +73,28 @@ export class SqliteKeyStore implements KeyStore {
       this.#touch.run(row.last_used_at, row.id);
     }
     return toRecord(row);
+  }
+
+  async exportRecords(cursor: string | null, limit: number): Promise<RecordPage<ExportedApiKey>> {
+    const rows = this.#db.prepare('SELECT rowid AS row_order, * FROM api_keys WHERE rowid > ? ORDER BY rowid LIMIT ?').all(cursor === null ? 0 : Number(cursor), limit) as Array<KeyRow & { row_order: number }>;
+    const last = rows[rows.length - 1];
+    return { items: rows.map((row) => ({ ...toRecord(row), hash: row.hash })), cursor: rows.length === limit && last ? String(last.row_order) : null };
+  }
+
+  async importRecords(records: readonly ExportedApiKey[]): Promise<number> {
+    const insert = this.#db.prepare(
+      'INSERT OR IGNORE INTO api_keys (id, name, prefix, hash, scopes, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    return this.#db.transaction(() => {
+      let added = 0;
+      for (const key of records) {
+        added += insert.run(key.id, key.name, key.prefix, key.hash, JSON.stringify(key.scopes), key.createdAt, key.lastUsedAt, key.revokedAt).changes;
+      }
+      return added;
+    })();
+  }
+
+  async countRecords(): Promise<Record<string, number>> {
+    return { apiKeys: this.#db.prepare('SELECT count(*) FROM api_keys').pluck().get() as number };
   }
 }

@@ -42,3 +42,24 @@ test('the scored-rows budget drops the commonest terms, keeping the rarest', asy
     await rm(directory, { recursive: true, force: true });
   }
 });
+
+test('a query matching a section heading ranks that section above a body that only repeats the words (heading weight)', async () => {
+  // Same length (8 tokens in all columns), same terms: the heading section has each term once in its
+  // heading, the other twice in its body. BM25F with heading weight h: h / (h + 1.2) against 2 / 3.2, so
+  // the heading wins for h > 2 (docs/decisions/0033-adaptive-fusion.md keeps 3; at the old 1.2 it lost).
+  const directory = await mkdtemp(join(tmpdir(), 'cairn-lexical-'));
+  try {
+    const store = await openSqliteStore({ path: join(directory, 'cairn.db'), lexicalAnalyzer: contractAnalyzer, lexical: { maxScoredRows: 0 } });
+    await store.chunks.createCollection('headings', { embedder: 'none', dimensions: 0, chunkSize: 256, chunkOverlap: 0 });
+    const write = async (name: string, text: string, headingPath: string[] = []) =>
+      (await store.chunks.writeDocument(makeDocument('headings', name, [makeChunk(0, text, null, { headingPath })]))).chunkIds[0];
+    const section = await write('a', 'declare them with a type annotation', ['path parameters']);
+    const body = await write('b', 'path parameters and more path parameters here');
+    for (const name of ['c', 'd', 'e', 'f']) await write(name, 'unrelated words about cooking pasta in water');
+    const hits = await store.lexical.search({ collection: 'headings', terms: ['path', 'parameters'], k: 10 });
+    assert.deepEqual(hits.map((hit) => hit.chunkId), [section, body]);
+    await store.close();
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type {
+  ExportedMemory,
   Memory,
   MemoryCandidate,
   MemoryCandidateQuery,
@@ -10,6 +11,7 @@ import type {
   MemoryStore,
   NewMemory,
 } from '../memory-store.js';
+import type { RecordPage } from '../record-transfer.js';
 import { dot, isVisible, visibleSql, type CachedVector, type VectorCache } from './memory-visibility.js';
 import { porterStem } from './porter-stemmer.js';
 import { buildMatchExpression } from './sqlite-lexical-index.js';
@@ -254,6 +256,51 @@ export class SqliteMemoryStore implements MemoryStore {
   async hasVisible(scope: MemoryScope, now: string): Promise<boolean> {
     const params: Record<string, unknown> = { now };
     return this.#db.prepare(`SELECT 1 FROM memories m WHERE ${visibleSql(scope, undefined, params)} LIMIT 1`).get(params) !== undefined;
+  }
+
+  async exportRecords(cursor: string | null, limit: number): Promise<RecordPage<ExportedMemory>> {
+    const rows = this.#db
+      .prepare(`SELECT ${COLUMNS}, m.embedder, m.vector FROM memories m WHERE m.seq > ? ORDER BY m.seq LIMIT ?`)
+      .all(cursor === null ? 0 : Number(cursor), limit) as Array<MemoryRow & { embedder: string | null; vector: Buffer | null }>;
+    const last = rows[rows.length - 1];
+    return {
+      items: rows.map((row) => ({
+        ...toMemory(row),
+        vector: row.embedder !== null && row.vector !== null ? { embedder: row.embedder, values: blobToVector(row.vector) } : null,
+      })),
+      cursor: rows.length === limit && last ? String(last.seq) : null,
+    };
+  }
+
+  async importRecords(records: readonly ExportedMemory[]): Promise<number> {
+    const insert = this.#db.prepare(
+      `INSERT OR IGNORE INTO memories (id, content, tags, source, session_id, user_id, created_at, updated_at, expires_at, embedder, vector)
+       VALUES (@id, @content, @tags, @source, @session_id, @user_id, @created_at, @updated_at, @expires_at, @embedder, @vector)`,
+    );
+    const added = this.#db.transaction(() => {
+      let count = 0;
+      for (const memory of records) {
+        const row: MemoryRow = {
+          seq: 0, id: memory.id, content: memory.content, tags: JSON.stringify(memory.tags), source: memory.source, session_id: memory.sessionId,
+          user_id: memory.userId, created_at: memory.createdAt, updated_at: memory.updatedAt, expires_at: memory.expiresAt,
+        };
+        const { seq: _seq, ...values } = row;
+        const result = insert.run({ ...values, embedder: memory.vector?.embedder ?? null, vector: memory.vector === null ? null : vectorToBlob(memory.vector.values) });
+        if (result.changes === 0) continue;
+        row.seq = Number(result.lastInsertRowid);
+        this.#index(row);
+        count += 1;
+      }
+      return count;
+    })();
+    // The in-memory vectors are reloaded on the next search rather than patched row by row.
+    if (added > 0) this.#cache = null;
+    return added;
+  }
+
+  async countRecords(): Promise<Record<string, number>> {
+    const row = this.#db.prepare('SELECT count(*) AS memories, count(vector) AS vectors FROM memories').get() as { memories: number; vectors: number };
+    return { memories: row.memories, memoryVectors: row.vectors };
   }
 
   #row(id: string, now: string): MemoryRow | undefined {

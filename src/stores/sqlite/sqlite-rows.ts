@@ -12,6 +12,8 @@ export interface CollectionRow {
   created_at: string;
   document_count: number;
   chunk_count: number;
+  vector_store: string | null;
+  vectors_pending: number;
 }
 
 export interface DocumentRow {
@@ -46,6 +48,7 @@ export interface ChunkRow {
   line_end: number | null;
   token_count: number;
   content_hash: string;
+  anchor: string | null;
 }
 
 export interface ChunkViewRow extends ChunkRow {
@@ -59,7 +62,7 @@ export interface ChunkViewRow extends ChunkRow {
 }
 
 export const CHUNK_COLUMNS =
-  'c.id, c.document_id, c.ordinal, c.text, c.heading_path, c.page_start, c.page_end, c.line_start, c.line_end, c.token_count, c.content_hash';
+  'c.id, c.document_id, c.ordinal, c.text, c.heading_path, c.page_start, c.page_end, c.line_start, c.line_end, c.token_count, c.content_hash, c.anchor';
 
 export function collectionFromRow(row: CollectionRow): CollectionRecord {
   return {
@@ -71,6 +74,8 @@ export function collectionFromRow(row: CollectionRow): CollectionRecord {
     createdAt: row.created_at,
     documentCount: row.document_count,
     chunkCount: row.chunk_count,
+    ...(row.vector_store === null ? {} : { vectorStore: row.vector_store }),
+    ...(row.vectors_pending ? { vectorsPending: true } : {}),
   };
 }
 
@@ -111,6 +116,7 @@ export function chunkFromRow(row: ChunkRow): StoredChunk {
   if (row.page_end !== null) chunk.pageEnd = row.page_end;
   if (row.line_start !== null) chunk.lineStart = row.line_start;
   if (row.line_end !== null) chunk.lineEnd = row.line_end;
+  if (row.anchor !== null) chunk.anchor = row.anchor;
   return chunk;
 }
 

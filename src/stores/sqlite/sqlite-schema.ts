@@ -254,6 +254,17 @@ const migrations: readonly string[] = [
   CREATE INDEX search_events_at ON search_events (at_ms);
   CREATE INDEX search_events_collection ON search_events (collection, at_ms);
   `,
+  // The anchor of a chunk's innermost heading that states one (Markdown `{ #id }`, HTML `id`), for
+  // deep links to the cited section. NULL for chunks written before: re-ingest with --force fills it.
+  `
+  ALTER TABLE chunks ADD COLUMN anchor TEXT;
+  `,
+  // Where each collection's vectors are indexed (NULL: the HNSW graphs beside the file; 'chroma'), and
+  // whether that external index missed pushes it must catch up on (docs/decisions/0031-chroma.md).
+  `
+  ALTER TABLE collections ADD COLUMN vector_store TEXT;
+  ALTER TABLE collections ADD COLUMN vectors_pending INTEGER NOT NULL DEFAULT 0;
+  `,
   // Job leases (see JobStore and sqlite-job-store.ts): the process running a job and when its lease
   // ends (epoch ms); a running job without a live lease may be claimed again. Jobs running before this
   // migration have none, so they are claimable, as `requeueRunning` treated them.
@@ -299,13 +310,16 @@ export function applyPragmas(db: Database, readonly: boolean): void {
   if (!readonly) db.pragma('wal_autocheckpoint = 10000');
 }
 
+/** The schema version of a database file (0: none yet), for `cairn db status`. */
+export function sqliteSchemaVersion(db: Database): number {
+  const hasVersionTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).get() !== undefined;
+  return hasVersionTable ? ((db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined)?.version ?? 0) : 0;
+}
+
 /** Brings the schema to SCHEMA_VERSION; refuses a database written by a newer Cairn. */
 export function migrateSqliteSchema(db: Database, readonly: boolean): void {
-  const hasVersionTable =
-    db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).get() !== undefined;
-  const current = hasVersionTable
-    ? ((db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined)?.version ?? 0)
-    : 0;
+  const current = sqliteSchemaVersion(db);
+  const hasVersionTable = current > 0 || db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).get() !== undefined;
   if (current > SCHEMA_VERSION) {
     throw new CairnError('STORE_FAILED', `The database has schema version ${current}; this Cairn knows up to ${SCHEMA_VERSION}.`, {
       hint: 'Upgrade Cairn, or point CAIRN_HOME at another data directory.',

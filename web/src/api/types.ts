@@ -65,9 +65,13 @@ export interface SearchResult {
   text: string;
   score: number;
   scores: { lexical?: ArmScore; dense?: ArmScore; rerank?: ArmScore } & Record<string, unknown>;
-  /** Matches wrapped in `**`. */
+  /** Plain-text excerpt; its matching words are `highlights`. */
   snippet: string;
+  /** `[start, end)` offsets of the matching words in `snippet` (UTF-16 code units, i.e. string indexes). */
+  highlights: Array<[number, number]>;
   heading_path: string[];
+  /** Fragment of the section (`source_uri#anchor`) when the source states heading ids. */
+  anchor?: string | null;
   relative_path: string;
   format: string;
   language?: string | null;
@@ -310,6 +314,16 @@ export interface Readiness {
   version: string;
   store: { ok: boolean; kind: string; location?: string; collections?: number; error?: string; sizeBytes?: number };
   embedders: { id: string; collections: string[]; loaded: boolean; lexicalOnly: boolean; reason?: string }[];
+  /** A separate vector store (Chroma), when configured: heartbeat, version, counts against the store's. */
+  vectorStore?: {
+    kind: string;
+    location: string;
+    ok: boolean;
+    error?: string;
+    version?: string;
+    latencyMs?: number;
+    collections: { collection: string; count: number; expected: number; inSync: boolean }[];
+  };
   reranker?: { id: string; enabled: boolean; loaded: boolean; state?: 'off' | 'loading' | 'loaded' | 'unavailable' };
   llm: {
     configured: boolean;

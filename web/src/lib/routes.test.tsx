@@ -49,8 +49,10 @@ describe('safeHref', () => {
 });
 
 describe('highlightSnippet', () => {
-  it('marks the spans the server wrapped in ** and escapes the rest', () => {
-    const html = renderToStaticMarkup(<p>{highlightSnippet('…the **trace** tree <b> **records**')}</p>);
-    assert.equal(html, '<p>…the <mark>trace</mark> tree &lt;b&gt; <mark>records</mark></p>');
+  it('marks the highlighted spans and escapes the rest; Markdown in the text stays text', () => {
+    const snippet = '…the trace tree <b> **records**';
+    const html = renderToStaticMarkup(<p>{highlightSnippet(snippet, [[5, 10], [22, 29]])}</p>);
+    assert.equal(html, '<p>…the <mark>trace</mark> tree &lt;b&gt; **<mark>records</mark>**</p>');
+    assert.equal(renderToStaticMarkup(<p>{highlightSnippet('no match')}</p>), '<p>no match</p>');
   });
 });

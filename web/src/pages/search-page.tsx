@@ -141,7 +141,7 @@ export function SearchPage() {
                     {result.line_start ? ` · lines ${result.line_start}-${result.line_end ?? result.line_start}` : ''}
                     {result.heading_path.length > 0 ? ` · ${result.heading_path.join(' / ')}` : ''}
                   </p>
-                  <p className="snippet">{highlightSnippet(result.snippet)}</p>
+                  <p className="snippet">{highlightSnippet(result.snippet, result.highlights)}</p>
                   <ul className="arm-scores" aria-label="Scores per retrieval arm">
                     {Object.entries(result.scores).map(([arm, value]) => {
                       const score = value as { rank?: number; score?: number } | number | undefined;

@@ -107,6 +107,34 @@ export function StatusPage() {
               ) : null}
             </dl>
           </section>
+          {ready.vectorStore ? (
+            <section className="card" aria-labelledby="status-vector-store">
+              <h2 id="status-vector-store">Vector store</h2>
+              <dl className="facts">
+                <dt>Kind</dt>
+                <dd>
+                  {ready.vectorStore.kind} {ready.vectorStore.version ?? ''}
+                </dd>
+                <dt>State</dt>
+                <dd>
+                  <State
+                    ok={ready.vectorStore.ok}
+                    text={ready.vectorStore.ok ? `answering (heartbeat ${ready.vectorStore.latencyMs ?? '?'} ms)` : `${ready.vectorStore.error ?? 'unavailable'} — searching lexically`}
+                  />
+                </dd>
+                <dt>Location</dt>
+                <dd className="break">{ready.vectorStore.location}</dd>
+              </dl>
+              <ul className="plain-list">
+                {ready.vectorStore.collections.map((c) => (
+                  <li key={c.collection}>
+                    <strong>{c.collection}</strong> {c.count} of {c.expected} vectors{' '}
+                    <State ok={c.inSync} text={c.inSync ? 'in sync' : 'out of sync: run cairn index rebuild'} />
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ) : null}
           <section className="card" aria-labelledby="status-embedders">
             <h2 id="status-embedders">Embedders</h2>
             {ready.embedders.length === 0 ? <p className="muted">No collection yet.</p> : null}

@@ -1,0 +1,113 @@
+/**
+ * Chroma against the in-process HNSW index, in the same run: ingest throughput (SQLite write + index
+ * push + flush), dense query latency (the vector index alone and hybrid search through `runSearch`'s
+ * arms), and recall@10 against exact search. Clustered 384-d vectors (MiniLM's shape; uniform random
+ * vectors have no neighbours). Usage: `node --import tsx bench/chroma-vs-hnsw.ts [chunks]` (default 20,000) [queries] (default 200).
+ */
+import { configSchema } from '../src/config/config-schema.js';
+import { normalizeFilter } from '../src/core/search-filter.js';
+import { writtenVectors } from '../src/ingest/index-sync.js';
+import { chromaVectorIndexFactory } from '../src/stores/chroma/create-chroma-vector-index.js';
+import { createSqliteBackend } from '../src/stores/sqlite/create-sqlite-backend.js';
+import type { StoreBackend } from '../src/stores/store-backend.js';
+import { clusteredVectors, exactTopK, makeChunk, makeDocument } from '../src/stores/store-contract-fixtures.js';
+import { startPrivateChroma } from '../src/testing/chroma-server.js';
+import { latencyStats, loadAverage, machineFacts, removeDirectory, round, temporaryDirectory } from './bench-support.js';
+
+const CHUNKS = Number(process.argv[2] ?? 20_000);
+const DIMENSIONS = 384;
+const QUERIES = Number(process.argv[3] ?? 200);
+const BATCH = 500;
+const WORDS = ['install', 'server', 'token', 'proxy', 'backup', 'vector', 'index', 'search', 'chunk', 'query', 'graph', 'config'];
+
+const chroma = await startPrivateChroma();
+if (chroma === null) throw new Error('The Chroma server is not installed (npm install brings the chromadb devDependency).');
+const vectors = clusteredVectors(CHUNKS, DIMENSIONS, 7, 64);
+const queries = clusteredVectors(QUERIES, DIMENSIONS, 99, 64);
+const items = vectors.map((vector, id) => ({ id, vector }));
+
+async function measure(kind: 'hnsw' | 'chroma') {
+  const home = temporaryDirectory(`cairn-bench-${kind}-`);
+  const config = configSchema.parse({ home, vectorStore: kind === 'chroma' ? { kind: 'chroma', url: chroma!.url, batchSize: 1000 } : {} });
+  const backend: StoreBackend = await createSqliteBackend(config, kind === 'chroma' ? { vectorIndex: chromaVectorIndexFactory(config) } : {});
+  try {
+    await backend.chunks.createCollection('bench', { embedder: 'bench:v', dimensions: DIMENSIONS, chunkSize: 256, chunkOverlap: 0 });
+    await backend.vectors.open('bench', DIMENSIONS);
+    const ids: number[] = [];
+    const started = performance.now();
+    for (let from = 0; from < CHUNKS; from += BATCH) {
+      const documents = vectors.slice(from, from + BATCH).map((vector, i) => {
+        const n = from + i;
+        const text = `${WORDS[n % WORDS.length]} ${WORDS[(n * 7) % WORDS.length]} document ${n}`;
+        return makeDocument('bench', `area${n % 16}/doc-${n}.md`, [makeChunk(0, text, vector)], { language: n % 2 ? 'python' : 'go' });
+      });
+      const results = await backend.chunks.writeDocuments!(documents);
+      const removed = results.flatMap((result) => result.removedChunkIds);
+      if (removed.length > 0) await backend.vectors.remove('bench', removed);
+      await backend.vectors.upsert('bench', documents.flatMap((document, i) => writtenVectors({ document, result: results[i]! })));
+      ids.push(...results.map((result) => result.chunkIds[0]!));
+    }
+    await backend.vectors.flush('bench');
+    const ingestMs = performance.now() - started;
+    console.error(`${kind}: ingested ${CHUNKS} chunks in ${Math.round(ingestMs)} ms`);
+    // Chunk ids follow insertion order; map them back to the vectors for exact search.
+    const byId = ids.map((id, i) => ({ id, vector: items[i]!.vector }));
+    const dense: number[] = [];
+    const hybrid: number[] = [];
+    const filtered: number[] = [];
+    let found = 0;
+    for (const query of queries) {
+      let t = performance.now();
+      const hits = await backend.vectors.search({ collection: 'bench', vector: query, k: 10 });
+      dense.push(performance.now() - t);
+      const truth = new Set(exactTopK(query, byId, 10));
+      found += hits.filter((hit) => truth.has(hit.chunkId)).length;
+      t = performance.now();
+      // The two arms of hybrid search, as runSearch runs them (in parallel, with its candidate depth).
+      await Promise.all([backend.lexical.search({ collection: 'bench', terms: ['install', 'proxy'], k: 50 }), backend.vectors.search({ collection: 'bench', vector: query, k: 50 })]);
+      hybrid.push(performance.now() - t);
+      t = performance.now();
+      await backend.vectors.search({ collection: 'bench', vector: query, k: 10, filter: normalizeFilter({ pathGlob: 'area3/*.md', language: ['python'] }) });
+      filtered.push(performance.now() - t);
+    }
+    return {
+      kind,
+      ingestChunksPerSecond: round(CHUNKS / (ingestMs / 1000), 0),
+      dense: latencyStats(dense),
+      hybridArms: latencyStats(hybrid),
+      filteredGlob: latencyStats(filtered),
+      recallAt10: round(found / (QUERIES * 10), 4),
+    };
+  } finally {
+    await backend.close();
+    removeDirectory(home);
+  }
+}
+
+try {
+  const hnsw = await measure('hnsw');
+  const viaChroma = await measure('chroma');
+  console.log(
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine: machineFacts(),
+        loadAverage: loadAverage(),
+        chunks: CHUNKS,
+        dimensions: DIMENSIONS,
+        queries: QUERIES,
+        hnsw,
+        chroma: viaChroma,
+        ratios: {
+          ingestChromaOverHnsw: round(viaChroma.ingestChunksPerSecond / hnsw.ingestChunksPerSecond, 2),
+          denseP50ChromaOverHnsw: round(viaChroma.dense.p50 / hnsw.dense.p50, 2),
+          hybridP50ChromaOverHnsw: round(viaChroma.hybridArms.p50 / hnsw.hybridArms.p50, 2),
+        },
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  await chroma.dispose();
+}

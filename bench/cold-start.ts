@@ -1,0 +1,246 @@
+/**
+ * Cold paths (issue 12 §4): how long the first search takes in a process that just opened the store,
+ * (a) after a `kill -9` during an ingest, and (b) after a clean start with a current graph snapshot, and
+ * what it returns. Baseline in the same run: the time until the HNSW graph is ready, which is what a
+ * first dense search waited for before searches stopped waiting for derived indexes.
+ *
+ *   node --import tsx bench/cold-start.ts [--chunks 100000] [--queries 20]
+ *
+ * The corpus is synthetic, built fast: 384-dimensional unit vectors clustered around 64 seeded centres
+ * (the shape of real embeddings) and texts drawn from a seeded word list, 10 chunks per document,
+ * written through the chunk store and pushed to the vector index as an ingest does (IndexSync). Default
+ * config HNSW parameters (M 32, efConstruction 200, efSearch 400) and snapshotEveryChunks 20,000.
+ * Each probe is a fresh process: it opens the store as `cairn serve` does (lexical accelerator on,
+ * indexes warmed in the background, not awaited), then searches at once.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { IndexSync } from '../src/ingest/index-sync.js';
+import { analyzeForIndex } from '../src/models/tokenize/lexical-analyzer.js';
+import { makeChunk, makeDocument, normalize } from '../src/stores/store-contract-fixtures.js';
+import { snapshotPaths } from '../src/stores/sqlite/hnsw-snapshot.js';
+import { openSqliteStore } from '../src/stores/sqlite/open-sqlite-store.js';
+import { seededRandom } from '../src/testing/seeded-random.js';
+import { loadAverage, machineFacts, parseIntegerOption, removeDirectory, report, round, temporaryDirectory } from './bench-support.js';
+
+const { values } = parseArgs({
+  options: { chunks: { type: 'string' }, queries: { type: 'string' }, role: { type: 'string' }, db: { type: 'string' }, out: { type: 'string' } },
+});
+const CHUNKS = parseIntegerOption(values.chunks, 'chunks') ?? 100_000;
+const QUERIES = parseIntegerOption(values.queries, 'queries') ?? 20;
+const DIMENSIONS = 384;
+const CLUSTERS = 64;
+const PER_DOCUMENT = 10;
+const COLLECTION = 'cold';
+const HNSW = { m: 32, efConstruction: 200, efSearch: 400 };
+const WORDS = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu amber basalt cobalt dune ember flint granite harbor iris jasper kelp lagoon marble nickel onyx pumice quartz ridge slate tundra umber vale willow'.split(' ');
+
+function storeOptions(path: string) {
+  return { path, lexicalAnalyzer: analyzeForIndex, hnsw: HNSW, snapshotEveryChunks: 20_000, lexicalAccelerator: true };
+}
+
+/** The same clustered vectors in every process: centres from seed 1, points from a per-chunk seed. */
+function makeVectorSource(): (index: number) => Float32Array {
+  const random = seededRandom(1);
+  const gaussian = (next: () => number) => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+  const centres = Array.from({ length: CLUSTERS }, () => normalize(Float32Array.from({ length: DIMENSIONS }, () => gaussian(random))));
+  return (index) => {
+    const local = seededRandom(1000 + index);
+    const centre = centres[index % CLUSTERS]!;
+    return normalize(centre.map((value) => value + (0.8 * gaussian(local)) / Math.sqrt(DIMENSIONS)));
+  };
+}
+
+function textOf(index: number): string {
+  const random = seededRandom(500_000 + index);
+  return `${Array.from({ length: 40 }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ')} chunk${index}`;
+}
+
+/** Child: writes documents until killed, printing the chunk count after each. */
+async function writer(path: string): Promise<void> {
+  const store = await openSqliteStore(storeOptions(path));
+  await store.chunks.createCollection(COLLECTION, { embedder: 'synthetic:clustered-384', dimensions: DIMENSIONS, chunkSize: 256, chunkOverlap: 0 });
+  const sync = new IndexSync({ vectors: store.vectors, chunks: store.chunks }, COLLECTION, () => undefined);
+  const vectorOf = makeVectorSource();
+  for (let written = 0; ; ) {
+    const chunks = Array.from({ length: PER_DOCUMENT }, (_, ordinal) => makeChunk(ordinal, textOf(written + ordinal), vectorOf(written + ordinal)));
+    const document = makeDocument(COLLECTION, `d/${written / PER_DOCUMENT}.txt`, chunks);
+    const result = await store.chunks.writeDocument(document);
+    await sync.written([{ document, result }]);
+    written += PER_DOCUMENT;
+    if (written % 1000 === 0) process.stdout.write(`written ${written}\n`);
+  }
+}
+
+function exactTop(matrix: Float32Array, ids: number[], query: Float32Array, k: number): number[] {
+  const scores = ids.map((id, row) => {
+    let sum = 0;
+    for (let d = 0; d < DIMENSIONS; d++) sum += matrix[row * DIMENSIONS + d]! * query[d]!;
+    return { id, sum };
+  });
+  return scores.sort((a, b) => b.sum - a.sum || a.id - b.id).slice(0, k).map((item) => item.id);
+}
+
+/** Child: opens the store as a server does and searches at once; writes its measurements as JSON. */
+async function probe(path: string, out: string): Promise<void> {
+  const started = performance.now();
+  const store = await openSqliteStore(storeOptions(path));
+  const openedMs = performance.now() - started;
+  // What warmSearch does after the server listens: not awaited.
+  const ready = (async () => {
+    await store.vectors.open(COLLECTION, DIMENSIONS);
+    return performance.now() - started;
+  })();
+  const lexicalReady = store.lexical.warm!(COLLECTION).then(() => performance.now() - started);
+  const queryVector = makeVectorSource();
+  const queries = Array.from({ length: QUERIES }, (_, i) => queryVector(10_000_000 + i));
+  const terms = analyzeForIndex(`${WORDS[3]} ${WORDS[17]} ${WORDS[40]}`).split(' ');
+  const t0 = performance.now();
+  const first = await store.vectors.search({ collection: COLLECTION, vector: queries[0]!, k: 10 });
+  const firstDenseMs = performance.now() - t0;
+  const t1 = performance.now();
+  const lexicalHits = await store.lexical.search({ collection: COLLECTION, terms, k: 10 });
+  const firstLexicalMs = performance.now() - t1;
+  const coldResults: number[][] = [first.map((hit) => hit.chunkId)];
+  const coldMs: number[] = [firstDenseMs];
+  let coldWhileLoading = 1;
+  for (const query of queries.slice(1)) {
+    const loading = !store.vectors.isReady(COLLECTION);
+    const t = performance.now();
+    coldResults.push((await store.vectors.search({ collection: COLLECTION, vector: query, k: 10 })).map((hit) => hit.chunkId));
+    coldMs.push(performance.now() - t);
+    if (loading) coldWhileLoading++;
+  }
+  const readyMs = await ready;
+  const lexicalReadyMs = await lexicalReady;
+  const warmResults: number[][] = [];
+  const warmMs: number[] = [];
+  for (const query of queries) {
+    const t = performance.now();
+    warmResults.push((await store.vectors.search({ collection: COLLECTION, vector: query, k: 10 })).map((hit) => hit.chunkId));
+    warmMs.push(performance.now() - t);
+  }
+  const status = await store.vectors.open(COLLECTION, DIMENSIONS);
+  // Independent exact answers: every stored vector, scored here.
+  const ids: number[] = [];
+  const rows: Float32Array[] = [];
+  for await (const page of store.chunks.iterateVectors(COLLECTION, 0, 4096)) {
+    for (const item of page) {
+      ids.push(item.id);
+      rows.push(item.vector);
+    }
+  }
+  const matrix = new Float32Array(ids.length * DIMENSIONS);
+  rows.forEach((row, i) => matrix.set(row, i * DIMENSIONS));
+  const recall = (results: number[][]) => {
+    let hit = 0;
+    results.forEach((result, i) => {
+      const exact = new Set(exactTop(matrix, ids, queries[i]!, 10));
+      hit += result.filter((id) => exact.has(id)).length;
+    });
+    return round(hit / (results.length * 10), 4);
+  };
+  await store.close();
+  const median = (samples: number[]) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+  writeFileSync(
+    out,
+    JSON.stringify({
+      vectors: ids.length,
+      openStoreMs: round(openedMs),
+      firstDenseMs: round(firstDenseMs),
+      firstLexicalMs: round(firstLexicalMs),
+      lexicalHits: lexicalHits.length,
+      coldQueries: coldWhileLoading,
+      coldMedianMs: round(median(coldMs)),
+      coldRecallAt10: recall(coldResults),
+      graphReadyMs: round(readyMs),
+      graphSource: status.source,
+      lexicalAcceleratorReadyMs: round(lexicalReadyMs),
+      warmMedianMs: round(median(warmMs)),
+      warmRecallAt10: recall(warmResults),
+    }),
+  );
+}
+
+function runChild(args: string[], onLine?: (line: string, kill: () => void) => void): Promise<{ signal: NodeJS.Signals | null; code: number | null }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let buffer = '';
+  child.stdout.on('data', (data: Buffer) => {
+    buffer += data.toString();
+    const lines = buffer.split('\n');
+    buffer = lines.pop()!;
+    for (const line of lines) onLine?.(line, () => child.kill('SIGKILL'));
+  });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+function temporariesIn(home: string): string[] {
+  try {
+    return readdirSync(join(home, 'vectors')).filter((name) => name.includes('.tmp-'));
+  } catch {
+    return [];
+  }
+}
+
+function sidecarOf(home: string): { count: number; watermark: number } | undefined {
+  try {
+    return JSON.parse(readFileSync(snapshotPaths(join(home, 'vectors'), COLLECTION).sidecar, 'utf8')) as { count: number; watermark: number };
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const facts = machineFacts();
+  const home = temporaryDirectory('cairn-bench-cold-');
+  const path = join(home, 'cairn.db');
+  try {
+    const writeStarted = performance.now();
+    let killedAt = 0;
+    const writerExit = await runChild(['--role', 'writer', '--db', path], (line, kill) => {
+      const written = Number(line.split(' ')[1]);
+      if (killedAt === 0 && written >= CHUNKS) {
+        killedAt = written;
+        kill();
+      }
+    });
+    if (writerExit.signal !== 'SIGKILL') throw new Error(`the writer exited by itself (${writerExit.code})`);
+    const writeSeconds = round((performance.now() - writeStarted) / 1000, 1);
+    const atKill = sidecarOf(home);
+    const temporaries = temporariesIn(home);
+    const afterCrashFile = join(home, 'after-crash.json');
+    await runChild(['--role', 'probe', '--db', path, '--out', afterCrashFile, '--queries', String(QUERIES)]);
+    const afterCrash = JSON.parse(readFileSync(afterCrashFile, 'utf8')) as Record<string, number>;
+    const leftTemporaries = temporariesIn(home);
+    const afterStartFile = join(home, 'after-start.json');
+    await runChild(['--role', 'probe', '--db', path, '--out', afterStartFile, '--queries', String(QUERIES)]);
+    const afterStart = JSON.parse(readFileSync(afterStartFile, 'utf8')) as Record<string, number>;
+    const result = {
+      facts,
+      loadAverageAfter: loadAverage(),
+      chunks: killedAt,
+      writeSeconds,
+      snapshotAtKill: atKill ?? null,
+      temporariesAtKill: temporaries.length,
+      temporariesAfterReopen: leftTemporaries.length,
+      afterCrash,
+      afterStart,
+    };
+    const ratio = (probe: Record<string, number>) => round(probe.graphReadyMs! / probe.firstDenseMs!, 1);
+    report('cold-start', result, [
+      `cold start, ${killedAt} chunks (${DIMENSIONS}-d synthetic clustered), written in ${writeSeconds} s; load ${facts.loadAverageBefore.join(' ')} → ${loadAverage().join(' ')}`,
+      `snapshot at the kill: ${atKill ? `${atKill.count} vectors (tail ${killedAt - atKill.count})` : 'none'}; temporary files at the kill ${temporaries.length}, after reopening ${leftTemporaries.length}`,
+      `after kill -9: first dense ${afterCrash.firstDenseMs} ms (recall@10 ${afterCrash.coldRecallAt10} over ${QUERIES} queries, ${afterCrash.coldQueries} before the graph was ready), first lexical ${afterCrash.firstLexicalMs} ms; graph ready after ${afterCrash.graphReadyMs} ms (${ratio(afterCrash)}× the first search), then ${afterCrash.warmMedianMs} ms/search, recall@10 ${afterCrash.warmRecallAt10}`,
+      `after a clean start: first dense ${afterStart.firstDenseMs} ms (recall@10 ${afterStart.coldRecallAt10}), first lexical ${afterStart.firstLexicalMs} ms; graph ready after ${afterStart.graphReadyMs} ms (${ratio(afterStart)}×), then ${afterStart.warmMedianMs} ms/search, recall@10 ${afterStart.warmRecallAt10}`,
+    ]);
+  } finally {
+    removeDirectory(home);
+  }
+}
+
+if (values.role === 'writer') await writer(values.db!);
+else if (values.role === 'probe') await probe(values.db!, values.out!);
+else await main();

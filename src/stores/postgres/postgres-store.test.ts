@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pg from 'pg';
+import { chunkStoreContract } from '../chunk-store.contract.js';
+import { lexicalIndexContract } from '../lexical-index.contract.js';
+import { contractAnalyzer, makeChunk, makeDocument } from '../store-contract-fixtures.js';
+import { vectorIndexContract } from '../vector-index.contract.js';
+import { POSTGRES_MISSING, startPostgres } from '../../testing/postgres-server.js';
+import { openPostgresStore } from './open-postgres-store.js';
+
+const HNSW = { m: 16, efConstruction: 100, efSearch: 80 };
+const server = await startPostgres();
+
+async function open(url: string) {
+  return openPostgresStore({
+    connect: { url, poolSize: 4, connectTimeoutMs: 5000, statementTimeoutMs: 30_000 },
+    lexicalAnalyzer: contractAnalyzer,
+    hnsw: HNSW,
+  });
+}
+
+if (server === null) {
+  test('PostgreSQL contract suites (chunk store, lexical, vector index)', (t) => t.skip(POSTGRES_MISSING));
+} else {
+  chunkStoreContract('postgres', async () => open(await server.createDatabase()));
+  lexicalIndexContract('postgres bm25', async () => open(await server.createDatabase()));
+  vectorIndexContract('postgres + pgvector', async () => {
+    const url = await server.createDatabase();
+    return { open: () => open(url), dispose: async () => {} };
+  });
+}
+
+test('a connection dropped in the middle of writeDocuments leaves no half document', async (t) => {
+  if (server === null) return t.skip(POSTGRES_MISSING);
+  const url = await server.createDatabase();
+  const store = await openPostgresStore({
+    connect: { url, poolSize: 2, connectTimeoutMs: 5000, statementTimeoutMs: 30_000, applicationName: 'cairn-drop-test' },
+    lexicalAnalyzer: contractAnalyzer,
+    hnsw: HNSW,
+  });
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await store.chunks.createCollection('drop', { embedder: 'test:v', dimensions: 2, chunkSize: 256, chunkOverlap: 0 });
+    // The writer's last step updates the term statistics: holding their table makes it wait there, after it
+    // wrote the documents, chunks and postings of its transaction; then its connection is cut.
+    await admin.query('BEGIN');
+    await admin.query('LOCK TABLE lexical_terms IN ACCESS EXCLUSIVE MODE');
+    const documents = Array.from({ length: 5 }, (_, i) => makeDocument('drop', `d${i}.md`, [makeChunk(0, `walrus ${i}`, Float32Array.of(1, 0)), makeChunk(1, 'tusk', Float32Array.of(0, 1))]));
+    const write = store.chunks.writeDocuments!(documents);
+    let writer: number | undefined;
+    while (writer === undefined) {
+      const { rows } = await admin.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = 'cairn-drop-test' AND wait_event_type = 'Lock'",
+      );
+      writer = rows[0]?.pid;
+    }
+    const { rows: written } = await admin.query<{ n: string }>(
+      "SELECT count(*) AS n FROM pg_locks WHERE pid = $1 AND locktype = 'relation' AND relation = 'chunks'::regclass",
+      [writer],
+    );
+    assert.equal(written[0]?.n, '1', 'the writer had written chunks when its connection was cut');
+    await admin.query('SELECT pg_terminate_backend($1)', [writer]);
+    await assert.rejects(write, (error: unknown) => (error as { code?: string }).code === 'STORE_UNAVAILABLE');
+    await admin.query('COMMIT');
+    const counts = await admin.query<{ documents: string; chunks: string; postings: string; terms: string }>(
+      `SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks,
+        (SELECT count(*) FROM lexical_postings) AS postings, (SELECT count(*) FROM lexical_terms) AS terms`,
+    );
+    assert.deepEqual(counts.rows[0], { documents: '0', chunks: '0', postings: '0', terms: '0' });
+    const collection = await store.chunks.getCollection('drop');
+    assert.equal(collection?.documentCount, 0);
+    // The pool replaced the dead connection: the same batch now goes through whole.
+    const results = await store.chunks.writeDocuments!(documents);
+    assert.equal(results.length, 5);
+    assert.equal((await store.chunks.getCollection('drop'))?.chunkCount, 10);
+    assert.equal((await store.lexical.search({ collection: 'drop', terms: ['walrus'], k: 10 })).length, 5);
+  } finally {
+    await admin.end();
+    await store.close();
+  }
+});

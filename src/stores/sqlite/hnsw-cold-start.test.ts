@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { normalizeFilter } from '../../core/search-filter.js';
+import { clusteredVectors, contractAnalyzer, exactTopK, makeChunk, makeDocument } from '../store-contract-fixtures.js';
+import { snapshotPaths, type SnapshotSidecar } from './hnsw-snapshot.js';
+import { HnswVectorIndex } from './hnsw-vector-index.js';
+import { openSqliteStore } from './open-sqlite-store.js';
+import type { SqliteChunkStore } from './sqlite-chunk-store.js';
+
+/** A graph this sparse misses true neighbours: a result equal to the exact one did not come from it. */
+const POOR_GRAPH = { m: 4, efConstruction: 8, efSearch: 8 };
+
+async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test('opening a store removes the temporary files of snapshot writes that cannot finish, and keeps a live process\'s', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'cairn-cold-'));
+  try {
+    const vectors = join(directory, 'vectors');
+    await mkdir(vectors);
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    const names = {
+      deadIndex: `c.hnsw.tmp-${gone}-1700000000000`,
+      deadSidecar: `c.hnsw.json.tmp-${gone}-1700000000000`,
+      ownEarlier: `c.hnsw.tmp-${process.pid}-1600000000000`,
+      liveOther: `c.hnsw.tmp-${process.ppid}-1700000000001`,
+      snapshot: 'c.hnsw',
+    };
+    for (const name of Object.values(names)) await writeFile(join(vectors, name), 'x');
+    // A file of this pid from before this process started: a restarted container reuses its pid.
+    const past = new Date(Date.now() - 3_600_000 - process.uptime() * 1000);
+    await utimes(join(vectors, names.ownEarlier), past, past);
+    const store = await openSqliteStore({ path: join(directory, 'cairn.db'), lexicalAnalyzer: contractAnalyzer });
+    await store.close();
+    assert.deepEqual((await readdir(vectors)).sort(), [names.liveOther, names.snapshot].sort());
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});
+
+test('a search while the graph is not loaded answers exactly from the stored vectors, filtered or not, then the graph takes over', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'cairn-cold-'));
+  try {
+    const path = join(directory, 'cairn.db');
+    const writer = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH });
+    await writer.chunks.createCollection('c', { embedder: 'test:v', dimensions: 32, chunkSize: 256, chunkOverlap: 0 });
+    const vectors = clusteredVectors(3000, 32, 11, 4);
+    const items: { id: number; vector: Float32Array }[] = [];
+    const tagged: { id: number; vector: Float32Array }[] = [];
+    for (let i = 0; i < vectors.length; i += 100) {
+      for (let j = i; j < i + 100; j += 1) {
+        const tags = j % 3 === 0 ? ['third'] : [];
+        const result = await writer.chunks.writeDocument(makeDocument('c', `${j}.txt`, [makeChunk(0, `text ${j}`, vectors[j]!)], { tags }));
+        items.push({ id: result.chunkIds[0]!, vector: vectors[j]! });
+        if (tags.length > 0) tagged.push(items.at(-1)!);
+      }
+    }
+    // No snapshot: the next process has to build the graph.
+    await writer.close();
+
+    const reader = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH });
+    try {
+      const queries = clusteredVectors(20, 32, 99, 4);
+      assert.equal(reader.vectors.isReady('c'), false);
+      for (const query of queries) {
+        const hits = await reader.vectors.search({ collection: 'c', vector: query, k: 50 });
+        assert.deepEqual(hits.map((hit) => hit.chunkId), exactTopK(query, items, 50));
+        const filtered = await reader.vectors.search({ collection: 'c', vector: query, k: 20, filter: normalizeFilter({ tags: ['third'] })! });
+        assert.deepEqual(filtered.map((hit) => hit.chunkId), exactTopK(query, tagged, 20));
+      }
+      await assert.rejects(reader.vectors.search({ collection: 'c', vector: new Float32Array(8), k: 5 }), { code: 'EMBEDDER_MISMATCH' });
+      await assert.rejects(reader.vectors.search({ collection: 'nope', vector: queries[0]!, k: 5 }), { code: 'COLLECTION_NOT_FOUND' });
+      // The first search started the load in the background; once it is done the (poor) graph answers.
+      await until(async () => (reader.vectors.isReady('c') ? true : undefined), 'the graph to load');
+      let differs = false;
+      for (const query of queries) {
+        const hits = await reader.vectors.search({ collection: 'c', vector: query, k: 50 });
+        differs ||= hits.map((hit) => hit.chunkId).join() !== exactTopK(query, items, 50).join();
+      }
+      assert.ok(differs, 'the sparse graph misses some neighbours, so the first answers were not from it');
+    } finally {
+      await reader.close();
+    }
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});
+
+test('the exact path follows writes and removals while the graph stays unloaded', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'cairn-cold-'));
+  try {
+    const store = await openSqliteStore({ path: join(directory, 'cairn.db'), lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH });
+    const index = new HnswVectorIndex(store.chunks as SqliteChunkStore, { directory: join(directory, 'vectors'), params: POOR_GRAPH, readonly: true, openOnSearch: false });
+    try {
+      await store.chunks.createCollection('w', { embedder: 'test:v', dimensions: 16, chunkSize: 256, chunkOverlap: 0 });
+      const vectors = clusteredVectors(600, 16, 21);
+      const items = new Map<string, { id: number; vector: Float32Array }>();
+      const write = async (i: number) => {
+        const result = await store.chunks.writeDocument(makeDocument('w', `${i}.txt`, [makeChunk(0, `t ${i}`, vectors[i]!)]));
+        items.set(`${i}.txt`, { id: result.chunkIds[0]!, vector: vectors[i]! });
+      };
+      const check = async () => {
+        for (const query of clusteredVectors(5, 16, 77)) {
+          const hits = await index.search({ collection: 'w', vector: query, k: 30 });
+          assert.deepEqual(hits.map((hit) => hit.chunkId), exactTopK(query, [...items.values()], 30));
+        }
+      };
+      for (let i = 0; i < 300; i += 1) await write(i);
+      await check();
+      for (let i = 300; i < 400; i += 1) await write(i);
+      await check();
+      await store.chunks.deleteDocuments('w', Array.from({ length: 100 }, (_, i) => `file:///root/${i * 3}.txt`));
+      for (let i = 0; i < 100; i += 1) items.delete(`${i * 3}.txt`);
+      await check();
+      // Rewritten documents: their old chunks go, new ones come.
+      for (let i = 1; i < 60; i += 3) await store.chunks.writeDocument(makeDocument('w', `${i}.txt`, [makeChunk(0, `new ${i}`, vectors[400 + i]!)])).then((result) => items.set(`${i}.txt`, { id: result.chunkIds[0]!, vector: vectors[400 + i]! }));
+      await check();
+      assert.equal(index.isReady('w'), false);
+    } finally {
+      await index.close();
+      await store.close();
+    }
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});
+
+test('a long write persists the graph every snapshotEveryChunks vectors, before any flush or close', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'cairn-cold-'));
+  try {
+    const path = join(directory, 'cairn.db');
+    const store = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH, snapshotEveryChunks: 500 });
+    try {
+      await store.chunks.createCollection('long', { embedder: 'test:v', dimensions: 16, chunkSize: 256, chunkOverlap: 0 });
+      const vectors = clusteredVectors(8000, 16, 5);
+      const sidecarPath = snapshotPaths(join(directory, 'vectors'), 'long').sidecar;
+      const persisted = async () => readFile(sidecarPath, 'utf8').then((text) => JSON.parse(text) as SnapshotSidecar, () => undefined);
+      let written = 0;
+      const writeBatch = async () => {
+        for (const end = written + 250; written < end; written += 1) {
+          await store.chunks.writeDocument(makeDocument('long', `${written}.txt`, [makeChunk(0, `a ${written}`, vectors[written]!)]));
+        }
+      };
+      await writeBatch();
+      await store.vectors.snapshot('long');
+      assert.equal((await persisted())?.count, 250);
+      // Writes keep coming (a refresh every 250 chunks, so the idle snapshot never fires; the worker
+      // that loads the 250 keeps its graph across refreshes): only the periodic snapshot can appear.
+      let sidecar: SnapshotSidecar | undefined;
+      while (sidecar === undefined && written < vectors.length) {
+        await writeBatch();
+        await store.vectors.refresh('long');
+        const latest = await persisted();
+        if (latest !== undefined && latest.count > 250) sidecar = latest;
+      }
+      assert.ok(sidecar !== undefined, `no snapshot after ${written} vectors, with snapshotEveryChunks 500`);
+      assert.ok(sidecar.count >= 750 && sidecar.count <= written, `${sidecar.count} of ${written}`);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});
