@@ -18,6 +18,7 @@ import { registerModelsCommand } from './commands/models-command.js';
 import { registerReembedCommand } from './commands/reembed-command.js';
 import { registerSearchCommand } from './commands/search-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
+import { registerWorkerCommand } from './commands/worker-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
 
 /** Exit codes: 0 success, 1 the command failed, 2 bad usage or input. */
@@ -47,6 +48,7 @@ export function buildProgram(io: CliIo): Command {
   registerEvalCommand(program, io);
   registerModelsCommand(program, io);
   registerServeCommand(program, io);
+  registerWorkerCommand(program, io);
   registerKeysCommand(program, io);
   registerMcpCommand(program, io);
   registerMemoryCommand(program, io);

@@ -318,6 +318,16 @@ export const configSchema = z
         maxFilesPerUpload: z.number().int().positive().default(1000),
         /** Most jobs waiting to run; a new job beyond it is refused (429 QUEUE_FULL) until the workers catch up. 0: unbounded. */
         maxQueued: z.number().int().min(0).default(1000),
+        /**
+         * Seconds a claimed job stays its process's without a heartbeat (`CAIRN_JOBS_LEASE_SECONDS`): a
+         * process that died loses its jobs to another this long after its last heartbeat. The holder
+         * renews every third of it (at most every 2 s, which is also how soon a cancel reaches it).
+         */
+        leaseSeconds: z.number().int().min(2).max(3600).default(30),
+        /** How often a process with a free worker looks for queued or abandoned jobs, and reads events other processes stored, in ms (`CAIRN_JOBS_POLL_MS`). */
+        pollMs: z.number().int().min(50).max(60_000).default(1000),
+        /** Port of `cairn worker`'s `/healthz`, `/readyz` and `/metrics` (`CAIRN_WORKER_PORT`); 0 picks a free one. */
+        workerPort: z.number().int().min(0).max(65535).default(7701),
       })
       .prefault({}),
     /** Backups (`cairn backup`, `POST /v1/backups`, and the schedule `cairn serve` runs); see docs/decisions/0021-backups.md. */

@@ -110,6 +110,11 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (Object.keys(rateLimit).length > 0) server.rateLimit = rateLimit;
   if (Object.keys(server).length > 0) out.server = server;
   if (env.CAIRN_ALLOWED_DIRS) out.sources = { allowedDirs: env.CAIRN_ALLOWED_DIRS.split(delimiter).filter(Boolean) };
+  const jobs: Record<string, unknown> = {};
+  if (env.CAIRN_WORKER_PORT) jobs.workerPort = Number(env.CAIRN_WORKER_PORT);
+  if (env.CAIRN_JOBS_LEASE_SECONDS) jobs.leaseSeconds = Number(env.CAIRN_JOBS_LEASE_SECONDS);
+  if (env.CAIRN_JOBS_POLL_MS) jobs.pollMs = Number(env.CAIRN_JOBS_POLL_MS);
+  if (Object.keys(jobs).length > 0) out.jobs = jobs;
   const backup: Record<string, unknown> = {};
   if (env.CAIRN_BACKUP_SCHEDULE) backup.schedule = env.CAIRN_BACKUP_SCHEDULE;
   if (env.CAIRN_BACKUP_DIR) backup.dir = env.CAIRN_BACKUP_DIR;

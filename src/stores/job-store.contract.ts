@@ -26,6 +26,17 @@ export function jobStoreContract(name: string, open: () => Promise<JobStoreUnder
       await store.close();
     });
 
+    it('answers the id of the newest stored event, 0 when none', async () => {
+      assert.equal(await store.jobs.lastEventId(), 0);
+      const job = await store.jobs.create({ collection: 'ids', kind: 'path', sources: ['x'], inputs: ['x'], options: {} });
+      const stored = await store.jobs.appendEvents(job.id, [
+        { type: 'status', jobId: job.id, status: 'running', error: null },
+        { type: 'status', jobId: job.id, status: 'succeeded', error: null },
+      ]);
+      assert.equal(await store.jobs.lastEventId(), stored[1]!.id);
+      await store.jobs.update(job.id, { status: 'succeeded' });
+    });
+
     it('creates a queued job and keeps its inputs and options out of the public view', async () => {
       const job = await store.jobs.create({ collection: 'kb', kind: 'path', sources: ['/srv/docs'], inputs: ['/real/srv/docs'], options: { tags: ['a'], prune: true } });
       assert.equal(job.status, 'queued');
@@ -164,6 +175,23 @@ export function jobStoreContract(name: string, open: () => Promise<JobStoreUnder
       assert.equal(ids.length, 12);
       assert.equal(new Set(ids).size, 12);
       for (const job of created) await store.jobs.update(job.id, { status: 'cancelled' });
+    });
+
+    it('never claims a job asked to cancel, and keeps the flag out of the public view', async () => {
+      const job = await store.jobs.create({ collection: 'cancel-a', kind: 'path', sources: ['x'], inputs: ['x'], options: {} });
+      assert.equal(job.cancelRequested, false);
+      const flagged = await store.jobs.update(job.id, { cancelRequested: true });
+      assert.equal(flagged.cancelRequested, true);
+      assert.equal((await store.jobs.get(job.id))?.cancelRequested, true);
+      assert.equal('cancelRequested' in publicJob(flagged), false);
+      assert.equal(await store.jobs.claim({ owner: 'p1', leaseMs: 60_000 }), undefined);
+      // A running job flagged while its holder's lease ran out is not taken over either.
+      const running = await store.jobs.create({ collection: 'cancel-b', kind: 'path', sources: ['y'], inputs: ['y'], options: {} });
+      assert.equal((await store.jobs.claim({ owner: 'gone', leaseMs: 1 }))?.id, running.id);
+      await store.jobs.update(running.id, { cancelRequested: true });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(await store.jobs.claim({ owner: 'heir', leaseMs: 60_000 }), undefined);
+      // Left flagged (one queued, one running): the copy below must carry the flag.
     });
 
     it('copies its jobs with their events; leases are not kept', async () => {

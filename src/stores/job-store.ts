@@ -71,6 +71,11 @@ export interface StoredJob extends Job {
   options: JobOptions;
   /** The lease of a running job; null when no process holds one (queued, finished, or running from before leases existed). */
   lease: JobLease | null;
+  /**
+   * Someone asked to cancel the job (from any process): its holder stops at its next heartbeat and
+   * records `cancelled`; `claim` never takes such a job, so whoever asked finishes a queued one.
+   */
+  cancelRequested: boolean;
 }
 
 /** What `claim` takes. */
@@ -131,6 +136,7 @@ export interface JobUpdate {
   progress?: JobProgress;
   errors?: JobFileError[];
   error?: string | null;
+  cancelRequested?: boolean;
 }
 
 /**
@@ -155,9 +161,10 @@ export interface JobStore extends RecordTransfer<ExportedJob> {
   countQueued(): Promise<number>;
   /**
    * Claims the oldest job that is `queued`, or `running` without a live lease, whose collection no
-   * live lease is writing and is not in `skipCollections`: it becomes `running` under `owner` until
-   * now + `leaseMs`. Atomic across connections and processes: two claimers never get the same job,
-   * and never two jobs of one collection at once. Undefined when none is claimable.
+   * live lease is writing and is not in `skipCollections`, and that nobody asked to cancel: it becomes
+   * `running` under `owner` until now + `leaseMs`. Atomic across connections and processes: two
+   * claimers never get the same job, and never two jobs of one collection at once. Undefined when none
+   * is claimable.
    */
   claim(claim: JobClaim): Promise<StoredJob | undefined>;
   /** The heartbeat: extends the lease `owner` holds on a running job; false when it holds it no longer (finished, requeued, taken over). */
@@ -174,6 +181,8 @@ export interface JobStore extends RecordTransfer<ExportedJob> {
   eventsOf(jobId: string, afterSeq: number, limit: number): Promise<JobEvent[]>;
   /** Events of all jobs with `id` greater than `afterId`, in order. */
   eventsAfter(afterId: number, limit: number): Promise<JobEvent[]>;
+  /** The `id` of the newest stored event (0 when none): where a process starts following events stored by others. */
+  lastEventId(): Promise<number>;
 }
 
 export const PROGRESS_EVENTS_KEPT = 1000;
@@ -185,6 +194,6 @@ export function emptyProgress(): JobProgress {
 
 /** The public view of a stored job. */
 export function publicJob(job: StoredJob): Job {
-  const { inputs: _inputs, options: _options, lease: _lease, ...rest } = job;
+  const { inputs: _inputs, options: _options, lease: _lease, cancelRequested: _cancelRequested, ...rest } = job;
   return rest;
 }

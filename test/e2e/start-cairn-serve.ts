@@ -20,6 +20,8 @@ export interface StartCairnServeOptions {
   cwd?: string;
   /** How long the start may take before the test fails; default 60 s (a loaded CI machine). */
   startTimeoutMs?: number;
+  /** More arguments after `serve --port 0` (for example `--no-jobs`). */
+  args?: string[];
 }
 
 const DOCS_LINE = /API docs: \S+\n/;
@@ -32,8 +34,8 @@ const KEY_LINE = /admin API key \(shown once, store it\): (cairn_\S+)\n/;
  * lines and, on a fresh home, the admin key in one write, so the key is known by then.
  */
 export async function startCairnServe(env: Record<string, string>, options: StartCairnServeOptions = {}): Promise<CairnServe> {
-  const { cwd = REPO_ROOT, startTimeoutMs = 60_000 } = options;
-  const child = spawn(process.execPath, [`${REPO_ROOT}/bin/cairn.js`, 'serve', '--port', '0'], {
+  const { cwd = REPO_ROOT, startTimeoutMs = 60_000, args = [] } = options;
+  const child = spawn(process.execPath, [`${REPO_ROOT}/bin/cairn.js`, 'serve', '--port', '0', ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: env.CAIRN_HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

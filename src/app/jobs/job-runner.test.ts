@@ -199,4 +199,60 @@ describe('JobRunner', () => {
     assert.deepEqual(events.at(-1)?.data, { type: 'status', jobId: running.id, status: 'cancelled', error: null });
     await assert.rejects(runner.cancel('nope'), /No job nope/);
   });
+
+  it('leaves a live holder its job, and takes a dead holder\'s job over once its lease expired, without duplicates', async () => {
+    // A "dead process" claimed the job, stored half of the corpus, and stopped renewing its lease.
+    const real = realpathSync(corpus);
+    const half = Array.from({ length: FILES / 2 }, (_, i) => pathToFileURL(join(real, `note-${String(i * 2 + 1).padStart(4, '0')}.md`)).href);
+    const job = await store.create({ collection: 'takeover', kind: 'path', sources: [corpus], inputs: [corpus], options: {} });
+    await ingest(app, { collection: 'takeover', sources: [corpus], onlyUris: half });
+    const partial = await documentsOf(app, 'takeover');
+    const claimed = await store.claim({ owner: 'dead-process', leaseMs: 1500 });
+    assert.equal(claimed?.id, job.id);
+
+    const runner = new JobRunner(app, store, { workers: 1, leaseMs: 60_000, pollIntervalMs: 20 });
+    await runner.start();
+    // The lease is live: starting beside it took nothing.
+    const during = (await store.get(job.id))!;
+    assert.equal(during.status, 'running');
+    assert.equal(during.lease?.owner, 'dead-process');
+    assert.equal(runner.runningCount, 0);
+    const done = await until(finished(store, job.id), 'the job taken over');
+    await runner.stop();
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    assert.equal(done.lease, null);
+    const stored = await documentsOf(app, 'takeover');
+    assert.equal(stored.size, FILES);
+    for (const [uri, chunks] of partial) assert.equal(stored.get(uri), chunks, uri);
+    const events = await store.eventsOf(job.id, 0, 10_000);
+    const outcomes = events.flatMap((event) => (event.data.type === 'file' ? [event.data.outcome] : []));
+    assert.equal(outcomes.filter((outcome) => outcome === 'unchanged').length, FILES / 2);
+  });
+
+  it('cancels from a process that runs no jobs, and follows the events another process stored', async () => {
+    const worker = new JobRunner(app, store, { workers: 1, flushIntervalMs: 20, leaseMs: 3000, pollIntervalMs: 20 });
+    const api = new JobRunner(app, store, { workers: 1, runJobs: false, leaseMs: 3000, pollIntervalMs: 20 });
+    await api.start();
+    const seen: JobEvent[] = [];
+    const unsubscribe = api.events.subscribe((event) => seen.push(event));
+    const job = await api.submit({ collection: 'cancel-remote', kind: 'path', sources: [corpus], inputs: [corpus], options: {} });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal((await store.get(job.id))?.status, 'queued', 'an API-only process runs nothing');
+    await worker.start();
+    await until(async () => ((await store.get(job.id))?.progress.filesDone ?? 0) > 0 || undefined, 'first files');
+    const cancelled = await api.cancel(job.id);
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal(worker.runningCount, 0, 'the worker stopped the job');
+    assert.ok((await documentsOf(app, 'cancel-remote')).size < FILES);
+    await until(() => (seen.some((event) => event.data.type === 'status' && event.data.status === 'cancelled') ? true : undefined), 'the cancelled event');
+    unsubscribe();
+    await worker.stop();
+    await api.stop();
+    const ofJob = seen.filter((event) => event.jobId === job.id);
+    assert.ok(ofJob.some((event) => event.data.type === 'file'), 'file events the worker stored reached the API process');
+    const ids = ofJob.map((event) => event.id);
+    assert.deepEqual(ids, [...new Set(ids)].sort((a, b) => a - b), 'each event once, in order');
+    const stored = (await store.eventsOf(job.id, 0, 10_000)).filter((event) => event.data.type !== 'progress').map((event) => event.id);
+    assert.deepEqual(ofJob.filter((event) => event.data.type !== 'progress').map((event) => event.id), stored, 'no file or status event missed');
+  });
 });

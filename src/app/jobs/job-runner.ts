@@ -4,7 +4,8 @@ import { CairnError, toCairnError } from '../../core/cairn-error.js';
 import { FINISHED_STATUSES, type JobEventData, type JobStatus, type JobStore, type NewJob, type StoredJob } from '../../stores/job-store.js';
 import type { CairnApp } from '../cairn-app.js';
 import { ingest } from '../ingest.js';
-import { JobEventBus } from './job-event-bus.js';
+import { JobEventFeed } from './job-event-feed.js';
+import { isDeadLocalOwner, jobOwnerId } from './job-owner.js';
 import { JobProgressTracker, type ResumedProgress } from './job-progress-tracker.js';
 
 /** Seconds a client is told to wait when the queue is full. */
@@ -21,6 +22,18 @@ export interface JobRunnerOptions {
   onError?: (message: string, error: unknown) => void;
   /** Most jobs waiting to run before `submit` refuses more (`jobs.maxQueued`); 0 or absent: unbounded. */
   maxQueued?: number;
+  /** False: this process stores, cancels and follows jobs but runs none (`cairn serve --no-jobs`); other processes run them. */
+  runJobs?: boolean;
+  /** How long a claimed job stays this process's without a heartbeat (`jobs.leaseSeconds`), in ms; default 30 s. */
+  leaseMs?: number;
+  /** How often the lease is renewed and the job's cancel flag read, in ms; default a third of the lease, at most 2 s. */
+  heartbeatMs?: number;
+  /** How often a free worker looks for jobs queued or abandoned by other processes, and events stored by them are read (`jobs.pollMs`); default 1 s. */
+  pollIntervalMs?: number;
+  /** The id this process holds leases under; default host:pid:random (see job-owner.ts). */
+  owner?: string;
+  /** Told of each job this process claimed, as it starts running it (the worker logs it). */
+  onRun?: (job: StoredJob) => void;
 }
 
 interface RunningJob {
@@ -28,27 +41,52 @@ interface RunningJob {
   done: Promise<void>;
 }
 
-/** Why a running job was aborted: the user cancelled it, or the server is stopping (it runs again on the next start). */
-type StopReason = 'cancel' | 'shutdown';
+/**
+ * Why a running job was aborted: the user cancelled it, the server is stopping (it runs again on the
+ * next start, here or elsewhere), or its lease was lost (another process took it over after this one
+ * stalled past the lease, or someone else finished it): then this process records nothing more.
+ */
+type StopReason = 'cancel' | 'shutdown' | 'lost';
+
+const DEFAULT_LEASE_MS = 30_000;
+const MAX_HEARTBEAT_MS = 2_000;
+const DEFAULT_POLL_INTERVAL_MS = 1_000;
 
 /**
  * Runs queued jobs through the ingest use case, a bounded number at a time, and records their
  * progress as job events (stored, then published on `events`).
  *
- * Durability: a job is `running` only while this process works on it. `start` puts jobs left
- * `running` by a crash back in the queue; running them again is safe because ingestion is
- * incremental and commits each document on its own, so what was stored is found unchanged.
- * `stop` aborts between documents (the batch being written finishes) and leaves its jobs `queued`.
- * Two jobs of one collection never run at once.
+ * Durability and scale-out: any number of processes may run jobs from one store. A process takes a
+ * job with `JobStore.claim`, which gives it a lease it renews every `heartbeatMs` while the job runs; a
+ * process that dies (kill -9, machine off) stops renewing, and once the lease ran out any process
+ * claims the job again and runs it over. Running a job again is safe because ingestion is incremental
+ * and commits each document on its own, so what was stored is found unchanged (no duplicates). `start`
+ * requeues only jobs whose lease expired or whose holder was a process of this machine that is gone,
+ * never a live process's. `stop` aborts between documents (the
+ * batch being written finishes) and leaves its jobs `queued`. Two jobs of one collection never run at
+ * once, across processes too (the claim skips collections with a live lease).
+ *
+ * Cancellation from any process: `cancel` sets the job's stored cancel flag; the holder reads it with
+ * its heartbeat and stops between documents; a queued job (which `claim` no longer takes) or one whose
+ * holder died is finished by the process that was asked. Events are stored, then delivered by `events`
+ * (a JobEventFeed) to this process's SSE clients, with those other processes stored.
  */
 export class JobRunner {
-  readonly events = new JobEventBus();
+  readonly events: JobEventFeed;
   readonly store: JobStore;
+  /** The id this process holds leases under. */
+  readonly owner: string;
   readonly #app: CairnApp;
   readonly #workers: number;
   readonly #flushIntervalMs: number;
   readonly #onError: (message: string, error: unknown) => void;
   readonly #maxQueued: number;
+  readonly #runJobs: boolean;
+  readonly #leaseMs: number;
+  readonly #heartbeatMs: number;
+  readonly #pollIntervalMs: number;
+  readonly #onRun: (job: StoredJob) => void;
+  #pollTimer: NodeJS.Timeout | undefined;
   readonly #running = new Map<string, RunningJob & { collection: string }>();
   #started = false;
   #stopping = false;
@@ -62,14 +100,36 @@ export class JobRunner {
     this.#flushIntervalMs = options.flushIntervalMs ?? 250;
     this.#onError = options.onError ?? (() => {});
     this.#maxQueued = options.maxQueued ?? 0;
+    this.#runJobs = options.runJobs ?? true;
+    this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.#heartbeatMs = options.heartbeatMs ?? Math.min(MAX_HEARTBEAT_MS, Math.max(10, Math.floor(this.#leaseMs / 3)));
+    this.#pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    this.owner = options.owner ?? jobOwnerId();
+    this.#onRun = options.onRun ?? (() => {});
+    this.events = new JobEventFeed(store, { pollIntervalMs: this.#pollIntervalMs, onError: this.#onError });
   }
 
-  /** Requeues jobs a crash left running and starts the queue. */
+  /** Whether this process runs jobs (false for `cairn serve --no-jobs`). */
+  get runsJobs(): boolean {
+    return this.#runJobs;
+  }
+
+  /**
+   * Starts following job events; when this process runs jobs, requeues those whose holder died (their
+   * lease expired) and starts taking jobs, looking for work every `pollIntervalMs`.
+   */
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    const requeued = await this.store.requeueRunning();
+    await this.events.start();
+    if (!this.#runJobs) return;
+    // Jobs of a process of this machine that is gone (this server, killed and restarted) go back at once.
+    const running = (await this.store.list({ status: 'running', limit: 1000 })).items;
+    const dead = [...new Set(running.flatMap((job) => (job.lease && isDeadLocalOwner(job.lease.owner, this.owner) ? [job.lease.owner] : [])))];
+    const requeued = await this.store.requeueRunning({ owners: dead });
     for (const id of requeued) await this.#emit(id, [{ type: 'status', jobId: id, status: 'queued', error: null }]);
+    this.#pollTimer = setInterval(() => this.#pump(), this.#pollIntervalMs);
+    this.#pollTimer.unref();
     this.#pump();
   }
 
@@ -101,18 +161,31 @@ export class JobRunner {
     return created;
   }
 
-  /** Cancels a queued or running job; a finished job is answered as it is. */
+  /**
+   * Cancels a queued or running job, wherever it runs; a finished job is answered as it is. A job run
+   * by another live process is answered once that process recorded `cancelled` (at its next heartbeat,
+   * between documents), or as it is after a lease's length if it did not.
+   */
   async cancel(id: string): Promise<StoredJob> {
     const job = await this.get(id);
     if (FINISHED_STATUSES.includes(job.status)) return job;
+    await this.store.update(id, { cancelRequested: true });
     const running = this.#running.get(id);
     if (running) {
       running.controller.abort('cancel' satisfies StopReason);
       await running.done;
       return this.get(id);
     }
-    const cancelled = await this.#finish(job, 'cancelled', null);
-    return cancelled;
+    const deadline = Date.now() + this.#leaseMs + 2 * this.#heartbeatMs;
+    for (;;) {
+      const now = await this.get(id);
+      if (FINISHED_STATUSES.includes(now.status)) return now;
+      // `claim` takes no job with the flag: a queued one, or one whose holder died, is ours to finish.
+      const held = now.status === 'running' && now.lease !== null && Date.parse(now.lease.expiresAt) > Date.now();
+      if (!held) return this.#finish(now, 'cancelled', null);
+      if (Date.now() > deadline) return now;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(this.#heartbeatMs, 250)));
+    }
   }
 
   async get(id: string): Promise<StoredJob> {
@@ -124,9 +197,11 @@ export class JobRunner {
   /** Stops taking jobs, aborts running ones between documents and waits for them; they stay queued. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    clearInterval(this.#pollTimer);
     for (const running of this.#running.values()) running.controller.abort('shutdown' satisfies StopReason);
     await Promise.all([...this.#running.values()].map((running) => running.done));
     await this.#pumping;
+    await this.events.stop();
   }
 
   /** Jobs running now. */
@@ -135,7 +210,8 @@ export class JobRunner {
   }
 
   #pump(): void {
-    if (!this.#started || this.#stopping) return;
+    if (!this.#started || this.#stopping || !this.#runJobs) return;
+    if (this.#running.size >= this.#workers) return;
     if (this.#pumping !== null) {
       this.#pumpAgain = true;
       return;
@@ -153,10 +229,13 @@ export class JobRunner {
 
   async #fill(): Promise<void> {
     while (!this.#stopping && this.#running.size < this.#workers) {
-      const busy = new Set([...this.#running.values()].map((running) => running.collection));
-      const queued = await this.store.listQueued(this.#workers + this.#running.size + 16);
-      const next = queued.find((job) => !this.#running.has(job.id) && !busy.has(job.collection));
-      if (!next || this.#stopping) return;
+      const busy = [...new Set([...this.#running.values()].map((running) => running.collection))];
+      const next = await this.store.claim({ owner: this.owner, leaseMs: this.#leaseMs, skipCollections: busy });
+      if (!next) return;
+      if (this.#stopping) {
+        await this.store.update(next.id, { status: 'queued' });
+        return;
+      }
       const controller = new AbortController();
       const entry = { controller, collection: next.collection, done: Promise.resolve() };
       this.#running.set(next.id, entry);
@@ -169,20 +248,15 @@ export class JobRunner {
     }
   }
 
-  async #run(queued: StoredJob, controller: AbortController): Promise<void> {
-    const current = await this.store.get(queued.id);
-    // Cancelled while it was being picked from the queue.
-    if (current?.status !== 'queued') return;
-    // A job that ran before (a crash or a shutdown stopped it) continues its counters.
-    const resumed = current.startedAt === null ? undefined : await this.#resumedProgress(current);
-    const tracker = new JobProgressTracker(queued.id, undefined, resumed);
-    let job = await this.store.update(queued.id, {
-      status: 'running',
-      startedAt: current.startedAt ?? new Date().toISOString(),
-      error: null,
-      errors: tracker.errors,
-    });
+  /** Runs a job this process claimed (it is `running` under this process's lease). */
+  async #run(claimed: StoredJob, controller: AbortController): Promise<void> {
+    // A job that ran before (a crash, a shutdown or a lost lease stopped it) continues its counters.
+    const resumed = claimed.startedAt === null ? undefined : await this.#resumedProgress(claimed);
+    const tracker = new JobProgressTracker(claimed.id, undefined, resumed);
+    let job = await this.store.update(claimed.id, { startedAt: claimed.startedAt ?? new Date().toISOString(), error: null, errors: tracker.errors });
+    this.#onRun(job);
     await this.#emit(job.id, [{ type: 'status', jobId: job.id, status: 'running', error: null }]);
+    const heartbeat = this.#heartbeat(job.id, controller);
     let flushing = Promise.resolve();
     const flush = (final = false) => {
       flushing = flushing.then(() => this.#flushProgress(job.id, tracker, final)).catch((error: unknown) => this.#onError(`Progress of job ${job.id} could not be stored.`, error));
@@ -217,7 +291,7 @@ export class JobRunner {
       }
     } catch (caught) {
       const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : undefined;
-      if (reason === 'shutdown') status = 'queued';
+      if (reason === 'shutdown' || reason === 'lost') status = 'queued';
       else if (reason === 'cancel') status = 'cancelled';
       else {
         status = 'failed';
@@ -227,15 +301,46 @@ export class JobRunner {
       }
     } finally {
       clearInterval(timer);
+      heartbeat.stop();
+    }
+    // Whoever holds the job now records its end; a process that lost its lease records nothing more.
+    if (controller.signal.reason === 'lost' || !(await this.store.renewLease(job.id, this.owner, this.#leaseMs))) {
+      await flushing;
+      return;
     }
     await flush(status !== 'queued');
     job = await this.store.get(job.id) ?? job;
+    // A job asked to cancel is never put back (no claim would take it again).
+    if (status === 'queued' && job.cancelRequested) status = 'cancelled';
     if (status === 'queued') {
       await this.store.update(job.id, { status: 'queued' });
       await this.#emit(job.id, [{ type: 'status', jobId: job.id, status: 'queued', error: null }]);
       return;
     }
     await this.#finish(job, status, error);
+  }
+
+  /**
+   * Renews the lease every `heartbeatMs` and reads the job's cancel flag: a lost lease aborts the run
+   * as 'lost', a cancel asked by any process as 'cancel'. A store that cannot be reached is retried on
+   * the next beat; if that lasts past the lease, the renewal answers false and the job is given up.
+   */
+  #heartbeat(jobId: string, controller: AbortController): { stop: () => void } {
+    let beating = false;
+    const beat = async () => {
+      if (beating || controller.signal.aborted) return;
+      beating = true;
+      try {
+        if (!(await this.store.renewLease(jobId, this.owner, this.#leaseMs))) controller.abort('lost' satisfies StopReason);
+        else if ((await this.store.get(jobId))?.cancelRequested) controller.abort('cancel' satisfies StopReason);
+      } catch (error) {
+        this.#onError(`The lease of job ${jobId} could not be renewed.`, error);
+      } finally {
+        beating = false;
+      }
+    };
+    const timer = setInterval(() => void beat(), this.#heartbeatMs);
+    return { stop: () => clearInterval(timer) };
   }
 
   /** What a job's earlier run reported: its `file` events and its planned total. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -123,8 +123,10 @@ export function tooMany(limit: number): CairnError {
 /**
  * Removes upload folders no queued or running job will read: left by a crash during an upload,
  * or by a job that finished while its folder could not be removed. Run before the runner starts.
+ * `minAgeMs`: a folder without a job changed more recently is kept, since another process sharing
+ * the folder may be receiving that upload now (its job row comes once the files are in).
  */
-export async function removeOrphanUploads(uploadsDir: string, store: JobStore): Promise<number> {
+export async function removeOrphanUploads(uploadsDir: string, store: JobStore, options: { minAgeMs?: number } = {}): Promise<number> {
   let names: string[];
   try {
     names = await readdir(uploadsDir);
@@ -132,9 +134,14 @@ export async function removeOrphanUploads(uploadsDir: string, store: JobStore): 
     return 0;
   }
   let removed = 0;
+  const cutoff = Date.now() - (options.minAgeMs ?? 0);
   for (const name of names) {
     const job = await store.get(name);
     if (job && !FINISHED_STATUSES.includes(job.status)) continue;
+    if (!job && options.minAgeMs !== undefined) {
+      const changed = await stat(join(uploadsDir, name)).then((info) => info.mtimeMs, () => 0);
+      if (changed > cutoff) continue;
+    }
     await rm(join(uploadsDir, name), { recursive: true, force: true });
     removed += 1;
   }

@@ -14,6 +14,8 @@ import { configFromFlags, packageVersion, parseInteger, type CliIo, type GlobalF
 
 /** In-flight requests (long answer streams included) get this long after SIGINT/SIGTERM before their connections are closed. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** An upload folder without a job, younger than this, may be one another process is receiving now. */
+export const ORPHAN_UPLOAD_MIN_AGE_MS = 15 * 60_000;
 
 export function registerServeCommand(program: Command, io: CliIo): void {
   program
@@ -21,6 +23,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     .description('Run the HTTP API and the web UI (UI at http://127.0.0.1:7700/, API docs at /docs)')
     .option('--host <host>', 'interface to bind (CAIRN_HOST, default 127.0.0.1)')
     .option('--port <port>', 'TCP port; 0 picks a free one (CAIRN_PORT, default 7700)', parseInteger)
+    .option('--no-jobs', 'API only: store and follow ingestion jobs, leave running them to `cairn worker` processes')
     .addHelpText(
       'after',
       '\nWhere things are, once it listens (default http://127.0.0.1:7700; --host/--port or CAIRN_HOST/CAIRN_PORT change it):\n' +
@@ -30,7 +33,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         '  /healthz, /readyz, /metrics\n' +
         'The first start prints an admin API key once; create more with `cairn keys create`.\n',
     )
-    .action(async (options: { host?: string; port?: number }, command: Command) => {
+    .action(async (options: { host?: string; port?: number; jobs: boolean }, command: Command) => {
       const flags = command.optsWithGlobals<GlobalFlags>();
       const config = configFromFlags(flags, io);
       if (options.host) config.server.host = options.host;
@@ -42,7 +45,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       const app = await openCairn(config, { longRunning: true, onNotice: (text) => notice(text) });
       try {
         // Job failures go to the server's log (the server exists before any job runs).
-        const jobRunner = createJobRunner(app, (message, error) => server.log.error({ err: error }, message));
+        const jobRunner = createJobRunner(app, (message, error) => server.log.error({ err: error }, message), { runJobs: options.jobs });
         const backups = new BackupService(app, { version: packageVersion(), onError: (message, error) => server.log.error({ err: error }, message) });
         const server = await buildServer(app, {
           version: packageVersion(),
@@ -52,8 +55,9 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         });
         notice = (text) => server.log.warn({ notice: text }, text);
         if (jobRunner) {
-          // Folders of uploads whose request or job did not finish before a crash; then unfinished jobs run again.
-          await removeOrphanUploads(config.jobs.uploadsDir ?? join(config.home, 'uploads'), jobRunner.store);
+          // Folders of uploads whose request or job did not finish before a crash; then jobs whose holder
+          // died run again (with --no-jobs, in a worker; the runner only follows events).
+          await removeOrphanUploads(config.jobs.uploadsDir ?? join(config.home, 'uploads'), jobRunner.store, { minAgeMs: ORPHAN_UPLOAD_MIN_AGE_MS });
           await jobRunner.start();
         }
         const stopped = waitForStopSignal();

@@ -154,4 +154,13 @@ export const POSTGRES_APP_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX search_events_collection ON search_events (collection, at_ms);
     `,
   },
+  {
+    version: 56,
+    // Cancellation that crosses processes: the process asked sets the flag, the one holding the job
+    // reads it with its heartbeat; claims never take a flagged job (see JobStore.claim).
+    name: 'job cancel flag',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN cancel_requested boolean NOT NULL DEFAULT false;
+    `,
+  },
 ];

@@ -38,6 +38,7 @@ interface JobRow {
   next_seq: number;
   leased_by: string | null;
   lease_until: Date | null;
+  cancel_requested: boolean;
 }
 
 interface EventRow {
@@ -64,6 +65,7 @@ function toJob(row: JobRow): StoredJob {
     errors: row.errors,
     error: row.error,
     lease: row.leased_by !== null && row.lease_until !== null ? { owner: row.leased_by, expiresAt: row.lease_until.toISOString() } : null,
+    cancelRequested: row.cancel_requested,
   };
 }
 
@@ -89,11 +91,19 @@ function decodeCursor(cursor: string): string {
  */
 const CLAIM_LOCK_KEY = 0x636169726e6a; // "cairnj"
 
-/** A job is claimable when queued, or running without a live lease; now() is the server's clock. */
+/**
+ * Key of the transaction-level advisory lock that serialises event appends, so event ids (from a
+ * sequence) become visible in id order: a JobEventFeed reading `id > cursor` in another process would
+ * otherwise skip an event whose transaction took a smaller id but committed after a larger one.
+ */
+const EVENTS_LOCK_KEY = 0x636169726e65; // "cairne"
+
+/** A job is claimable when queued, or running without a live lease, and not asked to cancel; clock_timestamp() is the server's clock. */
 const CLAIM_SQL = `
   WITH candidate AS (
     SELECT j.id FROM jobs j
     WHERE (j.status = 'queued' OR (j.status = 'running' AND (j.lease_until IS NULL OR j.lease_until <= clock_timestamp())))
+      AND NOT j.cancel_requested
       AND NOT (j.collection = ANY($3::text[]))
       AND NOT EXISTS (
         SELECT 1 FROM jobs r
@@ -106,7 +116,7 @@ const CLAIM_SQL = `
   RETURNING jobs.*`;
 
 /**
- * JobStore in the `jobs` and `job_events` tables (migration 51). Claims are atomic across connections
+ * JobStore in the `jobs` and `job_events` tables (migrations 51 and 56). Claims are atomic across connections
  * and processes (a row lock taken FOR UPDATE SKIP LOCKED, under an advisory lock held for the claim's
  * transaction only); lease times come from the database server's clock, so processes on several
  * machines agree on expiry.
@@ -168,6 +178,7 @@ export class PostgresJobStore implements JobStore {
     if (update.progress !== undefined) set('progress', JSON.stringify(update.progress));
     if (update.errors !== undefined) set('errors', JSON.stringify(update.errors.slice(-JOB_ERRORS_KEPT)));
     if (update.error !== undefined) set('error', update.error);
+    if (update.cancelRequested !== undefined) set('cancel_requested', update.cancelRequested);
     if (update.status !== undefined && update.status !== 'running') sets.push('leased_by = NULL', 'lease_until = NULL');
     const { rows } =
       sets.length > 0
@@ -214,6 +225,7 @@ export class PostgresJobStore implements JobStore {
   async appendEvents(jobId: string, events: JobEventData[]): Promise<JobEvent[]> {
     if (events.length === 0) return [];
     return withAppTransaction(this.#pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [EVENTS_LOCK_KEY]);
       // The row lock serialises appends to one job, so `seq` numbers never collide.
       const job = (await client.query<{ next_seq: number }>('SELECT next_seq FROM jobs WHERE id = $1 FOR UPDATE', [jobId])).rows[0];
       if (!job) throw new CairnError('JOB_NOT_FOUND', `No job ${jobId}.`, { hint: 'List jobs with GET /v1/jobs.' });
@@ -252,6 +264,11 @@ export class PostgresJobStore implements JobStore {
     return rows.map(toEvent);
   }
 
+  async lastEventId(): Promise<number> {
+    const { rows } = await this.#pool.query<{ id: string | null }>('SELECT max(id) AS id FROM job_events');
+    return Number(rows[0]?.id ?? 0);
+  }
+
   async exportRecords(cursor: string | null, limit: number): Promise<RecordPage<ExportedJob>> {
     const jobs = (await this.#pool.query<JobRow>('SELECT * FROM jobs WHERE seq > $1 ORDER BY seq LIMIT $2', [cursor ?? '0', limit])).rows;
     const events = (await this.#pool.query<EventRow>('SELECT * FROM job_events WHERE job_id = ANY($1) ORDER BY job_id, seq', [jobs.map((job) => job.id)])).rows;
@@ -267,15 +284,16 @@ export class PostgresJobStore implements JobStore {
   async importRecords(records: readonly ExportedJob[]): Promise<number> {
     if (records.length === 0) return 0;
     return withAppTransaction(this.#pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [EVENTS_LOCK_KEY]);
       let added = 0;
       for (const job of records) {
         const nextSeq = job.events.reduce((max, event) => Math.max(max, event.seq), 0) + 1;
         const inserted = await client.query(
-          `INSERT INTO jobs (id, collection, kind, sources, inputs, options, status, created_at, started_at, finished_at, progress, errors, error, next_seq)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING`,
+          `INSERT INTO jobs (id, collection, kind, sources, inputs, options, status, created_at, started_at, finished_at, progress, errors, error, next_seq, cancel_requested)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (id) DO NOTHING`,
           [
             job.id, job.collection, job.kind, JSON.stringify(job.sources), JSON.stringify(job.inputs), JSON.stringify(job.options), job.status, job.createdAt,
-            job.startedAt, job.finishedAt, JSON.stringify(job.progress), JSON.stringify(job.errors), job.error, nextSeq,
+            job.startedAt, job.finishedAt, JSON.stringify(job.progress), JSON.stringify(job.errors), job.error, nextSeq, job.cancelRequested,
           ],
         );
         if ((inserted.rowCount ?? 0) === 0) continue;

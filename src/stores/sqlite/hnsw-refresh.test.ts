@@ -83,3 +83,40 @@ test('close() persists what a live worker holds; drop() ends it without writing'
     await rm(directory, { recursive: true, force: true });
   }
 });
+
+test('a graph open in one process follows what another process writes to the same file', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'cairn-follow-'));
+  try {
+    const path = join(directory, 'cairn.db');
+    // Two stores on one file: an API process that searches and a worker that writes (each its own connection).
+    const worker = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: HNSW });
+    const api = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: HNSW });
+    await worker.chunks.createCollection('f', { embedder: 'test:v', dimensions: 16, chunkSize: 256, chunkOverlap: 0 });
+    const vectors = clusteredVectors(300, 16, 11);
+    const ids = new Map<number, number>();
+    const write = async (i: number, vector: Float32Array) => {
+      ids.set(i, (await worker.chunks.writeDocument(makeDocument('f', `${i}.txt`, [makeChunk(0, `a ${i}`, vector)]))).chunkIds[0]!);
+    };
+    for (let i = 0; i < 100; i += 1) await write(i, vectors[i]!);
+    const nearest = async (probe: number) => (await api.vectors.search({ collection: 'f', vector: vectors[probe]!, k: 1 }))[0]?.chunkId;
+    assert.equal(await nearest(5), ids.get(5), 'the API process opened the graph');
+
+    // The worker adds documents, rewrites one (new chunk id) and deletes another; it pushes to its own index only.
+    for (let i = 100; i < 200; i += 1) await write(i, vectors[i]!);
+    const oldSeven = ids.get(7)!;
+    await write(7, vectors[250]!);
+    await worker.chunks.deleteDocuments('f', ['file:///root/9.txt']);
+    await worker.vectors.flush('f');
+
+    assert.equal(await nearest(150), ids.get(150), 'a chunk written by the other process is found');
+    assert.equal(await nearest(250), ids.get(7), 'a rewritten chunk is found under its new id');
+    const everything = await api.vectors.search({ collection: 'f', vector: vectors[9]!, k: 300 });
+    const returned = new Set(everything.map((hit) => hit.chunkId));
+    assert.equal(returned.has(oldSeven), false, 'the replaced chunk is gone');
+    assert.equal(everything.length, 199);
+    await api.close();
+    await worker.close();
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});

@@ -4,7 +4,7 @@ import type { VectorHit, VectorIndex, VectorIndexStatus, VectorItem, VectorSearc
 import { hnswFilteredSearch } from './hnsw-filtered-search.js';
 import { exactMatrixSearch } from '../exact-vector-search.js';
 import { publishSnapshot, readSidecar, readVerifiedSidecar, removeSnapshot, removeStaleTemporaries, snapshotPaths, type HnswParams, type SnapshotSidecar } from './hnsw-snapshot.js';
-import type { HnswVectorSource } from './hnsw-vector-source.js';
+import type { HnswVectorSource, StoreSignature } from './hnsw-vector-source.js';
 import { HnswWorkers } from './hnsw-workers.js';
 
 type Hnsw = InstanceType<typeof hnswlib.HierarchicalNSW>;
@@ -96,6 +96,8 @@ interface OpenIndex {
   queue: Promise<unknown>;
   /** Changes made by flushes (inserts, rewrites, deletions) since the graph was loaded or last persisted. */
   unsaved: number;
+  /** The store's signature when the graph last agreed with it (read before catching up, so a later write shows as a change). */
+  signature: StoreSignature | undefined;
 }
 
 /** What writers pushed for a collection since its last flush. */
@@ -254,6 +256,7 @@ export class HnswVectorIndex implements VectorIndex {
         return;
       }
       await this.#exclusive(state, async () => {
+        state.signature = await this.#source.storeSignature?.(collection);
         for (const [id, vector] of pending?.rewrites ?? []) this.#add(state, id, vector);
         state.unsaved += (pending?.rewrites.size ?? 0) + (await this.#addTail(collection, state, true));
       });
@@ -267,7 +270,10 @@ export class HnswVectorIndex implements VectorIndex {
 
   async search(options: VectorSearchOptions): Promise<VectorHit[]> {
     if (options.signal?.aborted) throw new CairnError('ABORTED', 'The search was cancelled.');
-    const state = this.#ready.get(options.collection);
+    let state = this.#ready.get(options.collection);
+    if (state !== undefined && state.dimensions === options.vector.length && (await this.#followOtherWriters(options.collection, state))) {
+      state = this.#ready.get(options.collection);
+    }
     // A graph of other dimensions is being replaced (the collection was re-created); the store decides.
     if (state === undefined || state.dimensions !== options.vector.length) {
       if (!this.#open.has(options.collection) && !this.#closing && this.#options.openOnSearch !== false) {
@@ -544,6 +550,40 @@ export class HnswVectorIndex implements VectorIndex {
     });
   }
 
+  /**
+   * Catches a graph open here up with writes other processes made to the collection (a `cairn worker`
+   * beside this API process): vectors above the watermark are added; when the chunk count says chunks
+   * also went away (documents updated or deleted elsewhere), the graph is reconciled by id; a collection
+   * re-created elsewhere is loaded anew in the background (answers true: the graph is no longer ready). One indexed lookup per search when nothing
+   * changed; skipped while this process has pushes of its own pending (its flush catches up).
+   */
+  async #followOtherWriters(collection: string, state: OpenIndex): Promise<boolean> {
+    if (this.#source.storeSignature === undefined || this.#pending.has(collection)) return false;
+    const now = await this.#source.storeSignature(collection);
+    const before = state.signature;
+    if (now === undefined || before === undefined || sameSignature(now, before)) return false;
+    if (now.vectorKey !== before.vectorKey) {
+      // Searches are answered exactly from the store while the new graph loads (of other dimensions: it fails, and the next search opens it anew).
+      if (this.#ready.get(collection) === state) this.#ready.delete(collection);
+      if (this.#open.has(collection) && !this.#closing) this.#inBackground(this.#reload(collection, state.dimensions));
+      return true;
+    }
+    await this.#exclusive(state, async () => {
+      if (state.signature === undefined || sameSignature(now, state.signature)) return;
+      const added = await this.#addTail(collection, state, true);
+      if (now.chunkCount !== state.signature.chunkCount + added) {
+        const stored = new Set(await this.#source.vectorIds(collection, state.watermark));
+        for (const label of state.live) {
+          if (stored.has(label)) continue;
+          state.index.markDelete(label);
+          state.live.delete(label);
+        }
+      }
+      state.signature = now;
+    });
+    return false;
+  }
+
   async #addMissing(state: OpenIndex, missing: number[]): Promise<void> {
     const watermark = state.watermark;
     for (let i = 0; i < missing.length; i += PAGE) {
@@ -570,7 +610,8 @@ export class HnswVectorIndex implements VectorIndex {
       );
     }
     const { m, efConstruction, efSearch } = this.#options.params;
-    const base = { vectorKey, embedder: record.embedder, dimensions, queue: Promise.resolve() as Promise<unknown> };
+    const signature = await this.#source.storeSignature?.(collection);
+    const base = { vectorKey, embedder: record.embedder, dimensions, queue: Promise.resolve() as Promise<unknown>, signature };
     // Here (not in a worker), a graph far behind the store is caught up and persisted by a worker on
     // the other core, then loaded from its snapshot; searches are answered exactly meanwhile.
     const here = this.#options.interrupt === undefined;
@@ -616,7 +657,7 @@ export class HnswVectorIndex implements VectorIndex {
   /** Loads and reconciles the snapshot, or undefined when it is missing, damaged or from other settings. */
   async #loadSnapshot(
     collection: string,
-    base: Pick<OpenIndex, 'vectorKey' | 'embedder' | 'dimensions' | 'queue'>,
+    base: Pick<OpenIndex, 'vectorKey' | 'embedder' | 'dimensions' | 'queue' | 'signature'>,
   ): Promise<{ state: OpenIndex; reconciled: number } | undefined> {
     const paths = snapshotPaths(this.#options.directory, collection);
     const sidecar = await readVerifiedSidecar(paths);
@@ -648,6 +689,10 @@ export class HnswVectorIndex implements VectorIndex {
     await this.#addMissing(state, missing);
     return { state, reconciled: missing.length };
   }
+}
+
+function sameSignature(a: StoreSignature, b: StoreSignature): boolean {
+  return a.vectorKey === b.vectorKey && a.chunkCount === b.chunkCount && a.maxChunkId === b.maxChunkId;
 }
 
 function emptyStatus(): VectorIndexStatus {

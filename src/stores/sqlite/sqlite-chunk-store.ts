@@ -14,7 +14,7 @@ import type {
   WriteResult,
 } from '../chunk-store.js';
 import type { CollectionRecord, CollectionSettings } from '../collection-record.js';
-import type { FilterResult, HnswVectorSource } from './hnsw-vector-source.js';
+import type { FilterResult, HnswVectorSource, StoreSignature } from './hnsw-vector-source.js';
 import { SqliteDocumentWriter, type LexicalAnalyzer } from './sqlite-document-writer.js';
 import { buildFilterSql } from './sqlite-filter-sql.js';
 import {
@@ -111,6 +111,15 @@ export class SqliteChunkStore implements ChunkStore, HnswVectorSource {
       | { id: number; vector_epoch: number }
       | undefined;
     return row === undefined ? undefined : `${row.id}:${row.vector_epoch}`;
+  }
+
+  async storeSignature(name: string): Promise<StoreSignature | undefined> {
+    const row = this.#sql(
+      `SELECT c.id || ':' || c.vector_epoch, c.chunk_count, coalesce((SELECT max(k.id) FROM chunks k WHERE k.collection = c.name), 0) FROM collections c WHERE c.name = ?`,
+    )
+      .raw()
+      .get(name) as [string, number, number] | undefined;
+    return row === undefined ? undefined : { vectorKey: row[0], chunkCount: row[1], maxChunkId: row[2] };
   }
 
   async createCollection(name: string, settings: CollectionSettings): Promise<CollectionRecord> {

@@ -35,6 +35,7 @@ interface JobRow {
   next_seq: number;
   lease_owner: string | null;
   lease_expires_ms: number | null;
+  cancel_requested: number;
 }
 
 interface EventRow {
@@ -69,6 +70,7 @@ function toJob(row: JobRow): StoredJob {
     errors: JSON.parse(row.errors) as StoredJob['errors'],
     error: row.error,
     lease: row.lease_owner !== null && row.lease_expires_ms !== null ? { owner: row.lease_owner, expiresAt: new Date(row.lease_expires_ms).toISOString() } : null,
+    cancelRequested: row.cancel_requested !== 0,
   };
 }
 
@@ -151,6 +153,7 @@ export class SqliteJobStore implements JobStore {
     if (update.progress !== undefined) set('progress', JSON.stringify(update.progress));
     if (update.errors !== undefined) set('errors', JSON.stringify(update.errors.slice(-JOB_ERRORS_KEPT)));
     if (update.error !== undefined) set('error', update.error);
+    if (update.cancelRequested !== undefined) set('cancel_requested', update.cancelRequested ? 1 : 0);
     if (update.status !== undefined && update.status !== 'running') {
       set('lease_owner', null);
       set('lease_expires_ms', null);
@@ -175,6 +178,7 @@ export class SqliteJobStore implements JobStore {
         .prepare(
           `SELECT j.* FROM jobs j
            WHERE (j.status = 'queued' OR (j.status = 'running' AND coalesce(j.lease_expires_ms, 0) <= @now))
+             AND j.cancel_requested = 0
              AND j.collection NOT IN (SELECT value FROM json_each(@skip))
              AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.status = 'running' AND r.collection = j.collection AND r.lease_expires_ms > @now AND r.id <> j.id)
            ORDER BY j.rowid LIMIT 1`,
@@ -244,6 +248,10 @@ export class SqliteJobStore implements JobStore {
     return (this.#db.prepare('SELECT * FROM job_events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as EventRow[]).map(toEvent);
   }
 
+  async lastEventId(): Promise<number> {
+    return (this.#db.prepare('SELECT max(id) FROM job_events').pluck().get() as number | null) ?? 0;
+  }
+
   async exportRecords(cursor: string | null, limit: number): Promise<RecordPage<ExportedJob>> {
     const after = cursor === null ? 0 : Number(cursor);
     const rows = this.#db.prepare('SELECT rowid AS row_order, * FROM jobs WHERE rowid > ? ORDER BY rowid LIMIT ?').all(after, limit) as Array<JobRow & { row_order: number }>;
@@ -255,8 +263,8 @@ export class SqliteJobStore implements JobStore {
 
   async importRecords(records: readonly ExportedJob[]): Promise<number> {
     const insertJob = this.#db.prepare(
-      `INSERT OR IGNORE INTO jobs (id, collection, kind, sources, options, status, created_at, started_at, finished_at, progress, errors, error, next_seq)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO jobs (id, collection, kind, sources, options, status, created_at, started_at, finished_at, progress, errors, error, next_seq, cancel_requested)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertEvent = this.#db.prepare('INSERT INTO job_events (job_id, seq, type, data, created_at) VALUES (?, ?, ?, ?, ?)');
     const run = this.#db.transaction((jobs: readonly ExportedJob[]): number => {
@@ -266,7 +274,7 @@ export class SqliteJobStore implements JobStore {
         const nextSeq = job.events.reduce((max, event) => Math.max(max, event.seq), 0) + 1;
         const inserted = insertJob.run(
           job.id, job.collection, job.kind, JSON.stringify(sources), JSON.stringify(job.options), job.status, job.createdAt, job.startedAt, job.finishedAt,
-          JSON.stringify(job.progress), JSON.stringify(job.errors), job.error, nextSeq,
+          JSON.stringify(job.progress), JSON.stringify(job.errors), job.error, nextSeq, job.cancelRequested ? 1 : 0,
         );
         if (inserted.changes === 0) continue;
         added += 1;

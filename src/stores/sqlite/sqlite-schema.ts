@@ -273,6 +273,11 @@ const migrations: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN lease_expires_ms INTEGER;
   CREATE INDEX jobs_running ON jobs (collection, lease_expires_ms) WHERE status = 'running';
   `,
+  // Cancellation that crosses processes: the API process that is asked sets the flag, the process
+  // holding the job reads it with its heartbeat (see JobRunner).
+  `
+  ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { parseSseText, type ParsedSseEvent } from '../../src/testing/parse-sse-text.js';
+import { POSTGRES_MISSING, startPostgres } from '../../src/testing/postgres-server.js';
+import { SHARED_MISSING, sharedPath } from '../../src/testing/shared-data.js';
+import { runCli } from './run-cli.js';
+import { startCairnServe, type CairnServe } from './start-cairn-serve.js';
+import { startCairnWorker, type CairnWorker } from './start-cairn-worker.js';
+
+const model = sharedPath('models', 'cairn', 'static-minilm-vocab-256');
+const FILES = 500;
+
+interface JobView {
+  id: string;
+  status: string;
+  progress: { filesTotal: number | null; filesDone: number; filesFailed: number; filesSkipped: number };
+  error: string | null;
+}
+
+async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 240_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Reads an SSE response until `stop` says so (then lets go of it) or the stream ends. */
+async function readEvents(response: Response, stop: (event: ParsedSseEvent) => boolean): Promise<ParsedSseEvent[]> {
+  const events: ParsedSseEvent[] = [];
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const read = await reader.read();
+    if (read.done) return events;
+    buffer += decoder.decode(read.value, { stream: true });
+    const end = buffer.lastIndexOf('\n\n');
+    if (end < 0) continue;
+    const complete = parseSseText(buffer.slice(0, end));
+    buffer = buffer.slice(end + 2);
+    for (const event of complete) {
+      events.push(event);
+      if (stop(event)) {
+        await reader.cancel();
+        return events;
+      }
+    }
+  }
+}
+
+function writeCorpus(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < FILES; i += 1) {
+    const body = Array.from({ length: 6 }, (_, p) => `## Part ${p}\n\nService ${i} rotates its key in vault ${i % 13}; step ${p} of the runbook for team ${i % 7}. ${'Operations text. '.repeat(25)}`).join('\n\n');
+    writeFileSync(join(dir, `note-${String(i).padStart(4, '0')}.md`), `# Note ${i}\n\n${body}\n`);
+  }
+}
+
+/**
+ * The multi-process deployment for real: one API-only `cairn serve --no-jobs` and two `cairn worker`
+ * sharing one store. A corpus goes in through the API, the worker running the job is killed with
+ * SIGKILL mid-job, the other takes the job over once the lease expired, and the collection ends with
+ * exactly what a single process ingests; an SSE client on the API follows the job across the takeover
+ * and resumes with Last-Event-ID; a cancel sent to the API stops a job a worker runs.
+ */
+/** `storeEnv` answers the store's environment, or why the scenario cannot run here (a skip message). */
+function scaleOutScenario(name: string, storeEnv: () => Promise<Record<string, string> | string>, options: { skip: string | false }): void {
+  describe(name, { skip: options.skip }, () => {
+    let missing: string | undefined;
+    let home: string;
+    let corpus: string;
+    let env: Record<string, string>;
+    const children = new Set<ChildProcess>();
+
+    before(async () => {
+      const store = await storeEnv();
+      if (typeof store === 'string') missing = store;
+      home = mkdtempSync(join(tmpdir(), 'cairn-scale-out-'));
+      corpus = join(home, 'corpus');
+      writeCorpus(corpus);
+      env = {
+        CAIRN_HOME: join(home, 'cairn'),
+        CAIRN_EMBEDDER: `static:${model}`,
+        CAIRN_OFFLINE: '1',
+        CAIRN_RERANKER: 'none',
+        CAIRN_LLM_DISCOVER: '0',
+        // A short lease so the takeover comes within seconds; a fast poll so idle workers notice it.
+        CAIRN_JOBS_LEASE_SECONDS: '2',
+        CAIRN_JOBS_POLL_MS: '100',
+        ...(typeof store === 'string' ? {} : store),
+      };
+    });
+    after(() => {
+      for (const child of children) child.kill('SIGKILL');
+      rmSync(home, { recursive: true, force: true });
+    });
+
+    const track = <T extends { child: ChildProcess }>(process: T): T => {
+      children.add(process.child);
+      process.child.on('exit', () => children.delete(process.child));
+      return process;
+    };
+
+    it('a job survives its worker killed with SIGKILL, with exactly the counts of a single-process ingest', async (t) => {
+      if (missing !== undefined) return t.skip(missing);
+      const api: CairnServe = track(await startCairnServe({ HOME: home, ...env }, { args: ['--no-jobs'] }));
+      const headers = { authorization: `Bearer ${api.adminKey}` };
+      const getJob = async (id: string) => (await (await fetch(`${api.url}/v1/jobs/${id}`, { headers })).json()) as JobView;
+      assert.match(api.adminKey, /^cairn_/);
+
+      const form = new FormData();
+      const names = readdirSync(corpus).sort();
+      for (const file of names) form.append('file', new Blob([readFileSync(join(corpus, file))]), file);
+      const submitted = await fetch(`${api.url}/v1/collections/kb/documents`, { method: 'POST', headers, body: form });
+      assert.equal(submitted.status, 202, await submitted.clone().text());
+      const job = ((await submitted.json()) as { job: JobView }).job;
+      const stream = await fetch(`${api.url}/v1/jobs/${job.id}/events`, { headers });
+      assert.equal(stream.status, 200);
+      // The API runs no jobs: the upload waits for a worker.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal((await getJob(job.id)).status, 'queued');
+
+      const workers: CairnWorker[] = [track(await startCairnWorker(env)), track(await startCairnWorker(env))];
+      const [one] = workers;
+      assert.equal((await fetch(`${one!.url}/healthz`)).status, 200);
+      assert.equal((await fetch(`${one!.url}/readyz`)).status, 200);
+      assert.match(await (await fetch(`${one!.url}/metrics`)).text(), /cairn_jobs_queue_depth/);
+      assert.equal((await fetch(`${one!.url}/v1/search?q=x`)).status, 404, 'a worker serves no API');
+      const firstEvents = await readEvents(stream, (event) => event.event === 'file' && Number(event.id?.split(':')[1]) > 20);
+      await until(async () => ((await getJob(job.id)).progress.filesDone >= 40 ? true : undefined), 'the job under way', 120_000);
+      // Each worker logs the jobs it runs: kill the one running this job.
+      const holder = workers.find((worker) => worker.output.stderr.includes(job.id));
+      assert.ok(holder, 'a worker logged the job');
+      const survivor = workers.find((worker) => worker !== holder)!;
+      const during = await getJob(job.id);
+      holder.child.kill('SIGKILL');
+      assert.equal((await holder.exited).signal, 'SIGKILL');
+      assert.equal(during.status, 'running');
+      assert.ok(during.progress.filesDone < FILES, `killed after ${during.progress.filesDone} files`);
+
+      // The client reconnects where it stopped (as after losing the connection) and follows to the end.
+      const lastId = firstEvents.at(-1)!.id!;
+      const resumed = await fetch(`${api.url}/v1/jobs/${job.id}/events`, { headers: { ...headers, 'last-event-id': lastId } });
+      const restEvents = await readEvents(resumed, () => false);
+      const done = await getJob(job.id);
+      assert.equal(done.status, 'succeeded', done.error ?? '');
+      assert.equal(done.progress.filesDone, FILES);
+
+      const seqs = [...firstEvents, ...restEvents].filter((event) => event.id !== undefined).map((event) => Number(event.id!.split(':')[1]));
+      assert.deepEqual(seqs, [...new Set(seqs)].sort((a, b) => a - b), 'every event once, in order, across the reconnect');
+      assert.equal(seqs[0], 1);
+      assert.equal(restEvents.find((event) => event.id !== undefined)?.id, `${job.id}:${Number(lastId.split(':')[1]) + 1}`, 'resumed right after Last-Event-ID');
+      const statuses = [...firstEvents, ...restEvents].filter((event) => event.event === 'status').map((event) => event.data.status);
+      assert.deepEqual(statuses, ['queued', 'running', 'running', 'succeeded'], 'queued, run by the first worker, taken over by the second');
+      assert.ok(restEvents.some((event) => event.event === 'progress'));
+      const outcomes = new Map<string, string>();
+      for (const event of [...firstEvents, ...restEvents]) if (event.event === 'file') outcomes.set(String(event.data.file), String(event.data.outcome));
+      assert.equal(outcomes.size, FILES, 'a file event for every file');
+
+      // Exactly what one process makes of the same files.
+      const reference = await runCli(['ingest', corpus, '--collection', 'kb'], { ...env, CAIRN_HOME: join(home, 'reference'), CAIRN_DATABASE_URL: '' });
+      assert.equal(reference.code, 0, reference.stderr);
+      const referenceDb = new Database(join(home, 'reference', 'cairn.db'), { readonly: true });
+      const expected = new Map((referenceDb.prepare('SELECT relative_path, chunk_count FROM documents').all() as { relative_path: string; chunk_count: number }[]).map((row) => [row.relative_path, row.chunk_count]));
+      referenceDb.close();
+      assert.equal(expected.size, FILES);
+      const stored = new Map<string, number>();
+      for (let offset = 0; ; offset += 500) {
+        const page = (await (await fetch(`${api.url}/v1/collections/kb/documents?limit=500&offset=${offset}&sort=path`, { headers })).json()) as { total: number; items: { relativePath: string; chunkCount: number }[] };
+        assert.equal(page.total, FILES, 'no document stored twice');
+        for (const item of page.items) stored.set(item.relativePath, item.chunkCount);
+        if (page.items.length < 500) break;
+      }
+      assert.deepEqual(stored, expected);
+      const collection = (await (await fetch(`${api.url}/v1/collections/kb`, { headers })).json()) as { documentCount: number; chunkCount: number };
+      assert.equal(collection.chunkCount, [...expected.values()].reduce((a, b) => a + b, 0), 'no chunk stored twice');
+
+      // The API process searches what the workers wrote.
+      const search = (await (await fetch(`${api.url}/v1/search?q=${encodeURIComponent('Service 377 rotates its key')}&collection=kb&k=3`, { headers })).json()) as { results: unknown[] };
+      assert.match(JSON.stringify(search.results[0]), /note-0377/);
+
+      // A cancel sent to the API reaches the worker that runs the job.
+      const again = new FormData();
+      for (const file of names) again.append('file', new Blob([readFileSync(join(corpus, file))]), file);
+      const other = ((await (await fetch(`${api.url}/v1/collections/kb2/documents`, { method: 'POST', headers, body: again })).json()) as { job: JobView }).job;
+      await until(async () => ((await getJob(other.id)).progress.filesDone > 0 ? true : undefined), 'the second job under way');
+      const cancelled = (await (await fetch(`${api.url}/v1/jobs/${other.id}/cancel`, { method: 'POST', headers })).json()) as JobView;
+      assert.equal(cancelled.status, 'cancelled');
+      assert.ok(cancelled.progress.filesDone < FILES);
+
+      assert.ok(survivor.output.stderr.includes(other.id), 'the survivor ran the cancelled job');
+      survivor.child.kill('SIGTERM');
+      assert.equal((await survivor.exited).code, 0, survivor.output.stderr);
+      assert.equal(await api.stop(), 0, api.output.stderr);
+    });
+  });
+}
+
+scaleOutScenario('scale-out on one machine: cairn serve --no-jobs and two cairn worker sharing the SQLite file', async () => ({}), { skip: model ? false : SHARED_MISSING });
+
+scaleOutScenario(
+  'scale-out on PostgreSQL: cairn serve --no-jobs and two cairn worker on one database',
+  async () => {
+    const server = await startPostgres();
+    return server === null ? POSTGRES_MISSING : { CAIRN_DATABASE_URL: await server.createDatabase('cairn_scale_out') };
+  },
+  { skip: model ? false : SHARED_MISSING },
+);
