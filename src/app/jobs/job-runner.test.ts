@@ -230,12 +230,17 @@ describe('JobRunner', () => {
   });
 
   it('cancels from a process that runs no jobs, and follows the events another process stored', async () => {
-    const worker = new JobRunner(app, store, { workers: 1, flushIntervalMs: 20, leaseMs: 3000, pollIntervalMs: 20 });
-    const api = new JobRunner(app, store, { workers: 1, runJobs: false, leaseMs: 3000, pollIntervalMs: 20 });
+    // A frequent heartbeat (it reads the cancel flag) and a corpus of its own
+    // (5,000 files) that outlasts many heartbeats: with 600 files and a 1 s heartbeat a quiet machine finished the
+    // job before the worker read the flag.
+    const big = join(home, 'corpus-cancel');
+    writeCorpus(big, 5000);
+    const worker = new JobRunner(app, store, { workers: 1, flushIntervalMs: 20, leaseMs: 3000, heartbeatMs: 50, pollIntervalMs: 20 });
+    const api = new JobRunner(app, store, { workers: 1, runJobs: false, leaseMs: 3000, heartbeatMs: 50, pollIntervalMs: 20 });
     await api.start();
     const seen: JobEvent[] = [];
     const unsubscribe = api.events.subscribe((event) => seen.push(event));
-    const job = await api.submit({ collection: 'cancel-remote', kind: 'path', sources: [corpus], inputs: [corpus], options: {} });
+    const job = await api.submit({ collection: 'cancel-remote', kind: 'path', sources: [big], inputs: [big], options: {} });
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal((await store.get(job.id))?.status, 'queued', 'an API-only process runs nothing');
     await worker.start();
@@ -243,7 +248,7 @@ describe('JobRunner', () => {
     const cancelled = await api.cancel(job.id);
     assert.equal(cancelled.status, 'cancelled');
     assert.equal(worker.runningCount, 0, 'the worker stopped the job');
-    assert.ok((await documentsOf(app, 'cancel-remote')).size < FILES);
+    assert.ok((await documentsOf(app, 'cancel-remote')).size < 5000);
     await until(() => (seen.some((event) => event.data.type === 'status' && event.data.status === 'cancelled') ? true : undefined), 'the cancelled event');
     unsubscribe();
     await worker.stop();
