@@ -1,3 +1,7 @@
+// Over 500 lines on purpose, for now: one class owns a collection graph's whole life (load, exact
+// answers while it loads, catch-up from the store, periodic snapshots, following other processes'
+// writes), and those paths share its per-collection state and locking. The exact-scan fallback
+// (`#exact…` members) is the part to move out next, into its own file beside exact-vector-search.ts.
 import hnswlib from 'hnswlib-node';
 import { CairnError } from '../../core/cairn-error.js';
 import type { VectorHit, VectorIndex, VectorIndexStatus, VectorItem, VectorSearchOptions } from '../vector-index.js';
