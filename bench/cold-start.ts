@@ -11,7 +11,8 @@
  * written through the chunk store and pushed to the vector index as an ingest does (IndexSync). Default
  * config HNSW parameters (M 32, efConstruction 200, efSearch 400) and snapshotEveryChunks 20,000.
  * Each probe is a fresh process: it opens the store as `cairn serve` does (lexical accelerator on,
- * indexes warmed in the background, not awaited), then searches at once.
+ * indexes warmed in the background as warmSearch does — the graph, then the postings — not awaited),
+ * then searches at once.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -89,12 +90,12 @@ async function probe(path: string, out: string): Promise<void> {
   const started = performance.now();
   const store = await openSqliteStore(storeOptions(path));
   const openedMs = performance.now() - started;
-  // What warmSearch does after the server listens: not awaited.
+  // What warmSearch does after the server listens, not awaited: the graph, then the BM25 postings.
   const ready = (async () => {
     await store.vectors.open(COLLECTION, DIMENSIONS);
     return performance.now() - started;
   })();
-  const lexicalReady = store.lexical.warm!(COLLECTION).then(() => performance.now() - started);
+  const lexicalReady = ready.then(() => store.lexical.warm!(COLLECTION)).then(() => performance.now() - started);
   const queryVector = makeVectorSource();
   const queries = Array.from({ length: QUERIES }, (_, i) => queryVector(10_000_000 + i));
   const terms = analyzeForIndex(`${WORDS[3]} ${WORDS[17]} ${WORDS[40]}`).split(' ');

@@ -97,6 +97,73 @@ test('a search while the graph is not loaded answers exactly from the stored vec
   }
 });
 
+test('while the graph is not loaded, the exact path reads what a current snapshot holds from the snapshot and only the rest from the store', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'cairn-cold-'));
+  try {
+    const path = join(directory, 'cairn.db');
+    const vectors = clusteredVectors(1800, 32, 13, 4);
+    const items = new Map<string, { id: number; vector: Float32Array }>();
+    const write = async (store: Awaited<ReturnType<typeof openSqliteStore>>, i: number) => {
+      const result = await store.chunks.writeDocument(makeDocument('c', `${i}.txt`, [makeChunk(0, `text ${i}`, vectors[i]!)]));
+      items.set(`${i}.txt`, { id: result.chunkIds[0]!, vector: vectors[i]! });
+    };
+    const writer = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH });
+    await writer.chunks.createCollection('c', { embedder: 'test:v', dimensions: 32, chunkSize: 256, chunkOverlap: 0 });
+    for (let i = 0; i < 1500; i += 1) await write(writer, i);
+    await writer.vectors.open('c', 32);
+    await writer.vectors.snapshot('c');
+    await writer.close();
+
+    /** A fresh index over the store (graph never loaded: every answer is the exact path's), counting the vectors it reads from the store. */
+    const coldSearches = async (queries: Float32Array[]) => {
+      const reader = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH, readonly: true });
+      let rowsRead = 0;
+      const chunks = reader.chunks as SqliteChunkStore;
+      const counting = new Proxy(chunks, {
+        get(target, property) {
+          if (property === 'iterateVectors') {
+            return async function* (collection: string, afterId: number, pageSize: number) {
+              for await (const page of target.iterateVectors(collection, afterId, pageSize)) {
+                rowsRead += page.length;
+                yield page;
+              }
+            };
+          }
+          const value = Reflect.get(target, property, target) as unknown;
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const index = new HnswVectorIndex(counting, { directory: join(directory, 'vectors'), params: POOR_GRAPH, readonly: true, openOnSearch: false });
+      try {
+        const results: number[][] = [];
+        for (const query of queries) results.push((await index.search({ collection: 'c', vector: query, k: 40 })).map((hit) => hit.chunkId));
+        assert.equal(index.isReady('c'), false);
+        return { results, rowsRead };
+      } finally {
+        await index.close();
+        await reader.close();
+      }
+    };
+    const queries = clusteredVectors(6, 32, 98, 4);
+    const clean = await coldSearches(queries);
+    assert.equal(clean.rowsRead, 0, 'every vector came from the current snapshot');
+    clean.results.forEach((result, i) => assert.deepEqual(result, exactTopK(queries[i]!, [...items.values()], 40)));
+
+    // Written and removed since the snapshot: the tail is read from the store, removed chunks are left out.
+    const more = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH });
+    for (let i = 1500; i < 1800; i += 1) await write(more, i);
+    const removed = Array.from({ length: 200 }, (_, i) => `${i * 7}.txt`);
+    await more.chunks.deleteDocuments('c', removed.map((name) => `file:///root/${name}`));
+    for (const name of removed) items.delete(name);
+    await more.close();
+    const after = await coldSearches(queries);
+    assert.equal(after.rowsRead, 300, 'only the 300 vectors written after the snapshot came from the store');
+    after.results.forEach((result, i) => assert.deepEqual(result, exactTopK(queries[i]!, [...items.values()], 40)));
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});
+
 test('the exact path follows writes and removals while the graph stays unloaded', async () => {
   const directory = await mkdtemp(join(tmpdir(), 'cairn-cold-'));
   try {
