@@ -74,6 +74,7 @@ function runIngestInto(app: CairnApp, input: IngestInput, record: CollectionReco
       maxFileBytes: app.config.ingest.maxFileBytes,
       parseLimits: app.config.ingest.limits,
       embedBatchSize: app.config.ingest.embedBatchSize,
+      nearDuplicateThreshold: app.config.ingest.nearDuplicates.enabled ? app.config.ingest.nearDuplicates.threshold : undefined,
       prepareWorkers: app.config.ingest.prepareWorkers,
       force: input.force,
       signal: input.signal,

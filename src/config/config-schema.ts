@@ -127,6 +127,18 @@ export const configSchema = z
         prepareWorkers: z.number().int().min(0).max(64).optional(),
         /** What one file may cost to parse (decompression and parser bombs); see docs/decisions/0020-parse-limits.md. */
         limits: parseLimitsSchema,
+        /**
+         * Near-duplicate documents (mirrors, versions, copies): a MinHash signature of each document's word
+         * shingles, banded for LSH; documents whose estimated Jaccard similarity reaches `threshold` share a
+         * cluster. See docs/decisions/0038-near-duplicates-and-result-cache.md.
+         */
+        nearDuplicates: z
+          .object({
+            enabled: z.boolean().default(true),
+            /** Estimated Jaccard similarity of word 5-shingles from which two documents are near-duplicates. */
+            threshold: z.number().min(0.7).max(1).default(0.8),
+          })
+          .prefault({}),
       })
       .prefault({}),
     search: z
@@ -157,6 +169,18 @@ export const configSchema = z
          * one-shot commands. See docs/decisions/0015-in-memory-bm25.md.
          */
         lexicalAccelerator: z.enum(['auto', 'on', 'off']).default('auto'),
+        /** One result per near-duplicate cluster (the others listed as `alsoIn`); false lists each copy. */
+        collapseDuplicates: z.boolean().default(true),
+        /**
+         * LRU of search responses per collection, keyed by the normalised request and dropped on any write to
+         * the collection (by any process: the store's write generation). `size`: responses kept per collection.
+         */
+        cache: z
+          .object({
+            enabled: z.boolean().default(true),
+            size: z.number().int().min(1).max(100_000).default(256),
+          })
+          .prefault({}),
       })
       .prefault({}),
     vectorIndex: z

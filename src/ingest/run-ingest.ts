@@ -40,6 +40,8 @@ export interface IngestRequest {
   /** `ingest.limits`: what one file may cost to parse; the configuration's defaults when absent. */
   parseLimits?: ParseLimits;
   embedBatchSize: number;
+  /** Fingerprint each document for near-duplicate clusters at this similarity (core/minhash.ts); absent: off. */
+  nearDuplicateThreshold?: number;
   force?: boolean;
   /** Worker threads that read, parse and chunk; default `defaultPrepareWorkers()`; 0 prepares inline. */
   prepareWorkers?: number;
@@ -80,7 +82,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
 
   const sources = new SourceWalk({ ...request, force, knownDocuments: states }, report);
   const sync = new IndexSync(deps, collection, (text) => report.notice(text));
-  const write = new WriteStage(deps, { collection, tags: request.tags, embedBatchSize: request.embedBatchSize, signal }, sync, report);
+  const write = new WriteStage(deps, { collection, tags: request.tags, embedBatchSize: request.embedBatchSize, nearDuplicateThreshold: request.nearDuplicateThreshold, signal }, sync, report);
   const prepare = new PrepareStage({
     tokenizer: deps.tokenizer, embedder: deps.embedder, chunkSize: request.chunkSize, chunkOverlap: request.chunkOverlap,
     maxTokens: request.maxTokens, force, parseLimits: request.parseLimits, workers: request.prepareWorkers, inlineFirst: request.inlineFirst,

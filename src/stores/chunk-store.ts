@@ -60,6 +60,20 @@ export interface ChunkStore {
   /** Highest chunk id of the collection, and how many chunks have a vector. */
   vectorWatermark(collection: string): Promise<{ maxChunkId: number; vectorCount: number }>;
 
+  /**
+   * For each given document in a near-duplicate cluster, all members of its cluster (itself included);
+   * documents alone are absent. Optional: a store without it never collapses results.
+   */
+  duplicatesOf?(collection: string, documentIds: number[]): Promise<Map<number, DuplicateMember[]>>;
+  /** The collection's near-duplicate clusters, largest first. */
+  listDuplicateClusters?(collection: string): Promise<DuplicateCluster[]>;
+  /**
+   * A token that changes with every write to the collection (documents written, updated or deleted,
+   * vectors replaced, the collection deleted and re-created), by this process or any other sharing the
+   * store; undefined when the collection does not exist. Caches of search results key on it.
+   */
+  collectionGeneration?(collection: string): Promise<string | undefined>;
+
   startRun(collection: string, sources: string[]): Promise<number>;
   finishRun(runId: number, summary: Record<string, unknown>): Promise<void>;
   /** The latest finished ingestion run that wrote chunks (of `collection`, or of any); optional. */
@@ -106,6 +120,25 @@ export interface DocumentFields {
 
 export interface DocumentWrite extends DocumentFields {
   chunks: EmbeddedChunk[];
+  /**
+   * The document's MinHash signature (core/minhash.ts) and the similarity from which it joins another's
+   * near-duplicate cluster; absent: the document is not fingerprinted (and leaves any cluster it was in).
+   */
+  fingerprint?: { minhash: Uint32Array; threshold: number };
+}
+
+/** A document of a near-duplicate cluster. */
+export interface DuplicateMember {
+  documentId: number;
+  uri: string;
+  relativePath: string;
+  title: string;
+}
+
+/** Near-duplicate documents of one collection; `cluster` is the smallest member id. At least two members, by path. */
+export interface DuplicateCluster {
+  cluster: number;
+  members: DuplicateMember[];
 }
 
 export interface WriteResult {

@@ -1,6 +1,7 @@
 import type { EmbeddedChunk } from '../../core/chunk.js';
 import type { ParsedDocument } from '../../core/parsed-document.js';
 import type { SourceItem } from '../../core/source-item.js';
+import { minhashSignature } from '../../core/minhash.js';
 import type { ChunkStore, DocumentWrite, WriteResult } from '../../stores/chunk-store.js';
 import type { WrittenDocument } from '../index-sync.js';
 
@@ -12,6 +13,8 @@ export interface WriteDocumentInput {
   chunks: EmbeddedChunk[];
   /** Tags given at ingest time (`--tag`), merged with the document's own (front matter). */
   tags: string[];
+  /** Fingerprint the document for near-duplicate clusters at this similarity; absent: not fingerprinted. */
+  nearDuplicateThreshold?: number | undefined;
 }
 
 /**
@@ -52,7 +55,15 @@ function toDocumentWrite(input: WriteDocumentInput): DocumentWrite {
     gitRepository: item.git?.repository,
     gitCommit: item.git?.commit,
     chunks: input.chunks,
+    fingerprint: fingerprintOf(input),
   };
+}
+
+/** The MinHash of the document's chunk texts (overlaps repeat shingles, which a set ignores). */
+function fingerprintOf(input: WriteDocumentInput): DocumentWrite['fingerprint'] {
+  if (input.nearDuplicateThreshold === undefined) return undefined;
+  const minhash = minhashSignature(input.chunks.map((chunk) => chunk.text).join('\n'));
+  return minhash === undefined ? undefined : { minhash, threshold: input.nearDuplicateThreshold };
 }
 
 function documentTags(metadata: Record<string, unknown>): string[] {

@@ -16,6 +16,8 @@ export interface WriteStageOptions {
   tags: string[];
   /** Chunks per batch: a batch is embedded and committed once it holds at least this many. */
   embedBatchSize: number;
+  /** See IngestRequest.nearDuplicateThreshold. */
+  nearDuplicateThreshold?: number | undefined;
   signal?: AbortSignal;
 }
 
@@ -89,14 +91,14 @@ export class WriteStage {
   }
 
   async #write(docs: Ready[]): Promise<void> {
-    const { collection, tags, embedBatchSize, signal } = this.#options;
+    const { collection, tags, embedBatchSize, nearDuplicateThreshold, signal } = this.#options;
     const embedStarted = performance.now();
     const embedded = await embedDocuments(this.#deps, collection, docs, embedBatchSize, signal);
     this.#report.embedded(embedded, performance.now() - embedStarted);
     const writeStarted = performance.now();
     const written = await writeDocuments(
       this.#deps.chunks,
-      docs.map((doc, i) => ({ collection, item: doc.item, contentHash: doc.contentHash, parsed: doc.parsed, chunks: embedded.documents[i]!, tags })),
+      docs.map((doc, i) => ({ collection, item: doc.item, contentHash: doc.contentHash, parsed: doc.parsed, chunks: embedded.documents[i]!, tags, nearDuplicateThreshold })),
     );
     await this.#sync.written(written);
     this.#report.written(docs, embedded.documents, embedded.embedded);

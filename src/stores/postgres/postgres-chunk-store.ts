@@ -8,6 +8,8 @@ import type {
   DocumentRecord,
   DocumentState,
   DocumentWrite,
+  DuplicateCluster,
+  DuplicateMember,
   IngestRunRecord,
   StoredChunk,
   WriteResult,
@@ -16,6 +18,7 @@ import type { CollectionRecord, CollectionSettings } from '../collection-record.
 import { DEFAULT_LEXICAL_WEIGHTS, type LexicalWeights } from '../sqlite/sqlite-lexical-index.js';
 import { PostgresDocumentWriter, type LexicalAnalyzer } from './postgres-document-writer.js';
 import { withTransaction } from './postgres-errors.js';
+import { duplicatesOf, listDuplicateClusters } from './postgres-near-duplicates.js';
 import { createHnswIndexSql, hnswIndexName, type PgvectorBuildParams } from './postgres-migrations.js';
 import { parseVector, vectorLiteral } from './vector-literal.js';
 
@@ -157,6 +160,23 @@ export class PostgresChunkStore implements ChunkStore {
     const record = await this.getCollection(name);
     if (record === undefined) throw notFound(name);
     return record;
+  }
+
+  /** `<id>:<write_generation>:<vector_epoch>`: the writer bumps the generation in each write's transaction. */
+  async collectionGeneration(name: string): Promise<string | undefined> {
+    const { rows } = await this.#pool.query<{ generation: string }>(
+      `SELECT id || ':' || write_generation || ':' || vector_epoch AS generation FROM collections WHERE name = $1`,
+      [name],
+    );
+    return rows[0]?.generation;
+  }
+
+  async duplicatesOf(collection: string, documentIds: number[]): Promise<Map<number, DuplicateMember[]>> {
+    return duplicatesOf(this.#pool, collection, documentIds);
+  }
+
+  async listDuplicateClusters(collection: string): Promise<DuplicateCluster[]> {
+    return listDuplicateClusters(this.#pool, collection);
   }
 
   async getCollection(name: string): Promise<CollectionRecord | undefined> {

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { CairnError } from '../../core/cairn-error.js';
 import { fileExtension } from '../../core/search-filter.js';
 import type { DocumentWrite, WriteResult } from '../chunk-store.js';
+import { forgetFingerprint, recordFingerprint } from './postgres-near-duplicates.js';
 import type { LexicalWeights } from '../sqlite/sqlite-lexical-index.js';
 import { chunkPostings } from './lexical-postings.js';
 import { withTransaction } from './postgres-errors.js';
@@ -70,6 +71,11 @@ export class PostgresDocumentWriter {
       for (const [i, index] of fresh.entries()) results[index] = freshResults[i]!;
       for (const [index, document] of documents.entries()) {
         if (results[index] === undefined) results[index] = await this.#write(client, document, collections.get(document.collection)!, deltas);
+      }
+      for (const [index, document] of documents.entries()) {
+        if (document.fingerprint === undefined) continue;
+        const collectionId = collections.get(document.collection)!.id;
+        await recordFingerprint(client, collectionId, results[index]!.documentId, document.fingerprint.minhash, document.fingerprint.threshold);
       }
       await applyDeltas(client, deltas);
       return results;
@@ -210,6 +216,7 @@ export class PostgresDocumentWriter {
       ]);
       const removed: number[] = [];
       for (const { id } of rows) {
+        await forgetFingerprint(client, locked.id, id);
         removed.push(...(await removeChunks(client, locked.id, id, delta(deltas, locked.id))));
         await client.query('DELETE FROM documents WHERE id = $1', [id]);
         delta(deltas, locked.id).documents--;
@@ -254,6 +261,7 @@ export class PostgresDocumentWriter {
       change.documents++;
     } else {
       documentId = existing.rows[0].id;
+      await forgetFingerprint(client, collection.id, documentId);
       removedChunkIds = await removeChunks(client, collection.id, documentId, change);
       await client.query(
         `UPDATE documents SET (${columns}) = ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15) WHERE id = $16`,
@@ -383,7 +391,8 @@ async function applyDeltas(client: pg.PoolClient, deltas: Map<number, Collection
       ]);
     }
     await client.query(
-      'UPDATE collections SET document_count = document_count + $2, chunk_count = chunk_count + $3, lexical_length = lexical_length + $4 WHERE id = $1',
+      `UPDATE collections SET document_count = document_count + $2, chunk_count = chunk_count + $3, lexical_length = lexical_length + $4,
+         write_generation = write_generation + 1 WHERE id = $1`,
       [collectionId, change.documents, change.chunks, change.length],
     );
   }

@@ -120,6 +120,31 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     // As the SQLite store's `chunks.anchor`: deep links to the cited section; NULL when none.
     sql: 'ALTER TABLE chunks ADD COLUMN anchor text;',
   },
+  {
+    version: 4,
+    name: 'write generation per collection; near-duplicate fingerprints and LSH bands',
+    // As the SQLite store's (docs/decisions/0038-near-duplicates-and-result-cache.md): the writer bumps
+    // `write_generation` in every transaction that writes or deletes documents (applyDeltas); caches of
+    // search results in every process key on it.
+    sql: `
+      ALTER TABLE collections ADD COLUMN write_generation bigint NOT NULL DEFAULT 0;
+      CREATE TABLE document_fingerprints (
+        document_id bigint PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+        collection_id integer NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+        minhash bytea NOT NULL,
+        threshold real NOT NULL,
+        cluster bigint NOT NULL
+      );
+      CREATE INDEX document_fingerprints_cluster ON document_fingerprints (collection_id, cluster);
+      CREATE TABLE document_bands (
+        collection_id integer NOT NULL,
+        band_key bigint NOT NULL,
+        document_id bigint NOT NULL REFERENCES documents(id) ON DELETE CASCADE
+      );
+      CREATE INDEX document_bands_key ON document_bands (collection_id, band_key);
+      CREATE INDEX document_bands_document ON document_bands (document_id);
+    `,
+  },
 ];
 
 /** Name of a collection's partial HNSW index; the id is an integer, so the name is safe to interpolate. */

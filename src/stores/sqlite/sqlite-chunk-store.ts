@@ -9,6 +9,8 @@ import type {
   DocumentRecord,
   DocumentState,
   DocumentWrite,
+  DuplicateCluster,
+  DuplicateMember,
   IngestRunRecord,
   StoredChunk,
   WriteResult,
@@ -111,6 +113,21 @@ export class SqliteChunkStore implements ChunkStore, HnswVectorSource {
       | { id: number; vector_epoch: number }
       | undefined;
     return row === undefined ? undefined : `${row.id}:${row.vector_epoch}`;
+  }
+
+  /** `<id>:<write_generation>:<vector_epoch>`, read from the file: other processes' commits show at once. */
+  async collectionGeneration(name: string): Promise<string | undefined> {
+    return this.#sql(`SELECT id || ':' || write_generation || ':' || vector_epoch FROM collections WHERE name = ?`).pluck().get(name) as
+      | string
+      | undefined;
+  }
+
+  async duplicatesOf(collection: string, documentIds: number[]): Promise<Map<number, DuplicateMember[]>> {
+    return this.#writer.nearDuplicates.duplicatesOf(collection, documentIds);
+  }
+
+  async listDuplicateClusters(collection: string): Promise<DuplicateCluster[]> {
+    return this.#writer.nearDuplicates.listClusters(collection);
   }
 
   async storeSignature(name: string): Promise<StoreSignature | undefined> {

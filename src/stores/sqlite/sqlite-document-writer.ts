@@ -3,6 +3,7 @@ import { CairnError } from '../../core/cairn-error.js';
 import { fileExtension } from '../../core/search-filter.js';
 import type { DocumentWrite, WriteResult } from '../chunk-store.js';
 import { ftsTableName } from './sqlite-schema.js';
+import { SqliteNearDuplicates } from './sqlite-near-duplicates.js';
 import { vectorToBlob } from './vector-blob.js';
 
 /** Turns raw text into the space-separated terms stored in FTS5 (see SqliteStoreOptions.lexicalAnalyzer). */
@@ -23,6 +24,8 @@ export class SqliteDocumentWriter {
   readonly #analyze: LexicalAnalyzer;
   readonly #ftsStatements = new Map<number, { insert: Statement; remove: Statement }>();
   readonly #generations = new Map<number, number>();
+  /** Near-duplicate clusters, kept in each write's transaction; also read by the chunk store. */
+  readonly nearDuplicates: SqliteNearDuplicates;
   readonly #collection: Statement;
   readonly #findDocument: Statement;
   readonly #insertDocument: Statement;
@@ -38,6 +41,7 @@ export class SqliteDocumentWriter {
   constructor(db: Database, analyze: LexicalAnalyzer) {
     this.#db = db;
     this.#analyze = analyze;
+    this.nearDuplicates = new SqliteNearDuplicates(db);
     this.#collection = db.prepare('SELECT id, dimensions FROM collections WHERE name = ?');
     this.#findDocument = db.prepare('SELECT id FROM documents WHERE collection = ? AND uri = ?').pluck();
     const documentColumns =
@@ -155,6 +159,7 @@ export class SqliteDocumentWriter {
       documentId = Number(this.#insertDocument.run(document.collection, document.uri, ...values).lastInsertRowid);
     } else {
       documentId = existing;
+      this.nearDuplicates.forget(document.collection, documentId);
       removedChunkIds = this.#removeChunks(documentId, fts);
       this.#updateDocument.run(...values, documentId);
     }
@@ -189,6 +194,9 @@ export class SqliteDocumentWriter {
       fts.insert.run(id, titleTerms, headingTerms, this.#analyze(chunk.text));
       chunkIds.push(id);
     }
+    if (document.fingerprint !== undefined) {
+      this.nearDuplicates.record(document.collection, documentId, document.fingerprint.minhash, document.fingerprint.threshold);
+    }
     return { documentId, chunkIds, removedChunkIds };
   }
 
@@ -200,6 +208,7 @@ export class SqliteDocumentWriter {
     for (const uri of uris) {
       const documentId = this.#findDocument.get(collection, uri) as number | undefined;
       if (documentId === undefined) continue;
+      this.nearDuplicates.forget(collection, documentId);
       removed.push(...this.#removeChunks(documentId, fts));
       this.#deleteDocument.run(documentId);
     }

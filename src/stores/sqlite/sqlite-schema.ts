@@ -278,6 +278,39 @@ const migrations: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
   `,
+  // Issue 17 §4–5 (docs/decisions/0038-near-duplicates-and-result-cache.md).
+  // `collections.write_generation` grows with every insert, update or delete of a document row (so with
+  // every write or delete of a document, whichever process commits it): caches of search results key
+  // on it. Near-duplicates: each fingerprinted document's MinHash signature (120 little-endian uint32)
+  // and its cluster (the smallest document id of the cluster; its own id when alone), clustered with
+  // `threshold`; `document_bands` holds its 20 LSH band keys, the candidate lookup.
+  `
+  ALTER TABLE collections ADD COLUMN write_generation INTEGER NOT NULL DEFAULT 0;
+  CREATE TRIGGER documents_generation_insert AFTER INSERT ON documents BEGIN
+    UPDATE collections SET write_generation = write_generation + 1 WHERE name = NEW.collection;
+  END;
+  CREATE TRIGGER documents_generation_update AFTER UPDATE ON documents BEGIN
+    UPDATE collections SET write_generation = write_generation + 1 WHERE name = NEW.collection;
+  END;
+  CREATE TRIGGER documents_generation_delete AFTER DELETE ON documents BEGIN
+    UPDATE collections SET write_generation = write_generation + 1 WHERE name = OLD.collection;
+  END;
+  CREATE TABLE document_fingerprints (
+    document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    collection TEXT NOT NULL,
+    minhash BLOB NOT NULL,
+    threshold REAL NOT NULL,
+    cluster INTEGER NOT NULL
+  );
+  CREATE INDEX document_fingerprints_cluster ON document_fingerprints (collection, cluster);
+  CREATE TABLE document_bands (
+    collection TEXT NOT NULL,
+    band_key INTEGER NOT NULL,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE
+  );
+  CREATE INDEX document_bands_key ON document_bands (collection, band_key);
+  CREATE INDEX document_bands_document ON document_bands (document_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
