@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { CairnConfig } from '../config/config-schema.js';
 import type { Telemetry } from '../core/telemetry.js';
+import type { SearchCache } from './search-cache.js';
+import type { SearchUseCaseResponse } from './search.js';
 import type { Embedder } from '../models/embed/embedder.js';
 import type { LanguageModel } from '../models/generate/language-model.js';
 import type { Reranker } from '../models/rerank/reranker.js';
@@ -68,6 +70,8 @@ export interface CairnApp {
   languageModel(): Promise<LanguageModel | null>;
   /** The search analytics log (`GET /v1/analytics`); absent in test doubles: nothing is recorded. */
   readonly analytics?: SearchAnalytics;
+  /** Search responses per collection (`search.cache`); absent when the cache is off. */
+  readonly searchCache?: SearchCache<SearchUseCaseResponse>;
   /** Where stages report timings and counts (Prometheus at `/metrics`); absent: nothing is recorded. */
   readonly telemetry?: Telemetry;
   /** Says something to the user once per distinct text (stderr in the CLI, logs in the server). */

@@ -33,6 +33,8 @@ export const searchInputSchema = z
     embedder: z.string().min(1).optional(),
     /** Reorder the top candidates with the configured reranker (default false). */
     rerank: z.boolean().optional(),
+    /** One result per near-duplicate cluster, the others in `also_in` (default `search.collapseDuplicates`). */
+    collapseDuplicates: z.boolean().optional(),
   })
   .strict();
 

@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import type { CairnConfig } from '../config/config-schema.js';
 import { toCairnError } from '../core/cairn-error.js';
 import { noopTelemetry, type Telemetry } from '../core/telemetry.js';
+import { SearchCache } from './search-cache.js';
+import type { SearchUseCaseResponse } from './search.js';
 import type { Embedder } from '../models/embed/embedder.js';
 import { createEmbedder } from '../models/embed/create-embedder.js';
 import { resolveLanguageModel } from '../models/generate/create-language-model.js';
@@ -50,6 +52,14 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
   telemetry.gauge('jobs.queueDepth', async () => (await jobStore.listQueued(10_000)).length);
   telemetry.gauge('jobs.running', async () => (await jobStore.list({ status: 'running', limit: 1000 })).items.length);
   registerDataDiskGauges(telemetry, config.home);
+  const searchCache = config.search.cache.enabled ? new SearchCache<SearchUseCaseResponse>(config.search.cache.size) : undefined;
+  if (searchCache !== undefined) {
+    telemetry.gauge('search.cacheEntries', () => searchCache.stats().entries);
+    telemetry.gauge('search.cacheHitRatio', () => {
+      const { hits, misses } = searchCache.stats();
+      return hits + misses === 0 ? 0 : hits / (hits + misses);
+    });
+  }
   const said = new Set<string>();
   const notice = (text: string) => {
     if (said.has(text)) return;
@@ -123,6 +133,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     configuredSettings,
     analytics,
     telemetry,
+    ...(searchCache === undefined ? {} : { searchCache }),
     loadEmbedder,
     loadReranker,
     rerankerUnavailableNotice: () => rerankerNotice,

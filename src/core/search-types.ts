@@ -53,4 +53,6 @@ export interface ScoredChunk {
   /** The matching words of `snippet`: `[start, end)` offsets in UTF-16 code units, sorted, non-overlapping. */
   highlights: Array<[start: number, end: number]>;
   gitCommit?: string;
+  /** Paths of the document's near-duplicates collapsed into this result (see retrieve/collapse-duplicates.ts). */
+  alsoIn?: string[];
 }

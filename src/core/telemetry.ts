@@ -28,7 +28,16 @@ export type Measurement =
  * failed, cancelled); `backup.failures`: backups that failed (scheduled or asked for over the API) in
  * this process.
  */
-export type Counter = 'ingest.documents' | 'ingest.chunks' | 'ingest.errors' | 'http.rateLimited' | 'jobs.finished' | 'backup.failures';
+export type Counter =
+  | 'ingest.documents'
+  | 'ingest.chunks'
+  | 'ingest.errors'
+  | 'http.rateLimited'
+  | 'jobs.finished'
+  | 'backup.failures'
+  /** Searches answered from the result cache, and searches it could not answer (computed then cached). */
+  | 'search.cacheHits'
+  | 'search.cacheMisses';
 
 /**
  * Values read when metrics are collected. `index.chunks` and `index.vectors` are labelled by
@@ -47,7 +56,10 @@ export type Gauge =
   | 'data.diskSizeBytes'
   | 'backup.lastSuccessTimestamp'
   | 'backup.lastSuccessAge'
-  | 'backup.lastSizeBytes';
+  | 'backup.lastSizeBytes'
+  /** Responses held in the search result cache (all collections), and hits / (hits + misses) since start. */
+  | 'search.cacheEntries'
+  | 'search.cacheHitRatio';
 
 export type Labels = Readonly<Record<string, string>>;
 

@@ -47,6 +47,7 @@ export const searchQuerySchema = z
     tag: stringOrList.optional().describe('tag (repeatable; all must match)'),
     after: z.string().optional().describe('modified on or after (ISO date)'),
     before: z.string().optional().describe('modified on or before (ISO date)'),
+    collapse: z.enum(['true', 'false']).optional().describe('false lists each near-duplicate document on its own'),
   })
   .strict();
 
@@ -76,6 +77,7 @@ export const searchResultSchema = z.object({
   document_id: z.number(),
   collection: z.string(),
   git_commit: looseString,
+  also_in: z.array(z.string()).optional().describe('Paths of near-duplicate documents collapsed into this result.'),
 });
 
 export const searchResponseSchema = z.object({

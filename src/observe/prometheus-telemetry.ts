@@ -65,6 +65,8 @@ export class PrometheusTelemetry implements Telemetry {
       'ingest.errors': new PromCounter({ name: 'cairn_ingest_errors_total', help: 'Files not ingested, by error code.', labelNames: ['code'], registers }),
       'http.rateLimited': new PromCounter({ name: 'cairn_http_rate_limited_total', help: 'Requests refused with 429.', registers }),
       'backup.failures': new PromCounter({ name: 'cairn_backup_failures_total', help: 'Backups that failed in this server (scheduled or POST /v1/backups).', registers }),
+      'search.cacheHits': new PromCounter({ name: 'cairn_search_cache_hits_total', help: 'Searches answered from the result cache.', registers }),
+      'search.cacheMisses': new PromCounter({ name: 'cairn_search_cache_misses_total', help: 'Searches the result cache could not answer (computed, then cached).', registers }),
       'jobs.finished': new PromCounter({ name: 'cairn_jobs_finished_total', help: 'Ingestion jobs this process finished, by final status.', labelNames: ['status'], registers }),
     };
     // Every status exported from the start at 0: `increase()` over a series that appears at its first
@@ -78,6 +80,8 @@ export class PrometheusTelemetry implements Telemetry {
     this.gaugeMetric('backup.lastSuccessTimestamp', 'cairn_backup_last_success_timestamp_seconds', 'When the newest backup archive in backup.dir was taken (Unix time).', []);
     this.gaugeMetric('backup.lastSuccessAge', 'cairn_backup_last_success_age_seconds', 'Seconds since the newest backup archive in backup.dir was taken.', []);
     this.gaugeMetric('backup.lastSizeBytes', 'cairn_backup_last_size_bytes', 'Size of the newest backup archive in backup.dir.', []);
+    this.gaugeMetric('search.cacheEntries', 'cairn_search_cache_entries', 'Search responses held in the result cache (all collections).', []);
+    this.gaugeMetric('search.cacheHitRatio', 'cairn_search_cache_hit_ratio', 'Share of cache lookups answered from the cache since the process started (0 before any).', []);
     this.gaugeMetric('data.diskFreeBytes', 'cairn_data_disk_free_bytes', 'Bytes available to Cairn on the filesystem of its data directory (CAIRN_HOME).', []);
     this.gaugeMetric('data.diskSizeBytes', 'cairn_data_disk_size_bytes', 'Total size in bytes of the filesystem of the data directory (CAIRN_HOME).', []);
   }

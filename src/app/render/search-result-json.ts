@@ -5,7 +5,8 @@ import type { ScoredChunk } from '../../core/search-types.js';
  * shared by `cairn search --json` and the HTTP `/v1/search` routes. `snippet` is plain text and
  * `highlights` its matching words as `[start, end)` UTF-16 offsets (until 0.1 the snippet wrapped
  * them in `**`, which could not be told from Markdown bold in the text). `anchor`: the cited
- * section's fragment, null when the source states none.
+ * section's fragment, null when the source states none. `also_in`: the paths of near-duplicates
+ * collapsed into this result, present only when some were.
  */
 export function searchResultJson(result: ScoredChunk) {
   return {
@@ -29,6 +30,7 @@ export function searchResultJson(result: ScoredChunk) {
     document_id: result.documentId,
     collection: result.collection,
     git_commit: result.gitCommit,
+    ...(result.alsoIn === undefined ? {} : { also_in: result.alsoIn }),
   };
 }
 

@@ -16,7 +16,8 @@ export function registerSearchCommand(program: Command, io: CliIo): void {
     .option('-c, --collection <name>', 'collection to search')
     .option('-m, --mode <mode>', 'lexical | dense | hybrid')
     .option('-k, --k <n>', 'number of results', parseInteger)
-    .option('--min-score <score>', 'drop results scoring below this', parseNumber);
+    .option('--min-score <score>', 'drop results scoring below this', parseNumber)
+    .option('--no-collapse', 'list each near-duplicate document on its own (default: one result, "also in: …")');
   addSearchFilterOptions(searchCommand)
     .action(async (queryWords: string[], options, command: Command) =>
       withApp(command, io, async (app, flags) => {
@@ -27,6 +28,7 @@ export function registerSearchCommand(program: Command, io: CliIo): void {
           k: options.k,
           minScore: options.minScore,
           filter: searchFilterFromFlags(options),
+          ...(options.collapse === false ? { collapseDuplicates: false } : {}),
         });
         const response = await search(app, { ...input, origin: { surface: 'cli' } });
         for (const notice of response.notices) app.notice(notice);
@@ -58,6 +60,8 @@ function formatResult(result: ScoredChunk, rank: number, styled: boolean): strin
   return (
     `${rank}. ${result.title}  [${result.score.toFixed(3)}${arms.length ? `; ${arms.join(', ')}` : ''}]\n` +
     `   ${result.sourceUri}${result.anchor ? `#${result.anchor}` : ''}${where.length ? `  (${where.join(', ')})` : ''}\n` +
-    `   ${renderSnippet(result.snippet, result.highlights, styled)}\n\n`
+    `   ${renderSnippet(result.snippet, result.highlights, styled)}\n` +
+    (result.alsoIn !== undefined && result.alsoIn.length > 0 ? `   also in: ${result.alsoIn.join(', ')}\n` : '') +
+    '\n'
   );
 }

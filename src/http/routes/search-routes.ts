@@ -63,6 +63,7 @@ function searchInputFromQuery(query: z.infer<typeof searchQuerySchema>, defaultC
     mode: query.mode,
     k: query.k,
     minScore: query.min_score,
+    ...(query.collapse === undefined ? {} : { collapseDuplicates: query.collapse === 'true' }),
     ...(Object.keys(filter).length > 0 ? { filter } : {}),
   };
 }

@@ -45,6 +45,7 @@ export const searchHitSchema = z.object({
   line_end: nullableNumber,
   page_start: nullableNumber,
   page_end: nullableNumber,
+  also_in: z.array(z.string()).optional().describe('Paths of near-duplicate documents collapsed into this result.'),
 });
 
 export const searchToolOutputSchema = z.object({
@@ -77,6 +78,7 @@ export function searchHitJson(result: ScoredChunk, rank: number): z.infer<typeof
     line_end: result.lineEnd ?? null,
     page_start: result.pageStart ?? null,
     page_end: result.pageEnd ?? null,
+    ...(result.alsoIn === undefined ? {} : { also_in: result.alsoIn }),
   };
 }
 
