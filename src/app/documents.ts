@@ -1,11 +1,20 @@
 import { CairnError } from '../core/cairn-error.js';
-import type { DocumentListQuery, DocumentPage, DocumentRecord, StoredChunk } from '../stores/chunk-store.js';
+import type { DocumentListQuery, DocumentPage, DocumentRecord, DuplicateCluster, StoredChunk } from '../stores/chunk-store.js';
 import type { CairnApp } from './cairn-app.js';
 import { collectionNotFound } from './collection-not-found.js';
 
 export async function listDocuments(app: CairnApp, query: DocumentListQuery): Promise<DocumentPage> {
   await requireCollection(app, query.collection);
   return app.chunks.listDocuments(query);
+}
+
+/**
+ * Use case: the collection's near-duplicate clusters (two members or more), largest first. Documents
+ * ingested before fingerprinting existed, or with `ingest.nearDuplicates.enabled` off, are in none.
+ */
+export async function listDuplicates(app: CairnApp, collection: string): Promise<DuplicateCluster[]> {
+  await requireCollection(app, collection);
+  return (await app.chunks.listDuplicateClusters?.(collection)) ?? [];
 }
 
 /** Use case: one document by id or source URI (a relative path is also tried), with its chunks. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listDocuments, removeDocuments, showDocument } from '../../app/documents.js';
+import { listDocuments, listDuplicates, removeDocuments, showDocument } from '../../app/documents.js';
 import { parseInteger, printJson, withApp, type CliIo } from '../cli-context.js';
 
 export function registerDocsCommand(program: Command, io: CliIo): void {
@@ -25,6 +25,22 @@ export function registerDocsCommand(program: Command, io: CliIo): void {
         if (flags.json) return printJson(io, page);
         for (const d of page.items) io.stdout.write(`${String(d.id).padStart(6)}  ${d.relativePath}  (${d.format}, ${d.chunkCount} chunks)  ${d.title}\n`);
         io.stdout.write(`${page.items.length} of ${page.total} documents\n`);
+      }),
+    );
+  docs
+    .command('duplicates')
+    .description('List clusters of near-duplicate documents (ingest.nearDuplicates)')
+    .option('-c, --collection <name>', 'collection')
+    .action(async (options, command: Command) =>
+      withApp(command, io, async (app, flags) => {
+        const clusters = await listDuplicates(app, options.collection ?? app.config.defaultCollection);
+        if (flags.json) return printJson(io, { clusters });
+        for (const cluster of clusters) {
+          io.stdout.write(`cluster ${cluster.cluster} (${cluster.members.length} documents)\n`);
+          for (const member of cluster.members) io.stdout.write(`  ${String(member.documentId).padStart(6)}  ${member.relativePath}\n`);
+        }
+        const documents = clusters.reduce((sum, cluster) => sum + cluster.members.length, 0);
+        io.stdout.write(`${clusters.length} clusters, ${documents} documents\n`);
       }),
     );
   docs

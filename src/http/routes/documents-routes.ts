@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CairnApp } from '../../app/cairn-app.js';
 import { documentSourceActions, readOriginalFile } from '../../app/document-original.js';
-import { listDocuments, removeDocuments, showDocument } from '../../app/documents.js';
+import { listDocuments, listDuplicates, removeDocuments, showDocument } from '../../app/documents.js';
 import { documentListInputSchema } from '../../app/input-schemas.js';
 import { sourceJobInputSchema } from '../../app/jobs/job-input-schemas.js';
 import type { JobRunner } from '../../app/jobs/job-runner.js';
@@ -15,6 +15,17 @@ import { jobSchema } from './job-http-schemas.js';
 import { receiveMultipartUpload } from './receive-upload.js';
 
 const documentPageSchema = z.object({ total: z.number(), limit: z.number(), offset: z.number(), items: z.array(documentSchema) });
+
+const duplicatesSchema = z
+  .object({
+    clusters: z.array(
+      z.object({
+        cluster: z.number().describe('the smallest document id of the cluster'),
+        members: z.array(z.object({ documentId: z.number(), uri: z.string(), relativePath: z.string(), title: z.string() })),
+      }),
+    ),
+  })
+  .describe('near-duplicate documents, one entry per cluster of two or more, largest first');
 
 const sourceActionsSchema = z
   .object({ kind: z.enum(['file', 'git', 'upload', 'other']), reingest: z.boolean(), original: z.boolean(), reason: z.string().optional() })
@@ -73,6 +84,12 @@ export function registerDocumentsRoutes(scope: FastifyInstance, app: CairnApp, r
       const page = await listDocuments(app, input);
       return { total: page.total, limit: input.limit, offset: input.offset, items: page.items };
     },
+  );
+
+  routes.get(
+    '/:name/duplicates',
+    { config: { scope: 'read' }, schema: { tags: ['documents'], params: collectionParamsSchema, response: withProblems(duplicatesSchema) } },
+    async (request) => ({ clusters: await listDuplicates(app, request.params.name) }),
   );
 
   routes.get(
