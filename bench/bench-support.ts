@@ -154,6 +154,10 @@ export interface BenchConfigOptions {
   lexicalAccelerator?: 'auto' | 'on' | 'off';
   /** A PostgreSQL URL (CAIRN_DATABASE_URL): the knowledge base on PostgreSQL instead of the SQLite file. */
   databaseUrl?: string;
+  /** config ingest.nearDuplicates.enabled; unset keeps the default (on). */
+  nearDuplicates?: boolean;
+  /** config search.cache.enabled; unset keeps the default (on). */
+  searchCache?: boolean;
 }
 
 /**
@@ -171,6 +175,8 @@ export function benchConfig(options: BenchConfigOptions): CairnConfig {
   if (options.onnxThreads !== undefined && flags.models) flags.models.onnxThreads = options.onnxThreads;
   if (options.efSearch !== undefined) flags.vectorIndex = { efSearch: options.efSearch };
   if (options.lexicalAccelerator !== undefined) flags.search = { lexicalAccelerator: options.lexicalAccelerator };
+  if (options.searchCache !== undefined) flags.search = { ...flags.search, cache: { enabled: options.searchCache } };
+  if (options.nearDuplicates !== undefined) flags.ingest = { nearDuplicates: { enabled: options.nearDuplicates } };
   // The home as working directory: a cairn.config.json wherever the script is started must not leak in.
   return loadConfig({ env, flags, cwd: home });
 }
