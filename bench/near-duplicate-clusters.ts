@@ -1,0 +1,61 @@
+/**
+ * Near-duplicate clusters of a whole folder (default ../shared/data/docs-corpus) without ingesting it:
+ * the same MinHash, LSH banding and clustering as ingest (core/minhash.ts) over each file's raw text
+ * (ingest fingerprints the chunk texts, which differ by markup only), in memory.
+ *
+ *   node --import tsx bench/near-duplicate-clusters.ts [--threshold 0.8] [--source <dir>]
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { clusterFingerprints, estimatedJaccard, lshBandKeys, minhashSignature, type Fingerprint } from '../src/core/minhash.js';
+import { DOCS_CORPUS, listFiles, loadAverage, machineFacts, report, round } from './bench-support.js';
+
+const { values } = parseArgs({ options: { source: { type: 'string', default: DOCS_CORPUS }, threshold: { type: 'string', default: '0.8' } } });
+const facts = machineFacts();
+const threshold = Number(values.threshold);
+const paths = listFiles(values.source);
+const started = process.cpuUsage();
+const fingerprints: (Fingerprint & { path: string })[] = [];
+for (const [index, path] of paths.entries()) {
+  const signature = minhashSignature(readFileSync(join(values.source, path), 'utf8'));
+  if (signature !== undefined) fingerprints.push({ documentId: index, signature, path });
+}
+const minhashCpu = process.cpuUsage(started);
+const buckets = new Map<number, number[]>();
+for (const [at, fingerprint] of fingerprints.entries()) {
+  for (const key of lshBandKeys(fingerprint.signature)) {
+    const bucket = buckets.get(key) ?? [];
+    bucket.push(at);
+    buckets.set(key, bucket);
+  }
+}
+// Union of verified candidate pairs, then the components (the ingest-time invariant).
+const parent = fingerprints.map((_, i) => i);
+const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i]!)));
+for (const bucket of buckets.values()) {
+  for (let i = 0; i < bucket.length; i++) {
+    for (let j = i + 1; j < bucket.length; j++) {
+      const a = bucket[i]!;
+      const b = bucket[j]!;
+      if (root(a) !== root(b) && estimatedJaccard(fingerprints[a]!.signature, fingerprints[b]!.signature) >= threshold) parent[Math.max(root(a), root(b))] = Math.min(root(a), root(b));
+    }
+  }
+}
+const groups = new Map<number, number[]>();
+for (let i = 0; i < fingerprints.length; i++) {
+  const members = groups.get(root(i)) ?? [];
+  members.push(i);
+  groups.set(root(i), members);
+}
+const clusters = [...groups.values()].filter((members) => members.length > 1).sort((a, b) => b.length - a.length);
+// Sanity: re-split each cluster as the store would after a removal (must give the same components).
+const split = clusters.filter((members) => new Set(clusterFingerprints(members.map((i) => fingerprints[i]!), threshold).values()).size > 1).length;
+const documents = clusters.reduce((sum, members) => sum + members.length, 0);
+report('near-duplicate-clusters', {
+  ...facts, loadAverageAfter: loadAverage(), files: paths.length, threshold, clusters: clusters.length, documentsInClusters: documents,
+  minhashCpuMs: round((minhashCpu.user + minhashCpu.system) / 1000), largest: clusters.slice(0, 5).map((members) => members.map((i) => fingerprints[i]!.path)), resplit: split,
+}, [
+  `${paths.length} files, threshold ${threshold}: ${clusters.length} clusters holding ${documents} documents (MinHash ${round((minhashCpu.user + minhashCpu.system) / 1000)} ms CPU)`,
+  ...clusters.slice(0, 5).map((members) => `  ${members.length}: ${members.slice(0, 4).map((i) => fingerprints[i]!.path).join(', ')}`),
+]);
