@@ -77,6 +77,19 @@ export const configSchema = z
         connectTimeoutMs: z.number().int().positive().default(5000),
         /** PostgreSQL statements running longer are cancelled, in ms (0: no limit). */
         statementTimeoutMs: z.number().int().min(0).default(60_000),
+        /**
+         * pgvector's HNSW index on PostgreSQL (vectorIndex.* sizes the embedded hnswlib graph): pgvector's
+         * walk costs more per node than hnswlib's, so its defaults are smaller (recall@10 ≥ 0.95 at 100k
+         * chunks, docs/benchmarks.md). m and efConstruction apply to indexes built from then on.
+         */
+        hnsw: z
+          .object({
+            m: z.number().int().min(2).max(100).default(16),
+            efConstruction: z.number().int().min(4).max(1000).default(64),
+            efSearch: z.number().int().min(1).max(1000).default(100),
+          })
+          .refine((value) => value.efConstruction >= 2 * value.m, { message: 'pgvector needs efConstruction >= 2 * m', path: ['efConstruction'] })
+          .prefault({}),
       })
       .prefault({}),
     chunking: z
@@ -344,6 +357,11 @@ export const configSchema = z
         keepLast: z.number().int().min(0).default(7),
         /** …and the newest archive of each of the D most recent days that have one. */
         keepDaily: z.number().int().min(0).default(7),
+        /**
+         * PostgreSQL store: folder of `pg_dump`/`pg_restore` (`CAIRN_BACKUP_POSTGRES_BIN_DIR`); unset: the newest
+         * of /usr/lib/postgresql/<major>/bin and PATH whose major version is at least the server's.
+         */
+        postgresBinDir: z.string().min(1).optional(),
       })
       .prefault({}),
     /** What remote callers (HTTP, MCP) may name as a source. The CLI is not limited by these. */

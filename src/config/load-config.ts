@@ -118,6 +118,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const backup: Record<string, unknown> = {};
   if (env.CAIRN_BACKUP_SCHEDULE) backup.schedule = env.CAIRN_BACKUP_SCHEDULE;
   if (env.CAIRN_BACKUP_DIR) backup.dir = env.CAIRN_BACKUP_DIR;
+  if (env.CAIRN_BACKUP_POSTGRES_BIN_DIR) backup.postgresBinDir = env.CAIRN_BACKUP_POSTGRES_BIN_DIR;
   if (Object.keys(backup).length > 0) out.backup = backup;
   if (env.CAIRN_ANALYTICS === '0') out.analytics = { enabled: false };
   if (env.CAIRN_LEXICAL_ACCELERATOR) out.search = { lexicalAccelerator: env.CAIRN_LEXICAL_ACCELERATOR };

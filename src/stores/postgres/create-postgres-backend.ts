@@ -5,6 +5,7 @@ import type { StoreBackend, StoreBackendOptions } from '../store-backend.js';
 import { openPostgresStore } from './open-postgres-store.js';
 import { createPostgresAppStores } from './create-postgres-app-stores.js';
 import { POSTGRES_SCHEMA } from './postgres-schema.js';
+import { PostgresStoreBackup } from './postgres-store-backup.js';
 
 /** Most postings one lexical query scores on PostgreSQL (see PostgresLexicalIndexOptions.maxScoredRows). */
 export const POSTGRES_MAX_SCORED_POSTINGS = 200_000;
@@ -30,7 +31,7 @@ export async function createPostgresBackend(config: CairnConfig, options: StoreB
       statementTimeoutMs: config.store.statementTimeoutMs,
     },
     lexicalAnalyzer: analyzeForIndex,
-    hnsw: { m: Math.min(config.vectorIndex.m, 100), efConstruction: config.vectorIndex.efConstruction, efSearch: config.vectorIndex.efSearch },
+    hnsw: config.store.hnsw,
     // The budget of the SQLite store's in-memory BM25 (MemoryLexicalIndex), which a long-running SQLite
     // process answers with: postings are scored in one index-only aggregate, so PostgreSQL affords the same
     // budget and ranks as the embedded store's server does (FTS5's 2,000 rows cost it 0.012 nDCG@10).
@@ -46,6 +47,11 @@ export async function createPostgresBackend(config: CairnConfig, options: StoreB
     lexical: store.lexical,
     vectors: store.vectors,
     ...app,
+    backup: new PostgresStoreBackup(store.pool, {
+      url,
+      ...(config.store.tls === undefined ? {} : { tls: config.store.tls }),
+      ...(config.backup.postgresBinDir === undefined ? {} : { binDir: config.backup.postgresBinDir }),
+    }),
     describe: () => store.describe(),
     close: () => store.close(),
   };
