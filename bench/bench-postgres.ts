@@ -1,8 +1,8 @@
 /**
  * A throwaway PostgreSQL + pgvector cluster for benchmarks (`--backend postgres`): the test harness's
- * cluster (src/testing/postgres-server.ts: initdb in a temp dir, loopback, fsync off), restarted with
- * shared_buffers 256MB so a 100k-chunk collection's HNSW graph and postings stay in the server's cache.
- * Stopped and removed when the process exits.
+ * cluster (src/testing/postgres-server.ts: initdb in a temp dir, loopback, fsync off, shared_buffers 64MB on
+ * its command line, which ALTER SYSTEM cannot override; the OS page cache holds the rest), restarted with
+ * maintenance_work_mem 512MB. Stopped and removed when the process exits.
  *
  *   node --import tsx bench/bench-postgres.ts      (starts one, prints a database URL, runs until killed)
  */
@@ -23,7 +23,6 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
   await client.connect();
   let version: string;
   try {
-    await client.query("ALTER SYSTEM SET shared_buffers = '256MB'");
     await client.query("ALTER SYSTEM SET maintenance_work_mem = '512MB'");
     const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
     version = rows[0]!.v;
