@@ -33,6 +33,10 @@ export const searchInputSchema = z
     embedder: z.string().min(1).optional(),
     /** Reorder the top candidates with the configured reranker (default false). */
     rerank: z.boolean().optional(),
+    /** `documents` (default): k distinct documents with their best passages; `chunks`: the k best chunks. */
+    group: z.enum(['documents', 'chunks']).optional(),
+    /** Passages per document when grouping by documents (default 3). */
+    passages: z.number().int().min(1).max(20).optional(),
   })
   .strict();
 
