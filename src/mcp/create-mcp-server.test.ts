@@ -102,7 +102,7 @@ describe('the MCP server in-process', () => {
     assert.equal(long.passages?.length, 3);
     assert.deepEqual(long.passages.map((p) => p.chunk_id).slice(0, 3), chunks.results.slice(0, 3).map((r) => r.chunk_id), 'its best chunks, best first');
     assert.equal(long.chunk_id, long.passages[0]?.chunk_id);
-    assert.match(text(result), /\[1\] Long \(score [\d.]+\)\n.*\n {4}· Part/);
+    assert.match(text(result), /\[1\] Long \(score [\d.]+\)\n.*\n {4}· Long › Part 0/);
   });
 
   it('list_sources names the projects with their document counts and path prefixes', async () => {
