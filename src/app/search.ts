@@ -98,9 +98,13 @@ export async function search(app: CairnApp, input: SearchInput): Promise<SearchU
       const reranked = await rerankCandidates(reranker, input.query, response.results, {
         maxCandidates: app.config.rerank.candidates, batchSize: app.config.rerank.batchSize, ...(input.signal ? { signal: input.signal } : {}),
       });
-      response.results = reranked.results.map(({ rerankScore, ...chunk }, index): ScoredChunk => ({
-        ...chunk, scores: { ...chunk.scores, rerank: { rank: index + 1, score: rerankScore } },
-      }));
+      // The chunks past the reranker's cap follow in retrieval order, so grouping can still fill k documents.
+      response.results = [
+        ...reranked.results.map(({ rerankScore, ...chunk }, index): ScoredChunk => ({
+          ...chunk, scores: { ...chunk.scores, rerank: { rank: index + 1, score: rerankScore } },
+        })),
+        ...response.results.slice(reranked.candidates),
+      ];
       response.timings.rerankMs = reranked.millis;
       response.timings.totalMs += reranked.millis;
     } catch (error) {

@@ -252,7 +252,7 @@ describe('web UI in headless Chromium against cairn serve', { skip: CHROMIUM_MIS
       const titles = await results.locator('.result-title').allTextContents();
       assert.ok(titles.length > 0);
       assert.equal(await page.getByRole('list', { name: /^Passages of / }).count(), titles.length, 'every document lists its passages');
-      const hrefs = await results.locator('.result-title').evaluateAll((links) => links.map((link) => link.getAttribute('href')));
+      const hrefs = await results.locator('.result-title').evaluateAll((links) => links.map((link) => String(Reflect.get(link, 'href'))));
       assert.equal(new Set(hrefs).size, hrefs.length, 'distinct documents');
       const firstScores = page.getByRole('list', { name: 'Scores per retrieval arm' }).first();
       await firstScores.getByRole('listitem').filter({ hasText: /^lexical/ }).waitFor();
