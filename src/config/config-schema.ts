@@ -343,6 +343,35 @@ export const configSchema = z
         workerPort: z.number().int().min(0).max(65535).default(7701),
       })
       .prefault({}),
+    /**
+     * Where uploaded files wait for their job (docs/decisions/0039-upload-storage.md). `auto`: `s3` when
+     * `uploads.s3.bucket` is set, else `postgres` on a PostgreSQL store (every worker reads them), else
+     * `local` (`jobs.uploadsDir`, one machine).
+     */
+    uploads: z
+      .object({
+        /** `CAIRN_UPLOAD_STORE`: auto, local, postgres (the store's database) or s3. */
+        store: z.enum(['auto', 'local', 'postgres', 's3']).default('auto'),
+        /** An S3-compatible bucket (AWS, MinIO, Ceph RGW, Garage); the bucket must exist. */
+        s3: z
+          .object({
+            /** `CAIRN_S3_BUCKET` */
+            bucket: z.string().min(1),
+            /** `CAIRN_S3_ENDPOINT`: the server's URL (`http://minio:9000`); unset: AWS. */
+            endpoint: z.string().url().optional(),
+            /** `CAIRN_S3_REGION` */
+            region: z.string().min(1).default('us-east-1'),
+            /** `CAIRN_S3_PREFIX`: key prefix of the uploads. */
+            prefix: z.string().default('uploads/'),
+            /** `CAIRN_S3_FORCE_PATH_STYLE=1`: `http://host/bucket/key` addressing, which MinIO and most self-hosted servers need. */
+            forcePathStyle: z.boolean().default(false),
+            /** `CAIRN_S3_ACCESS_KEY_ID` / `CAIRN_S3_SECRET_ACCESS_KEY`; unset: the AWS SDK's own chain (AWS_ACCESS_KEY_ID…, profile, instance role). Never logged. */
+            accessKeyId: z.string().min(1).optional(),
+            secretAccessKey: z.string().min(1).optional(),
+          })
+          .optional(),
+      })
+      .prefault({}),
     /** Backups (`cairn backup`, `POST /v1/backups`, and the schedule `cairn serve` runs); see docs/decisions/0021-backups.md. */
     backup: z
       .object({

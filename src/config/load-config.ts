@@ -115,6 +115,18 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.CAIRN_JOBS_LEASE_SECONDS) jobs.leaseSeconds = Number(env.CAIRN_JOBS_LEASE_SECONDS);
   if (env.CAIRN_JOBS_POLL_MS) jobs.pollMs = Number(env.CAIRN_JOBS_POLL_MS);
   if (Object.keys(jobs).length > 0) out.jobs = jobs;
+  const uploads: Record<string, unknown> = {};
+  if (env.CAIRN_UPLOAD_STORE) uploads.store = env.CAIRN_UPLOAD_STORE;
+  const s3: Record<string, unknown> = {};
+  if (env.CAIRN_S3_BUCKET) s3.bucket = env.CAIRN_S3_BUCKET;
+  if (env.CAIRN_S3_ENDPOINT) s3.endpoint = env.CAIRN_S3_ENDPOINT;
+  if (env.CAIRN_S3_REGION) s3.region = env.CAIRN_S3_REGION;
+  if (env.CAIRN_S3_PREFIX !== undefined) s3.prefix = env.CAIRN_S3_PREFIX;
+  if (env.CAIRN_S3_FORCE_PATH_STYLE) s3.forcePathStyle = env.CAIRN_S3_FORCE_PATH_STYLE === '1' || env.CAIRN_S3_FORCE_PATH_STYLE === 'true';
+  if (env.CAIRN_S3_ACCESS_KEY_ID) s3.accessKeyId = env.CAIRN_S3_ACCESS_KEY_ID;
+  if (env.CAIRN_S3_SECRET_ACCESS_KEY) s3.secretAccessKey = env.CAIRN_S3_SECRET_ACCESS_KEY;
+  if (Object.keys(s3).length > 0) uploads.s3 = s3;
+  if (Object.keys(uploads).length > 0) out.uploads = uploads;
   const backup: Record<string, unknown> = {};
   if (env.CAIRN_BACKUP_SCHEDULE) backup.schedule = env.CAIRN_BACKUP_SCHEDULE;
   if (env.CAIRN_BACKUP_DIR) backup.dir = env.CAIRN_BACKUP_DIR;
