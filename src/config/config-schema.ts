@@ -344,7 +344,8 @@ export const configSchema = z
       })
       .prefault({}),
     /**
-     * Where uploaded files wait for their job (docs/decisions/0039-upload-storage.md). `auto`: `s3` when
+     * Where uploaded files wait for their job (docs/decisions/0039-upload-storage.md; `CAIRN_UPLOADS=s3://bucket/prefix`
+     * is the short form of an S3 bucket, with `AWS_ENDPOINT_URL` as its endpoint). `auto`: `s3` when
      * `uploads.s3.bucket` is set, else `postgres` on a PostgreSQL store (every worker reads them), else
      * `local` (`jobs.uploadsDir`, one machine).
      */
@@ -359,12 +360,12 @@ export const configSchema = z
             bucket: z.string().min(1),
             /** `CAIRN_S3_ENDPOINT`: the server's URL (`http://minio:9000`); unset: AWS. */
             endpoint: z.string().url().optional(),
-            /** `CAIRN_S3_REGION` */
-            region: z.string().min(1).default('us-east-1'),
+            /** `CAIRN_S3_REGION`; unset: the SDK's (AWS_REGION), else us-east-1. */
+            region: z.string().min(1).optional(),
             /** `CAIRN_S3_PREFIX`: key prefix of the uploads. */
             prefix: z.string().default('uploads/'),
-            /** `CAIRN_S3_FORCE_PATH_STYLE=1`: `http://host/bucket/key` addressing, which MinIO and most self-hosted servers need. */
-            forcePathStyle: z.boolean().default(false),
+            /** `CAIRN_S3_FORCE_PATH_STYLE`: `http://host/bucket/key` addressing, which MinIO and most self-hosted servers need; unset: on when `endpoint` is set. */
+            forcePathStyle: z.boolean().optional(),
             /** `CAIRN_S3_ACCESS_KEY_ID` / `CAIRN_S3_SECRET_ACCESS_KEY`; unset: the AWS SDK's own chain (AWS_ACCESS_KEY_ID…, profile, instance role). Never logged. */
             accessKeyId: z.string().min(1).optional(),
             secretAccessKey: z.string().min(1).optional(),

@@ -43,8 +43,8 @@ export async function openUploadStore(config: CairnConfig, backend: Pick<StoreBa
   return new S3UploadStore({
     bucket: s3.bucket,
     prefix: s3.prefix,
-    region: s3.region,
-    forcePathStyle: s3.forcePathStyle,
+    ...(s3.region ? { region: s3.region } : {}),
+    forcePathStyle: s3.forcePathStyle ?? s3.endpoint !== undefined,
     ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
     ...(s3.accessKeyId && s3.secretAccessKey ? { credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } } : {}),
   });

@@ -54,6 +54,7 @@ export class S3UploadStore implements UploadStore {
     this.#partBytes = Math.max(5 * 1024 * 1024, options.partBytes ?? S3_PART_BYTES);
     this.location = `s3://${options.bucket}/${this.#prefix}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
     this.#client = new S3Client({
+      // S3-compatible servers take any region; us-east-1 is what they expect when told none.
       region: options.region ?? 'us-east-1',
       forcePathStyle: options.forcePathStyle ?? false,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
