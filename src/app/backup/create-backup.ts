@@ -144,6 +144,8 @@ async function publish(partial: string, dir: string, createdAt: Date): Promise<{
  */
 async function copyUploads(uploads: UploadStore, target: string): Promise<string[]> {
   const copied: string[] = [];
+  // PostgreSQL's uploads are rows of the database: its snapshot (pg_dump) holds them already.
+  if (uploads.kind === 'postgres') return copied;
   for (const { id } of await uploads.list()) {
     const fresh = join(target, `${id}.copying`);
     try {
