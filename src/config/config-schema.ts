@@ -343,6 +343,36 @@ export const configSchema = z
         workerPort: z.number().int().min(0).max(65535).default(7701),
       })
       .prefault({}),
+    /**
+     * Where uploaded files wait for their job (docs/decisions/0039-upload-storage.md; `CAIRN_UPLOADS=s3://bucket/prefix`
+     * is the short form of an S3 bucket, with `AWS_ENDPOINT_URL` as its endpoint). `auto`: `s3` when
+     * `uploads.s3.bucket` is set, else `postgres` on a PostgreSQL store (every worker reads them), else
+     * `local` (`jobs.uploadsDir`, one machine).
+     */
+    uploads: z
+      .object({
+        /** `CAIRN_UPLOAD_STORE`: auto, local, postgres (the store's database) or s3. */
+        store: z.enum(['auto', 'local', 'postgres', 's3']).default('auto'),
+        /** An S3-compatible bucket (AWS, MinIO, Ceph RGW, Garage); the bucket must exist. */
+        s3: z
+          .object({
+            /** `CAIRN_S3_BUCKET` */
+            bucket: z.string().min(1),
+            /** `CAIRN_S3_ENDPOINT`: the server's URL (`http://minio:9000`); unset: AWS. */
+            endpoint: z.string().url().optional(),
+            /** `CAIRN_S3_REGION`; unset: the SDK's (AWS_REGION), else us-east-1. */
+            region: z.string().min(1).optional(),
+            /** `CAIRN_S3_PREFIX`: key prefix of the uploads. */
+            prefix: z.string().default('uploads/'),
+            /** `CAIRN_S3_FORCE_PATH_STYLE`: `http://host/bucket/key` addressing, which MinIO and most self-hosted servers need; unset: on when `endpoint` is set. */
+            forcePathStyle: z.boolean().optional(),
+            /** `CAIRN_S3_ACCESS_KEY_ID` / `CAIRN_S3_SECRET_ACCESS_KEY`; unset: the AWS SDK's own chain (AWS_ACCESS_KEY_ID…, profile, instance role). Never logged. */
+            accessKeyId: z.string().min(1).optional(),
+            secretAccessKey: z.string().min(1).optional(),
+          })
+          .optional(),
+      })
+      .prefault({}),
     /** Backups (`cairn backup`, `POST /v1/backups`, and the schedule `cairn serve` runs); see docs/decisions/0021-backups.md. */
     backup: z
       .object({

@@ -6,6 +6,7 @@ import { openPostgresStore } from './open-postgres-store.js';
 import { createPostgresAppStores } from './create-postgres-app-stores.js';
 import { POSTGRES_SCHEMA } from './postgres-schema.js';
 import { PostgresStoreBackup } from './postgres-store-backup.js';
+import { PostgresUploadStore } from './postgres-upload-store.js';
 
 /** Most postings one lexical query scores on PostgreSQL (see PostgresLexicalIndexOptions.maxScoredRows). */
 export const POSTGRES_MAX_SCORED_POSTINGS = 200_000;
@@ -52,6 +53,7 @@ export async function createPostgresBackend(config: CairnConfig, options: StoreB
       ...(config.store.tls === undefined ? {} : { tls: config.store.tls }),
       ...(config.backup.postgresBinDir === undefined ? {} : { binDir: config.backup.postgresBinDir }),
     }),
+    uploads: new PostgresUploadStore(store.pool, store.location),
     describe: () => store.describe(),
     close: () => store.close(),
   };
