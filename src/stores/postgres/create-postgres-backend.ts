@@ -36,7 +36,7 @@ export async function createPostgresBackend(config: CairnConfig, options: StoreB
     // The budget of the SQLite store's in-memory BM25 (MemoryLexicalIndex), which a long-running SQLite
     // process answers with: postings are scored in one index-only aggregate, so PostgreSQL affords the same
     // budget and ranks as the embedded store's server does (FTS5's 2,000 rows cost it 0.012 nDCG@10).
-    lexical: { maxScoredRows: Math.max(config.search.lexicalMaxScoredRows, POSTGRES_MAX_SCORED_POSTINGS) },
+    lexical: { maxScoredRows: Math.max(config.search.lexicalMaxScoredRows ?? 0, POSTGRES_MAX_SCORED_POSTINGS) },
     // The knowledge base's steps (1–49) and the application stores' (50–99), applied in one list.
     migrations: POSTGRES_SCHEMA,
     ...(options.vectorIndex === undefined ? {} : { vectorIndex: options.vectorIndex }),
