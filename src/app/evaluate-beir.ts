@@ -1,13 +1,12 @@
 import { basename, resolve } from 'node:path';
 import type { SearchMode } from '../core/search-types.js';
 import { loadBeirDataset, type BeirDocument } from '../eval/beir-dataset.js';
-import { evaluateRun } from '../eval/evaluate-run.js';
 import { runIngestRecords } from '../ingest/run-ingest-records.js';
-import { runSearch } from '../retrieve/run-search.js';
 import type { CairnApp } from './cairn-app.js';
 import { deleteCollection } from './collections.js';
 import type { BeirEvalInput } from './input-schemas.js';
-import { hybridFusionOf } from '../retrieve/fuse/fusion-types.js';
+import { hybridFusionOf, type HybridFusion } from '../retrieve/fuse/fusion-types.js';
+import { evaluateThroughSearch } from './evaluate-through-search.js';
 
 export interface BeirEvalReport {
   dataset: string;
@@ -17,9 +16,13 @@ export interface BeirEvalReport {
   queries: number;
   documents: number;
   chunks: number;
+  /** Documents asked for per query, as `cairn search -k`. */
+  k: number;
   ndcg_at_10: number;
   recall_at_100: number;
   mrr_at_10: number;
+  /** Queries that got fewer than k distinct documents. */
+  short_queries: number;
   fusion?: 'adaptive' | 'fixed';
   /** Fixed fusion's lexical weight. */
   lexical_weight?: number;
@@ -32,8 +35,9 @@ export interface BeirEvalReport {
 
 /**
  * Use case: BEIR evaluation. Ingests the corpus into a throw-away collection, runs every query of the
- * split, ranks documents by their best chunk, and reports nDCG@10, Recall@100 and MRR@10
- * (the BEIR/pytrec_eval definitions, see eval/metrics.ts). The collection is deleted afterwards.
+ * split through the search use case exactly as `cairn search -k <k>` does (documents with their best
+ * passages; evaluate-through-search.ts), and reports nDCG@10, Recall@100 and MRR@10 (the
+ * BEIR/pytrec_eval definitions, see eval/metrics.ts). The collection is deleted afterwards.
  */
 export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgress?: (text: string) => void): Promise<BeirEvalReport> {
   const dir = resolve(input.dir);
@@ -75,25 +79,13 @@ export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgre
     await app.lexical.warm?.(collection);
     const ingestMs = performance.now() - ingestStarted;
 
-    const searchStarted = performance.now();
     const allQueries = [...dataset.queries.entries()].map(([id, text]) => ({ id, text }));
     const queries = input.limitQueries ? allQueries.slice(0, input.limitQueries) : allQueries;
-    const run = new Map<string, string[]>();
-    const fusion = hybridFusionOf({
-      ...app.config.search,
-      ...(input.fusion ? { fusion: input.fusion } : {}),
-      ...(input.lexicalWeight === undefined ? {} : { fusion: input.fusion ?? 'fixed', lexicalWeight: input.lexicalWeight }),
+    const fusion = evalFusion(app, input);
+    const measured = await evaluateThroughSearch(app, {
+      collection, queries, qrels: dataset.qrels, mode, k: input.k, embedder: embedderId, fusion,
+      documentId: (document) => document.sourceUri.slice(URI_PREFIX.length),
     });
-    for (const query of queries) {
-      const response = await runSearch(
-        { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder },
-        { collection, query: query.text, mode, k: 300, candidates: 300, fusion },
-      );
-      run.set(query.id, rankDocuments(response.results.map((r) => r.sourceUri), 100));
-    }
-    const searchMs = performance.now() - searchStarted;
-    const qrels = new Map([...dataset.qrels].filter(([id]) => run.has(id)));
-    const metrics = evaluateRun(run, qrels);
     return {
       dataset: basename(dir),
       mode,
@@ -102,12 +94,14 @@ export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgre
       queries: queries.length,
       documents: ingested.documents,
       chunks: ingested.chunks,
-      ndcg_at_10: round(metrics.ndcg),
-      recall_at_100: round(metrics.recall),
-      mrr_at_10: round(metrics.mrr),
+      k: input.k,
+      ndcg_at_10: round(measured.ndcg),
+      recall_at_100: round(measured.recall),
+      mrr_at_10: round(measured.mrr),
+      short_queries: measured.shortQueries,
       ...(mode === 'hybrid' ? { fusion: fusion.kind, ...(fusion.kind === 'fixed' ? { lexical_weight: fusion.lexicalWeight } : { min_lexical_weight: fusion.minLexicalWeight }) } : {}),
       ingest_ms: Math.round(ingestMs),
-      search_ms: Math.round(searchMs),
+      search_ms: Math.round(measured.searchMs),
       notices,
     };
   } finally {
@@ -123,20 +117,15 @@ async function* mapCorpus(corpus: AsyncIterable<BeirDocument>) {
   }
 }
 
-/** Chunk results → document ids ranked by their best chunk (first occurrence), at most `k`. */
-function rankDocuments(uris: string[], k: number): string[] {
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (const uri of uris) {
-    const id = uri.slice(URI_PREFIX.length);
-    if (seen.has(id)) continue;
-    seen.add(id);
-    out.push(id);
-    if (out.length === k) break;
-  }
-  return out;
+/** The hybrid fusion an evaluation asked for (`--fusion`, `--lexical-weight`), else the configured one. */
+export function evalFusion(app: CairnApp, input: Pick<BeirEvalInput, 'fusion' | 'lexicalWeight'>): HybridFusion {
+  return hybridFusionOf({
+    ...app.config.search,
+    ...(input.fusion ? { fusion: input.fusion } : {}),
+    ...(input.lexicalWeight === undefined ? {} : { fusion: input.fusion ?? 'fixed', lexicalWeight: input.lexicalWeight }),
+  });
 }
 
-function round(value: number): number {
+export function round(value: number): number {
   return Math.round(value * 10000) / 10000;
 }

@@ -33,6 +33,10 @@ export const searchInputSchema = z
     embedder: z.string().min(1).optional(),
     /** Reorder the top candidates with the configured reranker (default false). */
     rerank: z.boolean().optional(),
+    /** `documents` (default): k distinct documents with their best passages; `chunks`: the k best chunks. */
+    group: z.enum(['documents', 'chunks']).optional(),
+    /** Passages per document when grouping by documents (default 3). */
+    passages: z.number().int().min(1).max(20).optional(),
     /** One result per near-duplicate cluster, the others in `also_in` (default `search.collapseDuplicates`). */
     collapseDuplicates: z.boolean().optional(),
   })
@@ -104,13 +108,23 @@ export const beirEvalInputSchema = z
     lexicalWeight: z.number().min(0).max(1).optional(),
     fusion: z.enum(['adaptive', 'fixed']).optional(),
     limitQueries: z.number().int().positive().optional(),
+    /** Documents per query, as `cairn search -k` (default 10): nDCG@10 and MRR@10 are those of this list. */
+    k: z.number().int().min(1).max(100).default(10),
   })
   .strict();
+
+/** `cairn eval folder`: files ingested through the normal ingest, BEIR queries and qrels keyed by file path. */
+export const folderEvalInputSchema = beirEvalInputSchema.omit({ dir: true, split: true }).extend({
+  dir: z.string().min(1),
+  queries: z.string().min(1),
+  qrels: z.string().min(1),
+});
 
 export type SearchInputParsed = z.infer<typeof searchInputSchema>;
 export type AskInput = z.infer<typeof askInputSchema>;
 export type IngestInputParsed = z.infer<typeof ingestInputSchema>;
 export type BeirEvalInput = z.infer<typeof beirEvalInputSchema>;
+export type FolderEvalInput = z.infer<typeof folderEvalInputSchema>;
 
 export const createCollectionInputSchema = z
   .object({

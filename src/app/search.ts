@@ -1,16 +1,25 @@
 import { toCairnError } from '../core/cairn-error.js';
-import type { ScoredChunk, SearchFilter, SearchMode } from '../core/search-types.js';
+import type { DocumentHit, ResultGrouping, ScoredChunk, SearchFilter, SearchMode } from '../core/search-types.js';
 import type { Telemetry } from '../core/telemetry.js';
 import { rerankCandidates } from '../retrieve/rerank/rerank-candidates.js';
 import { topMatchScore } from '../retrieve/top-match-score.js';
 import { runSearch, type SearchResponse, type SearchTimings } from '../retrieve/run-search.js';
-import type { CairnApp } from './cairn-app.js';
+import type { CairnApp, LoadedEmbedder } from './cairn-app.js';
 import { recordSearchEvent, type AnalyticsOrigin } from './analytics/record-analytics.js';
 import { resolveCollection } from './resolve-collection.js';
-import { hybridFusionOf } from '../retrieve/fuse/fusion-types.js';
+import { hybridFusionOf, type HybridFusion } from '../retrieve/fuse/fusion-types.js';
+import { groupByDocument } from '../retrieve/group-documents.js';
 import { collapseDuplicates } from '../retrieve/collapse-duplicates.js';
-import type { LoadedEmbedder } from './cairn-app.js';
 import { searchCacheKey } from './search-cache.js';
+
+/** Chunks retrieved per requested document before grouping (most documents have few matching chunks). */
+export const DOCUMENT_DEPTH_FACTOR = 5;
+/** The deepest chunk list a grouped search widens to while it finds fewer than k documents. */
+export const MAX_GROUP_DEPTH = 5000;
+/** Passages shown per document by default. */
+export const DEFAULT_PASSAGES = 3;
+/** Most rounds of retrieval when collapsing near-duplicates left fewer than k results (depth ×2 each). */
+const MAX_COLLAPSE_ROUNDS = 3;
 
 export interface SearchInput {
   collection: string;
@@ -26,37 +35,70 @@ export interface SearchInput {
   signal?: AbortSignal;
   /** Who asked; the search is recorded in the analytics log only with one. */
   origin?: AnalyticsOrigin;
+  /** `documents` (default): k distinct documents, each with its best passages; `chunks`: the k best chunks. */
+  group?: ResultGrouping;
+  /** Passages kept per document when grouping (default 3). */
+  passages?: number;
+  /** Hybrid fusion other than the configured one (the evaluation's `--fusion` / `--lexical-weight`). */
+  fusion?: HybridFusion;
   /** One result per near-duplicate cluster, the others listed in `alsoIn` (default `search.collapseDuplicates`). */
   collapseDuplicates?: boolean;
 }
 
-/** `cached`: answered from the result cache (app/search-cache.ts). */
-export type SearchUseCaseResponse = SearchResponse & { collection: string; cached?: boolean };
+export type SearchUseCaseResponse = SearchResponse & {
+  collection: string;
+  group: ResultGrouping;
+  /**
+   * With `group: 'documents'`: the k best distinct documents, each with its best passages; `results`
+   * then holds each document's best passage, in the same order. Absent with `group: 'chunks'`.
+   */
+  documents?: DocumentHit[];
+  /** Answered from the result cache (app/search-cache.ts). */
+  cached?: boolean;
+};
 
-/** Most rounds of widening the retrieval when collapsing near-duplicates left fewer than k results (×2 each). */
-const MAX_COLLAPSE_ROUNDS = 3;
+/** The request fields, defaults applied, that shape a response besides the input's own. */
+interface ResponseShape {
+  k: number;
+  group: ResultGrouping;
+  passages: number;
+  collapse: boolean;
+  fusion: HybridFusion;
+}
 
 /**
- * Use case: ranked chunks of a collection for a query (lexical, dense or hybrid), optionally
- * reranked. With `rerank`, up to `rerank.candidates` results are retrieved, reordered by the
- * reranker (`scores.rerank`) and cut to k; without a reranker, or when it fails, the retrieval order
- * stays and a notice says so.
+ * Use case: the k best distinct documents of a collection for a query (lexical, dense or hybrid), each
+ * with its best passages, or with `group: 'chunks'` the k best chunks; optionally reranked. Every edge
+ * (CLI, HTTP, MCP, web UI) and `cairn eval` call this, so the evaluation measures what users get.
+ * Grouped, k × DOCUMENT_DEPTH_FACTOR chunks are retrieved, widened (×4, up to MAX_GROUP_DEPTH) while
+ * they hold fewer than k documents and more chunks exist. With `rerank`, at least `rerank.candidates`
+ * chunks are retrieved and reordered by the reranker (`scores.rerank`) before grouping or the cut to k;
+ * without a reranker, or when it fails, the retrieval order stays and a notice says so. With
+ * `collapseDuplicates`, the documents (or chunks) are collapsed by near-duplicate cluster, and the
+ * retrieval re-run deeper (×2, at most MAX_COLLAPSE_ROUNDS) while that left fewer than k. Responses are
+ * cached per collection, keyed by the request and the collection's write generation.
  */
 export async function search(app: CairnApp, input: SearchInput): Promise<SearchUseCaseResponse> {
   const started = performance.now();
   const { record, loaded } = await resolveCollection(app, input.collection, { embedder: input.embedder }, false);
-  const k = input.k ?? app.config.search.k;
-  const collapse = input.collapseDuplicates ?? app.config.search.collapseDuplicates;
+  const group = input.group ?? 'documents';
+  const shape: ResponseShape = {
+    k: input.k ?? app.config.search.k,
+    group,
+    passages: group === 'documents' ? input.passages ?? DEFAULT_PASSAGES : 1,
+    collapse: input.collapseDuplicates ?? app.config.search.collapseDuplicates,
+    fusion: input.fusion ?? hybridFusionOf(app.config.search),
+  };
   const cache = app.searchCache;
   const generation = cache === undefined ? undefined : await app.chunks.collectionGeneration?.(record.name);
-  const key = generation === undefined ? undefined : searchCacheKey(cacheRequest(app, input, record.embedder, k, collapse));
+  const key = generation === undefined ? undefined : searchCacheKey(cacheRequest(app, input, record.embedder, shape));
   const cached = key === undefined ? undefined : cache!.get(record.name, generation!, key);
   if (key !== undefined) app.telemetry?.count(cached === undefined ? 'search.cacheMisses' : 'search.cacheHits');
   let value = cached;
   // A hit ran no stage: its timings say so (the cached response kept those of the search that computed it).
   if (value !== undefined) value = { ...value, cached: true, timings: { fusionMs: 0, hydrateMs: 0, totalMs: performance.now() - started } };
   if (value === undefined) {
-    const computed = await searchUncached(app, input, record.name, loaded.embedder, k, collapse);
+    const computed = await searchUncached(app, input, record.name, loaded.embedder, shape);
     if (key !== undefined && computed.cacheable) cache!.set(record.name, generation!, key, computed.value);
     value = computed.value;
   }
@@ -69,18 +111,16 @@ export async function search(app: CairnApp, input: SearchInput): Promise<SearchU
 }
 
 /** Everything a response depends on besides the collection's contents (its write generation). */
-function cacheRequest(app: CairnApp, input: SearchInput, embedder: string, k: number, collapse: boolean): Record<string, unknown> {
-  const { signal: _signal, origin: _origin, collection: _collection, query, ...rest } = input;
+function cacheRequest(app: CairnApp, input: SearchInput, embedder: string, shape: ResponseShape): Record<string, unknown> {
+  const { signal: _signal, origin: _origin, collection: _collection, collapseDuplicates: _collapse, query, ...rest } = input;
   const { search: settings, rerank } = app.config;
   return {
     ...rest,
+    ...shape,
     query: query.trim().replace(/\s+/g, ' '),
-    k,
-    collapse,
     embedder,
     mode: input.mode ?? settings.mode,
     candidates: settings.candidates,
-    fusion: hybridFusionOf(settings),
     lexicalMaxScoredRows: settings.lexicalMaxScoredRows,
     ...(input.rerank ? { reranker: { spec: rerank.reranker, candidates: rerank.candidates } } : {}),
   };
@@ -91,40 +131,54 @@ async function searchUncached(
   input: SearchInput,
   collection: string,
   embedder: LoadedEmbedder['embedder'],
-  k: number,
-  collapse: boolean,
+  { k, group, passages, collapse, fusion }: ResponseShape,
 ): Promise<{ value: SearchUseCaseResponse; cacheable: boolean }> {
   const reranker = input.rerank ? await app.loadReranker() : null;
-  let cacheable = true;
-  let depth = k;
+  // Grouped, retrieve k × factor chunks; widen while fewer than k documents came back and more chunks exist.
+  let depth = group === 'documents' ? Math.min(MAX_GROUP_DEPTH, Math.max(k, k * DOCUMENT_DEPTH_FACTOR)) : k;
   let response: SearchResponse;
+  let documents: DocumentHit[] | undefined;
+  let cacheable = true;
+  let retrievalMs = 0;
   for (let round = 1; ; round += 1) {
-    const retrieveK = reranker ? Math.max(depth, app.config.rerank.candidates) : depth;
-    response = await runSearch(
-      { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder },
-      {
-        collection,
-        query: input.query,
-        mode: input.mode ?? app.config.search.mode,
-        k: retrieveK,
-        candidates: Math.max(app.config.search.candidates, retrieveK),
-        fusion: hybridFusionOf(app.config.search),
-        filter: input.filter,
-        minScore: input.minScore,
-        signal: input.signal,
-      },
-    );
+    let exhausted: boolean;
+    for (;;) {
+      const retrieveK = reranker ? Math.max(depth, app.config.rerank.candidates) : depth;
+      response = await runSearch(
+        { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder },
+        {
+          collection,
+          query: input.query,
+          mode: input.mode ?? app.config.search.mode,
+          k: retrieveK,
+          candidates: Math.max(app.config.search.candidates, retrieveK),
+          fusion,
+          filter: input.filter,
+          minScore: input.minScore,
+          signal: input.signal,
+        },
+      );
+      retrievalMs += response.timings.totalMs;
+      exhausted = response.results.length < retrieveK || depth >= MAX_GROUP_DEPTH;
+      if (group === 'chunks' || exhausted) break;
+      if (groupByDocument(response.results, { k, passages: 1 }).length >= k) break;
+      depth = Math.min(MAX_GROUP_DEPTH, depth * 4);
+    }
     if (input.rerank && reranker === null) response.notices.push(app.rerankerUnavailableNotice?.() ?? 'No reranker is available; results keep their retrieval order.');
     if (reranker !== null && response.results.length > 0) {
       try {
         const reranked = await rerankCandidates(reranker, input.query, response.results, {
           maxCandidates: app.config.rerank.candidates, batchSize: app.config.rerank.batchSize, ...(input.signal ? { signal: input.signal } : {}),
         });
-        response.results = reranked.results.map(({ rerankScore, ...chunk }, index): ScoredChunk => ({
-          ...chunk, scores: { ...chunk.scores, rerank: { rank: index + 1, score: rerankScore } },
-        }));
+        // The chunks past the reranker's cap follow in retrieval order, so grouping can still fill k documents.
+        response.results = [
+          ...reranked.results.map(({ rerankScore, ...chunk }, index): ScoredChunk => ({
+            ...chunk, scores: { ...chunk.scores, rerank: { rank: index + 1, score: rerankScore } },
+          })),
+          ...response.results.slice(reranked.candidates),
+        ];
         response.timings.rerankMs = reranked.millis;
-        response.timings.totalMs += reranked.millis;
+        retrievalMs += reranked.millis;
       } catch (error) {
         const failure = toCairnError(error);
         if (failure.code === 'ABORTED' || input.signal?.aborted) throw failure;
@@ -132,17 +186,30 @@ async function searchUncached(
         cacheable = false;
       }
     }
-    const retrieved = response.results.length;
-    if (collapse) response.results = await collapseNearDuplicates(app, collection, response.results);
-    if (!collapse || response.results.length >= k || retrieved < retrieveK || round >= MAX_COLLAPSE_ROUNDS) break;
-    depth *= 2;
+    let shown: number;
+    if (group === 'documents') {
+      // Collapsing works on the document list: all documents grouped, collapsed, then cut to k.
+      documents = groupByDocument(response.results, { k: collapse ? Number.POSITIVE_INFINITY : k, passages });
+      if (collapse) documents = (await collapseNearDuplicates(app, collection, documents)).slice(0, k);
+      shown = documents.length;
+    } else {
+      if (collapse) response.results = await collapseNearDuplicates(app, collection, response.results);
+      shown = Math.min(k, response.results.length);
+    }
+    if (!collapse || shown >= k || exhausted || round >= MAX_COLLAPSE_ROUNDS) break;
+    depth = Math.min(MAX_GROUP_DEPTH, depth * 2);
   }
-  response.results = response.results.slice(0, k);
-  return { value: { ...response, collection }, cacheable };
+  response.timings.totalMs = retrievalMs;
+  if (documents !== undefined) {
+    response.results = documents.map((document) => document.alsoIn === undefined ? document.passages[0]! : { ...document.passages[0]!, alsoIn: document.alsoIn });
+  } else {
+    response.results = response.results.slice(0, k);
+  }
+  return { value: { ...response, collection, group, ...(documents ? { documents } : {}) }, cacheable };
 }
 
 /** One result per near-duplicate cluster (retrieve/collapse-duplicates.ts); unchanged without clusters. */
-async function collapseNearDuplicates(app: CairnApp, collection: string, results: ScoredChunk[]): Promise<ScoredChunk[]> {
+async function collapseNearDuplicates<T extends { documentId: number }>(app: CairnApp, collection: string, results: T[]): Promise<T[]> {
   if (app.chunks.duplicatesOf === undefined || results.length === 0) return results;
   const clusters = await app.chunks.duplicatesOf(collection, [...new Set(results.map((result) => result.documentId))]);
   return clusters.size === 0 ? results : collapseDuplicates(results, clusters);

@@ -56,3 +56,25 @@ export interface ScoredChunk {
   /** Paths of the document's near-duplicates collapsed into this result (see retrieve/collapse-duplicates.ts). */
   alsoIn?: string[];
 }
+
+/** What a search returns: distinct documents with their best passages (the default), or the raw ranked chunks. */
+export type ResultGrouping = 'documents' | 'chunks';
+
+/**
+ * A retrieved document: its best passages (chunks), best first. Its rank and `score` are those of its
+ * best passage (max chunk score; see docs/decisions/0036-document-results.md).
+ */
+export interface DocumentHit {
+  documentId: number;
+  collection: string;
+  sourceUri: string;
+  relativePath: string;
+  title: string;
+  format: string;
+  language?: string;
+  gitCommit?: string;
+  score: number;
+  /** At least one; `passages[0]` is the chunk that ranked the document. */
+  passages: ScoredChunk[];  /** Paths of the document's near-duplicates collapsed into this result (see retrieve/collapse-duplicates.ts). */
+  alsoIn?: string[];
+}
