@@ -32,7 +32,12 @@ for (const [at, fingerprint] of fingerprints.entries()) {
 }
 // Union of verified candidate pairs, then the components (the ingest-time invariant).
 const parent = fingerprints.map((_, i) => i);
-const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i]!)));
+const root = (i: number): number => {
+  if (parent[i] === i) return i;
+  const top = root(parent[i]!);
+  parent[i] = top;
+  return top;
+};
 for (const bucket of buckets.values()) {
   for (let i = 0; i < bucket.length; i++) {
     for (let j = i + 1; j < bucket.length; j++) {

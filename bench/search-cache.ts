@@ -54,7 +54,10 @@ try {
     const random = seededRandom(Number(values.seed) + 1);
     const load = Array.from({ length: searches }, () => {
       let pick = random() * total;
-      for (const [i, weight] of weights.entries()) if ((pick -= weight) <= 0) return queries[i]!;
+      for (const [i, weight] of weights.entries()) {
+        pick -= weight;
+        if (pick <= 0) return queries[i]!;
+      }
       return queries[queries.length - 1]!;
     });
     for (const query of queries.slice(0, 10)) await search(off, { collection, query, mode });

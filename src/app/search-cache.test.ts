@@ -110,7 +110,7 @@ describe('search result cache over a SQLite file', () => {
     }
   });
 
-  test('near-duplicates collapse into one result with also_in by default, and not with collapseDuplicates false', async () => {
+  test('near-duplicates are listed each by default; collapseDuplicates true shows one with also_in, as documents and as chunks', async () => {
     const home = tempHome();
     const app = await openApp(home);
     try {
@@ -122,13 +122,50 @@ describe('search result cache over a SQLite file', () => {
       await ingest(app, { collection: 'kb', sources: [docs] });
       const clusters = await listDuplicates(app, 'kb');
       assert.deepEqual(clusters.map((cluster) => cluster.members.map((member) => member.relativePath)), [['mirror/signing.md', 'signing.md']]);
-      const collapsed = await search(app, { collection: 'kb', query: 'rotate signing key', mode: 'lexical', k: 5 });
-      assert.equal(paths(collapsed.results).filter((path) => path.endsWith('signing.md')).length, 1);
-      const shown = collapsed.results.find((r) => r.relativePath.endsWith('signing.md'))!;
-      assert.deepEqual(shown.alsoIn, [shown.relativePath === 'signing.md' ? 'mirror/signing.md' : 'signing.md']);
-      const every = await search(app, { collection: 'kb', query: 'rotate signing key', mode: 'lexical', k: 5, collapseDuplicates: false });
-      assert.deepEqual(paths(every.results).filter((path) => path.endsWith('signing.md')), ['mirror/signing.md', 'signing.md']);
+      const query = { collection: 'kb', query: 'rotate signing key', mode: 'lexical' as const, k: 5 };
+      const every = await search(app, query);
+      assert.deepEqual(paths(every.results).filter((path) => path.endsWith('signing.md')), ['mirror/signing.md', 'signing.md'], 'collapse is off by default');
       assert.ok(every.results.every((r) => r.alsoIn === undefined));
+      for (const group of ['documents', 'chunks'] as const) {
+        const collapsed = await search(app, { ...query, group, collapseDuplicates: true });
+        assert.equal(collapsed.cached, undefined, `${group}: collapse is part of the cache key`);
+        assert.equal(paths(collapsed.results).filter((path) => path.endsWith('signing.md')).length, 1, group);
+        const shown = collapsed.results.find((r) => r.relativePath.endsWith('signing.md'))!;
+        assert.deepEqual(shown.alsoIn, [shown.relativePath === 'signing.md' ? 'mirror/signing.md' : 'signing.md'], group);
+        if (group === 'documents') {
+          assert.deepEqual(collapsed.documents!.map((document) => document.alsoIn?.length ?? 0).sort(), [0, 1]);
+        } else {
+          assert.equal(collapsed.documents, undefined);
+        }
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('collapsing grouped documents widens the retrieval when it leaves fewer than k documents', async () => {
+    const home = tempHome();
+    const app = await openApp(home);
+    try {
+      const docs = join(home, 'docs');
+      mkdirSync(join(docs, 'mirror'), { recursive: true });
+      // Five chunks each about signing, so the first k × 5 chunks come from the two copies alone.
+      const long = Array.from({ length: 5 }, (_, section) => `## Signing step ${section}\n\n${guide('signing', section + 1).split('\n\n')[1]}`).join('\n\n');
+      writeFileSync(join(docs, 'signing.md'), `# Signing\n\n${long}\n`);
+      writeFileSync(join(docs, 'mirror', 'signing.md'), `# Signing (mirror)\n\n${long}\n`);
+      writeFileSync(join(docs, 'backup.md'), `# Backup\n\nThe key of the backup store changes every month. ${guide('backup', 3).split('key safely. ')[1]}\n`);
+      await ingest(app, { collection: 'kb', sources: [docs] });
+      assert.equal((await listDuplicates(app, 'kb')).length, 1);
+      const query = { collection: 'kb', query: 'rotate signing key', mode: 'lexical' as const, k: 2 };
+      const plain = await search(app, { ...query, group: 'chunks', k: 20 });
+      // Precondition: the first k × 5 = 10 chunks hold two documents, both of one cluster.
+      assert.deepEqual(paths(plain.results.slice(0, 10)), ['mirror/signing.md', 'signing.md']);
+      const collapsed = await search(app, { ...query, collapseDuplicates: true });
+      assert.deepEqual(collapsed.documents!.map((document) => document.relativePath).slice(1), ['backup.md']);
+      assert.equal(collapsed.documents![0]!.alsoIn?.length, 1);
+      assert.deepEqual(collapsed.results.map((r) => r.alsoIn?.length ?? 0), [1, 0]);
+      assert.equal((await search(app, { ...query, collapseDuplicates: true, passages: 1 })).cached, undefined, 'passages are part of the cache key');
+      assert.equal((await search(app, { ...query, collapseDuplicates: true, group: 'documents' })).cached, true, 'the default grouping keys as documents');
     } finally {
       await app.close();
     }
@@ -154,10 +191,10 @@ describe('search result cache on PostgreSQL: two processes on one database', () 
       assert.equal((await search(appA, query)).cached, true);
       writeFileSync(join(docs, 'copy.md'), guide('signing', 1).replace('safely', 'safely, again'));
       await ingest(appB, { collection: 'kb', sources: [docs] });
-      const fresh = await search(appA, { ...query, collapseDuplicates: false });
-      assert.equal(fresh.cached, undefined);
+      const fresh = await search(appA, query);
+      assert.equal(fresh.cached, undefined, 'the write moved the generation the first app keys on');
       assert.deepEqual(paths(fresh.results), ['copy.md', 'signing.md']);
-      assert.equal((await search(appA, query)).cached, undefined, 'the write moved the generation the first app keys on');
+      assert.deepEqual(paths((await search(appA, { ...query, collapseDuplicates: true })).results).length, 1);
       assert.deepEqual((await listDuplicates(appA, 'kb')).map((cluster) => cluster.members.map((member) => member.relativePath)), [['copy.md', 'signing.md']]);
       await removeDocuments(appB, 'kb', ['copy.md']);
       assert.deepEqual(await listDuplicates(appA, 'kb'), []);

@@ -185,8 +185,12 @@ export const configSchema = z
          * one-shot commands. See docs/decisions/0015-in-memory-bm25.md.
          */
         lexicalAccelerator: z.enum(['auto', 'on', 'off']).default('auto'),
-        /** One result per near-duplicate cluster (the others listed as `alsoIn`); false lists each copy. */
-        collapseDuplicates: z.boolean().default(true),
+        /**
+         * One result per near-duplicate cluster (the others listed as `alsoIn`). Off by default: on the docs
+         * corpus, pages sharing boilerplate (68 argo-cd command pages) cluster together and collapsing hid
+         * distinct pages; detection stays on (`cairn docs duplicates`), `--collapse` asks per request.
+         */
+        collapseDuplicates: z.boolean().default(false),
         /**
          * LRU of search responses per collection, keyed by the normalised request and dropped on any write to
          * the collection (by any process: the store's write generation). `size`: responses kept per collection.

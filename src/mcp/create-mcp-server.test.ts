@@ -8,6 +8,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { analyticsReport } from '../app/analytics/analytics-report.js';
 import type { CairnApp } from '../app/cairn-app.js';
+import { deleteCollection } from '../app/collections.js';
 import { ingest } from '../app/ingest.js';
 import { openCairn } from '../app/open-cairn.js';
 import { loadConfig } from '../config/load-config.js';
@@ -103,6 +104,26 @@ describe('the MCP server in-process', () => {
     assert.deepEqual(long.passages.map((p) => p.chunk_id).slice(0, 3), chunks.results.slice(0, 3).map((r) => r.chunk_id), 'its best chunks, best first');
     assert.equal(long.chunk_id, long.passages[0]?.chunk_id);
     assert.match(text(result), /\[1\] Long \(score [\d.]+\)\n.*\n {4}· Long › Part 0/);
+  });
+
+  it('search with collapseDuplicates shows one document per near-duplicate cluster, the others in also_in', async () => {
+    const copies = join(home, 'copies');
+    mkdirSync(copies, { recursive: true });
+    const body = `# Key rotation\n\nHow to rotate the signing key safely. ${Array.from({ length: 200 }, (_, i) => `term${(i * 7919) % 5003}`).join(' ')}\n`;
+    writeFileSync(join(copies, 'rotation.md'), body);
+    writeFileSync(join(copies, 'rotation-copy.md'), body.replace('safely', 'safely, again'));
+    await ingest(app, { collection: 'copies', sources: [copies] });
+    type Hit = { relative_path: string; also_in?: string[]; passages?: unknown[] };
+    const every = (await reader.callTool({ name: 'search', arguments: { query: 'rotate signing key', collection: 'copies', mode: 'lexical' } })) as CallToolResult;
+    assert.equal((every.structuredContent as { results: Hit[] }).results.length, 2, 'collapse is off by default');
+    const result = (await reader.callTool({ name: 'search', arguments: { query: 'rotate signing key', collection: 'copies', mode: 'lexical', collapseDuplicates: true } })) as CallToolResult;
+    assert.equal(result.isError, undefined, text(result));
+    const hits = (result.structuredContent as { results: Hit[] }).results;
+    assert.equal(hits.length, 1);
+    assert.ok(hits[0]!.passages !== undefined);
+    assert.deepEqual(hits[0]!.also_in, [hits[0]!.relative_path === 'rotation.md' ? 'rotation-copy.md' : 'rotation.md']);
+    assert.match(text(result), /also in: rotation(-copy)?\.md/);
+    await deleteCollection(app, 'copies');
   });
 
   it('list_sources names the projects with their document counts and path prefixes', async () => {

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
+import { ingest } from '../../app/ingest.js';
 import { startHttpTestApp, type HttpTestApp } from '../../testing/http-test-app.js';
 import { SHARED_MISSING } from '../../testing/shared-data.js';
 import { searchResponseSchema, searchResultSchema } from '../http-schemas.js';
@@ -68,6 +72,32 @@ describe('search routes', () => {
     }
     const one = await server.inject({ method: 'GET', url: '/v1/search?q=rights+city&collection=kb&mode=lexical&k=3&passages=1', headers: auth });
     assert.ok((one.json() as { results: Result[] }).results.every((r) => r.passages?.length === 1));
+  });
+
+  it('collapse=true: one document per near-duplicate cluster with also_in, in the documented schema', async (context) => {
+    if (!t) return context.skip(SHARED_MISSING);
+    const { server, auth, app } = t;
+    const copies = mkdtempSync(join(tmpdir(), 'cairn-search-copies-'));
+    try {
+      const body = `# Key rotation\n\nHow to rotate the signing key safely. ${Array.from({ length: 200 }, (_, i) => `term${(i * 7919) % 5003}`).join(' ')}\n`;
+      writeFileSync(join(copies, 'rotation.md'), body);
+      writeFileSync(join(copies, 'rotation-copy.md'), body.replace('safely', 'safely, again'));
+      await ingest(app, { collection: 'copies', sources: [copies] });
+    } finally {
+      rmSync(copies, { recursive: true, force: true });
+    }
+    type Result = { relative_path: string; also_in?: string[]; passages?: unknown[] };
+    const every = await server.inject({ method: 'GET', url: '/v1/search?q=rotate+signing+key&collection=copies&mode=lexical', headers: auth });
+    assert.equal((every.json() as { results: Result[] }).results.length, 2, 'collapse is off by default');
+    const collapsed = await server.inject({ method: 'GET', url: '/v1/search?q=rotate+signing+key&collection=copies&mode=lexical&collapse=true', headers: auth });
+    assert.equal(collapsed.statusCode, 200, collapsed.body);
+    const json = collapsed.json() as { results: Result[] };
+    assertMatchesSchema(json as unknown as Record<string, unknown>);
+    assert.equal(json.results.length, 1);
+    assert.ok(json.results[0]!.passages !== undefined);
+    assert.equal(json.results[0]!.also_in?.length, 1);
+    const post = await server.inject({ method: 'POST', url: '/v1/search', headers: auth, payload: { collection: 'copies', query: 'rotate signing key', mode: 'lexical', collapseDuplicates: true } });
+    assert.equal((post.json() as { results: Result[] }).results[0]!.also_in?.length, 1);
   });
 
   it('errors on the search routes are still problem+json', async (context) => {

@@ -83,7 +83,8 @@ export interface SearchResult {
   document_id: number;
   collection: string;
   /** With `group: 'documents'` (the default): the document's best passages, best first (the first is this result's chunk). */
-  passages?: SearchPassage[];
+  passages?: SearchPassage[];  /** Paths of near-duplicate documents collapsed into this result (only when the search collapsed some). */
+  also_in?: string[];
 }
 
 /** One passage of a document result. */

@@ -145,6 +145,7 @@ export function SearchPage() {
                     {!result.passages && result.line_start ? ` · lines ${result.line_start}-${result.line_end ?? result.line_start}` : ''}
                     {!result.passages && result.heading_path.length > 0 ? ` · ${result.heading_path.join(' / ')}` : ''}
                   </p>
+                  {result.also_in && result.also_in.length > 0 ? <p className="muted small">Also in: {result.also_in.join(', ')}</p> : null}
                   {result.passages ? (
                     <ol className="passage-list" aria-label={`Passages of ${result.title || result.relative_path}`}>
                       {result.passages.map((passage) => (
