@@ -1,11 +1,10 @@
-import { toCairnError } from '../core/cairn-error.js';
-import type { ScoredChunk, SearchFilter, SearchMode } from '../core/search-types.js';
+import type { SearchFilter, SearchMode } from '../core/search-types.js';
 import type { Telemetry } from '../core/telemetry.js';
-import { rerankCandidates } from '../retrieve/rerank/rerank-candidates.js';
 import { topMatchScore } from '../retrieve/top-match-score.js';
 import { runSearch, type SearchResponse, type SearchTimings } from '../retrieve/run-search.js';
 import type { CairnApp } from './cairn-app.js';
 import { recordSearchEvent, type AnalyticsOrigin } from './analytics/record-analytics.js';
+import { rerankResponse } from './rerank-response.js';
 import { resolveCollection } from './resolve-collection.js';
 import { hybridFusionOf } from '../retrieve/fuse/fusion-types.js';
 
@@ -20,6 +19,8 @@ export interface SearchInput {
   embedder?: string;
   /** Reorder the top `rerank.candidates` with the configured reranker before cutting to k. */
   rerank?: boolean;
+  /** Candidates the reranker reorders; default `rerank.candidates`. */
+  rerankDepth?: number;
   signal?: AbortSignal;
   /** Who asked; the search is recorded in the analytics log only with one. */
   origin?: AnalyticsOrigin;
@@ -27,8 +28,8 @@ export interface SearchInput {
 
 /**
  * Use case: ranked chunks of a collection for a query (lexical, dense or hybrid), optionally
- * reranked. With `rerank`, up to `rerank.candidates` results are retrieved, reordered by the
- * reranker (`scores.rerank`) and cut to k; without a reranker, or when it fails, the retrieval order
+ * reranked. With `rerank`, at least `rerankDepth` (default `rerank.candidates`) results are retrieved,
+ * the top `rerankDepth` reordered by the reranker (`scores.rerank`) and the list cut to k; without a reranker, or when it fails, the retrieval order
  * stays and a notice says so.
  */
 export async function search(app: CairnApp, input: SearchInput): Promise<SearchResponse & { collection: string }> {
@@ -36,7 +37,8 @@ export async function search(app: CairnApp, input: SearchInput): Promise<SearchR
   const { record, loaded } = await resolveCollection(app, input.collection, { embedder: input.embedder }, false);
   const k = input.k ?? app.config.search.k;
   const reranker = input.rerank ? await app.loadReranker() : null;
-  const retrieveK = reranker ? Math.max(k, app.config.rerank.candidates) : k;
+  const rerankDepth = input.rerankDepth ?? app.config.rerank.candidates;
+  const retrieveK = reranker ? Math.max(k, rerankDepth) : k;
   const response = await runSearch(
     { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder },
     {
@@ -52,21 +54,8 @@ export async function search(app: CairnApp, input: SearchInput): Promise<SearchR
     },
   );
   if (input.rerank && reranker === null) response.notices.push(app.rerankerUnavailableNotice?.() ?? 'No reranker is available; results keep their retrieval order.');
-  if (reranker !== null && response.results.length > 0) {
-    try {
-      const reranked = await rerankCandidates(reranker, input.query, response.results, {
-        maxCandidates: app.config.rerank.candidates, batchSize: app.config.rerank.batchSize, ...(input.signal ? { signal: input.signal } : {}),
-      });
-      response.results = reranked.results.slice(0, k).map(({ rerankScore, ...chunk }, index): ScoredChunk => ({
-        ...chunk, scores: { ...chunk.scores, rerank: { rank: index + 1, score: rerankScore } },
-      }));
-      response.timings.rerankMs = reranked.millis;
-      response.timings.totalMs += reranked.millis;
-    } catch (error) {
-      const failure = toCairnError(error);
-      if (failure.code === 'ABORTED' || input.signal?.aborted) throw failure;
-      response.notices.push(`Reranking failed (${failure.message}); results keep their retrieval order.`);
-    }
+  if (reranker !== null) {
+    await rerankResponse(reranker, input.query, response, { depth: rerankDepth, batchSize: app.config.rerank.batchSize, ...(input.signal ? { signal: input.signal } : {}) });
   }
   response.results = response.results.slice(0, k);
   if (app.telemetry) recordSearchTimings(app.telemetry, response.timings);

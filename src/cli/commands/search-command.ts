@@ -16,7 +16,9 @@ export function registerSearchCommand(program: Command, io: CliIo): void {
     .option('-c, --collection <name>', 'collection to search')
     .option('-m, --mode <mode>', 'lexical | dense | hybrid')
     .option('-k, --k <n>', 'number of results', parseInteger)
-    .option('--min-score <score>', 'drop results scoring below this', parseNumber);
+    .option('--min-score <score>', 'drop results scoring below this', parseNumber)
+    .option('--rerank', 'reorder the top candidates with the reranker (--reranker, CAIRN_RERANKER)')
+    .option('--rerank-depth <n>', 'candidates the reranker reorders (default rerank.candidates)', parseInteger);
   addSearchFilterOptions(searchCommand)
     .action(async (queryWords: string[], options, command: Command) =>
       withApp(command, io, async (app, flags) => {
@@ -26,6 +28,8 @@ export function registerSearchCommand(program: Command, io: CliIo): void {
           mode: options.mode,
           k: options.k,
           minScore: options.minScore,
+          ...(options.rerank ? { rerank: true } : {}),
+          ...(options.rerankDepth === undefined ? {} : { rerankDepth: options.rerankDepth }),
           filter: searchFilterFromFlags(options),
         });
         const response = await search(app, { ...input, origin: { surface: 'cli' } });
@@ -54,6 +58,7 @@ function formatResult(result: ScoredChunk, rank: number, styled: boolean): strin
   const arms = [
     result.scores.lexical ? `lexical #${result.scores.lexical.rank}` : undefined,
     result.scores.dense ? `dense #${result.scores.dense.rank}` : undefined,
+    result.scores.rerank ? `reranked #${result.scores.rerank.rank}` : undefined,
   ].filter(Boolean);
   return (
     `${rank}. ${result.title}  [${result.score.toFixed(3)}${arms.length ? `; ${arms.join(', ')}` : ''}]\n` +
