@@ -124,6 +124,7 @@ export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgre
       latency.add('lexical', t.lexicalMs);
       latency.add('dense', t.denseMs);
       latency.add('fuse', t.lexicalMs !== undefined && t.denseMs !== undefined ? t.fusionMs : undefined);
+      latency.add('hydrate', t.hydrateMs);
       latency.add('rerank', t.rerankMs);
       latency.add('total', t.totalMs);
     }

@@ -1,5 +1,5 @@
-/** Search stages whose latency an evaluation reports; `total` is the whole query, the arms run concurrently. */
-export const LATENCY_STAGES = ['lexical', 'dense', 'fuse', 'rerank', 'total'] as const;
+/** Search stages whose latency an evaluation reports; `total` is the whole query (the arms run concurrently; `hydrate` reads the chunks' text and makes snippets). */
+export const LATENCY_STAGES = ['lexical', 'dense', 'fuse', 'hydrate', 'rerank', 'total'] as const;
 export type LatencyStage = (typeof LATENCY_STAGES)[number];
 
 export interface LatencyPercentiles {
