@@ -25,14 +25,14 @@ test('embed.device cuda without a CUDA provider: the embedder loads on the CPU, 
 
 test('auto falls back silently; cpu never tries CUDA', async () => {
   const notices: string[] = [];
-  const tried: string[] = [];
+  const tried: ('cpu' | 'cuda')[] = [];
   const load = async (device: 'cpu' | 'cuda') => {
     tried.push(device);
     if (device === 'cuda') throw new Error('CUDA failure: no CUDA-capable device is detected\nmore');
     return 'model';
   };
   assert.deepEqual(await loadOnDevice('auto', 'Embedder x', load, (t) => notices.push(t)), { value: 'model', device: 'cpu' });
-  assert.deepEqual(notices, []);
+  assert.equal(notices.length, 0);
   tried.length = 0;
   await loadOnDevice('cpu', 'Embedder x', load, (t) => notices.push(t));
   assert.deepEqual(tried, ['cpu']);

@@ -62,6 +62,9 @@ export function cudaProviderMissing(): string | undefined {
   return found ? undefined : `this onnxruntime-node install has no CUDA provider library (libonnxruntime_providers_cuda.so in ${bin})`;
 }
 
+/** onnxruntime's messages carry terminal colour codes (ESC [ … m). */
+const COLOUR_CODES = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
 function firstLine(text: string): string {
-  return (text.split('\n')[0] ?? text).replace(/\u001b\[[0-9;]*m/g, '').slice(0, 300);
+  return (text.split('\n')[0] ?? text).replace(COLOUR_CODES, '').slice(0, 300);
 }

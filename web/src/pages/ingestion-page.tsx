@@ -23,7 +23,7 @@ function RunFacts({ job }: { job: Job }) {
   if (!device) return null;
   const ended = job.finishedAt !== null && elapsedMs !== undefined;
   return (
-    <p className="small run-facts" aria-label="Ingest run">
+    <p className="small run-facts">
       Embedded on <strong>{DEVICE_LABELS[device] ?? device}</strong>
       {embedder && device !== 'none' ? <span className="muted"> ({embedder})</span> : null}
       {ended ? (
