@@ -24,10 +24,14 @@ import type { CairnApp } from '../src/app/cairn-app.js';
 import { search } from '../src/app/search.js';
 import type { SearchMode } from '../src/core/search-types.js';
 import { prepareQuery } from '../src/retrieve/query/prepare-query.js';
+import { copyDatabase } from '../src/app/db/copy-database.js';
+import { openDatabase } from '../src/app/db/open-database.js';
+import { parseStoreLocation } from '../src/app/db/store-location.js';
+import { startBenchPostgres } from './bench-postgres.js';
 import { measureDenseRecall } from './dense-recall.js';
 import { NATURAL_QUESTIONS, buildQueries } from './search-queries.js';
 import {
-  DOCS_CORPUS, MINILM_SHAPED_EMBEDDER, MODELS_DIR, STATIC_EMBEDDER, copySubset, latencyStats, loadAverage, machineFacts,
+  DOCS_CORPUS, MINILM_SHAPED_EMBEDDER, MODELS_DIR, STATIC_EMBEDDER, benchConfig, copySubset, latencyStats, loadAverage, machineFacts,
   openBenchApp, parseIntegerOption, peakRssMiB, removeDirectory, report, round, temporaryDirectory, timedIngest,
   type LatencyStats,
 } from './bench-support.js';
@@ -51,6 +55,12 @@ const { values } = parseArgs({
     'lexical-accelerator': { type: 'string', default: 'on' },
     /** A PostgreSQL URL: build and search the collection there (CAIRN_DATABASE_URL) instead of in SQLite. */
     'database-url': { type: 'string' },
+    /**
+     * sqlite (default); postgres: a throwaway cluster (bench-postgres.ts) gets the collection — copied
+     * from the SQLite home with `cairn db copy`'s copyDatabase (timed), or ingested — and SQLite then
+     * PostgreSQL are measured in this one run, so their ratio is what counts on a shared machine.
+     */
+    backend: { type: 'string', default: 'sqlite' },
   },
 });
 
@@ -72,7 +82,38 @@ try {
     const { summary } = await timedIngest({ home, embedder: values.embedder, modelsDir: values['models-dir'], ...database }, collection, subset.root, 'build');
     built = { files: subset.files, chunks: summary.chunksWritten, embedder: values.embedder, seconds: round(summary.millis.total / 1000, 2) };
   }
+  await measureStore(values['database-url'] === undefined ? 'sqlite' : 'postgres', database, built);
+  if (values.backend === 'postgres') {
+    const cluster = await startBenchPostgres();
+    try {
+      const url = await cluster.createDatabase('bench');
+      const copied = await copyIntoPostgres(home, url);
+      await measureStore('postgres', { databaseUrl: url }, { ...copied, server: `PostgreSQL ${cluster.version}` });
+    } finally {
+      await cluster.server.dispose();
+    }
+  }
+} finally {
+  removeDirectory(work);
+}
 
+/** The SQLite home's knowledge base copied into PostgreSQL as `cairn db copy` does (HNSW built once, at the end). */
+async function copyIntoPostgres(sqliteHome: string, url: string): Promise<Record<string, unknown>> {
+  const config = benchConfig({ home: sqliteHome, modelsDir: values['models-dir'] });
+  const source = await openDatabase(parseStoreLocation(join(sqliteHome, 'cairn.db'), sqliteHome), config);
+  const target = await openDatabase(parseStoreLocation(url, sqliteHome), config);
+  const loadBefore = loadAverage();
+  try {
+    const report = await copyDatabase(source, target);
+    const chunks = report.counts.find((count) => count.name.endsWith('chunks'))?.target ?? 0;
+    process.stderr.write(`copied into PostgreSQL in ${(report.millis / 1000).toFixed(1)} s\n`);
+    return { copySeconds: round(report.millis / 1000, 1), copiedChunks: chunks, copyLoadBefore: loadBefore, copyLoadAfter: loadAverage() };
+  } finally {
+    await Promise.all([source.close(), target.close()]);
+  }
+}
+
+async function measureStore(backend: string, database: { databaseUrl?: string }, built: Record<string, unknown> | undefined): Promise<void> {
   const efSearch = parseIntegerOption(values['ef-search'], 'ef-search');
   const accelerator = values['lexical-accelerator'] === 'off' ? 'off' : 'on';
   const app = await openBenchApp({ home, modelsDir: values['models-dir'], lexicalAccelerator: accelerator, ...database, ...(efSearch === undefined ? {} : { efSearch }) });
@@ -106,6 +147,7 @@ try {
       : undefined;
 
     const result = {
+      backend,
       ...facts,
       loadAverageAfter: loadAverage(),
       home: values.home ?? '(temporary)',
@@ -114,7 +156,7 @@ try {
       embedder: record.embedder,
       dimensions: record.dimensions,
       chunksWithVectors: watermark.vectorCount,
-      hnsw: { m: app.config.vectorIndex.m, efConstruction: app.config.vectorIndex.efConstruction, efSearch: app.config.vectorIndex.efSearch },
+      hnsw: hnswOf(app),
       indexOpen,
       lexicalAccelerator: accelerator,
       lexicalWarm,
@@ -138,8 +180,8 @@ try {
       return parts.join('; ');
     };
     report('search-latency', result, [
-      `search-latency  ${facts.at}  ${facts.cpus} x ${facts.cpuModel}  node ${facts.node}  load ${facts.loadAverageBefore.join(' ')} -> ${result.loadAverageAfter.join(' ')}`,
-      `collection      ${collection}: ${watermark.vectorCount} chunks with vectors, ${record.embedder} (${record.dimensions}-d); HNSW M ${app.config.vectorIndex.m}, efSearch ${app.config.vectorIndex.efSearch}; index ${indexOpen ? `${indexOpen.source} in ${Math.round(indexOpen.millis)} ms` : 'none'}`,
+      `search-latency  [${backend}]  ${facts.at}  ${facts.cpus} x ${facts.cpuModel}  node ${facts.node}  load ${facts.loadAverageBefore.join(' ')} -> ${result.loadAverageAfter.join(' ')}`,
+      `collection      ${collection}: ${watermark.vectorCount} chunks with vectors, ${record.embedder} (${record.dimensions}-d); HNSW M ${hnswOf(app).m}, efSearch ${hnswOf(app).efSearch}; index ${indexOpen ? `${indexOpen.source} in ${Math.round(indexOpen.millis)} ms` : 'none'}`,
       `lexical arm     ${lexicalWarm ? `FTS5 + in-memory BM25 postings (${lexicalWarm.ready ? 'built' : 'NOT built'} in ${lexicalWarm.millis} ms before measuring)` : 'FTS5 alone (--lexical-accelerator off)'}`,
       `queries         ${queries.length} (${Math.min(NATURAL_QUESTIONS.length, queries.length)} natural questions + chunk headings), warm-up ${warmup}, k ${k}, sequential`,
       `${line('lexical')}   (target p50 <= 1 ms)`,
@@ -159,8 +201,11 @@ try {
   } finally {
     await app.close();
   }
-} finally {
-  removeDirectory(work);
+}
+
+/** The HNSW parameters the backend searches with: hnswlib's (vectorIndex.*) or pgvector's (store.hnsw). */
+function hnswOf(app: CairnApp): { m: number; efConstruction: number; efSearch: number } {
+  return app.config.store.url === undefined ? { m: app.config.vectorIndex.m, efConstruction: app.config.vectorIndex.efConstruction, efSearch: app.config.vectorIndex.efSearch } : app.config.store.hnsw;
 }
 
 interface ModeResult {

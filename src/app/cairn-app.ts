@@ -13,6 +13,7 @@ import type { KeyStore } from '../stores/key-store.js';
 import type { LexicalIndex } from '../stores/lexical-index.js';
 import type { MemoryStore } from '../stores/memory-store.js';
 import type { StoreDescription } from '../stores/store-backend.js';
+import type { UploadStore } from '../stores/upload-store.js';
 import type { StoreBackup } from '../stores/store-backup.js';
 import type { SettingsStore } from '../stores/settings-store.js';
 import type { VectorIndex } from '../stores/vector-index.js';
@@ -41,6 +42,8 @@ export interface CairnApp {
   readonly keys: KeyStore;
   /** Durable ingestion jobs; absent in test doubles that run none. */
   readonly jobs?: JobStore;
+  /** Where uploaded files wait for their job (local disk, PostgreSQL or S3: `uploads.store`); absent in test doubles that take none. */
+  readonly uploads?: UploadStore;
   /** Persistent chat sessions and long-term memories (see chat-sessions.ts and memories.ts). */
   readonly chats: ChatStore;
   readonly memories: MemoryStore;

@@ -1,18 +1,15 @@
 import { basename, resolve } from 'node:path';
 import { CairnError } from '../core/cairn-error.js';
-import type { ScoredChunk, SearchMode } from '../core/search-types.js';
+import type { SearchMode } from '../core/search-types.js';
 import { loadBeirDataset, type BeirDocument } from '../eval/beir-dataset.js';
-import { evaluateRun } from '../eval/evaluate-run.js';
-import { perQueryFile, writePerQueryFiles } from '../eval/per-query-file.js';
-import { StageLatency, type LatencyPercentiles, type LatencyStage } from '../eval/stage-latency.js';
-import type { RankedItem } from '../retrieve/fuse/fusion-types.js';
+import type { LatencyPercentiles, LatencyStage } from '../eval/stage-latency.js';
+import type { Reranker } from '../models/rerank/reranker.js';
 import { runIngestRecords } from '../ingest/run-ingest-records.js';
-import { runSearch } from '../retrieve/run-search.js';
 import type { CairnApp } from './cairn-app.js';
 import { deleteCollection } from './collections.js';
 import type { BeirEvalInput } from './input-schemas.js';
-import { rerankResponse } from './rerank-response.js';
-import { hybridFusionOf } from '../retrieve/fuse/fusion-types.js';
+import { hybridFusionOf, type HybridFusion } from '../retrieve/fuse/fusion-types.js';
+import { evaluateThroughSearch, writeEvalPerQuery } from './evaluate-through-search.js';
 
 export interface BeirEvalReport {
   dataset: string;
@@ -22,9 +19,13 @@ export interface BeirEvalReport {
   queries: number;
   documents: number;
   chunks: number;
+  /** Documents asked for per query, as `cairn search -k`. */
+  k: number;
   ndcg_at_10: number;
   recall_at_100: number;
   mrr_at_10: number;
+  /** Queries that got fewer than k distinct documents. */
+  short_queries: number;
   fusion?: 'adaptive' | 'fixed';
   /** Fixed fusion's lexical weight. */
   lexical_weight?: number;
@@ -47,11 +48,12 @@ export interface BeirEvalReport {
 
 /**
  * Use case: BEIR evaluation. Ingests the corpus into a throw-away collection, runs every query of the
- * split, ranks documents by their best chunk, and reports nDCG@10, Recall@100 and MRR@10
- * (the BEIR/pytrec_eval definitions, see eval/metrics.ts). The collection is deleted afterwards.
- * With `rerank` the configured reranker reorders each query's top `rerankDepth` chunks, as the search
- * use case does (rerank-response.ts); an unavailable or failing reranker fails the evaluation rather
- * than report unreranked numbers under its name.
+ * split through the search use case exactly as `cairn search -k <k>` does (documents with their best
+ * passages; evaluate-through-search.ts), and reports nDCG@10, Recall@100 and MRR@10 (the
+ * BEIR/pytrec_eval definitions, see eval/metrics.ts). The collection is deleted afterwards.
+ * With `rerank` the configured reranker reorders each query's top `rerankDepth` chunks, as
+ * `cairn search --rerank` does; an unavailable or failing reranker fails the evaluation rather than
+ * report unreranked numbers under its name.
  */
 export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgress?: (text: string) => void): Promise<BeirEvalReport> {
   const dir = resolve(input.dir);
@@ -64,13 +66,7 @@ export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgre
     notices.push(`Embedder ${embedderId} is unavailable; evaluating lexical instead.`);
     mode = 'lexical';
   }
-  const rerankDepth = input.rerankDepth ?? app.config.rerank.candidates;
-  const reranker = input.rerank ? await (app.requireReranker ?? app.loadReranker)() : null;
-  if (input.rerank && reranker === null) {
-    throw new CairnError('RERANKER_UNAVAILABLE', app.rerankerUnavailableNotice?.() ?? `No reranker is configured (rerank.reranker is ${app.config.rerank.reranker}).`, {
-      hint: 'Name one with --reranker onnx:<model-id> or --reranker http:<url>[#<model>] (CAIRN_RERANKER), or evaluate without --rerank.',
-    });
-  }
+  const { reranker, rerankDepth } = await evalReranker(app, input);
   const collection = `eval-${basename(dir).replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}-${Date.now()}`;
   await app.chunks.createCollection(collection, {
     embedder: embedderId,
@@ -100,47 +96,24 @@ export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgre
     await app.lexical.warm?.(collection);
     const ingestMs = performance.now() - ingestStarted;
 
-    const searchStarted = performance.now();
     const allQueries = [...dataset.queries.entries()].map(([id, text]) => ({ id, text }));
     const queries = input.limitQueries ? allQueries.slice(0, input.limitQueries) : allQueries;
-    const run = new Map<string, string[]>();
-    const ranking = new Map<string, RankedItem<string>[]>();
-    const latency = new StageLatency();
-    const fusion = hybridFusionOf({
-      ...app.config.search,
-      ...(input.fusion ? { fusion: input.fusion } : {}),
-      ...(input.lexicalWeight === undefined ? {} : { fusion: input.fusion ?? 'fixed', lexicalWeight: input.lexicalWeight }),
+    const fusion = evalFusion(app, input);
+    const measured = await evaluateThroughSearch(app, {
+      collection, queries, qrels: dataset.qrels, mode, k: input.k, embedder: embedderId, fusion,
+      documentId: (document) => document.sourceUri.slice(URI_PREFIX.length),
+      ...(reranker ? { rerankDepth } : {}),
     });
-    for (const query of queries) {
-      const response = await runSearch(
-        { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder: loaded.embedder },
-        { collection, query: query.text, mode, k: Math.max(300, rerankDepth), candidates: Math.max(300, rerankDepth), fusion },
-      );
-      if (reranker) await rerankResponse(reranker, query.text, response, { depth: rerankDepth, batchSize: app.config.rerank.batchSize, strict: true });
-      const documents = rankDocuments(response.results, 100);
-      run.set(query.id, documents.map((d) => d.id));
-      ranking.set(query.id, documents);
-      const t = response.timings;
-      latency.add('lexical', t.lexicalMs);
-      latency.add('dense', t.denseMs);
-      latency.add('fuse', t.lexicalMs !== undefined && t.denseMs !== undefined ? t.fusionMs : undefined);
-      latency.add('hydrate', t.hydrateMs);
-      latency.add('rerank', t.rerankMs);
-      latency.add('total', t.totalMs);
-    }
-    const searchMs = performance.now() - searchStarted;
-    const qrels = new Map([...dataset.qrels].filter(([id]) => run.has(id)));
-    const metrics = evaluateRun(run, qrels);
     const settings = {
       dataset: basename(dir),
       split: input.split,
       mode,
       embedder: embedderId,
+      k: input.k,
       ...(mode === 'hybrid' ? { fusion: fusion.kind } : {}),
       ...(reranker ? { reranker: reranker.id, rerank_depth: rerankDepth } : {}),
     };
-    const label = Object.values(settings).join(' · ');
-    const written = input.perQuery ? await writePerQueryFiles(resolve(input.perQuery), perQueryFile(label, settings, metrics.perQuery), ranking, reranker ? `cairn-${mode}-rerank` : `cairn-${mode}`) : undefined;
+    const written = input.perQuery ? await writeEvalPerQuery(resolve(input.perQuery), settings, measured, reranker ? `cairn-${mode}-rerank` : `cairn-${mode}`) : undefined;
     return {
       dataset: basename(dir),
       mode,
@@ -149,14 +122,16 @@ export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgre
       queries: queries.length,
       documents: ingested.documents,
       chunks: ingested.chunks,
-      ndcg_at_10: round(metrics.ndcg),
-      recall_at_100: round(metrics.recall),
-      mrr_at_10: round(metrics.mrr),
+      k: input.k,
+      ndcg_at_10: round(measured.ndcg),
+      recall_at_100: round(measured.recall),
+      mrr_at_10: round(measured.mrr),
+      short_queries: measured.shortQueries,
       ...(mode === 'hybrid' ? { fusion: fusion.kind, ...(fusion.kind === 'fixed' ? { lexical_weight: fusion.lexicalWeight } : { min_lexical_weight: fusion.minLexicalWeight }) } : {}),
       ...(reranker ? { reranker: reranker.id, rerank_depth: rerankDepth, ...(reranker.device ? { rerank_device: reranker.device } : {}) } : {}),
       ingest_ms: Math.round(ingestMs),
-      search_ms: Math.round(searchMs),
-      latency_ms: latency.summary(),
+      search_ms: Math.round(measured.searchMs),
+      latency_ms: measured.latency,
       ...(written ? { per_query_file: written.perQuery, trec_run_file: written.trecRun } : {}),
       notices,
     };
@@ -174,23 +149,30 @@ async function* mapCorpus(corpus: AsyncIterable<BeirDocument>) {
 }
 
 /**
- * Chunk results → documents ranked by their best chunk (first occurrence), at most `k`. The score
- * written to the TREC run descends with the rank (trec_eval sorts by score): the reranked head and the
- * retrieval-ordered tail have scores on different scales, so the rank is what counts.
+ * The reranker an evaluation with `rerank` uses, loaded before the corpus is ingested so that a bad spec
+ * fails at once (RERANKER_UNAVAILABLE, or the load error as is); null without `rerank`.
  */
-function rankDocuments(results: readonly ScoredChunk[], k: number): RankedItem<string>[] {
-  const seen = new Set<string>();
-  const out: RankedItem<string>[] = [];
-  for (const result of results) {
-    const id = result.sourceUri.slice(URI_PREFIX.length);
-    if (seen.has(id)) continue;
-    seen.add(id);
-    out.push({ id, score: k - out.length });
-    if (out.length === k) break;
+export async function evalReranker(app: CairnApp, input: Pick<BeirEvalInput, 'rerank' | 'rerankDepth'>): Promise<{ reranker: Reranker | null; rerankDepth: number }> {
+  const rerankDepth = input.rerankDepth ?? app.config.rerank.candidates;
+  if (!input.rerank) return { reranker: null, rerankDepth };
+  const reranker = await (app.requireReranker ?? app.loadReranker)();
+  if (reranker === null) {
+    throw new CairnError('RERANKER_UNAVAILABLE', app.rerankerUnavailableNotice?.() ?? `No reranker is configured (rerank.reranker is ${app.config.rerank.reranker}).`, {
+      hint: 'Name one with --reranker onnx:<model-id> or --reranker http:<url>[#<model>] (CAIRN_RERANKER), or evaluate without --rerank.',
+    });
   }
-  return out;
+  return { reranker, rerankDepth };
 }
 
-function round(value: number): number {
+/** The hybrid fusion an evaluation asked for (`--fusion`, `--lexical-weight`), else the configured one. */
+export function evalFusion(app: CairnApp, input: Pick<BeirEvalInput, 'fusion' | 'lexicalWeight'>): HybridFusion {
+  return hybridFusionOf({
+    ...app.config.search,
+    ...(input.fusion ? { fusion: input.fusion } : {}),
+    ...(input.lexicalWeight === undefined ? {} : { fusion: input.fusion ?? 'fixed', lexicalWeight: input.lexicalWeight }),
+  });
+}
+
+export function round(value: number): number {
   return Math.round(value * 10000) / 10000;
 }

@@ -35,6 +35,10 @@ export const searchInputSchema = z
     rerank: z.boolean().optional(),
     /** Candidates the reranker reorders (default `rerank.candidates`). */
     rerankDepth: z.number().int().min(1).max(1000).optional(),
+    /** `documents` (default): k distinct documents with their best passages; `chunks`: the k best chunks. */
+    group: z.enum(['documents', 'chunks']).optional(),
+    /** Passages per document when grouping by documents (default 3). */
+    passages: z.number().int().min(1).max(20).optional(),
   })
   .strict();
 
@@ -110,13 +114,23 @@ export const beirEvalInputSchema = z
     rerankDepth: z.number().int().min(1).max(1000).optional(),
     /** Write per-query metrics here (JSON) and the ranked documents beside it (`.trec`). */
     perQuery: z.string().min(1).optional(),
+    /** Documents per query, as `cairn search -k` (default 10): nDCG@10 and MRR@10 are those of this list. */
+    k: z.number().int().min(1).max(100).default(10),
   })
   .strict();
+
+/** `cairn eval folder`: files ingested through the normal ingest, BEIR queries and qrels keyed by file path. */
+export const folderEvalInputSchema = beirEvalInputSchema.omit({ dir: true, split: true }).extend({
+  dir: z.string().min(1),
+  queries: z.string().min(1),
+  qrels: z.string().min(1),
+});
 
 export type SearchInputParsed = z.infer<typeof searchInputSchema>;
 export type AskInput = z.infer<typeof askInputSchema>;
 export type IngestInputParsed = z.infer<typeof ingestInputSchema>;
 export type BeirEvalInput = z.infer<typeof beirEvalInputSchema>;
+export type FolderEvalInput = z.infer<typeof folderEvalInputSchema>;
 
 export const createCollectionInputSchema = z
   .object({

@@ -15,6 +15,8 @@ import { chromaVectorIndexFactory } from '../stores/chroma/create-chroma-vector-
 import { createPostgresBackend } from '../stores/postgres/create-postgres-backend.js';
 import { createSqliteBackend } from '../stores/sqlite/create-sqlite-backend.js';
 import type { StoreBackendFactory } from '../stores/store-backend.js';
+import type { UploadStore } from '../stores/upload-store.js';
+import { openUploadStore } from './jobs/open-upload-store.js';
 import { BufferedAnalytics } from './analytics/buffered-analytics.js';
 import { modelContext, type CairnApp, type LoadedEmbedder } from './cairn-app.js';
 import { unboundEmbedderKeyNotice } from './model-credentials.js';
@@ -40,6 +42,13 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     longRunning: options.longRunning === true,
     ...(config.vectorStore.kind === 'chroma' ? { vectorIndex: chromaVectorIndexFactory(config) } : {}),
   });
+  let uploads: UploadStore;
+  try {
+    uploads = await openUploadStore(config, store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const telemetry = options.telemetry ?? (config.server.metrics.enabled ? await prometheusTelemetry() : noopTelemetry);
   telemetry.gauge('index.chunks', async () => (await store.chunks.listCollections()).map((c) => ({ labels: { collection: c.name }, value: c.chunkCount })));
   telemetry.gauge('index.vectors', async () =>
@@ -127,6 +136,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     vectors: store.vectors,
     keys: store.keys,
     jobs: store.jobs,
+    uploads,
     chats: store.chats,
     memories: store.memories,
     ...(store.backup === undefined ? {} : { backup: store.backup }),
@@ -149,6 +159,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
         const value = await pending;
         await value.embedder?.close?.();
       }
+      await uploads.close();
       await store.close();
     },
   };

@@ -77,6 +77,19 @@ export const configSchema = z
         connectTimeoutMs: z.number().int().positive().default(5000),
         /** PostgreSQL statements running longer are cancelled, in ms (0: no limit). */
         statementTimeoutMs: z.number().int().min(0).default(60_000),
+        /**
+         * pgvector's HNSW index on PostgreSQL (vectorIndex.* sizes the embedded hnswlib graph): pgvector's
+         * walk costs more per node than hnswlib's, so its defaults are smaller (recall@10 ≥ 0.95 at 100k
+         * chunks, docs/benchmarks.md). m and efConstruction apply to indexes built from then on.
+         */
+        hnsw: z
+          .object({
+            m: z.number().int().min(2).max(100).default(16),
+            efConstruction: z.number().int().min(4).max(1000).default(64),
+            efSearch: z.number().int().min(1).max(1000).default(100),
+          })
+          .refine((value) => value.efConstruction >= 2 * value.m, { message: 'pgvector needs efConstruction >= 2 * m', path: ['efConstruction'] })
+          .prefault({}),
       })
       .prefault({}),
     chunking: z
@@ -156,11 +169,14 @@ export const configSchema = z
         /** Lexical weight of `adaptive` fusion when the arms agree fully (the dense arm's largest share is 1 - this). */
         minLexicalWeight: z.number().min(0).max(1).default(0.6),
         /**
-         * Most rows BM25 may score per query: the commonest query terms are dropped first once their
-         * document frequencies add up past it (Lucene's CommonTermsQuery trade); 0 scores every match.
-         * See docs/decisions/0002-embedded-store.md for the latency/quality numbers behind the default.
+         * Most rows FTS5's BM25 may score per query: the commonest query terms are dropped first once
+         * their document frequencies add up past it (Lucene's CommonTermsQuery trade); 0 scores every
+         * match. Unset: 2,000 where the in-memory postings answer (FTS5 serves only until they are
+         * built; docs/decisions/0002-embedded-store.md), and the postings' own budget (200,000) in
+         * one-shot commands, so that `cairn search` ranks as the server and `cairn eval` do (SciFact:
+         * 0.6709 nDCG@10 at 2,000, 0.6884 at 200,000; 82k chunks: p50 1.1 ms → 14–30 ms).
          */
-        lexicalMaxScoredRows: z.number().int().min(0).default(2000),
+        lexicalMaxScoredRows: z.number().int().min(0).optional(),
         /**
          * In-memory BM25 postings beside FTS5 (about 5x faster lexical queries, ~40 MB per 100k chunks,
          * built in a worker thread): `auto` = in long-running processes (`cairn serve`, `cairn mcp`), not in
@@ -340,6 +356,36 @@ export const configSchema = z
         workerPort: z.number().int().min(0).max(65535).default(7701),
       })
       .prefault({}),
+    /**
+     * Where uploaded files wait for their job (docs/decisions/0039-upload-storage.md; `CAIRN_UPLOADS=s3://bucket/prefix`
+     * is the short form of an S3 bucket, with `AWS_ENDPOINT_URL` as its endpoint). `auto`: `s3` when
+     * `uploads.s3.bucket` is set, else `postgres` on a PostgreSQL store (every worker reads them), else
+     * `local` (`jobs.uploadsDir`, one machine).
+     */
+    uploads: z
+      .object({
+        /** `CAIRN_UPLOAD_STORE`: auto, local, postgres (the store's database) or s3. */
+        store: z.enum(['auto', 'local', 'postgres', 's3']).default('auto'),
+        /** An S3-compatible bucket (AWS, MinIO, Ceph RGW, Garage); the bucket must exist. */
+        s3: z
+          .object({
+            /** `CAIRN_S3_BUCKET` */
+            bucket: z.string().min(1),
+            /** `CAIRN_S3_ENDPOINT`: the server's URL (`http://minio:9000`); unset: AWS. */
+            endpoint: z.string().url().optional(),
+            /** `CAIRN_S3_REGION`; unset: the SDK's (AWS_REGION), else us-east-1. */
+            region: z.string().min(1).optional(),
+            /** `CAIRN_S3_PREFIX`: key prefix of the uploads. */
+            prefix: z.string().default('uploads/'),
+            /** `CAIRN_S3_FORCE_PATH_STYLE`: `http://host/bucket/key` addressing, which MinIO and most self-hosted servers need; unset: on when `endpoint` is set. */
+            forcePathStyle: z.boolean().optional(),
+            /** `CAIRN_S3_ACCESS_KEY_ID` / `CAIRN_S3_SECRET_ACCESS_KEY`; unset: the AWS SDK's own chain (AWS_ACCESS_KEY_ID…, profile, instance role). Never logged. */
+            accessKeyId: z.string().min(1).optional(),
+            secretAccessKey: z.string().min(1).optional(),
+          })
+          .optional(),
+      })
+      .prefault({}),
     /** Backups (`cairn backup`, `POST /v1/backups`, and the schedule `cairn serve` runs); see docs/decisions/0021-backups.md. */
     backup: z
       .object({
@@ -354,6 +400,11 @@ export const configSchema = z
         keepLast: z.number().int().min(0).default(7),
         /** …and the newest archive of each of the D most recent days that have one. */
         keepDaily: z.number().int().min(0).default(7),
+        /**
+         * PostgreSQL store: folder of `pg_dump`/`pg_restore` (`CAIRN_BACKUP_POSTGRES_BIN_DIR`); unset: the newest
+         * of /usr/lib/postgresql/<major>/bin and PATH whose major version is at least the server's.
+         */
+        postgresBinDir: z.string().min(1).optional(),
       })
       .prefault({}),
     /** What remote callers (HTTP, MCP) may name as a source. The CLI is not limited by these. */

@@ -116,9 +116,30 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.CAIRN_JOBS_LEASE_SECONDS) jobs.leaseSeconds = Number(env.CAIRN_JOBS_LEASE_SECONDS);
   if (env.CAIRN_JOBS_POLL_MS) jobs.pollMs = Number(env.CAIRN_JOBS_POLL_MS);
   if (Object.keys(jobs).length > 0) out.jobs = jobs;
+  const uploads: Record<string, unknown> = {};
+  const s3: Record<string, unknown> = {};
+  // CAIRN_UPLOADS (deploy/): `s3://bucket/prefix/`, or a store name as CAIRN_UPLOAD_STORE takes.
+  const uploadsUrl = /^s3:\/\/([^/]+)\/?(.*)$/.exec(env.CAIRN_UPLOADS ?? '');
+  if (uploadsUrl) {
+    s3.bucket = uploadsUrl[1];
+    if (uploadsUrl[2]) s3.prefix = uploadsUrl[2].endsWith('/') ? uploadsUrl[2] : `${uploadsUrl[2]}/`;
+  } else if (env.CAIRN_UPLOADS) uploads.store = env.CAIRN_UPLOADS;
+  if (env.CAIRN_UPLOAD_STORE) uploads.store = env.CAIRN_UPLOAD_STORE;
+  if (env.CAIRN_S3_BUCKET) s3.bucket = env.CAIRN_S3_BUCKET;
+  const endpoint = env.CAIRN_S3_ENDPOINT || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
+  if (endpoint && s3.bucket) s3.endpoint = endpoint;
+  const region = env.CAIRN_S3_REGION || env.AWS_REGION;
+  if (region && s3.bucket) s3.region = region;
+  if (env.CAIRN_S3_PREFIX !== undefined) s3.prefix = env.CAIRN_S3_PREFIX;
+  if (env.CAIRN_S3_FORCE_PATH_STYLE) s3.forcePathStyle = env.CAIRN_S3_FORCE_PATH_STYLE === '1' || env.CAIRN_S3_FORCE_PATH_STYLE === 'true';
+  if (env.CAIRN_S3_ACCESS_KEY_ID) s3.accessKeyId = env.CAIRN_S3_ACCESS_KEY_ID;
+  if (env.CAIRN_S3_SECRET_ACCESS_KEY) s3.secretAccessKey = env.CAIRN_S3_SECRET_ACCESS_KEY;
+  if (Object.keys(s3).length > 0) uploads.s3 = s3;
+  if (Object.keys(uploads).length > 0) out.uploads = uploads;
   const backup: Record<string, unknown> = {};
   if (env.CAIRN_BACKUP_SCHEDULE) backup.schedule = env.CAIRN_BACKUP_SCHEDULE;
   if (env.CAIRN_BACKUP_DIR) backup.dir = env.CAIRN_BACKUP_DIR;
+  if (env.CAIRN_BACKUP_POSTGRES_BIN_DIR) backup.postgresBinDir = env.CAIRN_BACKUP_POSTGRES_BIN_DIR;
   if (Object.keys(backup).length > 0) out.backup = backup;
   if (env.CAIRN_ANALYTICS === '0') out.analytics = { enabled: false };
   if (env.CAIRN_LEXICAL_ACCELERATOR) out.search = { lexicalAccelerator: env.CAIRN_LEXICAL_ACCELERATOR };

@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'BACKUP_RUNNING'
   | 'BACKUP_TARGET_NOT_EMPTY'
   | 'BACKUP_TARGET_IN_USE'
+  | 'BACKUP_TOOL_MISSING'
   | 'PORT_UNAVAILABLE'
   // sources
   | 'SOURCE_NOT_FOUND'

@@ -54,3 +54,24 @@ export interface ScoredChunk {
   highlights: Array<[start: number, end: number]>;
   gitCommit?: string;
 }
+
+/** What a search returns: distinct documents with their best passages (the default), or the raw ranked chunks. */
+export type ResultGrouping = 'documents' | 'chunks';
+
+/**
+ * A retrieved document: its best passages (chunks), best first. Its rank and `score` are those of its
+ * best passage (max chunk score; see docs/decisions/0036-document-results.md).
+ */
+export interface DocumentHit {
+  documentId: number;
+  collection: string;
+  sourceUri: string;
+  relativePath: string;
+  title: string;
+  format: string;
+  language?: string;
+  gitCommit?: string;
+  score: number;
+  /** At least one; `passages[0]` is the chunk that ranked the document. */
+  passages: ScoredChunk[];
+}

@@ -110,6 +110,16 @@ async function* readJsonLines(path: string): AsyncGenerator<{ record: BeirDocume
   }
 }
 
+/** Reads a BEIR `queries.jsonl` on its own (`_id`, `text`): query id → text, in file order. */
+export async function readQueries(path: string): Promise<Map<string, string>> {
+  if (!existsSync(path)) {
+    throw new CairnError('SOURCE_NOT_FOUND', `queries file not found: ${path}`, { hint: 'Pass a queries.jsonl file: one {"_id": …, "text": …} per line.' });
+  }
+  const queries = new Map<string, string>();
+  for await (const { record } of readJsonLines(path)) queries.set(record.id, record.text);
+  return queries;
+}
+
 /** Reads a BEIR qrels TSV on its own (the fusion study takes one beside two run files). */
 export async function readQrels(path: string): Promise<Qrels> {
   if (!existsSync(path)) {

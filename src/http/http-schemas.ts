@@ -47,6 +47,8 @@ export const searchQuerySchema = z
     tag: stringOrList.optional().describe('tag (repeatable; all must match)'),
     after: z.string().optional().describe('modified on or after (ISO date)'),
     before: z.string().optional().describe('modified on or before (ISO date)'),
+    group: z.enum(['documents', 'chunks']).optional().describe('documents (default): k distinct documents with their best passages; chunks: the k best chunks'),
+    passages: z.coerce.number().int().min(1).max(20).optional().describe('passages per document (default 3)'),
   })
   .strict();
 
@@ -54,6 +56,22 @@ export const searchBodySchema = searchInputSchema.partial({ collection: true });
 
 const looseNumber = z.number().nullish();
 const looseString = z.string().nullish();
+
+const searchPassageSchema = z.object({
+  chunk_id: z.number(),
+  ordinal: z.number().nullable().describe('Position of the chunk in its document (0-based).'),
+  score: z.number(),
+  scores: z.record(z.string(), z.unknown()),
+  heading_path: z.array(z.string()),
+  anchor: looseString,
+  snippet: z.string(),
+  highlights: z.array(z.tuple([z.number().int(), z.number().int()])),
+  text: z.string(),
+  page_start: looseNumber,
+  page_end: looseNumber,
+  line_start: looseNumber,
+  line_end: looseNumber,
+});
 
 export const searchResultSchema = z.object({
   source_uri: z.string(),
@@ -76,12 +94,14 @@ export const searchResultSchema = z.object({
   document_id: z.number(),
   collection: z.string(),
   git_commit: looseString,
+  passages: z.array(searchPassageSchema).optional().describe('With group=documents: the document\'s best passages, best first (the first is the chunk whose fields the result carries).'),
 });
 
 export const searchResponseSchema = z.object({
   query: z.string(),
   collection: z.string(),
   mode: z.enum(['lexical', 'dense', 'hybrid']),
+  group: z.enum(['documents', 'chunks']).describe('documents: one result per document, with passages; chunks: one result per chunk'),
   /** Milliseconds per stage; stages that did not run are absent. `denseMs` includes the query embedding (`embedMs`). */
   timings: z.object({
     lexicalMs: z.number().optional(),

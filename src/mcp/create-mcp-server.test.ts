@@ -82,6 +82,29 @@ describe('the MCP server in-process', () => {
     assert.deepEqual(report.topQueries.map((q) => [q.query, q.avgResults]), [['beta handbook section 7', 3]]);
   });
 
+  it('search returns k distinct documents with their best passages (widening past a document that fills the top), group chunks the raw chunks', async () => {
+    type Hit = { relative_path: string; document_id: number; chunk_id: number; passages?: { chunk_id: number; score: number; heading_path: string[] }[] };
+    // The 40 chunks of alpha/long.md outrank every page for "word", so the first k × 5 chunks hold one document.
+    const raw = (await reader.callTool({ name: 'search', arguments: { query: 'word deploying', k: 5, group: 'chunks' } })) as CallToolResult;
+    const chunks = raw.structuredContent as { group: string; results: Hit[] };
+    assert.equal(chunks.group, 'chunks');
+    assert.deepEqual(chunks.results.map((r) => r.relative_path), Array(5).fill('alpha/long.md'));
+    assert.ok(chunks.results.every((r) => r.passages === undefined));
+
+    const result = (await reader.callTool({ name: 'search', arguments: { query: 'word deploying', k: 5 } })) as CallToolResult;
+    assert.equal(result.isError, undefined, text(result));
+    const grouped = result.structuredContent as { group: string; results: Hit[] };
+    assert.equal(grouped.group, 'documents');
+    assert.equal(grouped.results.length, 5);
+    assert.equal(new Set(grouped.results.map((r) => r.document_id)).size, 5, '5 distinct documents');
+    const long = grouped.results[0]!;
+    assert.equal(long.relative_path, 'alpha/long.md');
+    assert.equal(long.passages?.length, 3);
+    assert.deepEqual(long.passages.map((p) => p.chunk_id).slice(0, 3), chunks.results.slice(0, 3).map((r) => r.chunk_id), 'its best chunks, best first');
+    assert.equal(long.chunk_id, long.passages[0]?.chunk_id);
+    assert.match(text(result), /\[1\] Long \(score [\d.]+\)\n.*\n {4}· Long › Part 0/);
+  });
+
   it('list_sources names the projects with their document counts and path prefixes', async () => {
     const result = (await reader.callTool({ name: 'list_sources', arguments: {} })) as CallToolResult;
     const structured = result.structuredContent as { sources: { name: string; documents: number; pathPrefix: string | null }[] };

@@ -8,6 +8,7 @@ import type { LexicalIndex } from './lexical-index.js';
 import type { MemoryStore } from './memory-store.js';
 import type { SettingsStore } from './settings-store.js';
 import type { StoreBackup } from './store-backup.js';
+import type { UploadStore } from './upload-store.js';
 import type { VectorIndex } from './vector-index.js';
 
 /**
@@ -30,6 +31,8 @@ export interface StoreBackend {
   readonly settings: SettingsStore;
   /** The search analytics log. */
   readonly analytics: AnalyticsStore;
+  /** Upload storage in the backend's own database, where it can hold files that every process reads (PostgreSQL). */
+  readonly uploads?: UploadStore;
   /** Online snapshots of the whole store (`cairn backup`); absent for a backend that cannot make them (BACKUP_INCOMPATIBLE). */
   readonly backup?: StoreBackup;
   /** What the backend is and whether it answers now, for `cairn status` and `/readyz`; never rejects. */

@@ -37,6 +37,12 @@ export interface VectorIndex {
    * rebuild`); returns the vectors written. Without it, a rebuild is `drop` then `open`.
    */
   rebuild?(collection: string): Promise<number>;
+  /**
+   * Optional, for an index the database maintains on every write (pgvector): stop maintaining the
+   * collection's index for a bulk load (`cairn db copy` into an empty collection); the next `open`
+   * builds it whole, several times faster than row by row. Searches meanwhile scan exactly.
+   */
+  deferBuild?(collection: string): Promise<void>;
   /** Optional, for an index in a separate server: whether it answers and how its counts compare with the store's. Never rejects. */
   health?(): Promise<VectorIndexHealth>;
 }

@@ -93,6 +93,28 @@ test('rerank-lift gate: a reranker that knows the answers lifts nDCG@10 and MRR@
   assert.match(text.stdout, /ndcg_at_10 .*\+0\.\d{4}.*3\/0\/0/);
 });
 
+test('cairn eval folder --rerank: the same lift over files ingested as files, with stage latency and per-query files', async () => {
+  const folder = join(home, 'trap-files');
+  mkdirSync(folder, { recursive: true });
+  for (const document of CORPUS) writeFileSync(join(folder, `${document._id}.txt`), `${document.text}\n`);
+  const common = ['eval', 'folder', folder, '--queries', join(dataset, 'queries.jsonl'), '--qrels', join(dataset, 'qrels', 'test.tsv'), '--json'];
+  const lexical = await runCli(common, env());
+  assert.equal(lexical.code, 0, lexical.stderr);
+  const l = JSON.parse(lexical.stdout);
+  assert.ok(l.mrr_at_10 <= 0.5, `lexical MRR@10 ${l.mrr_at_10}: the distractors should rank first`);
+  const perQueryFile = join(home, 'runs', 'folder-rerank.json');
+  const reranked = await runCli([...common, '--rerank', '--reranker', `http:${oracle.baseUrl}#oracle`, '--rerank-depth', '10', '--per-query', perQueryFile], env());
+  assert.equal(reranked.code, 0, reranked.stderr);
+  const r = JSON.parse(reranked.stdout);
+  assert.equal(r.unmatched_judgments, 0);
+  assert.equal(r.rerank_depth, 10);
+  assert.equal(r.ndcg_at_10, 1);
+  assert.equal(r.latency_ms.rerank?.count, QUERIES.length);
+  const perQuery = JSON.parse(readFileSync(perQueryFile, 'utf8'));
+  assert.match(perQuery.label, /^trap-files · lexical · none · 10 · http:/);
+  assert.ok(readFileSync(join(home, 'runs', 'folder-rerank.trec'), 'utf8').startsWith('q1 Q0 rotate 1 '));
+});
+
 test('a reranker that knows nothing keeps the retrieval order (ties keep it), so the lift above is the reranker\'s', async () => {
   const lexical = JSON.parse((await runCli(['eval', 'beir', dataset, '--json'], env())).stdout);
   const result = await runCli(['eval', 'beir', dataset, '--json', '--rerank', '--reranker', `http:${ignorant.baseUrl}#zero`], env());

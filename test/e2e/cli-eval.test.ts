@@ -61,3 +61,31 @@ test('SciFact quality gate: lexical nDCG@10 >= 0.67; adaptive hybrid with the st
   assert.ok(h.ndcg_at_10 >= l.ndcg_at_10 - 0.002, `hybrid nDCG@10 ${h.ndcg_at_10} below lexical ${l.ndcg_at_10} - 0.002`);
   assert.ok(h.mrr_at_10 >= l.mrr_at_10 - 0.002, `hybrid MRR@10 ${h.mrr_at_10} below lexical ${l.mrr_at_10} - 0.002`);
 });
+
+test('cairn eval folder: files ingested as files, qrels by relative path (with or without extension), measured through cairn search', async () => {
+  const folder = join(home, 'notes');
+  mkdirSync(join(folder, 'guide'), { recursive: true });
+  writeFileSync(join(folder, 'd1.md'), '# Rotating signing keys\n\nRotate the signing key every ninety days and publish the new public key.\n');
+  writeFileSync(join(folder, 'guide', 'tls.md'), '# Ingress TLS\n\nConfigure TLS for the ingress controller with a certificate secret.\n');
+  writeFileSync(join(folder, 'pasta.txt'), 'Boil water, add salt, cook the pasta for nine minutes.\n');
+  const queries = join(home, 'folder-queries.jsonl');
+  const qrels = join(home, 'folder-qrels.tsv');
+  writeFileSync(queries, [{ _id: 'q1', text: 'how to rotate the signing key' }, { _id: 'q2', text: 'tls certificate for ingress' }, { _id: 'q3', text: 'cook pasta' }].map((q) => JSON.stringify(q)).join('\n'));
+  writeFileSync(qrels, 'query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\tguide/tls.md\t1\nq3\tpasta\t1\nq3\tmissing.md\t1\n');
+  const env = { CAIRN_HOME: home, CAIRN_OFFLINE: '1' };
+  const result = await runCli(['eval', 'folder', folder, '--queries', queries, '--qrels', qrels, '--mode', 'lexical', '--json'], env);
+  assert.equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  assert.equal(report.files, 3);
+  assert.equal(report.queries, 3);
+  assert.equal(report.k, 10);
+  assert.equal(report.unmatched_judgments, 1, 'missing.md is no ingested file');
+  assert.equal(report.mrr_at_10, 1, 'each query finds its file first');
+  assert.equal(report.recall_at_100, 0.8333, 'q3 cannot find missing.md');
+  assert.equal(report.short_queries, 3, 'three files: every query got fewer than 10 documents');
+  const list = JSON.parse((await runCli(['collections', '--json'], env)).stdout);
+  assert.equal(list.collections.length, 0, 'the throw-away collection is gone');
+  const text = await runCli(['eval', 'folder', folder, '--queries', queries, '--qrels', join(home, 'nope.tsv')], env);
+  assert.equal(text.code, 2);
+  assert.match(text.stderr, /qrels file not found/);
+});

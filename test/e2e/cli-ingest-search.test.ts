@@ -78,6 +78,35 @@ describe('cairn CLI end to end (real binary, real fixtures)', { skip: !files || 
     assert.ok(paged, 'PDF results carry page numbers');
   });
 
+  test('search returns k distinct documents with their best passages; --chunks returns raw chunks', async () => {
+    type Result = { document_id: number; chunk_id: number; score: number; passages?: { chunk_id: number; score: number; heading_path: string[] }[] };
+    const raw = await runCli(['search', 'human rights freedom', '--collection', 'fixtures', '--mode', 'lexical', '-k', '20', '--chunks', '--json'], env);
+    assert.equal(raw.code, 0, raw.stderr);
+    const chunks = JSON.parse(raw.stdout) as { group: string; results: Result[] };
+    assert.equal(chunks.group, 'chunks');
+    assert.equal(chunks.results.length, 20);
+    const documentsInChunks = new Set(chunks.results.map((r) => r.document_id)).size;
+    assert.ok(documentsInChunks < 20, 'several of the top chunks come from one document');
+    assert.ok(chunks.results.every((r) => r.passages === undefined));
+
+    const grouped = await runCli(['search', 'human rights freedom', '--collection', 'fixtures', '--mode', 'lexical', '-k', '10', '--json'], env);
+    assert.equal(grouped.code, 0, grouped.stderr);
+    const body = JSON.parse(grouped.stdout) as { group: string; results: Result[] };
+    assert.equal(body.group, 'documents');
+    assert.equal(body.results.length, 10);
+    assert.equal(new Set(body.results.map((r) => r.document_id)).size, 10, '10 distinct documents');
+    assert.equal(body.results[0]?.document_id, chunks.results[0]?.document_id, 'the best chunk ranks its document first');
+    for (const result of body.results) {
+      assert.ok(result.passages && result.passages.length >= 1 && result.passages.length <= 3);
+      assert.equal(result.passages[0]?.chunk_id, result.chunk_id);
+      assert.equal(result.score, result.passages[0]?.score, 'a document scores as its best passage');
+    }
+    const text = await runCli(['search', 'human rights freedom', '--collection', 'fixtures', '--mode', 'lexical', '-k', '3', '--passages', '2'], env);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /3 documents · lexical/);
+    assert.match(text.stdout, /^ {3}· /m, 'passages listed under each document');
+  });
+
   test('each one-shot search is in the search analytics (surface cli) once the process has exited', async () => {
     const app = await openCairn(loadConfig({ cwd: home, env }));
     try {

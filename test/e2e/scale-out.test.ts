@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { parseSseText, type ParsedSseEvent } from '../../src/testing/parse-sse-text.js';
 import { POSTGRES_MISSING, startPostgres } from '../../src/testing/postgres-server.js';
+import { S3_MISSING, startS3 } from '../../src/testing/s3-server.js';
 import { SHARED_MISSING, sharedPath } from '../../src/testing/shared-data.js';
 import { runCli } from './run-cli.js';
 import { startCairnServe, type CairnServe } from './start-cairn-serve.js';
@@ -71,8 +72,12 @@ function writeCorpus(dir: string): void {
  * exactly what a single process ingests; an SSE client on the API follows the job across the takeover
  * and resumes with Last-Event-ID; a cancel sent to the API stops a job a worker runs.
  */
-/** `storeEnv` answers the store's environment, or why the scenario cannot run here (a skip message). */
-function scaleOutScenario(name: string, storeEnv: () => Promise<Record<string, string> | string>, options: { skip: string | false }): void {
+/**
+ * `storeEnv` answers the store's environment, or why the scenario cannot run here (a skip message).
+ * `separateHomes`: the API and each worker get a data folder of their own, as on separate machines, so
+ * the uploads can only reach the workers through the shared upload store (PostgreSQL or S3).
+ */
+function scaleOutScenario(name: string, storeEnv: () => Promise<Record<string, string> | string>, options: { skip: string | false; separateHomes?: boolean }): void {
   describe(name, { skip: options.skip }, () => {
     let missing: string | undefined;
     let home: string;
@@ -103,6 +108,9 @@ function scaleOutScenario(name: string, storeEnv: () => Promise<Record<string, s
       rmSync(home, { recursive: true, force: true });
     });
 
+    /** The environment of one process: its own home when the scenario separates them. */
+    const envOf = (role: string): Record<string, string> => (options.separateHomes ? { ...env, CAIRN_HOME: join(home, role) } : env);
+
     const track = <T extends { child: ChildProcess }>(process: T): T => {
       children.add(process.child);
       process.child.on('exit', () => children.delete(process.child));
@@ -111,7 +119,7 @@ function scaleOutScenario(name: string, storeEnv: () => Promise<Record<string, s
 
     it('a job survives its worker killed with SIGKILL, with exactly the counts of a single-process ingest', async (t) => {
       if (missing !== undefined) return t.skip(missing);
-      const api: CairnServe = track(await startCairnServe({ HOME: home, ...env }, { args: ['--no-jobs'] }));
+      const api: CairnServe = track(await startCairnServe({ HOME: home, ...envOf('api') }, { args: ['--no-jobs'] }));
       const headers = { authorization: `Bearer ${api.adminKey}` };
       const getJob = async (id: string) => (await (await fetch(`${api.url}/v1/jobs/${id}`, { headers })).json()) as JobView;
       assert.match(api.adminKey, /^cairn_/);
@@ -128,7 +136,11 @@ function scaleOutScenario(name: string, storeEnv: () => Promise<Record<string, s
       await new Promise((resolve) => setTimeout(resolve, 500));
       assert.equal((await getJob(job.id)).status, 'queued');
 
-      const workers: CairnWorker[] = [track(await startCairnWorker(env)), track(await startCairnWorker(env))];
+      if (options.separateHomes) {
+        const local = join(home, 'api', 'uploads');
+        assert.ok(!existsSync(local) || readdirSync(local).length === 0, 'the upload is not on the API machine\'s disk');
+      }
+      const workers: CairnWorker[] = [track(await startCairnWorker(envOf('worker-1'))), track(await startCairnWorker(envOf('worker-2')))];
       const [one] = workers;
       assert.equal((await fetch(`${one!.url}/healthz`)).status, 200);
       assert.equal((await fetch(`${one!.url}/readyz`)).status, 200);
@@ -207,10 +219,32 @@ function scaleOutScenario(name: string, storeEnv: () => Promise<Record<string, s
 scaleOutScenario('scale-out on one machine: cairn serve --no-jobs and two cairn worker sharing the SQLite file', async () => ({}), { skip: model ? false : SHARED_MISSING });
 
 scaleOutScenario(
-  'scale-out on PostgreSQL: cairn serve --no-jobs and two cairn worker on one database',
+  'scale-out on PostgreSQL: cairn serve --no-jobs and two cairn worker, each with its own data folder, uploads in the database',
   async () => {
     const server = await startPostgres();
     return server === null ? POSTGRES_MISSING : { CAIRN_DATABASE_URL: await server.createDatabase('cairn_scale_out') };
   },
-  { skip: model ? false : SHARED_MISSING },
+  { skip: model ? false : SHARED_MISSING, separateHomes: true },
+);
+
+scaleOutScenario(
+  'scale-out on PostgreSQL with uploads in S3 (s3rver): cairn serve --no-jobs and two cairn worker, each with its own data folder',
+  async () => {
+    const server = await startPostgres();
+    if (server === null) return POSTGRES_MISSING;
+    const s3 = await startS3();
+    if (s3 === null) return S3_MISSING;
+    return {
+      CAIRN_DATABASE_URL: await server.createDatabase('cairn_scale_out_s3'),
+      CAIRN_UPLOAD_STORE: 's3',
+      CAIRN_S3_BUCKET: s3.bucket,
+      CAIRN_S3_ENDPOINT: s3.endpoint,
+      CAIRN_S3_FORCE_PATH_STYLE: '1',
+      CAIRN_S3_ACCESS_KEY_ID: s3.accessKeyId,
+      CAIRN_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      // The SDK's notice that its releases after January 2027 need Node 22 (Cairn runs on 20).
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+  },
+  { skip: model ? false : SHARED_MISSING, separateHomes: true },
 );

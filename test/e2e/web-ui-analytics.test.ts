@@ -63,7 +63,7 @@ describe('web UI: the Analytics page shows the searches people ran', { skip: CHR
         const answered = page.waitForResponse((r) => r.url().endsWith('/v1/search') && r.request().method() === 'POST');
         await page.getByRole('button', { name: 'Search', exact: true }).click();
         assert.equal((await answered).status(), 200);
-        await page.getByRole('heading', { name: /^\d+ results? · / }).waitFor();
+        await page.getByRole('heading', { name: /^\d+ documents? · / }).waitFor();
       }
     });
 

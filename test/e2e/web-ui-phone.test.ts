@@ -104,10 +104,10 @@ describe('web UI on a phone (360 and 390 px): every page fits, controls are touc
         const box = await page.getByRole('searchbox', { name: 'Query' }).boundingBox();
         assert.ok(box && box.width >= viewport.width * 0.6, `the query box is usable: ${JSON.stringify(box)}`);
         await page.getByRole('button', { name: 'Search', exact: true }).click();
-        await page.getByRole('heading', { name: /^\d+ results? · / }).waitFor();
+        await page.getByRole('heading', { name: /^\d+ documents? · / }).waitFor();
         await assertFits(page, 'search results');
         if (shoot) {
-          await page.getByRole('heading', { name: /^\d+ results? · / }).evaluate('(el) => { el.scrollIntoView({ block: "start" }); window.scrollBy(0, -64); }');
+          await page.getByRole('heading', { name: /^\d+ documents? · / }).evaluate('(el) => { el.scrollIntoView({ block: "start" }); window.scrollBy(0, -64); }');
           await saveScreenshot(page, 'phone-search');
         }
       });

@@ -253,13 +253,25 @@ describe('web UI in headless Chromium against cairn serve', { skip: CHROMIUM_MIS
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Search' }).click();
       await page.getByRole('searchbox', { name: 'Query' }).fill(pdfDir ? 'trace compilation' : 'trace trees');
       await page.getByRole('button', { name: 'Search', exact: true }).click();
-      await page.getByRole('heading', { name: /^\d+ results · / }).waitFor();
-      assert.match((await page.getByRole('heading', { name: /^\d+ results · / }).textContent()) ?? '', /^[1-9]\d* results/);
+      await page.getByRole('heading', { name: /^\d+ documents? · / }).waitFor();
+      assert.match((await page.getByRole('heading', { name: /^\d+ documents? · / }).textContent()) ?? '', /^[1-9]\d* documents?/);
+      // One result per document, each with its best passages (decision 0036).
+      const results = page.locator('.result-list > .result');
+      const titles = await results.locator('.result-title').allTextContents();
+      assert.ok(titles.length > 0);
+      assert.equal(await page.getByRole('list', { name: /^Passages of / }).count(), titles.length, 'every document lists its passages');
+      const hrefs = await results.locator('.result-title').evaluateAll((links) => links.map((link) => String(Reflect.get(link, 'href'))));
+      assert.equal(new Set(hrefs).size, hrefs.length, 'distinct documents');
       const firstScores = page.getByRole('list', { name: 'Scores per retrieval arm' }).first();
       await firstScores.getByRole('listitem').filter({ hasText: /^lexical/ }).waitFor();
       assert.ok((await page.locator('.result mark').count()) > 0, 'query terms are highlighted in the snippets');
       await page.getByRole('complementary').filter({ has: page.getByRole('heading', { name: 'Timings' }) }).getByRole('rowheader', { name: 'Total' }).waitFor();
       await saveScreenshot(page, 'search');
+      await page.getByRole('checkbox', { name: 'Raw chunks' }).check();
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await page.getByRole('heading', { name: /^\d+ chunks? · / }).waitFor();
+      assert.equal(await page.getByRole('list', { name: /^Passages of / }).count(), 0, 'raw chunks have no passage lists');
+      await page.getByRole('checkbox', { name: 'Raw chunks' }).uncheck();
     });
     await step('status', async () => {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Status' }).click();

@@ -1,7 +1,10 @@
-import { constants, type Dirent } from 'node:fs';
+import { constants, createWriteStream, type Dirent } from 'node:fs';
 import { copyFile, link, mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { CairnError } from '../../core/cairn-error.js';
+import type { UploadStore } from '../../stores/upload-store.js';
+import { LocalUploadStore } from '../../stores/uploads/local-upload-store.js';
 import type { CairnApp } from '../cairn-app.js';
 import { archiveName } from './backup-archive-name.js';
 import { hashFile, writeArchive } from './backup-archive.js';
@@ -56,14 +59,14 @@ export async function createBackup(app: CairnApp, options: CreateBackupOptions):
   const staging = join(dir, `.cairn-backup-${stamp}-${process.pid}.partial`);
   try {
     await mkdir(join(staging, STORE_PREFIX), { recursive: true });
-    const uploadsDir = app.config.jobs.uploadsDir ?? join(app.config.home, 'uploads');
+    const uploads = app.uploads ?? new LocalUploadStore(app.config.jobs.uploadsDir ?? join(app.config.home, 'uploads'));
     const uploadsTarget = join(staging, UPLOADS_PREFIX);
     // Before and after the snapshot: a job queued in between has its files from the second pass, and a
-    // job that finishes in between (removing its folder) from the first. Folders of jobs the snapshot
+    // job that finishes in between (removing its files) from the first. Uploads of jobs the snapshot
     // does not know are removed when the restored server starts (removeOrphanUploads).
-    const jobs = new Set(await copyUploads(uploadsDir, uploadsTarget));
+    const jobs = new Set(await copyUploads(uploads, uploadsTarget));
     const snapshot = await store.snapshot(join(staging, STORE_PREFIX), options.signal ? { signal: options.signal } : {});
-    for (const job of await copyUploads(uploadsDir, uploadsTarget)) jobs.add(job);
+    for (const job of await copyUploads(uploads, uploadsTarget)) jobs.add(job);
     options.signal?.throwIfAborted();
 
     const members: BackupManifest['members'] = [];
@@ -134,32 +137,32 @@ async function publish(partial: string, dir: string, createdAt: Date): Promise<{
 }
 
 /**
- * Copies every upload folder (one per job id) into `target`, replacing an earlier copy only once the
- * new one is whole: a folder removed meanwhile (its job finished) keeps the earlier copy, and a folder
- * still being received is copied again as it is now. Answers the job ids copied.
+ * Copies every upload of the upload store (one per job id; local disk or S3 — a PostgreSQL store's are
+ * in the database and its dump) into `target/<id>/`, replacing an earlier copy only once the new one is
+ * whole: an upload removed meanwhile (its job finished) keeps the earlier copy, and one still being
+ * received is copied again as it is now. Answers the job ids copied.
  */
-async function copyUploads(source: string, target: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(source);
-  } catch {
-    return [];
-  }
+async function copyUploads(uploads: UploadStore, target: string): Promise<string[]> {
   const copied: string[] = [];
-  for (const name of names) {
-    const fresh = join(target, `${name}.copying`);
+  // PostgreSQL's uploads are rows of the database: its snapshot (pg_dump) holds them already.
+  if (uploads.kind === 'postgres') return copied;
+  for (const { id } of await uploads.list()) {
+    const fresh = join(target, `${id}.copying`);
     try {
-      for (const file of await listFiles(join(source, name))) {
-        await mkdir(dirname(join(fresh, file)), { recursive: true });
-        await copyFile(join(source, name, file), join(fresh, file));
+      const files = await uploads.files(id);
+      if (files.length === 0) continue;
+      for (const file of files) {
+        const path = join(fresh, ...file.split('/'));
+        await mkdir(dirname(path), { recursive: true });
+        await pipeline(await uploads.get(id, file), createWriteStream(path));
       }
-      await rm(join(target, name), { recursive: true, force: true });
-      await mkdir(fresh, { recursive: true });
-      await rename(fresh, join(target, name));
-      copied.push(name);
+      await rm(join(target, id), { recursive: true, force: true });
+      await rename(fresh, join(target, id));
+      copied.push(id);
     } catch (error) {
       await rm(fresh, { recursive: true, force: true });
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const gone = (error as NodeJS.ErrnoException).code === 'ENOENT' || (error instanceof CairnError && error.code === 'NOT_FOUND');
+      if (!gone) throw error;
     }
   }
   return copied;

@@ -2,18 +2,24 @@ import { join } from 'node:path';
 import type { CairnConfig } from '../../config/config-schema.js';
 import { CairnError } from '../../core/cairn-error.js';
 import type { StoreRestore } from '../../stores/store-backup.js';
+import { PostgresStoreRestore } from '../../stores/postgres/postgres-store-restore.js';
+import { POSTGRES_SCHEMA } from '../../stores/postgres/postgres-schema.js';
 import { SqliteStoreRestore } from '../../stores/sqlite/sqlite-store-restore.js';
 
 /**
  * The restore side of the configured store, bound to where the configuration puts it. Like
  * open-cairn.ts, the one place that names a concrete backend for restores; a new backend adds one case
- * (PostgreSQL: `pg_restore` into `store.url`, see docs/decisions/0021-backups.md). A backup of another
+ * (PostgreSQL: `pg_restore` into `store.url`, docs/decisions/0040). A backup of another
  * kind than the configured one is refused by the caller (BACKUP_INCOMPATIBLE).
  */
 export function openStoreRestore(config: CairnConfig): StoreRestore {
   if (config.store.url) {
-    throw new CairnError('BACKUP_INCOMPATIBLE', 'Backups of a PostgreSQL store are not supported by this version of `cairn backup`.', {
-      hint: 'Back it up with pg_dump / pg_restore meanwhile, or restore the archive into a SQLite home (without CAIRN_DATABASE_URL).',
+    return new PostgresStoreRestore({
+      url: config.store.url,
+      ...(config.store.tls === undefined ? {} : { tls: config.store.tls }),
+      ...(config.backup.postgresBinDir === undefined ? {} : { binDir: config.backup.postgresBinDir }),
+      connectTimeoutMs: config.store.connectTimeoutMs,
+      schemaVersion: POSTGRES_SCHEMA.at(-1)?.version ?? 0,
     });
   }
   switch (config.store.kind) {

@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import type { CairnConfig } from '../../config/config-schema.js';
 import { CairnError } from '../../core/cairn-error.js';
 import type { StoreRestore } from '../../stores/store-backup.js';
+import type { UploadStore } from '../../stores/upload-store.js';
+import { LocalUploadStore } from '../../stores/uploads/local-upload-store.js';
 import { assertArchiveExists } from './backup-archive.js';
 import { STORE_PREFIX, UPLOADS_PREFIX } from './backup-manifest.js';
 import { verifyInto, type VerifyReport } from './verify-backup.js';
@@ -11,6 +13,8 @@ import { verifyInto, type VerifyReport } from './verify-backup.js';
 export interface RestoreOptions {
   /** Replace a home that holds data. */
   force?: boolean;
+  /** The upload store the restored server will read, when it is not the local folder (S3): the archive's uploads go there. */
+  uploads?: UploadStore;
 }
 
 export interface RestoreReport extends VerifyReport {
@@ -29,7 +33,9 @@ export interface RestoreReport extends VerifyReport {
 export async function restoreBackup(config: CairnConfig, file: string, restore: StoreRestore, options: RestoreOptions = {}): Promise<RestoreReport> {
   await assertArchiveExists(file);
   const uploadsDir = config.jobs.uploadsDir ?? join(config.home, 'uploads');
-  if (!options.force && ((await restore.holdsData()) || (await hasEntries(uploadsDir)))) {
+  const remote = options.uploads?.localDir === undefined ? options.uploads : undefined;
+  const holdsUploads = remote ? (await remote.list()).length > 0 : await hasEntries(uploadsDir);
+  if (!options.force && ((await restore.holdsData()) || holdsUploads)) {
     throw new CairnError('BACKUP_TARGET_NOT_EMPTY', `The home ${config.home} already holds data (${restore.location}).`, {
       hint: 'Restore into an empty home (--home <dir>), or pass --force to replace what is there.',
     });
@@ -41,12 +47,25 @@ export async function restoreBackup(config: CairnConfig, file: string, restore: 
   try {
     const report = await verifyInto(file, staging, restore);
     await restore.restore(join(staging, STORE_PREFIX));
-    await rm(uploadsDir, { recursive: true, force: true });
     const uploads = join(staging, UPLOADS_PREFIX);
-    if (existsSync(uploads)) await moveFolder(uploads, uploadsDir);
+    if (remote) await replaceRemoteUploads(remote, uploads);
+    else {
+      await rm(uploadsDir, { recursive: true, force: true });
+      if (existsSync(uploads)) await moveFolder(uploads, uploadsDir);
+    }
     return { ...report, home: config.home, location: restore.location, uploads: report.manifest.uploads.jobs.length };
   } finally {
     await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Empties a shared upload store and puts the archive's uploads (`<from>/<job id>/<name>`) into it. */
+async function replaceRemoteUploads(store: UploadStore, from: string): Promise<void> {
+  for (const { id } of await store.list()) await store.delete(id);
+  if (!existsSync(from)) return;
+  const local = new LocalUploadStore(from);
+  for (const { id } of await local.list()) {
+    for (const name of await local.files(id)) await store.put(id, name, await local.get(id, name));
   }
 }
 

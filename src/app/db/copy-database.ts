@@ -10,6 +10,7 @@ type AppStoreName = (typeof APP_STORES)[number];
 
 export type CopyProgress =
   | { phase: 'documents'; collection: string; done: number; total: number; copied: number }
+  | { phase: 'index'; collection: string }
   | { phase: 'records'; store: AppStoreName; done: number };
 
 export interface CopyOptions {
@@ -108,7 +109,12 @@ async function copyCollection(
     });
   }
   const present = await chunks.listDocumentStates(name);
-  const sync = new IndexSync({ vectors: target.vectors as NonNullable<OpenedDatabase['vectors']>, chunks }, name, options.onNotice ?? (() => {}));
+  const vectors = target.vectors as NonNullable<OpenedDatabase['vectors']>;
+  // Into an empty collection, an index the database maintains per row (pgvector) is built once at the
+  // end instead: a resumed copy finds rows present and keeps the index, and `open` below rebuilds a missing one.
+  const bulk = present.size === 0 && settings.dimensions > 0 && settings.documentCount > 0 && vectors.deferBuild !== undefined;
+  if (bulk) await vectors.deferBuild!(name);
+  const sync = new IndexSync({ vectors, chunks }, name, options.onNotice ?? (() => {}));
   const total = settings.documentCount;
   let done = 0;
   let copied = 0;
@@ -141,6 +147,10 @@ async function copyCollection(
     options.onProgress?.({ phase: 'documents', collection: name, done, total, copied });
   } finally {
     await sync.finish();
+  }
+  if (settings.dimensions > 0) {
+    options.onProgress?.({ phase: 'index', collection: name });
+    await vectors.open(name, settings.dimensions);
   }
   return { copied, present: skipped };
 }

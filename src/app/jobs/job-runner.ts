@@ -1,5 +1,7 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { CairnError, toCairnError } from '../../core/cairn-error.js';
 import { FINISHED_STATUSES, type JobEventData, type JobStatus, type JobStore, type NewJob, type StoredJob } from '../../stores/job-store.js';
 import type { CairnApp } from '../cairn-app.js';
@@ -34,6 +36,12 @@ export interface JobRunnerOptions {
   owner?: string;
   /** Told of each job this process claimed, as it starts running it (the worker logs it). */
   onRun?: (job: StoredJob) => void;
+}
+
+/** An upload job's files in a folder ingestion reads; `release` removes a scratch copy. */
+interface StagedUpload {
+  dir: string;
+  release: () => Promise<void>;
 }
 
 interface RunningJob {
@@ -265,10 +273,12 @@ export class JobRunner {
     const timer = setInterval(() => void flush(), this.#flushIntervalMs);
     let status: JobStatus;
     let error: string | null = null;
+    let staged: StagedUpload | undefined;
     try {
+      staged = await this.#stageUpload(job);
       await ingest(this.#app, {
         collection: job.collection,
-        sources: this.#uploadDir(job) ? [this.#uploadDir(job)!] : job.inputs,
+        sources: staged ? [staged.dir] : job.inputs,
         tags: job.options.tags ?? [],
         prune: job.options.prune ?? false,
         force: job.options.force ?? false,
@@ -302,6 +312,7 @@ export class JobRunner {
     } finally {
       clearInterval(timer);
       heartbeat.stop();
+      await staged?.release().catch((failure: unknown) => this.#onError(`The staged uploads of job ${job.id} could not be removed.`, failure));
     }
     // Whoever holds the job now records its end; a process that lost its lease records nothing more.
     if (controller.signal.reason === 'lost' || !(await this.store.renewLease(job.id, this.owner, this.#leaseMs))) {
@@ -363,9 +374,11 @@ export class JobRunner {
 
   /** Records a terminal status (and its event) and removes the job's uploaded files. */
   async #finish(job: StoredJob, status: JobStatus, error: string | null): Promise<StoredJob> {
-    const uploadDir = this.#uploadDir(job);
-    if (uploadDir) {
-      await rm(uploadDir, { recursive: true, force: true }).catch((failure: unknown) => this.#onError(`Uploads of job ${job.id} could not be removed.`, failure));
+    if (job.kind === 'upload') {
+      const store = this.#app.uploads;
+      const dir = this.#uploadDir(job);
+      const removing = store ? store.delete(job.id) : dir ? rm(dir, { recursive: true, force: true }) : Promise.resolve();
+      await removing.catch((failure: unknown) => this.#onError(`Uploads of job ${job.id} could not be removed.`, failure));
     }
     // The event is stored before the row says finished, so whoever sees a finished job finds its
     // final event in the store (the SSE routes rely on it to end a stream).
@@ -377,7 +390,35 @@ export class JobRunner {
   }
 
   /**
-   * Where an upload job's files are: `<jobs.uploadsDir>/<job id>`, where the receiver put them, rather
+   * The folder an upload job's files are read from: a local store's own folder, in place; for a store
+   * other processes share (PostgreSQL, S3), a scratch copy under `<home>/upload-staging/`, made at each
+   * run (a job taken over re-reads its files from the store) and removed after it. Undefined for jobs
+   * of other kinds.
+   */
+  async #stageUpload(job: StoredJob): Promise<StagedUpload | undefined> {
+    if (job.kind !== 'upload') return undefined;
+    const store = this.#app.uploads;
+    const localDir = store ? store.localDir?.(job.id) : this.#uploadDir(job);
+    if (localDir !== undefined || store === undefined) return { dir: localDir ?? job.inputs[0] ?? '', release: async () => {} };
+    const root = join(this.#app.config.home, 'upload-staging');
+    await mkdir(root, { recursive: true });
+    const dir = await mkdtemp(join(root, `${job.id}-`));
+    const release = () => rm(dir, { recursive: true, force: true });
+    try {
+      for (const name of await store.files(job.id)) {
+        const path = join(dir, ...name.split('/'));
+        await mkdir(dirname(path), { recursive: true });
+        await pipeline(await store.get(job.id, name), createWriteStream(path));
+      }
+    } catch (failure) {
+      await release();
+      throw failure;
+    }
+    return { dir, release };
+  }
+
+  /**
+   * Where a job of a version before upload stores kept its files: `<jobs.uploadsDir>/<job id>`, rather
    * than the path stored with the job, so a home restored from a backup or moved elsewhere finds them.
    */
   #uploadDir(job: StoredJob): string | undefined {

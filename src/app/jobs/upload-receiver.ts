@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { CairnError } from '../../core/cairn-error.js';
 import { FINISHED_STATUSES, type JobStore, type StoredJob } from '../../stores/job-store.js';
+import type { UploadStore } from '../../stores/upload-store.js';
+import { duplicate } from '../../stores/uploads/local-upload-store.js';
 import type { JobRunner } from './job-runner.js';
 
 /** Documents of uploaded files get `upload://<relative name>`: the same name updates the same document. */
@@ -44,44 +42,38 @@ export interface UploadLimits {
 export type UploadStream = Readable & { truncated?: boolean };
 
 /**
- * Receives the files of one upload request into `<uploadsDir>/<jobId>/`, then queues the job that
- * ingests them. The folder is removed when the job finishes, or by `discard` when the request fails.
+ * Receives the files of one upload request into the upload store under a new job id (the local
+ * folder `<uploadsDir>/<jobId>/`, PostgreSQL or S3: `uploads.store`), then queues the job that ingests
+ * them. The files are removed when the job finishes, or by `discard` when the request fails.
  */
 export class UploadReceiver {
   readonly jobId: string;
-  readonly dir: string;
+  readonly #store: UploadStore;
   readonly #limits: UploadLimits;
   readonly #names = new Set<string>();
 
-  private constructor(jobId: string, dir: string, limits: UploadLimits) {
+  private constructor(jobId: string, store: UploadStore, limits: UploadLimits) {
     this.jobId = jobId;
-    this.dir = dir;
+    this.#store = store;
     this.#limits = limits;
   }
 
-  static async open(uploadsDir: string, limits: UploadLimits): Promise<UploadReceiver> {
-    const jobId = randomUUID();
-    const dir = join(uploadsDir, jobId);
-    await mkdir(dir, { recursive: true });
-    return new UploadReceiver(jobId, dir, limits);
+  static open(store: UploadStore, limits: UploadLimits): UploadReceiver {
+    return new UploadReceiver(randomUUID(), store, limits);
   }
 
   get files(): string[] {
     return [...this.#names];
   }
 
-  /** Streams one file to disk; refuses it when it is over the size limit or one file too many. */
+  /** Streams one file into the store; refuses it when it is over the size limit or one file too many. */
   async addFile(name: string, stream: UploadStream): Promise<void> {
     try {
       const relative = sanitizeUploadName(name);
       if (this.#names.size >= this.#limits.maxFilesPerUpload) throw tooMany(this.#limits.maxFilesPerUpload);
-      if (this.#names.has(relative)) {
-        throw new CairnError('INPUT_INVALID', `The file name "${relative}" occurs twice in the upload.`, { hint: 'Send each file once.' });
-      }
+      if (this.#names.has(relative)) throw duplicate(relative);
       this.#names.add(relative);
-      const path = join(this.dir, ...relative.split('/'));
-      await mkdir(dirname(path), { recursive: true });
-      await pipeline(stream, createWriteStream(path, { flags: 'wx' }));
+      await this.#store.put(this.jobId, relative, stream);
       if (stream.truncated) throw tooLarge(relative, this.#limits.maxUploadBytes);
     } catch (error) {
       stream.resume();
@@ -93,18 +85,20 @@ export class UploadReceiver {
     if (this.#names.size === 0) {
       throw new CairnError('INPUT_INVALID', 'The upload holds no file.', { hint: 'Send one or more file parts (curl -F file=@handbook.pdf).' });
     }
+    const localDir = this.#store.localDir?.(this.jobId);
     return runner.submit({
       id: this.jobId,
       collection,
       kind: 'upload',
       sources: this.files,
-      inputs: [this.dir],
-      options: { ...(tags.length > 0 ? { tags } : {}), uploadDir: this.dir, rootUri: UPLOAD_URI_PREFIX },
+      inputs: [localDir ?? `${this.#store.kind}:${this.jobId}`],
+      // uploadDir: what versions before the upload stores read; the runner now asks the store.
+      options: { ...(tags.length > 0 ? { tags } : {}), ...(localDir ? { uploadDir: localDir } : {}), rootUri: UPLOAD_URI_PREFIX },
     });
   }
 
   async discard(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    await this.#store.delete(this.jobId);
   }
 }
 
@@ -121,28 +115,19 @@ export function tooMany(limit: number): CairnError {
 }
 
 /**
- * Removes upload folders no queued or running job will read: left by a crash during an upload,
- * or by a job that finished while its folder could not be removed. Run before the runner starts.
- * `minAgeMs`: a folder without a job changed more recently is kept, since another process sharing
- * the folder may be receiving that upload now (its job row comes once the files are in).
+ * Removes uploads no queued or running job will read: left by a crash during an upload, or by a job
+ * that finished while its files could not be removed. Run before the runner starts.
+ * `minAgeMs`: an upload without a job changed more recently is kept, since another process sharing
+ * the store may be receiving it now (its job row comes once the files are in).
  */
-export async function removeOrphanUploads(uploadsDir: string, store: JobStore, options: { minAgeMs?: number } = {}): Promise<number> {
-  let names: string[];
-  try {
-    names = await readdir(uploadsDir);
-  } catch {
-    return 0;
-  }
+export async function removeOrphanUploads(uploads: UploadStore, store: JobStore, options: { minAgeMs?: number } = {}): Promise<number> {
   let removed = 0;
   const cutoff = Date.now() - (options.minAgeMs ?? 0);
-  for (const name of names) {
-    const job = await store.get(name);
+  for (const upload of await uploads.list()) {
+    const job = await store.get(upload.id);
     if (job && !FINISHED_STATUSES.includes(job.status)) continue;
-    if (!job && options.minAgeMs !== undefined) {
-      const changed = await stat(join(uploadsDir, name)).then((info) => info.mtimeMs, () => 0);
-      if (changed > cutoff) continue;
-    }
-    await rm(join(uploadsDir, name), { recursive: true, force: true });
+    if (!job && options.minAgeMs !== undefined && upload.changedMs > cutoff) continue;
+    await uploads.delete(upload.id);
     removed += 1;
   }
   return removed;

@@ -1,4 +1,5 @@
-import type { ScoredChunk } from '../../core/search-types.js';
+import type { DocumentHit, ScoredChunk } from '../../core/search-types.js';
+import type { SearchUseCaseResponse } from '../search.js';
 
 /**
  * The JSON contract of one search result (snake_case; at least source_uri, title, text, score),
@@ -33,3 +34,37 @@ export function searchResultJson(result: ScoredChunk) {
 }
 
 export type SearchResultJson = ReturnType<typeof searchResultJson>;
+
+/** One passage of a document result: where in the document it is, its scores and text. */
+export function passageJson(chunk: ScoredChunk) {
+  return {
+    chunk_id: chunk.chunkId,
+    ordinal: chunk.ordinal ?? null,
+    score: chunk.score,
+    scores: chunk.scores,
+    heading_path: chunk.headingPath,
+    anchor: chunk.anchor ?? null,
+    snippet: chunk.snippet,
+    highlights: chunk.highlights,
+    text: chunk.text,
+    page_start: chunk.pageStart,
+    page_end: chunk.pageEnd,
+    line_start: chunk.lineStart,
+    line_end: chunk.lineEnd,
+  };
+}
+
+export type PassageJson = ReturnType<typeof passageJson>;
+
+/**
+ * A document result: the fields of its best passage at the top (so a client of the chunk shape reads
+ * one result per document), and `passages`, best first (`passages[0]` is that same chunk).
+ */
+export function documentResultJson(document: DocumentHit): SearchResultJson & { passages: PassageJson[] } {
+  return { ...searchResultJson(document.passages[0] as ScoredChunk), passages: document.passages.map(passageJson) };
+}
+
+/** The `results` of a search response: documents with their passages, or chunks (`group: 'chunks'`). */
+export function searchResultsJson(response: Pick<SearchUseCaseResponse, 'results' | 'documents'>): Array<SearchResultJson & { passages?: PassageJson[] }> {
+  return response.documents ? response.documents.map(documentResultJson) : response.results.map(searchResultJson);
+}

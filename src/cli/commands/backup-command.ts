@@ -5,6 +5,7 @@ import { listBackups, pruneBackups } from '../../app/backup/list-backups.js';
 import { openStoreRestore } from '../../app/backup/open-store-restore.js';
 import { restoreBackup } from '../../app/backup/restore-backup.js';
 import { verifyBackup } from '../../app/backup/verify-backup.js';
+import { openUploadStore, uploadStoreKind } from '../../app/jobs/open-upload-store.js';
 import type { StoreCounts } from '../../stores/store-backup.js';
 import { configFromFlags, packageVersion, parseInteger, printJson, withApp, type CliIo, type GlobalFlags } from '../cli-context.js';
 
@@ -47,7 +48,14 @@ export function registerBackupCommand(program: Command, io: CliIo): void {
     .action(async (archive: string, options: { force?: boolean }, command: Command) => {
       const flags = command.optsWithGlobals<GlobalFlags>();
       const config = configFromFlags(flags, io);
-      const report = await restoreBackup(config, resolve(io.cwd, archive), openStoreRestore(config), { force: options.force ?? false });
+      // A restored SQLite home whose uploads go to S3 gets them there (PostgreSQL is restored with its own tools).
+      const uploads = uploadStoreKind(config) === 's3' ? await openUploadStore(config, { kind: config.store.kind }) : undefined;
+      let report: Awaited<ReturnType<typeof restoreBackup>>;
+      try {
+        report = await restoreBackup(config, resolve(io.cwd, archive), openStoreRestore(config), { force: options.force ?? false, ...(uploads ? { uploads } : {}) });
+      } finally {
+        await uploads?.close();
+      }
       if (flags.json) return printJson(io, { restored: report.archive, home: report.home, location: report.location, uploads: report.uploads, millis: Math.round(report.millis), manifest: report.manifest });
       io.stdout.write(
         `Restored ${report.archive} (made ${report.manifest.createdAt}) into ${report.location}\n  ${formatCounts(report.manifest.counts)}\n` +

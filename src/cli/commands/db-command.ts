@@ -67,6 +67,7 @@ function formatStatus(status: DatabaseSchemaStatus): string {
 
 function formatProgress(progress: CopyProgress): string {
   if (progress.phase === 'records') return `copying ${progress.store}: ${progress.done} record(s)`;
+  if (progress.phase === 'index') return `building the vector index of ${progress.collection}…`;
   const fraction = progress.total === 0 ? 1 : progress.done / progress.total;
   return `copying ${progress.collection} ${bar(fraction)} ${progress.done}/${progress.total} documents (${progress.copied} written)`;
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { evaluateBeir, type BeirEvalReport } from '../../app/evaluate-beir.js';
-import { beirEvalInputSchema } from '../../app/input-schemas.js';
+import { evaluateFolder, type FolderEvalReport } from '../../app/evaluate-folder.js';
+import { beirEvalInputSchema, folderEvalInputSchema } from '../../app/input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
 import { comparePerQuery, type PerQueryComparison } from '../../eval/compare-per-query.js';
 import { PER_QUERY_METRICS, readPerQueryFile } from '../../eval/per-query-file.js';
@@ -18,6 +19,7 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
     .option('--fusion <kind>', 'hybrid fusion: adaptive (per-query weight from arm agreement) | fixed')
     .option('--lexical-weight <w>', 'fixed hybrid fusion with this lexical weight (0..1)', parseNumber)
     .option('--limit <n>', 'evaluate only the first n queries', parseInteger)
+    .option('-k, --k <n>', 'documents per query, as cairn search -k (nDCG@10 and MRR@10 are those of this list)', parseInteger)
     .option('--rerank', 'rerank each query\'s top candidates with the reranker (--reranker <spec>, CAIRN_RERANKER)')
     .option('--rerank-depth <n>', 'chunks reranked per query (default rerank.candidates)', parseInteger)
     .option('--per-query <file>', 'write per-query metrics (JSON, for `cairn eval compare`) and a TREC run beside it (.trec)')
@@ -34,16 +36,64 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
           rerank: options.rerank === true,
           rerankDepth: options.rerankDepth,
           perQuery: options.perQuery,
+          k: options.k,
         });
         const report = await evaluateBeir(app, input, (text) => flags.json || io.stderr.write(`${text}\n`));
         for (const notice of report.notices) app.notice(notice);
         if (flags.json) return printJson(io, report);
-        io.stdout.write(formatReport(report));
+        io.stdout.write(
+          formatReport(
+            report,
+            `${report.dataset} (${report.split}, ${report.queries} queries, ${report.documents} documents, ${report.chunks} chunks) · ${report.mode} · ${report.embedder}`,
+          ),
+        );
+      }, { longRunning: true }),
+    );
+  evaluate
+    .command('folder')
+    .description('Evaluate over a folder of files ingested as files (qrels name documents by relative path, with or without extension): nDCG@10, Recall@100, MRR@10 through cairn search')
+    .argument('<dir>', 'the folder of documents')
+    .requiredOption('--queries <file>', 'queries.jsonl: one {"_id", "text"} per line')
+    .requiredOption('--qrels <file>', 'qrels TSV: query-id, relative path of the file (extension optional), score')
+    .option('-m, --mode <mode>', 'lexical | dense | hybrid', 'lexical')
+    .option('--fusion <kind>', 'hybrid fusion: adaptive | fixed')
+    .option('--lexical-weight <w>', 'fixed hybrid fusion with this lexical weight (0..1)', parseNumber)
+    .option('--limit <n>', 'evaluate only the first n queries', parseInteger)
+    .option('-k, --k <n>', 'documents per query, as cairn search -k', parseInteger)
+    .option('--rerank', 'rerank each query\'s top chunks with the reranker (--reranker <spec>, CAIRN_RERANKER), as cairn search --rerank')
+    .option('--rerank-depth <n>', 'chunks reranked per query (default rerank.candidates)', parseInteger)
+    .option('--per-query <file>', 'write per-query metrics (JSON, for `cairn eval compare`) and a TREC run beside it (.trec)')
+    .action(async (dir: string, options, command: Command) =>
+      withApp(command, io, async (app, flags) => {
+        const input = parseInput(folderEvalInputSchema, {
+          dir,
+          queries: options.queries,
+          qrels: options.qrels,
+          mode: options.mode,
+          embedder: app.config.embedder,
+          lexicalWeight: options.lexicalWeight,
+          fusion: options.fusion,
+          limitQueries: options.limit,
+          k: options.k,
+          rerank: options.rerank === true,
+          rerankDepth: options.rerankDepth,
+          perQuery: options.perQuery,
+        });
+        const report = await evaluateFolder(app, input, (text) => flags.json || io.stderr.write(`${text}\n`));
+        for (const notice of report.notices) app.notice(notice);
+        if (flags.json) return printJson(io, report);
+        io.stdout.write(
+          formatReport(
+            report,
+            `${report.folder} (${report.queries} queries, ${report.files} files, ${report.chunks} chunks) · ${report.mode} · ${report.embedder}`,
+            report.unmatched_judgments > 0 ? `${report.unmatched_judgments} judged documents match no ingested file` : undefined,
+          ),
+        );
       }, { longRunning: true }),
     );
   evaluate
     .command('compare')
-    .description('Paired comparison of two `eval beir --per-query` files (b against a): mean difference, randomisation and t-test p')
+    .description('Paired comparison of two `eval beir|folder --per-query` files (b against a): mean difference, randomisation and t-test p')
     .argument('<a>', 'per-query file of the baseline')
     .argument('<b>', 'per-query file of the candidate')
     .option('--permutations <n>', 'random sign assignments of the randomisation test', parseInteger, 10_000)
@@ -58,14 +108,15 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
     });
 }
 
-function formatReport(report: BeirEvalReport): string {
+/** The printed report of `eval beir` and `eval folder`: what was measured, the metrics, timings and per-stage latency. */
+function formatReport(report: BeirEvalReport | FolderEvalReport, what: string, warning?: string): string {
   const lines = [
-    `${report.dataset} (${report.split}, ${report.queries} queries, ${report.documents} documents, ${report.chunks} chunks) · ${report.mode} · ${report.embedder}` +
-      (report.reranker ? ` · rerank ${report.reranker} top ${report.rerank_depth}${report.rerank_device ? ` on ${report.rerank_device}` : ''}` : ''),
+    what + (report.reranker ? ` · rerank ${report.reranker} top ${report.rerank_depth}${report.rerank_device ? ` on ${report.rerank_device}` : ''}` : ''),
     `nDCG@10 ${report.ndcg_at_10.toFixed(4)} · Recall@100 ${report.recall_at_100.toFixed(4)} · MRR@10 ${report.mrr_at_10.toFixed(4)}`,
-    `ingest ${(report.ingest_ms / 1000).toFixed(1)} s · search ${(report.search_ms / Math.max(1, report.queries)).toFixed(2)} ms/query`,
-    'latency ms      p50       p95       p99',
   ];
+  if (warning) lines.push(warning);
+  if (report.short_queries > 0) lines.push(`${report.short_queries} queries got fewer than ${report.k} documents`);
+  lines.push(`ingest ${(report.ingest_ms / 1000).toFixed(1)} s · search ${(report.search_ms / Math.max(1, report.queries)).toFixed(2)} ms/query`, 'latency ms      p50       p95       p99');
   for (const stage of LATENCY_STAGES) {
     const p = report.latency_ms[stage];
     if (p) lines.push(`  ${stage.padEnd(8)} ${[p.p50, p.p95, p.p99].map((v) => v.toFixed(2).padStart(9)).join(' ')}`);

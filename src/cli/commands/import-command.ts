@@ -35,7 +35,7 @@ export function registerImportCommand(program: Command, io: CliIo): void {
         if (flags.json) return printJson(io, summary);
         io.stdout.write(
           `Imported ${summary.imported} records of Chroma "${summary.source}" into "${summary.collection}" (${summary.unchanged} unchanged, ${summary.skipped} without text; vectors ${summary.vectors}); ` +
-            `${summary.documents} of ${summary.total} now in Cairn, in ${(summary.millis / 1000).toFixed(1)} s.\n`,
+            `count check: ${summary.documents} of ${summary.total} records in Cairn (${(summary.millis / 1000).toFixed(1)} s).\n`,
         );
       }),
     );

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { searchInputSchema } from '../../app/input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
-import { searchResultJson } from '../../app/render/search-result-json.js';
+import { searchResultsJson } from '../../app/render/search-result-json.js';
 import { search } from '../../app/search.js';
-import type { ScoredChunk } from '../../core/search-types.js';
+import type { DocumentHit, ScoredChunk } from '../../core/search-types.js';
 import { parseInteger, parseNumber, printJson, withApp, type CliIo } from '../cli-context.js';
 import { renderSnippet, terminalStyles } from '../render-snippet.js';
 import { addSearchFilterOptions, searchFilterFromFlags } from '../search-filter-options.js';
@@ -15,10 +15,12 @@ export function registerSearchCommand(program: Command, io: CliIo): void {
     .argument('<query...>', 'what to look for')
     .option('-c, --collection <name>', 'collection to search')
     .option('-m, --mode <mode>', 'lexical | dense | hybrid')
-    .option('-k, --k <n>', 'number of results', parseInteger)
+    .option('-k, --k <n>', 'number of results: distinct documents (chunks with --chunks)', parseInteger)
+    .option('--chunks', 'return the k best chunks (raw passages, several may come from one document) instead of k documents')
+    .option('--passages <n>', 'best passages shown per document (default 3)', parseInteger)
     .option('--min-score <score>', 'drop results scoring below this', parseNumber)
-    .option('--rerank', 'reorder the top candidates with the reranker (--reranker, CAIRN_RERANKER)')
-    .option('--rerank-depth <n>', 'candidates the reranker reorders (default rerank.candidates)', parseInteger);
+    .option('--rerank', 'reorder the top chunks with the reranker (--reranker, CAIRN_RERANKER) before grouping')
+    .option('--rerank-depth <n>', 'chunks the reranker reorders (default rerank.candidates)', parseInteger);
   addSearchFilterOptions(searchCommand)
     .action(async (queryWords: string[], options, command: Command) =>
       withApp(command, io, async (app, flags) => {
@@ -30,12 +32,14 @@ export function registerSearchCommand(program: Command, io: CliIo): void {
           minScore: options.minScore,
           ...(options.rerank ? { rerank: true } : {}),
           ...(options.rerankDepth === undefined ? {} : { rerankDepth: options.rerankDepth }),
+          group: options.chunks ? 'chunks' : 'documents',
+          passages: options.passages,
           filter: searchFilterFromFlags(options),
         });
         const response = await search(app, { ...input, origin: { surface: 'cli' } });
         for (const notice of response.notices) app.notice(notice);
         if (flags.json) {
-          printJson(io, { query: input.query, collection: response.collection, mode: response.mode, timings: response.timings, results: response.results.map(searchResultJson) });
+          printJson(io, { query: input.query, collection: response.collection, mode: response.mode, group: response.group, timings: response.timings, results: searchResultsJson(response) });
           return;
         }
         if (response.results.length === 0) {
@@ -43,10 +47,29 @@ export function registerSearchCommand(program: Command, io: CliIo): void {
           return;
         }
         const styled = terminalStyles(io.stdout, io.env);
-        response.results.forEach((result, i) => io.stdout.write(formatResult(result, i + 1, styled)));
-        io.stdout.write(`${response.results.length} results · ${response.mode} · ${response.timings.totalMs.toFixed(1)} ms\n`);
+        if (response.documents) response.documents.forEach((document, i) => io.stdout.write(formatDocument(document, i + 1, styled)));
+        else response.results.forEach((result, i) => io.stdout.write(formatResult(result, i + 1, styled)));
+        const unit = response.documents ? 'documents' : 'chunks';
+        io.stdout.write(`${response.results.length} ${unit} · ${response.mode} · ${response.timings.totalMs.toFixed(1)} ms\n`);
       }),
     );
+}
+
+function formatDocument(document: DocumentHit, rank: number, styled: boolean): string {
+  const passages = document.passages.map((passage) => {
+    const where = whereOf(passage);
+    return `   · ${where.length ? `${where.join(', ')}  ` : ''}[${passage.score.toFixed(3)}]\n     ${renderSnippet(passage.snippet, passage.highlights, styled)}\n`;
+  });
+  return `${rank}. ${document.title}  [${document.score.toFixed(3)}]\n   ${document.sourceUri}\n${passages.join('')}\n`;
+}
+
+function whereOf(result: ScoredChunk): string[] {
+  return [
+    result.anchor ? `#${result.anchor}` : undefined,
+    result.headingPath.length > 0 ? result.headingPath.join(' › ') : undefined,
+    result.pageStart ? `p. ${result.pageStart}${result.pageEnd && result.pageEnd !== result.pageStart ? `–${result.pageEnd}` : ''}` : undefined,
+    result.lineStart ? `lines ${result.lineStart}–${result.lineEnd ?? result.lineStart}` : undefined,
+  ].filter((part): part is string => Boolean(part));
 }
 
 function formatResult(result: ScoredChunk, rank: number, styled: boolean): string {

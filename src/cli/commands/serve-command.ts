@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { ensureAdminKey } from '../../app/api-keys.js';
 import { startBackupSchedule, type BackupSchedule } from '../../app/backup/backup-scheduler.js';
 import { BackupService } from '../../app/backup/backup-service.js';
@@ -57,7 +56,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         if (jobRunner) {
           // Folders of uploads whose request or job did not finish before a crash; then jobs whose holder
           // died run again (with --no-jobs, in a worker; the runner only follows events).
-          await removeOrphanUploads(config.jobs.uploadsDir ?? join(config.home, 'uploads'), jobRunner.store, { minAgeMs: ORPHAN_UPLOAD_MIN_AGE_MS });
+          if (app.uploads) await removeOrphanUploads(app.uploads, jobRunner.store, { minAgeMs: ORPHAN_UPLOAD_MIN_AGE_MS });
           await jobRunner.start();
         }
         const stopped = waitForStopSignal();

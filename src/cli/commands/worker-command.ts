@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { join } from 'node:path';
 import { createJobRunner } from '../../app/jobs/create-job-runner.js';
 import { assertSharedStore } from '../../app/jobs/shared-store-check.js';
 import { removeOrphanUploads } from '../../app/jobs/upload-receiver.js';
@@ -33,7 +32,7 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
           onRun: (job) => server.log.info({ job: job.id, collection: job.collection, kind: job.kind, resumed: job.progress.filesDone > 0 || job.startedAt !== null }, 'running job'),
         });
         if (!runner) throw new CairnError('STORE_MISCONFIGURED', 'This store keeps no jobs, so a worker has nothing to run.', { hint: 'Use a store backend with jobs (SQLite or PostgreSQL).' });
-        await removeOrphanUploads(config.jobs.uploadsDir ?? join(config.home, 'uploads'), runner.store, { minAgeMs: ORPHAN_UPLOAD_MIN_AGE_MS });
+        if (app.uploads) await removeOrphanUploads(app.uploads, runner.store, { minAgeMs: ORPHAN_UPLOAD_MIN_AGE_MS });
         const stopped = waitForStopSignal();
         const address = await server.listen({ host: config.server.host, port: config.jobs.workerPort });
         await runner.start();

@@ -49,7 +49,7 @@ export function registerDocumentsRoutes(scope: FastifyInstance, app: CairnApp, r
         // Refuse before receiving any file when the queue is full.
         await runner.assertCapacity();
         const job = request.isMultipart()
-          ? await receiveMultipartUpload(request, runner, app.config, collection)
+          ? await receiveMultipartUpload(request, runner, app, collection)
           : await submitSourceJob(app, runner, parseInput(sourceJobInputSchema, withCollection(request.body, collection)));
         return reply.status(202).send({ job: publicJob(job) });
       },

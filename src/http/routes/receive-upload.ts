@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import type {} from '@fastify/multipart';
+import type { CairnApp } from '../../app/cairn-app.js';
 import type { CairnConfig } from '../../config/config-schema.js';
 import { CairnError } from '../../core/cairn-error.js';
 import { parseTagList } from '../../app/jobs/job-input-schemas.js';
@@ -9,19 +10,21 @@ import { tooLarge, tooMany, UploadReceiver } from '../../app/jobs/upload-receive
 import { collectionNameSchema } from '../../app/input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
 import type { StoredJob } from '../../stores/job-store.js';
+import { LocalUploadStore } from '../../stores/uploads/local-upload-store.js';
 
 /** Text fields besides `tags` are ignored; these bound what a client can make the parser hold. */
 const FIELD_LIMITS = { fields: 20, fieldSize: 64 * 1024, headerPairs: 200 };
 
 /**
- * Streams the file parts of a multipart request to the upload folder of a new job and queues it.
+ * Streams the file parts of a multipart request into the upload store under a new job and queues it.
  * Limits (`jobs.maxUploadBytes` per file, `jobs.maxFilesPerUpload`) answer 413 UPLOAD_TOO_LARGE;
  * a malformed body answers 400. Nothing is kept when the request fails.
  */
-export async function receiveMultipartUpload(request: FastifyRequest, runner: JobRunner, config: CairnConfig, collection: string): Promise<StoredJob> {
+export async function receiveMultipartUpload(request: FastifyRequest, runner: JobRunner, app: CairnApp, collection: string): Promise<StoredJob> {
   parseInput(collectionNameSchema, collection);
+  const config = app.config;
   const limits = config.jobs;
-  const receiver = await UploadReceiver.open(limits.uploadsDir ?? join(config.home, 'uploads'), limits);
+  const receiver = UploadReceiver.open(app.uploads ?? new LocalUploadStore(limits.uploadsDir ?? join(config.home, 'uploads')), limits);
   let tags: string[] = [];
   try {
     const parts = request.parts({

@@ -40,6 +40,36 @@ describe('search routes', () => {
     assertMatchesSchema(post.json() as Record<string, unknown>);
   });
 
+  it('returns k distinct documents with their best passages by default, chunks with group=chunks', async (context) => {
+    if (!t) return context.skip(SHARED_MISSING);
+    const { server, auth } = t;
+    type Result = { document_id: number; chunk_id: number; score: number; passages?: { chunk_id: number; score: number }[] };
+    const chunks = await server.inject({ method: 'GET', url: '/v1/search?q=rights+city&collection=kb&mode=lexical&k=20&group=chunks', headers: auth });
+    assert.equal(chunks.statusCode, 200, chunks.body);
+    const chunkBody = chunks.json() as { group: string; results: Result[] };
+    assertMatchesSchema(chunkBody as unknown as Record<string, unknown>);
+    assert.equal(chunkBody.group, 'chunks');
+    assert.ok(chunkBody.results.every((r) => r.passages === undefined));
+    const chunkDocuments = new Set(chunkBody.results.map((r) => r.document_id));
+    assert.ok(chunkDocuments.size < chunkBody.results.length, 'the fixture has documents with several matching chunks');
+
+    const grouped = await server.inject({ method: 'POST', url: '/v1/search', headers: auth, payload: { collection: 'kb', query: 'rights city', mode: 'lexical', k: chunkDocuments.size } });
+    assert.equal(grouped.statusCode, 200, grouped.body);
+    const body = grouped.json() as { group: string; results: Result[] };
+    assertMatchesSchema(body as unknown as Record<string, unknown>);
+    assert.equal(body.group, 'documents');
+    assert.equal(body.results.length, chunkDocuments.size);
+    assert.equal(new Set(body.results.map((r) => r.document_id)).size, body.results.length, 'one result per document');
+    assert.ok(body.results.some((r) => (r.passages?.length ?? 0) > 1), 'a document shows several passages');
+    for (const result of body.results) {
+      assert.equal(result.passages?.[0]?.chunk_id, result.chunk_id);
+      const scores = (result.passages ?? []).map((p) => p.score);
+      assert.deepEqual(scores, [...scores].sort((a, b) => b - a), 'passages best first');
+    }
+    const one = await server.inject({ method: 'GET', url: '/v1/search?q=rights+city&collection=kb&mode=lexical&k=3&passages=1', headers: auth });
+    assert.ok((one.json() as { results: Result[] }).results.every((r) => r.passages?.length === 1));
+  });
+
   it('errors on the search routes are still problem+json', async (context) => {
     if (!t) return context.skip(SHARED_MISSING);
     const { server, auth } = t;

@@ -5,14 +5,15 @@ import type { AnalyticsOrigin } from '../../app/analytics/record-analytics.js';
 import type { CairnApp } from '../../app/cairn-app.js';
 import { searchInputSchema, type SearchInputParsed } from '../../app/input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
-import { searchResultJson } from '../../app/render/search-result-json.js';
+import { searchResultsJson } from '../../app/render/search-result-json.js';
 import { search } from '../../app/search.js';
 import { analyticsOrigin } from '../analytics-origin.js';
 import { searchBodySchema, searchQuerySchema, searchResponseSchema, withProblems } from '../http-schemas.js';
 
 /**
  * `GET /v1/search?q=…` and `POST /v1/search` with the same modes and filters as `cairn search`;
- * `results` are the items of `cairn search --json`.
+ * `results` are the items of `cairn search --json`: by default one per document with its `passages`,
+ * or one per chunk with `group: "chunks"` (`?group=chunks`).
  */
 export function registerSearchRoutes(scope: FastifyInstance, app: CairnApp): void {
   const routes = scope.withTypeProvider<ZodTypeProvider>();
@@ -39,8 +40,9 @@ async function runSearch(app: CairnApp, input: SearchInputParsed, origin: Analyt
     collection: response.collection,
     mode: response.mode,
     timings: response.timings,
+    group: response.group,
     notices: response.notices,
-    results: response.results.map(searchResultJson),
+    results: searchResultsJson(response),
   };
 }
 
@@ -63,6 +65,8 @@ function searchInputFromQuery(query: z.infer<typeof searchQuerySchema>, defaultC
     mode: query.mode,
     k: query.k,
     minScore: query.min_score,
+    group: query.group,
+    passages: query.passages,
     ...(Object.keys(filter).length > 0 ? { filter } : {}),
   };
 }

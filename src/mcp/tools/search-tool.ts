@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { searchFilterSchema, searchInputSchema } from '../../app/input-schemas.js';
 import { parseInput } from '../../app/parse-input.js';
 import { search } from '../../app/search.js';
-import type { ScoredChunk } from '../../core/search-types.js';
+import type { DocumentHit, ScoredChunk } from '../../core/search-types.js';
 import { clip, runTool, toolSuccess, type McpToolContext } from '../tool-result.js';
 
 const shape = searchInputSchema.shape;
@@ -16,7 +16,9 @@ export const searchToolInputSchema = searchInputSchema
     query: shape.query.describe('What to look for: a question or keywords.'),
     collection: shape.collection.optional().describe('Collection to search (list_collections); default: the server default.'),
     mode: shape.mode.describe('lexical (BM25 words), dense (meaning) or hybrid (both, fused; the default).'),
-    k: shape.k.describe('Number of results (default 10).'),
+    k: shape.k.describe('Number of results (default 10): distinct documents, or chunks with group "chunks".'),
+    group: shape.group.describe('documents (default): k distinct documents, each with its best passages; chunks: the k best chunks (several may come from one document).'),
+    passages: shape.passages.describe('Best passages per document (default 3).'),
     minScore: shape.minScore.describe('Drop results scoring below this.'),
     filter: searchFilterSchema
       .optional()
@@ -24,6 +26,20 @@ export const searchToolInputSchema = searchInputSchema
   });
 
 const nullableNumber = z.number().nullable();
+
+export const searchPassageSchema = z.object({
+  chunk_id: z.number().int(),
+  ordinal: nullableNumber.describe('Position of the chunk in its document (get_document fromChunk).'),
+  score: z.number(),
+  heading_path: z.array(z.string()),
+  anchor: z.string().nullable(),
+  snippet: z.string(),
+  text: z.string().describe('The whole chunk.'),
+  line_start: nullableNumber,
+  line_end: nullableNumber,
+  page_start: nullableNumber,
+  page_end: nullableNumber,
+});
 
 export const searchHitSchema = z.object({
   rank: z.number().int(),
@@ -45,12 +61,14 @@ export const searchHitSchema = z.object({
   line_end: nullableNumber,
   page_start: nullableNumber,
   page_end: nullableNumber,
+  passages: z.array(searchPassageSchema).optional().describe('With group "documents": the document\'s best passages, best first (the first is the chunk this hit shows).'),
 });
 
 export const searchToolOutputSchema = z.object({
   query: z.string(),
   collection: z.string(),
   mode: z.enum(['lexical', 'dense', 'hybrid']),
+  group: z.enum(['documents', 'chunks']),
   results: z.array(searchHitSchema),
   totalMs: z.number(),
   notices: z.array(z.string()),
@@ -80,13 +98,35 @@ export function searchHitJson(result: ScoredChunk, rank: number): z.infer<typeof
   };
 }
 
+function passageJson(chunk: ScoredChunk): z.infer<typeof searchPassageSchema> {
+  return {
+    chunk_id: chunk.chunkId,
+    ordinal: chunk.ordinal ?? null,
+    score: chunk.score,
+    heading_path: chunk.headingPath,
+    anchor: chunk.anchor ?? null,
+    snippet: chunk.snippet,
+    text: chunk.text,
+    line_start: chunk.lineStart ?? null,
+    line_end: chunk.lineEnd ?? null,
+    page_start: chunk.pageStart ?? null,
+    page_end: chunk.pageEnd ?? null,
+  };
+}
+
+/** A document hit: its best passage's fields, and every passage kept. */
+export function documentHitJson(document: DocumentHit, rank: number): z.infer<typeof searchHitSchema> {
+  return { ...searchHitJson(document.passages[0] as ScoredChunk, rank), passages: document.passages.map(passageJson) };
+}
+
 export function registerSearchTool(server: McpServer, context: McpToolContext): void {
   server.registerTool(
     'search',
     {
       title: 'Search the knowledge base',
       description:
-        `Ranked passages (chunks) of the ingested documents and code for a query, each with its source URI, title, heading path and a snippet. ` +
+        `The k best distinct documents of the ingested documents and code for a query, each with its source URI, title and best passages (heading path, snippet, text); ` +
+        `group "chunks" returns raw ranked passages instead. ` +
         `Use list_sources to see what the collection holds and narrow with filter.pathPrefix; open a hit with get_document. Default collection: "${context.defaultCollection}".`,
       inputSchema: searchToolInputSchema,
       outputSchema: searchToolOutputSchema,
@@ -96,8 +136,10 @@ export function registerSearchTool(server: McpServer, context: McpToolContext): 
       runTool(async () => {
         const input = parseInput(searchInputSchema, { ...args, collection: args.collection ?? context.defaultCollection });
         const response = await search(context.app, { ...input, signal: extra.signal, origin: context.origin });
-        const results = response.results.map((result, i) => searchHitJson(result, i + 1));
-        const structured = { query: input.query, collection: response.collection, mode: response.mode, results, totalMs: response.timings.totalMs, notices: response.notices };
+        const results = response.documents
+          ? response.documents.map((document, i) => documentHitJson(document, i + 1))
+          : response.results.map((result, i) => searchHitJson(result, i + 1));
+        const structured = { query: input.query, collection: response.collection, mode: response.mode, group: response.group, results, totalMs: response.timings.totalMs, notices: response.notices };
         return toolSuccess(structured, renderSearch(structured));
       }),
   );
@@ -113,6 +155,19 @@ function renderSearch(output: z.infer<typeof searchToolOutputSchema>): string {
       hit.line_start !== null ? `lines ${hit.line_start}-${hit.line_end ?? hit.line_start}` : undefined,
       hit.page_start !== null ? `p. ${hit.page_start}` : undefined,
     ].filter(Boolean);
+    if (hit.passages) {
+      lines.push(`[${hit.rank}] ${hit.title} (score ${hit.score.toFixed(3)})`, `    ${hit.source_uri} · document ${hit.document_id}`);
+      for (const passage of hit.passages) {
+        const at = [
+          passage.heading_path.length > 0 ? passage.heading_path.join(' › ') : undefined,
+          passage.ordinal !== null ? `chunk ${passage.ordinal}` : undefined,
+          passage.line_start !== null ? `lines ${passage.line_start}-${passage.line_end ?? passage.line_start}` : undefined,
+          passage.page_start !== null ? `p. ${passage.page_start}` : undefined,
+        ].filter(Boolean);
+        lines.push(`    · ${at.join(', ')} (score ${passage.score.toFixed(3)})`, `      ${clip(passage.text, hit.passages.length > 1 ? 300 : 400)}`);
+      }
+      continue;
+    }
     lines.push(
       `[${hit.rank}] ${hit.title}${hit.heading_path.length > 0 ? ` — ${hit.heading_path.join(' › ')}` : ''} (score ${hit.score.toFixed(3)})`,
       `    ${hit.source_uri} · ${where.join(', ')}`,

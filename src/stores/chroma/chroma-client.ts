@@ -50,6 +50,8 @@ interface RequestOptions {
 export class ChromaClient {
   readonly #options: ChromaClientOptions;
   readonly #headers: Record<string, string>;
+  /** Whether the server takes embeddings as base64 float32 (Chroma ≥ 1.0's pre-flight checks say so), asked once. */
+  #base64: Promise<boolean> | undefined;
 
   constructor(options: ChromaClientOptions) {
     this.#options = { ...options, url: options.url.replace(/\/+$/, '') };
@@ -96,8 +98,15 @@ export class ChromaClient {
     return Number(await this.#request('GET', `${this.#base()}/collections/${id}/count`));
   }
 
-  async upsert(id: string, records: { ids: string[]; embeddings: number[][]; metadatas: Record<string, unknown>[]; documents?: string[] }): Promise<void> {
-    await this.#request('POST', `${this.#base()}/collections/${id}/upsert`, { body: records });
+  /**
+   * Embeddings go as base64 of little-endian float32 when the server takes them (a third of the bytes
+   * of JSON numbers and no float-to-text conversion on either side), else as JSON arrays (Chroma 0.5/0.6).
+   */
+  async upsert(id: string, records: { ids: string[]; embeddings: (Float32Array | number[])[]; metadatas: Record<string, unknown>[]; documents?: string[] }): Promise<void> {
+    const embeddings = (await this.#supportsBase64())
+      ? records.embeddings.map((vector) => float32Base64(vector instanceof Float32Array ? vector : Float32Array.from(vector)))
+      : records.embeddings.map((vector) => Array.from(vector));
+    await this.#request('POST', `${this.#base()}/collections/${id}/upsert`, { body: { ...records, embeddings } });
   }
 
   async update(id: string, records: { ids: string[]; metadatas: Record<string, unknown>[] }): Promise<void> {
@@ -120,6 +129,17 @@ export class ChromaClient {
     const body: Record<string, unknown> = { query_embeddings: [request.embedding], n_results: request.n, include: request.include };
     if (request.where !== undefined) body.where = request.where;
     return (await this.#request('POST', `${this.#base()}/collections/${id}/query`, { ...options, body })) as ChromaQueryResult;
+  }
+
+  #supportsBase64(): Promise<boolean> {
+    this.#base64 ??= this.#request('GET', '/api/v2/pre-flight-checks', { allowMissing: true }).then(
+      (answer) => (answer as { supports_base64_encoding?: boolean } | undefined)?.supports_base64_encoding === true,
+      (error: unknown) => {
+        this.#base64 = undefined;
+        throw error;
+      },
+    );
+    return this.#base64;
   }
 
   #base(): string {
@@ -173,6 +193,15 @@ export class ChromaClient {
       });
     }
   }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The vector's float32 bytes, little-endian, in base64 (Chroma's `supports_base64_encoding` format). */
+function float32Base64(vector: Float32Array): string {
+  let bytes = Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+  if (!LITTLE_ENDIAN) bytes = Buffer.from(bytes).swap32();
+  return bytes.toString('base64');
 }
 
 function chromaMessage(text: string): string {

@@ -209,7 +209,7 @@ export class ChromaVectorIndex implements VectorIndex {
       const batch = items.slice(i, i + size);
       await this.#client.upsert(target.id, {
         ids: batch.map((item) => String(item.id)),
-        embeddings: batch.map((item) => Array.from(item.vector)),
+        embeddings: batch.map((item) => item.vector),
         metadatas: batch.map((item) => chromaMetadata(item.document)),
       });
     }

@@ -29,6 +29,8 @@ export interface PostgresConnectOptions {
   applicationName?: string;
   /** Result type parsers of the pool's connections (e.g. bigint as a number). */
   types?: pg.CustomTypesConfig;
+  /** Server settings of every connection of the pool, sent at connect (`options=-c name=value`); names and values are ours, never user input. */
+  sessionSettings?: Record<string, string>;
 }
 
 /** The URL without its password (for status output, logs and errors). */
@@ -88,6 +90,7 @@ function poolConfig(options: PostgresConnectOptions): pg.PoolConfig {
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? 'cairn',
     ...(options.types === undefined ? {} : { types: options.types }),
+    ...(options.sessionSettings === undefined ? {} : { options: Object.entries(options.sessionSettings).map(([name, value]) => `-c ${name}=${value}`).join(' ') }),
     // Bounded client-side too: a server that accepted the connection and then stopped answering must not hang a request.
     ...(options.statementTimeoutMs > 0 ? { statement_timeout: options.statementTimeoutMs, query_timeout: options.statementTimeoutMs + 5_000 } : {}),
   };

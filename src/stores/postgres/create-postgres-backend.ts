@@ -5,6 +5,8 @@ import type { StoreBackend, StoreBackendOptions } from '../store-backend.js';
 import { openPostgresStore } from './open-postgres-store.js';
 import { createPostgresAppStores } from './create-postgres-app-stores.js';
 import { POSTGRES_SCHEMA } from './postgres-schema.js';
+import { PostgresStoreBackup } from './postgres-store-backup.js';
+import { PostgresUploadStore } from './postgres-upload-store.js';
 
 /** Most postings one lexical query scores on PostgreSQL (see PostgresLexicalIndexOptions.maxScoredRows). */
 export const POSTGRES_MAX_SCORED_POSTINGS = 200_000;
@@ -30,11 +32,11 @@ export async function createPostgresBackend(config: CairnConfig, options: StoreB
       statementTimeoutMs: config.store.statementTimeoutMs,
     },
     lexicalAnalyzer: analyzeForIndex,
-    hnsw: { m: Math.min(config.vectorIndex.m, 100), efConstruction: config.vectorIndex.efConstruction, efSearch: config.vectorIndex.efSearch },
+    hnsw: config.store.hnsw,
     // The budget of the SQLite store's in-memory BM25 (MemoryLexicalIndex), which a long-running SQLite
     // process answers with: postings are scored in one index-only aggregate, so PostgreSQL affords the same
     // budget and ranks as the embedded store's server does (FTS5's 2,000 rows cost it 0.012 nDCG@10).
-    lexical: { maxScoredRows: Math.max(config.search.lexicalMaxScoredRows, POSTGRES_MAX_SCORED_POSTINGS) },
+    lexical: { maxScoredRows: Math.max(config.search.lexicalMaxScoredRows ?? 0, POSTGRES_MAX_SCORED_POSTINGS) },
     // The knowledge base's steps (1–49) and the application stores' (50–99), applied in one list.
     migrations: POSTGRES_SCHEMA,
     ...(options.vectorIndex === undefined ? {} : { vectorIndex: options.vectorIndex }),
@@ -46,6 +48,12 @@ export async function createPostgresBackend(config: CairnConfig, options: StoreB
     lexical: store.lexical,
     vectors: store.vectors,
     ...app,
+    backup: new PostgresStoreBackup(store.pool, {
+      url,
+      ...(config.store.tls === undefined ? {} : { tls: config.store.tls }),
+      ...(config.backup.postgresBinDir === undefined ? {} : { binDir: config.backup.postgresBinDir }),
+    }),
+    uploads: new PostgresUploadStore(store.pool, store.location),
     describe: () => store.describe(),
     close: () => store.close(),
   };

@@ -6,7 +6,7 @@ import type { VectorIndex } from '../vector-index.js';
 import type { StoreDescription, VectorIndexFactory } from '../store-backend.js';
 import { connectPostgres, redactDatabaseUrl, type PostgresConnectOptions } from './connect-postgres.js';
 import { migratePostgres, type PostgresMigration } from './migrate-postgres.js';
-import { PgvectorIndex } from './pgvector-index.js';
+import { PgvectorIndex, pgvectorSessionSettings } from './pgvector-index.js';
 import { PostgresChunkStore } from './postgres-chunk-store.js';
 import type { LexicalAnalyzer } from './postgres-document-writer.js';
 import { guardPool } from './postgres-errors.js';
@@ -48,7 +48,8 @@ export interface PostgresStore {
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const location = redactDatabaseUrl(options.connect.url);
-  const pool = guardPool(await connectPostgres({ ...options.connect, types: POSTGRES_TYPES }), location);
+  const sessionSettings = { ...options.connect.sessionSettings, ...pgvectorSessionSettings(options.hnsw.efSearch) };
+  const pool = guardPool(await connectPostgres({ ...options.connect, types: POSTGRES_TYPES, sessionSettings }), location);
   try {
     await migratePostgres(pool, options.migrations ?? POSTGRES_MIGRATIONS);
   } catch (error) {

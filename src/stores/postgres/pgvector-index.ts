@@ -3,12 +3,27 @@ import { CairnError } from '../../core/cairn-error.js';
 import type { VectorHit, VectorIndex, VectorIndexStatus, VectorItem, VectorSearchOptions } from '../vector-index.js';
 import { withTransaction } from './postgres-errors.js';
 import { buildPostgresFilter, SqlParams } from './postgres-filter-sql.js';
-import { createHnswIndexSql, type PgvectorBuildParams } from './postgres-migrations.js';
+import { createHnswIndexSql, hnswIndexName, type PgvectorBuildParams } from './postgres-migrations.js';
 import { vectorLiteral } from './vector-literal.js';
+
+/** Memory for building a collection's HNSW graph at once (the graph of 100k 384-d vectors at m 16 is ~200 MB). */
+const BUILD_MEMORY = '1GB';
+/** A whole-graph build runs without the pool's statement limit, up to this long (a million chunks on a small machine). */
+const BUILD_TIMEOUT_MS = 6 * 3600_000;
+
+/**
+ * Session settings of every pooled connection (sent at connect as `options=-c …`, so a search is one
+ * statement): pgvector's HNSW walk keeps `efSearch` candidates and, when a filter rejects rows, keeps
+ * walking (iterative scan, pgvector ≥ 0.8) until k pass. Unknown to the server until pgvector loads,
+ * they wait as placeholders and take effect then.
+ */
+export function pgvectorSessionSettings(efSearch: number): Record<string, string> {
+  return { 'hnsw.ef_search': String(Math.min(1000, Math.max(1, Math.trunc(efSearch)))), 'hnsw.iterative_scan': 'relaxed_order' };
+}
 
 export interface PgvectorIndexOptions {
   hnsw: PgvectorBuildParams;
-  /** Candidates the HNSW walk keeps (pgvector's `hnsw.ef_search`); raised to k for a larger k. */
+  /** Candidates the HNSW walk keeps (pgvector's `hnsw.ef_search`, set per connection by pgvectorSessionSettings); raised to k for a larger k. */
   efSearch: number;
 }
 
@@ -45,16 +60,33 @@ export class PgvectorIndex implements VectorIndex {
     return row;
   }
 
-  /** Checks the collection's dimension and that its index exists (creating it if a restore or an older step left none). */
+  /** Checks the collection's dimension and that its index exists, building it whole if a bulk load, a restore or an older step left none. */
   async open(collection: string, dimensions: number): Promise<VectorIndexStatus> {
     const started = performance.now();
     const info = await this.#collection(collection);
     if (dimensions !== info.dimensions && info.dimensions !== 0) throw dimensionMismatch(collection, info.dimensions, dimensions);
     const ddl = createHnswIndexSql(info.id, info.dimensions, this.#options.hnsw);
-    if (ddl !== undefined) await this.#pool.query(ddl);
+    if (ddl !== undefined) {
+      const { rows } = await this.#pool.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [hnswIndexName(info.id)]);
+      if (rows[0]?.present !== true) {
+        await withTransaction(this.#pool, this.#where, async (client) => {
+          // A whole-graph build: memory for the graph (else pgvector builds on disk, much slower), no timeout.
+          await client.query(`SET LOCAL maintenance_work_mem = '${BUILD_MEMORY}'`);
+          await client.query('SET LOCAL statement_timeout = 0');
+          // The pool's client-side read timeout (statementTimeoutMs + 5 s) would end the build too; 0 there means "the default".
+          await client.query({ text: ddl, query_timeout: BUILD_TIMEOUT_MS } as pg.QueryConfig);
+        });
+      }
+    }
     const { rows } = await this.#pool.query<{ count: number }>('SELECT count(embedding) AS count FROM chunks WHERE collection_id = $1', [info.id]);
     const count = rows[0]?.count ?? 0;
     return { count, source: count === 0 ? 'empty' : 'server', addedSinceSnapshot: 0, millis: performance.now() - started };
+  }
+
+  /** Drops the collection's HNSW index for a bulk load; `open` builds it again from the rows. */
+  async deferBuild(collection: string): Promise<void> {
+    const info = await this.#collection(collection);
+    await this.#pool.query(`DROP INDEX IF EXISTS ${hnswIndexName(info.id)}`);
   }
 
   async search(options: VectorSearchOptions): Promise<VectorHit[]> {
@@ -73,11 +105,14 @@ export class PgvectorIndex implements VectorIndex {
         WHERE c.collection_id = ${Math.trunc(info.id)} AND c.embedding IS NOT NULL
         ORDER BY c.embedding::vector(${d}) <=> $1::vector(${d}) LIMIT $2)
       SELECT id, 1 - distance AS score FROM nearest ORDER BY distance, id`;
-    const efSearch = Math.max(this.#options.efSearch, options.k);
+    // The connection's session already walks with ef_search = efSearch and iterative scans
+    // (connect options, PGVECTOR_SESSION_SETTINGS): one round trip. A k beyond it raises ef_search for one transaction.
+    if (options.k <= this.#options.efSearch) {
+      const { rows } = await this.#pool.query<{ id: number; score: number }>(sql, params.values);
+      return rows.map((row) => ({ chunkId: row.id, score: row.score }));
+    }
     return withTransaction(this.#pool, this.#where, async (client) => {
-      // Per transaction: the walk keeps at least k candidates, and iterative scans fill a filtered k.
-      await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.trunc(efSearch))}`);
-      await client.query('SET LOCAL hnsw.iterative_scan = relaxed_order');
+      await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.trunc(options.k))}`);
       const { rows } = await client.query<{ id: number; score: number }>(sql, params.values);
       return rows.map((row) => ({ chunkId: row.id, score: row.score }));
     });

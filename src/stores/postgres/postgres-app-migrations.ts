@@ -163,4 +163,30 @@ export const POSTGRES_APP_MIGRATIONS: readonly PostgresMigration[] = [
       ALTER TABLE jobs ADD COLUMN cancel_requested boolean NOT NULL DEFAULT false;
     `,
   },
+  {
+    version: 57,
+    // Uploads every worker can read (PostgresUploadStore): a file row, readable once complete, and its
+    // bytes in 1 MiB rows. STORAGE EXTERNAL: uploads are mostly compressed formats (PDF, DOCX), so
+    // TOAST stores them out of line without trying to compress them again.
+    name: 'upload storage',
+    sql: `
+      CREATE TABLE upload_files (
+        upload_id text NOT NULL,
+        name text NOT NULL,
+        bytes bigint NOT NULL DEFAULT 0,
+        chunks integer NOT NULL DEFAULT 0,
+        complete boolean NOT NULL DEFAULT false,
+        changed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (upload_id, name)
+      );
+      CREATE TABLE upload_chunks (
+        upload_id text NOT NULL,
+        name text NOT NULL,
+        seq integer NOT NULL,
+        data bytea NOT NULL,
+        PRIMARY KEY (upload_id, name, seq)
+      );
+      ALTER TABLE upload_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+    `,
+  },
 ];

@@ -152,3 +152,24 @@ test('the heap keeps the k best with ties broken by the lower chunk id', () => {
   assert.deepEqual(index.search(['missing'], 3), []);
   assert.throws(() => builder.add(1, ['', '', 'late']), /ascending id order/);
 });
+
+test('another process writing the file makes the postings stale too: its new, replaced and deleted chunks show at once', async () => {
+  await withStore(async (store, path) => {
+    await writeCorpus(store, 'kb', 60, 13);
+    await store.chunks.writeDocument(makeDocument('kb', 'moving.md', [makeChunk(0, 'a walrus in the archive', null), makeChunk(1, 'second part', null)]));
+    assert.equal(await store.lexical.warm?.('kb'), true);
+    assert.equal((await store.lexical.search({ collection: 'kb', terms: ['walrus'], k: 5 })).length, 1);
+    // A second connection stands for a `cairn worker` on the same file: nothing in this process hears of its writes.
+    const other = await openSqliteStore({ path, lexicalAnalyzer: analyzeForIndex });
+    try {
+      // The same document rewritten with as many chunks: the chunk count is unchanged, the ids are not.
+      await other.chunks.writeDocument(makeDocument('kb', 'moving.md', [makeChunk(0, 'a narwhal in the archive', null), makeChunk(1, 'second part', null)]));
+      assert.deepEqual(await store.lexical.search({ collection: 'kb', terms: ['walrus'], k: 5 }), [], 'the replaced text is gone');
+      assert.equal((await store.lexical.search({ collection: 'kb', terms: ['narwhal'], k: 5 })).length, 1, 'the new text is found');
+      await other.chunks.deleteDocuments('kb', ['file:///root/moving.md']);
+      assert.deepEqual(await store.lexical.search({ collection: 'kb', terms: ['narwhal'], k: 5 }), [], 'a chunk deleted by another process is never returned');
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -45,7 +45,8 @@ interface CollectionState {
 }
 
 const DEFAULT_QUIET_MS = 1000;
-const DEFAULT_MAX_SCORED_POSTINGS = 200_000;
+/** The postings' per-query budget; one-shot commands give FTS5 the same (see createSqliteBackend). */
+export const DEFAULT_MAX_SCORED_POSTINGS = 200_000;
 /** After a failed build, wait this long before the next try (FTS5 serves meanwhile). */
 const RETRY_AFTER_FAILURE_MS = 60_000;
 

@@ -46,6 +46,8 @@ export interface SearchRequest {
   k?: number;
   rerank?: boolean;
   minScore?: number;
+  /** `chunks` asks for raw chunks; the default is documents with their best passages. */
+  group?: 'documents' | 'chunks';
   filter?: { pathPrefix?: string; pathGlob?: string; language?: string[]; fileType?: string[]; tags?: string[]; modifiedAfter?: string; modifiedBefore?: string };
 }
 

@@ -82,6 +82,24 @@ export interface SearchResult {
   chunk_id: number;
   document_id: number;
   collection: string;
+  /** With `group: 'documents'` (the default): the document's best passages, best first (the first is this result's chunk). */
+  passages?: SearchPassage[];
+}
+
+/** One passage of a document result. */
+export interface SearchPassage {
+  chunk_id: number;
+  ordinal: number | null;
+  score: number;
+  heading_path: string[];
+  anchor?: string | null;
+  snippet: string;
+  highlights: Array<[number, number]>;
+  text: string;
+  page_start?: number | null;
+  page_end?: number | null;
+  line_start?: number | null;
+  line_end?: number | null;
 }
 
 /** Milliseconds per stage of `/v1/search`; stages that did not run are absent. */
@@ -99,6 +117,8 @@ export interface SearchResponse {
   query: string;
   collection: string;
   mode: SearchMode;
+  /** `documents`: one result per document with its passages; `chunks`: one per chunk. Absent from servers before 0036. */
+  group?: 'documents' | 'chunks';
   timings: SearchTimings;
   notices: string[];
   results: SearchResult[];

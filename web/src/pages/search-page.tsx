@@ -17,6 +17,7 @@ export function SearchPage() {
   const [query, setQuery] = useState('');
   const [mode, setMode] = useState<SearchMode>('hybrid');
   const [rerank, setRerank] = useState(false);
+  const [rawChunks, setRawChunks] = useState(false);
   const [k, setK] = useState(10);
   const [pathPrefix, setPathPrefix] = useState('');
   const [pathGlob, setPathGlob] = useState('');
@@ -44,7 +45,7 @@ export function SearchPage() {
     setError(null);
     try {
       // `rerank` is sent only when asked for, so a server without reranking in search still answers.
-      setResponse(await client.search({ collection, query: query.trim(), mode, k, ...(rerank ? { rerank: true } : {}), ...(Object.keys(filter).length > 0 ? { filter } : {}) }));
+      setResponse(await client.search({ collection, query: query.trim(), mode, k, ...(rerank ? { rerank: true } : {}), ...(rawChunks ? { group: 'chunks' as const } : {}), ...(Object.keys(filter).length > 0 ? { filter } : {}) }));
     } catch (failure) {
       setError(failure);
     } finally {
@@ -73,6 +74,9 @@ export function SearchPage() {
           </div>
           <label className="checkbox">
             <input type="checkbox" checked={rerank} onChange={(event) => setRerank(event.target.checked)} /> Rerank
+          </label>
+          <label className="checkbox" title="One result per chunk instead of one per document with its best passages">
+            <input type="checkbox" checked={rawChunks} onChange={(event) => setRawChunks(event.target.checked)} /> Raw chunks
           </label>
           <button type="submit" className="primary" disabled={busy || !query.trim()}>
             {busy ? 'Searching…' : 'Search'}
@@ -117,7 +121,7 @@ export function SearchPage() {
         <div className="search-results-layout">
           <section className="card" aria-labelledby="results-heading">
             <h2 id="results-heading">
-              {response.results.length === 1 ? '1 result' : `${response.results.length} results`} · {response.mode}
+              {resultCount(response)} · {response.mode}
             </h2>
             {response.notices.map((notice, i) => (
               <p key={i} className="notice notice-info small">
@@ -137,11 +141,29 @@ export function SearchPage() {
                   </div>
                   <p className="muted small">
                     {result.relative_path}
-                    {result.page_start ? ` · page ${result.page_start}` : ''}
-                    {result.line_start ? ` · lines ${result.line_start}-${result.line_end ?? result.line_start}` : ''}
-                    {result.heading_path.length > 0 ? ` · ${result.heading_path.join(' / ')}` : ''}
+                    {result.passages ? '' : result.page_start ? ` · page ${result.page_start}` : ''}
+                    {!result.passages && result.line_start ? ` · lines ${result.line_start}-${result.line_end ?? result.line_start}` : ''}
+                    {!result.passages && result.heading_path.length > 0 ? ` · ${result.heading_path.join(' / ')}` : ''}
                   </p>
-                  <p className="snippet">{highlightSnippet(result.snippet, result.highlights)}</p>
+                  {result.passages ? (
+                    <ol className="passage-list" aria-label={`Passages of ${result.title || result.relative_path}`}>
+                      {result.passages.map((passage) => (
+                        <li key={passage.chunk_id} className="passage">
+                          <p className="muted small">
+                            {[
+                              passage.heading_path.length > 0 ? passage.heading_path.join(' / ') : null,
+                              passage.page_start ? `page ${passage.page_start}` : null,
+                              passage.line_start ? `lines ${passage.line_start}-${passage.line_end ?? passage.line_start}` : null,
+                            ].filter(Boolean).join(' · ')}
+                            <span className="score tabular" title="Passage score"> {passage.score.toFixed(4)}</span>
+                          </p>
+                          <p className="snippet">{highlightSnippet(passage.snippet, passage.highlights)}</p>
+                        </li>
+                      ))}
+                    </ol>
+                  ) : (
+                    <p className="snippet">{highlightSnippet(result.snippet, result.highlights)}</p>
+                  )}
                   <ul className="arm-scores" aria-label="Scores per retrieval arm">
                     {Object.entries(result.scores).map(([arm, value]) => {
                       const score = value as { rank?: number; score?: number } | number | undefined;
@@ -177,4 +199,11 @@ export function SearchPage() {
       ) : null}
     </div>
   );
+}
+
+/** "3 documents" when the server grouped by document, "3 chunks" for raw chunks ("results" from older servers). */
+function resultCount(response: SearchResponse): string {
+  const n = response.results.length;
+  const unit = response.group === 'documents' ? 'document' : response.group === 'chunks' ? 'chunk' : 'result';
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }

@@ -21,6 +21,14 @@ function State({ ok, text }: { ok: boolean | null; text: string }) {
   return <span className={`status status-${ok === null ? 'unknown' : ok ? 'succeeded' : 'failed'}`}>{text}</span>;
 }
 
+/** Whether a collection's vector count in the vector store matches the store's, and what to do when not. */
+function driftText(c: { count: number; expected: number; inSync: boolean }): string {
+  if (c.inSync) return 'in sync';
+  if (c.count < c.expected) return `out of sync: ${c.expected - c.count} missing — run cairn index rebuild`;
+  if (c.count > c.expected) return `out of sync: ${c.count - c.expected} extra — run cairn index rebuild`;
+  return 'catching up (pushes were missed)';
+}
+
 /** Server readiness (`/readyz`): store, embedders, reranker, language model endpoints with circuit state. */
 export function StatusPage() {
   const { client } = useApp();
@@ -112,27 +120,30 @@ export function StatusPage() {
               <h2 id="status-vector-store">Vector store</h2>
               <dl className="facts">
                 <dt>Kind</dt>
-                <dd>
-                  {ready.vectorStore.kind} {ready.vectorStore.version ?? ''}
-                </dd>
-                <dt>State</dt>
+                <dd>{ready.vectorStore.kind}</dd>
+                <dt>Version</dt>
+                <dd>{ready.vectorStore.version ?? 'not reported'}</dd>
+                <dt>Heartbeat</dt>
                 <dd>
                   <State
                     ok={ready.vectorStore.ok}
-                    text={ready.vectorStore.ok ? `answering (heartbeat ${ready.vectorStore.latencyMs ?? '?'} ms)` : `${ready.vectorStore.error ?? 'unavailable'} — searching lexically`}
+                    text={ready.vectorStore.ok ? `answering in ${ready.vectorStore.latencyMs ?? '?'} ms` : `${ready.vectorStore.error ?? 'unavailable'} — searching lexically`}
                   />
                 </dd>
                 <dt>Location</dt>
                 <dd className="break">{ready.vectorStore.location}</dd>
               </dl>
-              <ul className="plain-list">
-                {ready.vectorStore.collections.map((c) => (
-                  <li key={c.collection}>
-                    <strong>{c.collection}</strong> {c.count} of {c.expected} vectors{' '}
-                    <State ok={c.inSync} text={c.inSync ? 'in sync' : 'out of sync: run cairn index rebuild'} />
-                  </li>
-                ))}
-              </ul>
+              {ready.vectorStore.collections.length > 0 ? (
+                <ul className="plain-list" aria-label="Vectors per collection">
+                  {ready.vectorStore.collections.map((c) => (
+                    <li key={c.collection}>
+                      <strong>{c.collection}</strong> {c.count} of {c.expected} vectors <State ok={c.inSync} text={driftText(c)} />
+                    </li>
+                  ))}
+                </ul>
+              ) : ready.vectorStore.ok ? (
+                <p className="muted">No collection has vectors yet.</p>
+              ) : null}
             </section>
           ) : null}
           <section className="card" aria-labelledby="status-embedders">
