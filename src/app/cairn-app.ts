@@ -64,6 +64,8 @@ export interface CairnApp {
   loadEmbedder(id: string): Promise<LoadedEmbedder>;
   /** The configured reranker, built once; null when it is `none` or unavailable (reported once through `notice`). */
   loadReranker(): Promise<Reranker | null>;
+  /** The same reranker for callers that must not go on without it (evaluation): its load error is thrown as is, no notice. null for `none`. */
+  requireReranker?(): Promise<Reranker | null>;
   /**
    * After `loadReranker` resolved null for a configured reranker: the notice it gave (the same text,
    * so that a surface that shows notices once per text shows it once). Undefined otherwise.
@@ -95,6 +97,7 @@ export function modelContext(config: CairnConfig) {
     allowDownload: config.models.allowDownload,
     onnxDtype: config.models.onnxDtype,
     onnxThreads: config.models.onnxThreads,
+    onnxDevice: config.embed.device,
     credentials: modelCredentials(config),
   };
 }

@@ -4,10 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { CairnError } from '../core/cairn-error.js';
 import type { SearchMode } from '../core/search-types.js';
 import { readQrels, readQueries } from '../eval/beir-dataset.js';
+import type { LatencyPercentiles, LatencyStage } from '../eval/stage-latency.js';
 import type { CairnApp } from './cairn-app.js';
 import { deleteCollection } from './collections.js';
-import { evalFusion, round } from './evaluate-beir.js';
-import { evaluateThroughSearch } from './evaluate-through-search.js';
+import { evalFusion, evalReranker, round } from './evaluate-beir.js';
+import { evaluateThroughSearch, writeEvalPerQuery } from './evaluate-through-search.js';
 import { ingest } from './ingest.js';
 import type { FolderEvalInput } from './input-schemas.js';
 
@@ -27,8 +28,18 @@ export interface FolderEvalReport {
   short_queries: number;
   /** Judged documents (qrels ids) that match no ingested file. */
   unmatched_judgments: number;
+  /** The reranker the top `rerank_depth` chunks of every query went through (only with `rerank`). */
+  reranker?: string;
+  rerank_depth?: number;
+  /** Where the local reranker ran (`cpu`, `cuda`); absent for a rerank server. */
+  rerank_device?: string;
   ingest_ms: number;
   search_ms: number;
+  /** Per-query latency percentiles (ms) of each stage that ran; lexical and dense run concurrently. */
+  latency_ms: Partial<Record<LatencyStage, LatencyPercentiles>>;
+  /** Where `perQuery` and its TREC run were written. */
+  per_query_file?: string;
+  trec_run_file?: string;
   notices: string[];
 }
 
@@ -38,6 +49,7 @@ export interface FolderEvalReport {
  * through the search use case as `cairn search -k <k>` does. Qrels name documents by their path below
  * the folder (`guide/install.md`), or by that path without its extension (`guide/install`, so a BEIR
  * corpus written as `<id>.md` files is judged by its own qrels). The collection is deleted afterwards.
+ * `rerank`, `rerankDepth` and `perQuery` work as in `evaluateBeir`.
  */
 export async function evaluateFolder(app: CairnApp, input: FolderEvalInput, onProgress?: (text: string) => void): Promise<FolderEvalReport> {
   const dir = resolve(input.dir);
@@ -54,6 +66,7 @@ export async function evaluateFolder(app: CairnApp, input: FolderEvalInput, onPr
   const judgedIds: ReadonlySet<string> = new Set([...qrels.values()].flatMap((documents) => [...documents.keys()]));
   const embedderId = input.mode === 'lexical' ? 'none' : (input.embedder ?? app.config.embedder ?? 'none');
   const notices: string[] = [];
+  const { reranker, rerankDepth } = await evalReranker(app, input);
   const collection = `eval-${basename(dir).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 30)}-${process.pid}-${Date.now()}`;
   try {
     const ingestStarted = performance.now();
@@ -72,10 +85,21 @@ export async function evaluateFolder(app: CairnApp, input: FolderEvalInput, onPr
     await app.lexical.warm?.(collection);
     const ingestMs = performance.now() - ingestStarted;
 
+    const fusion = evalFusion(app, input);
     const measured = await evaluateThroughSearch(app, {
-      collection, queries, qrels, mode, k: input.k, embedder: embedderId, fusion: evalFusion(app, input),
+      collection, queries, qrels, mode, k: input.k, embedder: embedderId, fusion,
       documentId: (document) => qrelsIdOf(document.relativePath.replaceAll('\\', '/'), judgedIds),
+      ...(reranker ? { rerankDepth } : {}),
     });
+    const settings = {
+      folder: basename(dir),
+      mode,
+      embedder: embedderId,
+      k: input.k,
+      ...(mode === 'hybrid' ? { fusion: fusion.kind } : {}),
+      ...(reranker ? { reranker: reranker.id, rerank_depth: rerankDepth } : {}),
+    };
+    const written = input.perQuery ? await writeEvalPerQuery(resolve(input.perQuery), settings, measured, reranker ? `cairn-${mode}-rerank` : `cairn-${mode}`) : undefined;
     const files = summary.filesNew + summary.filesUpdated + summary.filesUnchanged;
     return {
       folder: basename(dir),
@@ -91,8 +115,11 @@ export async function evaluateFolder(app: CairnApp, input: FolderEvalInput, onPr
       mrr_at_10: round(measured.mrr),
       short_queries: measured.shortQueries,
       unmatched_judgments: await unmatchedJudgments(app, collection, dir, judgedIds),
+      ...(reranker ? { reranker: reranker.id, rerank_depth: rerankDepth, ...(reranker.device ? { rerank_device: reranker.device } : {}) } : {}),
       ingest_ms: Math.round(ingestMs),
       search_ms: Math.round(measured.searchMs),
+      latency_ms: measured.latency,
+      ...(written ? { per_query_file: written.perQuery, trec_run_file: written.trecRun } : {}),
       notices,
     };
   } finally {

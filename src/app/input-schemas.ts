@@ -33,6 +33,8 @@ export const searchInputSchema = z
     embedder: z.string().min(1).optional(),
     /** Reorder the top candidates with the configured reranker (default false). */
     rerank: z.boolean().optional(),
+    /** Candidates the reranker reorders (default `rerank.candidates`). */
+    rerankDepth: z.number().int().min(1).max(1000).optional(),
     /** `documents` (default): k distinct documents with their best passages; `chunks`: the k best chunks. */
     group: z.enum(['documents', 'chunks']).optional(),
     /** Passages per document when grouping by documents (default 3). */
@@ -108,6 +110,12 @@ export const beirEvalInputSchema = z
     lexicalWeight: z.number().min(0).max(1).optional(),
     fusion: z.enum(['adaptive', 'fixed']).optional(),
     limitQueries: z.number().int().positive().optional(),
+    /** Rerank each query's top `rerankDepth` chunks with the configured reranker; evaluation fails when it cannot be had. */
+    rerank: z.boolean().default(false),
+    /** Chunks reranked per query (default `rerank.candidates`). */
+    rerankDepth: z.number().int().min(1).max(1000).optional(),
+    /** Write per-query metrics here (JSON) and the ranked documents beside it (`.trec`). */
+    perQuery: z.string().min(1).optional(),
     /** Documents per query, as `cairn search -k` (default 10): nDCG@10 and MRR@10 are those of this list. */
     k: z.number().int().min(1).max(100).default(10),
   })

@@ -80,7 +80,7 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
   applyStoredSettings(config, await store.settings.all(), notice);
   const analytics = new BufferedAnalytics(store.analytics, { enabled: config.analytics.enabled, retentionDays: config.analytics.retentionDays, onNotice: notice });
   const loaded = new Map<string, Promise<LoadedEmbedder>>();
-  const context = { ...modelContext(config), onDownloadProgress: options.onDownloadProgress };
+  const context = { ...modelContext(config), onDownloadProgress: options.onDownloadProgress, onNotice: notice };
 
   const loadEmbedder = (id: string): Promise<LoadedEmbedder> => {
     const cached = loaded.get(id);
@@ -104,14 +104,26 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     }
   };
 
-  let reranker: Promise<Reranker | null> | undefined;
+  // One attempt per process; loadReranker turns a failure into null and a notice, requireReranker rethrows it.
+  let rerankerAttempt: Promise<{ reranker: Reranker | null } | { error: unknown }> | undefined;
+  const attemptReranker = () =>
+    (rerankerAttempt ??= createReranker(config.rerank.reranker, { ...context, batchSize: config.rerank.batchSize }).then(
+      (reranker) => ({ reranker }),
+      (error: unknown) => ({ error }),
+    ));
   let rerankerNotice: string | undefined;
-  const loadReranker = (): Promise<Reranker | null> =>
-    (reranker ??= createReranker(config.rerank.reranker, { ...context, batchSize: config.rerank.batchSize }).catch((error: unknown) => {
-      rerankerNotice = `No reranker: ${toCairnError(error).message.replace(/\.$/, '')}. Results keep their retrieval order; set CAIRN_RERANKER=none to skip the reranker.`;
-      notice(rerankerNotice);
-      return null;
-    }));
+  const loadReranker = async (): Promise<Reranker | null> => {
+    const attempt = await attemptReranker();
+    if ('reranker' in attempt) return attempt.reranker;
+    rerankerNotice = `No reranker: ${toCairnError(attempt.error).message.replace(/\.$/, '')}. Results keep their retrieval order; set CAIRN_RERANKER=none to skip the reranker.`;
+    notice(rerankerNotice);
+    return null;
+  };
+  const requireReranker = async (): Promise<Reranker | null> => {
+    const attempt = await attemptReranker();
+    if ('error' in attempt) throw toCairnError(attempt.error);
+    return attempt.reranker;
+  };
   let languageModel: Promise<LanguageModel | null> | undefined;
   const loadLanguageModel = (): Promise<LanguageModel | null> => {
     const { apiKey: llmApiKey, ...llmSettings } = config.llm;
@@ -146,12 +158,14 @@ export async function openCairn(config: CairnConfig, options: OpenCairnOptions =
     ...(searchCache === undefined ? {} : { searchCache }),
     loadEmbedder,
     loadReranker,
+    requireReranker,
     rerankerUnavailableNotice: () => rerankerNotice,
     languageModel: loadLanguageModel,
     notice,
     async close() {
       await analytics.close();
-      if (reranker !== undefined) await (await reranker)?.close?.();
+      const attempt = rerankerAttempt === undefined ? undefined : await rerankerAttempt;
+      if (attempt && 'reranker' in attempt) await attempt.reranker?.close?.();
       for (const pending of loaded.values()) {
         const value = await pending;
         await value.embedder?.close?.();

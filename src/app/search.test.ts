@@ -81,3 +81,26 @@ test('rerank asked without a reranker, or failing: retrieval order with a notice
   assert.deepEqual(kept.results.map((r) => r.relativePath), plain.results.map((r) => r.relativePath));
   assert.ok(kept.notices.some((n) => /Reranking failed \(the reranker is down\)/.test(n)));
 });
+
+test('rerankDepth: the reranker sees the top depth chunks only; the chunks past it follow, so grouping still fills k documents', async () => {
+  // Prefers the later text of TEXTS.
+  const reranker = new FakeReranker({ score: (_query, document) => TEXTS.indexOf(document) });
+  const { app } = await fakeApp(reranker);
+  const plain = await search(app, { collection: 'kb', query: 'rotate signing key', mode: 'hybrid', k: 4 });
+  const order = plain.results.map((r) => r.relativePath);
+  const reranked = await search(app, { collection: 'kb', query: 'rotate signing key', mode: 'hybrid', k: 4, rerank: true, rerankDepth: 2 });
+  assert.equal(reranker.calls.at(-1)?.documents.length, 2);
+  assert.equal(reranked.group, 'documents');
+  assert.equal(reranked.documents?.length, 4, 'k documents although only 2 chunks were reranked');
+  assert.deepEqual(order.slice(0, 2), ['1.md', '2.md'], 'retrieval order of the fixture');
+  assert.deepEqual(reranked.results.slice(0, 2).map((r) => r.relativePath), ['2.md', '1.md'], 'the head in the reranker\'s order');
+  assert.deepEqual(reranked.results.slice(2).map((r) => r.relativePath), order.slice(2), 'the tail in retrieval order');
+  assert.deepEqual(reranked.results.map((r) => r.scores.rerank?.rank), [1, 2, undefined, undefined]);
+});
+
+test('rerankStrict (evaluation): no reranker or a failing one throws instead of keeping the retrieval order', async () => {
+  const none = await fakeApp(null);
+  await assert.rejects(search(none.app, { collection: 'kb', query: 'rotate signing key', k: 2, rerank: true, rerankStrict: true }), { code: 'RERANKER_UNAVAILABLE' });
+  const failing = await fakeApp(new FakeReranker({ failWith: new CairnError('UPSTREAM_FAILED', 'the reranker is down') }));
+  await assert.rejects(search(failing.app, { collection: 'kb', query: 'rotate signing key', k: 2, rerank: true, rerankStrict: true }), { code: 'UPSTREAM_FAILED' });
+});

@@ -1,11 +1,11 @@
-import { toCairnError } from '../core/cairn-error.js';
-import type { DocumentHit, ResultGrouping, ScoredChunk, SearchFilter, SearchMode } from '../core/search-types.js';
+import { CairnError } from '../core/cairn-error.js';
+import type { DocumentHit, ResultGrouping, SearchFilter, SearchMode } from '../core/search-types.js';
 import type { Telemetry } from '../core/telemetry.js';
-import { rerankCandidates } from '../retrieve/rerank/rerank-candidates.js';
 import { topMatchScore } from '../retrieve/top-match-score.js';
 import { runSearch, type SearchResponse, type SearchTimings } from '../retrieve/run-search.js';
 import type { CairnApp, LoadedEmbedder } from './cairn-app.js';
 import { recordSearchEvent, type AnalyticsOrigin } from './analytics/record-analytics.js';
+import { rerankResponse } from './rerank-response.js';
 import { resolveCollection } from './resolve-collection.js';
 import { hybridFusionOf, type HybridFusion } from '../retrieve/fuse/fusion-types.js';
 import { groupByDocument } from '../retrieve/group-documents.js';
@@ -30,8 +30,15 @@ export interface SearchInput {
   minScore?: number;
   /** Explicit embedder; must match the collection's. */
   embedder?: string;
-  /** Reorder the top `rerank.candidates` with the configured reranker before cutting to k. */
+  /** Reorder the top `rerankDepth` chunks with the configured reranker before grouping or cutting to k. */
   rerank?: boolean;
+  /** Chunks the reranker reorders; default `rerank.candidates`. */
+  rerankDepth?: number;
+  /**
+   * Evaluation: an unavailable or failing reranker throws (RERANKER_UNAVAILABLE, or its error) instead of
+   * keeping the retrieval order with a notice, so no number is printed under a reranker's name without it.
+   */
+  rerankStrict?: boolean;
   signal?: AbortSignal;
   /** Who asked; the search is recorded in the analytics log only with one. */
   origin?: AnalyticsOrigin;
@@ -71,9 +78,11 @@ interface ResponseShape {
  * with its best passages, or with `group: 'chunks'` the k best chunks; optionally reranked. Every edge
  * (CLI, HTTP, MCP, web UI) and `cairn eval` call this, so the evaluation measures what users get.
  * Grouped, k × DOCUMENT_DEPTH_FACTOR chunks are retrieved, widened (×4, up to MAX_GROUP_DEPTH) while
- * they hold fewer than k documents and more chunks exist. With `rerank`, at least `rerank.candidates`
- * chunks are retrieved and reordered by the reranker (`scores.rerank`) before grouping or the cut to k;
- * without a reranker, or when it fails, the retrieval order stays and a notice says so. With
+ * they hold fewer than k documents and more chunks exist. With `rerank`, at least `rerankDepth`
+ * (default `rerank.candidates`) chunks are retrieved and the top `rerankDepth` reordered by the reranker
+ * (`scores.rerank`) before grouping or the cut to k; the chunks past the depth follow in retrieval order,
+ * so grouping can still fill k documents. Without a reranker, or when it fails, the retrieval order
+ * stays and a notice says so. With
  * `collapseDuplicates`, the documents (or chunks) are collapsed by near-duplicate cluster, and the
  * retrieval re-run deeper (×2, at most MAX_COLLAPSE_ROUNDS) while that left fewer than k. Responses are
  * cached per collection, keyed by the request and the collection's write generation.
@@ -122,7 +131,7 @@ function cacheRequest(app: CairnApp, input: SearchInput, embedder: string, shape
     mode: input.mode ?? settings.mode,
     candidates: settings.candidates,
     lexicalMaxScoredRows: settings.lexicalMaxScoredRows,
-    ...(input.rerank ? { reranker: { spec: rerank.reranker, candidates: rerank.candidates } } : {}),
+    ...(input.rerank ? { reranker: { spec: rerank.reranker, depth: input.rerankDepth ?? rerank.candidates } } : {}),
   };
 }
 
@@ -134,16 +143,17 @@ async function searchUncached(
   { k, group, passages, collapse, fusion }: ResponseShape,
 ): Promise<{ value: SearchUseCaseResponse; cacheable: boolean }> {
   const reranker = input.rerank ? await app.loadReranker() : null;
+  const rerankDepth = input.rerankDepth ?? app.config.rerank.candidates;
   // Grouped, retrieve k × factor chunks; widen while fewer than k documents came back and more chunks exist.
   let depth = group === 'documents' ? Math.min(MAX_GROUP_DEPTH, Math.max(k, k * DOCUMENT_DEPTH_FACTOR)) : k;
   let response: SearchResponse;
   let documents: DocumentHit[] | undefined;
   let cacheable = true;
-  let retrievalMs = 0;
+  let spent: SearchTimings | undefined;
   for (let round = 1; ; round += 1) {
     let exhausted: boolean;
     for (;;) {
-      const retrieveK = reranker ? Math.max(depth, app.config.rerank.candidates) : depth;
+      const retrieveK = reranker ? Math.max(depth, rerankDepth) : depth;
       response = await runSearch(
         { chunks: app.chunks, lexical: app.lexical, vectors: app.vectors, embedder },
         {
@@ -158,33 +168,25 @@ async function searchUncached(
           signal: input.signal,
         },
       );
-      retrievalMs += response.timings.totalMs;
+      spent = spent ? addTimings(spent, response.timings) : response.timings;
       exhausted = response.results.length < retrieveK || depth >= MAX_GROUP_DEPTH;
       if (group === 'chunks' || exhausted) break;
       if (groupByDocument(response.results, { k, passages: 1 }).length >= k) break;
       depth = Math.min(MAX_GROUP_DEPTH, depth * 4);
     }
-    if (input.rerank && reranker === null) response.notices.push(app.rerankerUnavailableNotice?.() ?? 'No reranker is available; results keep their retrieval order.');
-    if (reranker !== null && response.results.length > 0) {
-      try {
-        const reranked = await rerankCandidates(reranker, input.query, response.results, {
-          maxCandidates: app.config.rerank.candidates, batchSize: app.config.rerank.batchSize, ...(input.signal ? { signal: input.signal } : {}),
-        });
-        // The chunks past the reranker's cap follow in retrieval order, so grouping can still fill k documents.
-        response.results = [
-          ...reranked.results.map(({ rerankScore, ...chunk }, index): ScoredChunk => ({
-            ...chunk, scores: { ...chunk.scores, rerank: { rank: index + 1, score: rerankScore } },
-          })),
-          ...response.results.slice(reranked.candidates),
-        ];
-        response.timings.rerankMs = reranked.millis;
-        retrievalMs += reranked.millis;
-      } catch (error) {
-        const failure = toCairnError(error);
-        if (failure.code === 'ABORTED' || input.signal?.aborted) throw failure;
-        response.notices.push(`Reranking failed (${failure.message}); results keep their retrieval order.`);
-        cacheable = false;
-      }
+    response.timings = spent ?? response.timings;
+    if (input.rerank && reranker === null) {
+      const notice = app.rerankerUnavailableNotice?.() ?? 'No reranker is available; results keep their retrieval order.';
+      if (input.rerankStrict) throw new CairnError('RERANKER_UNAVAILABLE', notice, { hint: 'Name one with --reranker onnx:<model-id> or --reranker http:<url>[#<model>] (CAIRN_RERANKER).' });
+      response.notices.push(notice);
+    }
+    if (reranker !== null) {
+      const notices = response.notices.length;
+      // The chunks past the depth follow the reranked ones in retrieval order, so grouping can still fill k documents.
+      await rerankResponse(reranker, input.query, response, {
+        depth: rerankDepth, batchSize: app.config.rerank.batchSize, strict: input.rerankStrict === true, ...(input.signal ? { signal: input.signal } : {}),
+      });
+      if (response.notices.length > notices) cacheable = false; // a reranking failure is not cached
     }
     let shown: number;
     if (group === 'documents') {
@@ -199,7 +201,6 @@ async function searchUncached(
     if (!collapse || shown >= k || exhausted || round >= MAX_COLLAPSE_ROUNDS) break;
     depth = Math.min(MAX_GROUP_DEPTH, depth * 2);
   }
-  response.timings.totalMs = retrievalMs;
   if (documents !== undefined) {
     response.results = documents.map((document) => document.alsoIn === undefined ? document.passages[0]! : { ...document.passages[0]!, alsoIn: document.alsoIn });
   } else {
@@ -213,6 +214,22 @@ async function collapseNearDuplicates<T extends { documentId: number }>(app: Cai
   if (app.chunks.duplicatesOf === undefined || results.length === 0) return results;
   const clusters = await app.chunks.duplicatesOf(collection, [...new Set(results.map((result) => result.documentId))]);
   return clusters.size === 0 ? results : collapseDuplicates(results, clusters);
+}
+
+/** Stage times of two retrieval rounds (a widened grouped search), added up. */
+function addTimings(a: SearchTimings, b: SearchTimings): SearchTimings {
+  const sum = (x: number | undefined, y: number | undefined) => (x === undefined && y === undefined ? undefined : (x ?? 0) + (y ?? 0));
+  const lexicalMs = sum(a.lexicalMs, b.lexicalMs);
+  const embedMs = sum(a.embedMs, b.embedMs);
+  const denseMs = sum(a.denseMs, b.denseMs);
+  return {
+    ...(lexicalMs === undefined ? {} : { lexicalMs }),
+    ...(embedMs === undefined ? {} : { embedMs }),
+    ...(denseMs === undefined ? {} : { denseMs }),
+    fusionMs: a.fusionMs + b.fusionMs,
+    hydrateMs: a.hydrateMs + b.hydrateMs,
+    totalMs: a.totalMs + b.totalMs,
+  };
 }
 
 function recordSearchTimings(telemetry: Telemetry, timings: SearchTimings): void {

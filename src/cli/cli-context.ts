@@ -11,6 +11,8 @@ export interface GlobalFlags {
   config?: string;
   home?: string;
   embedder?: string;
+  reranker?: string;
+  device?: string;
   json?: boolean;
 }
 
@@ -51,6 +53,9 @@ export function configFromFlags(flags: GlobalFlags, io: CliIo): CairnConfig {
   const overrides: DeepPartial<CairnConfig> = {};
   if (flags.home) overrides.home = flags.home;
   if (flags.embedder) overrides.embedder = flags.embedder;
+  if (flags.reranker) overrides.rerank = { reranker: flags.reranker };
+  // The schema rejects a device other than cpu | cuda | auto with CONFIG_INVALID naming embed.device.
+  if (flags.device) overrides.embed = { device: flags.device as CairnConfig['embed']['device'] };
   return loadConfig({ configPath: flags.config, cwd: io.cwd, env: io.env, flags: overrides });
 }
 

@@ -31,6 +31,8 @@ export function buildProgram(io: CliIo): Command {
     .option('--config <file>', 'config file (default: ./cairn.config.json when present)')
     .option('--home <dir>', 'data directory (CAIRN_HOME, default ~/.cairn)')
     .option('--embedder <spec>', 'embedder: onnx:<id> | static:<id-or-path> | openai:<url>#<model> | none (CAIRN_EMBEDDER)')
+    .option('--reranker <spec>', 'reranker: onnx:<id> | http:<url>[#<model>] | none (CAIRN_RERANKER)')
+    .option('--device <device>', 'where ONNX embedders and rerankers run: cpu | cuda | auto (CAIRN_EMBED_DEVICE)')
     .option('--json', 'machine-readable output on stdout')
     .showHelpAfterError('(run `cairn --help` for usage)')
     .exitOverride()

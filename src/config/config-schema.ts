@@ -130,6 +130,16 @@ export const configSchema = z
         credentials: z.array(z.object({ url: z.string().url(), apiKey: z.string().min(1) }).strict()).default([]),
       })
       .prefault({}),
+    embed: z
+      .object({
+        /**
+         * Where the in-process ONNX embedder and cross-encoder run (`CAIRN_EMBED_DEVICE`, `--device`): `cpu`;
+         * `cuda` (onnxruntime's CUDA execution provider; falls back to the CPU with a notice when it cannot
+         * load); `auto` (CUDA when it loads, else the CPU, silently). See docs/decisions/0037-rerank-evaluation-and-device.md.
+         */
+        device: z.enum(['cpu', 'cuda', 'auto']).default('cpu'),
+      })
+      .prefault({}),
     ingest: z
       .object({
         /** Files larger than this are skipped with PARSE_TOO_LARGE. */

@@ -66,3 +66,16 @@ describe('loadConfig vectorStore', () => {
     assert.throws(() => loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h' }, flags: { vectorStore: { kind: 'chroma' } } }), { code: 'CONFIG_INVALID' });
   });
 });
+
+describe('loadConfig embed section', () => {
+  it('embed.device is cpu by default; CAIRN_EMBED_DEVICE, then flags; anything else is CONFIG_INVALID naming embed.device', () => {
+    const cwd = '/nonexistent-cairn-dir';
+    assert.equal(loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h' } }).embed.device, 'cpu');
+    assert.equal(loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h', CAIRN_EMBED_DEVICE: 'cuda' } }).embed.device, 'cuda');
+    assert.equal(loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h', CAIRN_EMBED_DEVICE: 'cuda' }, flags: { embed: { device: 'auto' } } }).embed.device, 'auto');
+    assert.throws(
+      () => loadConfig({ cwd, env: { CAIRN_HOME: '/tmp/h', CAIRN_EMBED_DEVICE: 'gpu' } }),
+      (error: Error & { code?: string }) => error.code === 'CONFIG_INVALID' && /embed\.device/.test(error.message),
+    );
+  });
+});

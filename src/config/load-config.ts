@@ -80,6 +80,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.CAIRN_MODELS_DIR) out.modelsDir = env.CAIRN_MODELS_DIR;
   if (env.CAIRN_EMBEDDER) out.embedder = env.CAIRN_EMBEDDER;
   if (env.CAIRN_COLLECTION) out.defaultCollection = env.CAIRN_COLLECTION;
+  if (env.CAIRN_EMBED_DEVICE) out.embed = { device: env.CAIRN_EMBED_DEVICE };
   const store: Record<string, unknown> = {};
   if (env.CAIRN_DB) store.path = env.CAIRN_DB;
   if (env.CAIRN_DATABASE_URL) store.url = env.CAIRN_DATABASE_URL;

@@ -77,11 +77,16 @@ describe('HTTP server', () => {
 
   it('GET and POST /v1/search return the cairn search --json items', async (context) => {
     if (!t) return context.skip(SHARED_MISSING);
-    const get = await server().inject({ method: 'GET', url: '/v1/search?q=Universal+Declaration+of+Human+Rights&collection=kb&mode=lexical&k=3' });
+    const get = await server().inject({ method: 'GET', url: '/v1/search?q=Universal+Declaration+of+Human+Rights&collection=kb&mode=lexical&k=3&group=chunks' });
     assert.equal(get.statusCode, 200, get.body);
     const body = get.json();
     assert.equal(body.mode, 'lexical');
     assert.equal(body.results.length, 3);
+    // By default: distinct documents, each once.
+    const grouped = (await server().inject({ method: 'GET', url: '/v1/search?q=Universal+Declaration+of+Human+Rights&collection=kb&mode=lexical&k=3' })).json();
+    const documentIds = grouped.results.map((result: { document_id: number }) => result.document_id);
+    assert.ok(documentIds.length > 0);
+    assert.equal(new Set(documentIds).size, documentIds.length);
     const first = body.results[0];
     for (const key of ['source_uri', 'title', 'text', 'score', 'snippet', 'heading_path', 'relative_path', 'chunk_id', 'document_id']) assert.ok(key in first, key);
     assert.match(first.relative_path, /UDHR/);

@@ -2,7 +2,7 @@ import type { EmbeddedChunk } from '../core/chunk.js';
 import type { SourceItem } from '../core/source-item.js';
 import type { Telemetry } from '../core/telemetry.js';
 import type { ChunkStore } from '../stores/chunk-store.js';
-import type { IngestEvent, IngestSummary } from './ingest-events.js';
+import type { EmbedDevice, IngestEvent, IngestSummary } from './ingest-events.js';
 import type { PreparedDocument, StageTimes } from './prepare-document.js';
 
 type Ready = Extract<PreparedDocument, { kind: 'ready' }>;
@@ -18,14 +18,14 @@ export class IngestReport {
   readonly #emit: (event: IngestEvent) => void;
   readonly #telemetry: Telemetry | undefined;
 
-  constructor(collection: string, options: { lexicalOnly: boolean; onEvent?: (event: IngestEvent) => void; telemetry?: Telemetry }) {
+  constructor(collection: string, options: { lexicalOnly: boolean; device?: EmbedDevice; onEvent?: (event: IngestEvent) => void; telemetry?: Telemetry }) {
     this.#emit = options.onEvent ?? (() => {});
     this.#telemetry = options.telemetry;
     this.summary = {
       collection, runId: 0, filesSeen: 0, filesNew: 0, filesUpdated: 0, filesUnchanged: 0,
       filesSkipped: 0, filesPruned: 0, chunksWritten: 0, chunksEmbedded: 0, chunksReused: 0, tokensEmbedded: 0,
       skipped: [], millis: { total: 0, read: 0, parse: 0, chunk: 0, embed: 0, write: 0, index: 0 },
-      lexicalOnly: options.lexicalOnly, notices: [],
+      lexicalOnly: options.lexicalOnly, device: options.device ?? (options.lexicalOnly ? 'none' : 'cpu'), chunksPerSecond: 0, notices: [],
     };
   }
 
@@ -117,6 +117,7 @@ export class IngestReport {
   async finish(chunks: Pick<ChunkStore, 'finishRun'>): Promise<IngestSummary> {
     const summary = this.summary;
     summary.millis = { total: performance.now() - this.#started, ...this.#times };
+    summary.chunksPerSecond = summary.millis.total > 0 ? Math.round((summary.chunksWritten / summary.millis.total) * 10_000) / 10 : 0;
     await chunks.finishRun(summary.runId, {
       filesSeen: summary.filesSeen, filesNew: summary.filesNew, filesUpdated: summary.filesUpdated,
       filesUnchanged: summary.filesUnchanged, filesSkipped: summary.filesSkipped, filesPruned: summary.filesPruned,

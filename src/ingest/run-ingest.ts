@@ -1,4 +1,5 @@
 import type { SourceItem } from '../core/source-item.js';
+import type { EmbedDevice } from './ingest-events.js';
 import type { ParseLimits } from './parse/parse-limits.js';
 import type { Telemetry } from '../core/telemetry.js';
 import type { Embedder } from '../models/embed/embedder.js';
@@ -75,7 +76,9 @@ export interface IngestRequest {
  */
 export async function runIngest(deps: IngestDeps, request: IngestRequest): Promise<IngestSummary> {
   const { collection, signal } = request;
-  const report = new IngestReport(collection, { lexicalOnly: deps.embedder === null, onEvent: request.onEvent, telemetry: deps.telemetry });
+  const device = embedDeviceOf(deps.embedder);
+  const report = new IngestReport(collection, { lexicalOnly: deps.embedder === null, device, onEvent: request.onEvent, telemetry: deps.telemetry });
+  report.emit({ type: 'embedder', id: deps.embedder?.id ?? 'none', device });
   report.summary.runId = await deps.chunks.startRun(collection, request.sources);
   const states = await deps.chunks.listDocumentStates(collection);
   const force = request.force ?? false;
@@ -117,4 +120,10 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
 /** The outcome of a file settled by its stat (size and mtime unchanged): nothing was read. */
 function unchangedByStatOutcome(item: SourceItem): PrepareOutcome {
   return { ok: true, prepared: { kind: 'unchanged', item, byHash: false }, times: { read: 0, parse: 0, chunk: 0 } };
+}
+
+/** Where an embedder computes: its own `device` (in-process models), else a server; `none` without one. */
+export function embedDeviceOf(embedder: { device?: 'cpu' | 'cuda' } | null | undefined): EmbedDevice {
+  if (!embedder) return 'none';
+  return embedder.device ?? 'remote';
 }

@@ -17,6 +17,12 @@ export interface JobProgress {
   chunksDone: number;
   chunksPerSecond: number;
   embeddingsPerSecond: number;
+  /** Where this run embeds (`cpu`, `cuda`, `remote`, `none`), once the ingest started. */
+  device?: string;
+  /** The embedder's id, once the ingest started. */
+  embedder?: string;
+  /** Wall time of the run so far, in milliseconds; with `final` progress, of the whole run. */
+  elapsedMs?: number;
 }
 
 export interface JobFileError {

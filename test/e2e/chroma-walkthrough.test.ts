@@ -131,8 +131,8 @@ describe('walkthrough: a Chroma knowledge base imported, searched from the web U
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Search' }).click();
       await page.getByRole('searchbox', { name: 'Query' }).fill(query);
       await page.getByRole('button', { name: 'Search', exact: true }).click();
-      await page.getByRole('heading', { name: /^\d+ results · / }).waitFor();
-      assert.match((await page.getByRole('heading', { name: /^\d+ results · / }).textContent()) ?? '', /^[1-9]\d* results/);
+      await page.getByRole('heading', { name: /^\d+ (?:documents?|results?|chunks?) · / }).waitFor();
+      assert.match((await page.getByRole('heading', { name: /^\d+ (?:documents?|results?|chunks?) · / }).textContent()) ?? '', /^[1-9]\d* (?:documents?|results?|chunks?)/);
       const arms = page.getByRole('list', { name: 'Scores per retrieval arm' }).first();
       await arms.getByRole('listitem').filter({ hasText: /^dense/ }).waitFor();
       assert.equal(await page.getByText(/Dense search is unavailable/).count(), 0, 'dense search ran through Chroma');

@@ -75,7 +75,7 @@ async function answers(home: string): Promise<string> {
     const out: unknown[] = [];
     for (const mode of ['lexical', 'hybrid'] as const) {
       for (const query of QUERIES) {
-        const response = await search(view, { collection: 'docs', query, mode, k: 10 });
+        const response = await search(view, { collection: 'docs', query, mode, k: 10, group: 'chunks' });
         assert.equal(response.results.length, 10, `${mode} "${query}"`);
         out.push([mode, query, response.results.map((r) => [r.chunkId, r.sourceUri, r.score.toFixed(6)])]);
       }

@@ -124,9 +124,17 @@ describe('web UI in headless Chromium against cairn serve', { skip: CHROMIUM_MIS
       await saveScreenshot(page, 'ingestion');
     });
 
-    const { body: jobs } = await api<{ items: { kind: string; status: string; progress: { filesTotal: number | null; filesDone: number; filesFailed: number; filesSkipped: number; chunksDone: number } }[] }>('/v1/jobs');
+    const { body: jobs } = await api<{ items: { kind: string; status: string; progress: { filesTotal: number | null; filesDone: number; filesFailed: number; filesSkipped: number; chunksDone: number; chunksPerSecond: number; device?: string; embedder?: string; elapsedMs?: number } }[] }>('/v1/jobs');
     const job = jobs.items.find((item) => item.kind === 'upload');
     assert.equal(job?.status, 'succeeded');
+    // The job result says where it embedded, how long the run took and its chunks/s; the card shows the same.
+    assert.equal(job.progress.device, staticModel ? 'cpu' : 'none');
+    assert.ok((job.progress.elapsedMs ?? 0) > 0 && job.progress.chunksPerSecond > 0, JSON.stringify(job.progress));
+    const facts = (await page.getByRole('region', { name: /^Job Upload: / }).locator('.run-facts').textContent()) ?? '';
+    const expected = `Embedded on ${staticModel ? 'CPU' : 'no embeddings (lexical only)'}`;
+    assert.ok(facts.startsWith(expected), facts);
+    assert.ok(facts.includes(`${((job.progress.elapsedMs ?? 0) / 1000).toFixed(1)} s`), facts);
+    assert.match(facts, /· [\d.]+ chunks\/s$/);
     const shown = (await page.getByRole('region', { name: /^Job Upload: / }).locator('.status').first().textContent()) ?? '';
     assert.equal(shown, job.progress.filesFailed > 0 ? 'finished with errors' : 'succeeded', 'a job with refused files does not say a plain "succeeded"');
     assert.equal(job.progress.filesTotal, files.length);

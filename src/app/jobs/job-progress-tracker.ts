@@ -119,6 +119,10 @@ export class JobProgressTracker {
       case 'batch':
         this.#embedded += event.embedded;
         break;
+      case 'embedder':
+        this.#progress.device = event.device;
+        this.#progress.embedder = event.id;
+        break;
       default:
         return;
     }
@@ -143,6 +147,7 @@ export class JobProgressTracker {
       this.#progress.embeddingsPerSecond = embeddingsPerSecond;
     }
     if (final) {
+      this.#progress.elapsedMs = Math.round(now - this.#started);
       this.#progress.chunksTotal = this.#progress.chunksDone;
       const counted = this.#progress.filesDone + this.#progress.filesFailed + this.#progress.filesSkipped;
       if (this.#progress.filesTotal === null || this.#progress.filesTotal < counted) this.#progress.filesTotal = counted;

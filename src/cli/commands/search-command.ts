@@ -20,7 +20,9 @@ export function registerSearchCommand(program: Command, io: CliIo): void {
     .option('--passages <n>', 'best passages shown per document (default 3)', parseInteger)
     .option('--min-score <score>', 'drop results scoring below this', parseNumber)
     .option('--collapse', 'one result per near-duplicate cluster, the others listed as "also in: …" (default: search.collapseDuplicates, off)')
-    .option('--no-collapse', 'list each near-duplicate document on its own (when search.collapseDuplicates is on)');
+    .option('--no-collapse', 'list each near-duplicate document on its own (when search.collapseDuplicates is on)')
+    .option('--rerank', 'reorder the top chunks with the reranker (--reranker, CAIRN_RERANKER) before grouping')
+    .option('--rerank-depth <n>', 'chunks the reranker reorders (default rerank.candidates)', parseInteger);
   addSearchFilterOptions(searchCommand)
     .action(async (queryWords: string[], options, command: Command) =>
       withApp(command, io, async (app, flags) => {
@@ -30,6 +32,8 @@ export function registerSearchCommand(program: Command, io: CliIo): void {
           mode: options.mode,
           k: options.k,
           minScore: options.minScore,
+          ...(options.rerank ? { rerank: true } : {}),
+          ...(options.rerankDepth === undefined ? {} : { rerankDepth: options.rerankDepth }),
           group: options.chunks ? 'chunks' : 'documents',
           passages: options.passages,
           filter: searchFilterFromFlags(options),
@@ -81,6 +85,7 @@ function formatResult(result: ScoredChunk, rank: number, styled: boolean): strin
   const arms = [
     result.scores.lexical ? `lexical #${result.scores.lexical.rank}` : undefined,
     result.scores.dense ? `dense #${result.scores.dense.rank}` : undefined,
+    result.scores.rerank ? `reranked #${result.scores.rerank.rank}` : undefined,
   ].filter(Boolean);
   return (
     `${rank}. ${result.title}  [${result.score.toFixed(3)}${arms.length ? `; ${arms.join(', ')}` : ''}]\n` +

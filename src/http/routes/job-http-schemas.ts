@@ -10,6 +10,9 @@ export const jobProgressSchema = z.object({
   chunksDone: z.number(),
   chunksPerSecond: z.number(),
   embeddingsPerSecond: z.number(),
+  device: z.string().optional().describe('Where the run embeds: cpu, cuda, remote (a server) or none (lexical-only).'),
+  embedder: z.string().optional(),
+  elapsedMs: z.number().optional().describe('Wall time of the run so far (of the whole run once it ended).'),
 });
 
 export const jobSchema = z.object({

@@ -41,7 +41,7 @@ export async function createEmbedder(spec: string, context: EmbedderContext): Pr
       const required = ['config.json', 'tokenizer.json', ONNX_WEIGHT_FILES[context.onnxDtype]];
       const modelDir = await ensureLocalModel(embedderRole(id), parsed.modelId, required, context);
       await configureTransformers(context);
-      return createOnnxEmbedder({ id, modelDir, dtype: context.onnxDtype, threads: context.onnxThreads });
+      return createOnnxEmbedder({ id, modelDir, dtype: context.onnxDtype, threads: context.onnxThreads, device: context.onnxDevice, onNotice: context.onNotice });
     }
     case 'static': {
       if (isValidModelId(parsed.ref)) {

@@ -12,6 +12,8 @@ export interface Embedder {
   readonly dimensions: number;
   /** Longest input in tokens the model can see; chunks are never packed beyond it. */
   readonly maxTokens: number;
+  /** Where an in-process model computes (`cpu`, `cuda`); absent for a remote server and `none`. */
+  readonly device?: 'cpu' | 'cuda';
   /** The most texts one `embed` call should receive; callers batch to this. */
   readonly maxBatchSize: number;
   /** Counts tokens the way the model does; used by the chunker to pack to a token budget. */

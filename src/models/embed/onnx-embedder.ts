@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CairnError } from '../../core/cairn-error.js';
 import { onnxSessionOptions } from '../model-files/configure-transformers.js';
+import { loadOnDevice, type OnnxDevicePreference } from '../model-files/onnx-device.js';
 import { loadTokenizer } from '../tokenize/load-tokenizer.js';
 import type { Embedder, EmbedOptions, EmbedResult } from './embedder.js';
 import { l2NormalizeInPlace } from './l2-normalize.js';
@@ -20,6 +21,10 @@ export interface OnnxEmbedderOptions {
    * in wall time (minilm-l6-shape-random q8, 256 tokens: 57-61 vs 44-48 CPU ms per passage under load).
    */
   allowSpinning?: boolean;
+  /** `embed.device`: `cpu` (default), or `cuda` / `auto` with a fallback to the CPU (model-files/onnx-device.ts). */
+  device?: OnnxDevicePreference;
+  /** Where a `cuda` request that fell back to the CPU is reported. */
+  onNotice?: (text: string) => void;
   /** Texts per model run; sorted-by-length sub-batches of a call never exceed it. Default DEFAULT_SUB_BATCH_TEXTS. */
   subBatchSize?: number;
   /** Padded tokens per model run (batch × longest sequence). Default DEFAULT_SUB_BATCH_TOKENS. */
@@ -60,13 +65,14 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions): Promise<
   const { AutoModel, AutoTokenizer, Tensor } = transformers;
   const [tokenizer, hfTokenizer] = await Promise.all([loadTokenizer(modelDir), AutoTokenizer.from_pretrained(modelDir, { local_files_only: true })]);
   let model: Awaited<ReturnType<typeof AutoModel.from_pretrained>>;
+  let device: 'cpu' | 'cuda';
   try {
-    model = await AutoModel.from_pretrained(modelDir, {
-      dtype: options.dtype,
-      device: 'cpu',
-      local_files_only: true,
-      session_options: onnxSessionOptions(options.threads, options.allowSpinning),
-    });
+    ({ value: model, device } = await loadOnDevice(
+      options.device ?? 'cpu',
+      `Embedder ${options.id}`,
+      (on) => AutoModel.from_pretrained(modelDir, { dtype: options.dtype, device: on, local_files_only: true, session_options: onnxSessionOptions(options.threads, options.allowSpinning) }),
+      options.onNotice,
+    ));
   } catch (error) {
     throw new CairnError('EMBEDDER_UNAVAILABLE', `Could not load the ONNX model in ${modelDir} (${options.dtype}): ${(error as Error).message}`, {
       cause: error,
@@ -155,6 +161,7 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions): Promise<
     dimensions,
     maxTokens,
     maxBatchSize: 64,
+    device,
     tokenizer,
     embed: ({ texts, signal }: EmbedOptions) => embedTexts(texts, signal),
     embedQuery: async (text: string, signal?: AbortSignal) => (await embedTexts([text], signal)).vectors[0] as Float32Array,

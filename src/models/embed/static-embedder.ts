@@ -88,6 +88,7 @@ export async function createStaticEmbedder(options: { id: string; modelDir: stri
   return {
     id: options.id,
     dimensions,
+    device: 'cpu',
     maxTokens: MAX_TOKENS,
     maxBatchSize: 4096,
     tokenizer,

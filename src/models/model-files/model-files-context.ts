@@ -1,3 +1,4 @@
+import type { OnnxDevicePreference } from './onnx-device.js';
 import type { DownloadProgress } from './download-progress.js';
 
 /**
@@ -37,4 +38,8 @@ export interface LocalModelContext extends ModelFilesContext {
   onnxDtype: 'q8' | 'fp32' | 'fp16';
   /** onnxruntime intra-op threads; 0 = onnxruntime's default. */
   onnxThreads: number;
+  /** `embed.device` of ONNX models; `cpu` when absent. */
+  onnxDevice?: OnnxDevicePreference;
+  /** Remarks for the user while loading (a CUDA request that fell back to the CPU). */
+  onNotice?: (text: string) => void;
 }

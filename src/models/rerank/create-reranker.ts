@@ -35,7 +35,7 @@ export async function createReranker(spec: string, context: RerankerContext): Pr
       const required = ['config.json', 'tokenizer.json', ONNX_WEIGHT_FILES[context.onnxDtype]];
       const modelDir = await ensureLocalModel(rerankerRole(id), parsed.modelId, required, context);
       await configureTransformers(context);
-      return createOnnxCrossEncoder({ id, modelDir, dtype: context.onnxDtype, threads: context.onnxThreads, batchSize: context.batchSize });
+      return createOnnxCrossEncoder({ id, modelDir, dtype: context.onnxDtype, threads: context.onnxThreads, batchSize: context.batchSize, device: context.onnxDevice, onNotice: context.onNotice });
     }
     case 'http':
       try {

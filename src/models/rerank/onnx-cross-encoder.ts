@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CairnError } from '../../core/cairn-error.js';
 import { onnxSessionOptions } from '../model-files/configure-transformers.js';
+import { loadOnDevice, type OnnxDevicePreference } from '../model-files/onnx-device.js';
 import { loadTokenizer } from '../tokenize/load-tokenizer.js';
 import type { Reranker, RerankOptions, RerankResult } from './reranker.js';
 
@@ -15,6 +16,10 @@ export interface OnnxCrossEncoderOptions {
   threads: number;
   /** Pairs per model run. */
   batchSize: number;
+  /** `embed.device`: `cpu` (default), or `cuda` / `auto` with a fallback to the CPU (model-files/onnx-device.ts). */
+  device?: OnnxDevicePreference;
+  /** Where a `cuda` request that fell back to the CPU is reported. */
+  onNotice?: (text: string) => void;
   /** Let onnxruntime's idle threads spin-wait; off for the reason given in onnx-embedder.ts. */
   allowSpinning?: boolean;
 }
@@ -55,13 +60,15 @@ export async function createOnnxCrossEncoder(options: OnnxCrossEncoderOptions): 
   const { AutoModelForSequenceClassification, AutoTokenizer, Tensor } = await import('@huggingface/transformers');
   const [counter, tokenizer] = await Promise.all([loadTokenizer(modelDir), AutoTokenizer.from_pretrained(modelDir, { local_files_only: true })]);
   let model: Awaited<ReturnType<typeof AutoModelForSequenceClassification.from_pretrained>>;
+  let device: 'cpu' | 'cuda';
   try {
-    model = await AutoModelForSequenceClassification.from_pretrained(modelDir, {
-      dtype: options.dtype,
-      device: 'cpu',
-      local_files_only: true,
-      session_options: onnxSessionOptions(options.threads, options.allowSpinning),
-    });
+    ({ value: model, device } = await loadOnDevice(
+      options.device ?? 'cpu',
+      `Reranker ${options.id}`,
+      (on) =>
+        AutoModelForSequenceClassification.from_pretrained(modelDir, { dtype: options.dtype, device: on, local_files_only: true, session_options: onnxSessionOptions(options.threads, options.allowSpinning) }),
+      options.onNotice,
+    ));
   } catch (error) {
     throw new CairnError('RERANKER_UNAVAILABLE', `Could not load the ONNX cross-encoder in ${modelDir} (${options.dtype}): ${(error as Error).message}`, {
       cause: error,
@@ -76,6 +83,17 @@ export async function createOnnxCrossEncoder(options: OnnxCrossEncoderOptions): 
   // RoBERTa-style cross-encoders have no token_type_ids input; passing one makes transformers.js warn per call.
   const sessions = (model as unknown as { sessions?: Record<string, { inputNames?: string[] }> }).sessions;
   const takesTokenTypes = sessions?.model?.inputNames?.includes('token_type_ids') ?? true;
+  // A bare encoder (feature extraction, `last_hidden_state`) loads as a sequence classifier without
+  // complaint and would fail on the first query; refuse it here, once, with what to use instead.
+  const outputs = sessions?.model && 'outputNames' in sessions.model ? (sessions.model as { outputNames?: string[] }).outputNames : undefined;
+  if (outputs !== undefined && !outputs.includes('logits')) {
+    await model.dispose();
+    throw new CairnError(
+      'RERANKER_UNAVAILABLE',
+      `The model in ${modelDir} has no classification head: it outputs ${outputs.join(', ') || 'nothing'}, a cross-encoder outputs logits.`,
+      { hint: 'Use a sequence-classification cross-encoder export such as Xenova/ms-marco-MiniLM-L-6-v2 (an embedding model cannot rerank), or set CAIRN_RERANKER=none.' },
+    );
+  }
 
   const encodePair = (query: string, passage: string): EncodedPair => {
     const encoded = tokenizer(query, { text_pair: passage, add_special_tokens: true, return_tensor: false }) as unknown as {
@@ -136,6 +154,7 @@ export async function createOnnxCrossEncoder(options: OnnxCrossEncoderOptions): 
 
   return {
     id: options.id,
+    device,
     maxBatchSize: batchSize,
     maxTokens: maxLength - specialTokens,
     tokenizer: counter,

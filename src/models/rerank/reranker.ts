@@ -9,6 +9,8 @@ export interface Reranker {
   /** `onnx:Xenova/ms-marco-MiniLM-L-6-v2`, `http:<url>#<model>`. */
   readonly id: string;
   readonly maxBatchSize: number;
+  /** Where a local model runs (`cpu`, `cuda`); absent for a remote server. */
+  readonly device?: 'cpu' | 'cuda';
   /** Longest query + passage pair the model reads, in its tokens; longer passages are truncated. */
   readonly maxTokens: number;
   readonly tokenizer?: TokenCounter;

@@ -269,6 +269,11 @@ export interface JobProgress {
   chunksDone: number;
   chunksPerSecond: number;
   embeddingsPerSecond: number;
+  /** Where the run embeds: cpu, cuda, remote (a server), none (lexical-only). */
+  device?: string;
+  embedder?: string;
+  /** Wall time of the run; of the whole run once it ended. */
+  elapsedMs?: number;
 }
 
 export interface JobFileError {

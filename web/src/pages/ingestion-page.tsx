@@ -15,6 +15,27 @@ function describe(job: Job): string {
 /** Finished jobs stay on the dashboard this long, so an upload is seen reaching 100 %. */
 const RECENT_MS = 10 * 60_000;
 
+const DEVICE_LABELS: Record<string, string> = { cpu: 'CPU', cuda: 'GPU (CUDA)', remote: 'embedding server', none: 'no embeddings (lexical only)' };
+
+/** Where the run embedded, how long it took and its whole-run chunk rate (the final progress carries them). */
+function RunFacts({ job }: { job: Job }) {
+  const { device, embedder, elapsedMs, chunksPerSecond } = job.progress;
+  if (!device) return null;
+  const ended = job.finishedAt !== null && elapsedMs !== undefined;
+  return (
+    <p className="small run-facts">
+      Embedded on <strong>{DEVICE_LABELS[device] ?? device}</strong>
+      {embedder && device !== 'none' ? <span className="muted"> ({embedder})</span> : null}
+      {ended ? (
+        <>
+          {' · '}
+          <span className="tabular">{(elapsedMs / 1000).toFixed(1)} s</span> · <span className="tabular">{rate(chunksPerSecond)}</span> chunks/s
+        </>
+      ) : null}
+    </p>
+  );
+}
+
 function rate(value: number): string {
   return value >= 100 ? value.toFixed(0) : value.toFixed(1);
 }
@@ -150,6 +171,7 @@ function JobCard({ job, samples, onCancel }: { job: Job; samples: { chunksPerSec
           <Sparkline values={samples.map((s) => s.embeddingsPerSecond)} label="Embeddings per second" />
         </div>
       </div>
+      <RunFacts job={job} />
       {job.errors.length > 0 ? (
         <details open>
           <summary>{job.errors.length === 1 ? '1 file error' : `${job.errors.length} file errors`}</summary>
