@@ -11,14 +11,8 @@ import type { BeirEvalInput } from './input-schemas.js';
 import { hybridFusionOf, type HybridFusion } from '../retrieve/fuse/fusion-types.js';
 import { evaluateThroughSearch, writeEvalPerQuery } from './evaluate-through-search.js';
 
-export interface BeirEvalReport {
-  dataset: string;
-  mode: SearchMode;
-  split: string;
-  embedder: string;
-  queries: number;
-  documents: number;
-  chunks: number;
+/** What every evaluation reports of its queries (BEIR or a folder): metrics, rerank, timings. */
+export interface EvalMeasures {
   /** Documents asked for per query, as `cairn search -k`. */
   k: number;
   ndcg_at_10: number;
@@ -26,11 +20,6 @@ export interface BeirEvalReport {
   mrr_at_10: number;
   /** Queries that got fewer than k distinct documents. */
   short_queries: number;
-  fusion?: 'adaptive' | 'fixed';
-  /** Fixed fusion's lexical weight. */
-  lexical_weight?: number;
-  /** Adaptive fusion's lexical weight at full agreement of the arms. */
-  min_lexical_weight?: number;
   /** The reranker the top `rerank_depth` chunks of every query went through (only with `rerank`). */
   reranker?: string;
   rerank_depth?: number;
@@ -44,6 +33,21 @@ export interface BeirEvalReport {
   per_query_file?: string;
   trec_run_file?: string;
   notices: string[];
+}
+
+export interface BeirEvalReport extends EvalMeasures {
+  dataset: string;
+  mode: SearchMode;
+  split: string;
+  embedder: string;
+  queries: number;
+  documents: number;
+  chunks: number;
+  fusion?: 'adaptive' | 'fixed';
+  /** Fixed fusion's lexical weight. */
+  lexical_weight?: number;
+  /** Adaptive fusion's lexical weight at full agreement of the arms. */
+  min_lexical_weight?: number;
 }
 
 /**

@@ -4,15 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { CairnError } from '../core/cairn-error.js';
 import type { SearchMode } from '../core/search-types.js';
 import { readQrels, readQueries } from '../eval/beir-dataset.js';
-import type { LatencyPercentiles, LatencyStage } from '../eval/stage-latency.js';
 import type { CairnApp } from './cairn-app.js';
 import { deleteCollection } from './collections.js';
-import { evalFusion, evalReranker, round } from './evaluate-beir.js';
+import { evalFusion, evalReranker, round, type EvalMeasures } from './evaluate-beir.js';
 import { evaluateThroughSearch, writeEvalPerQuery } from './evaluate-through-search.js';
 import { ingest } from './ingest.js';
 import type { FolderEvalInput } from './input-schemas.js';
 
-export interface FolderEvalReport {
+export interface FolderEvalReport extends EvalMeasures {
   folder: string;
   mode: SearchMode;
   embedder: string;
@@ -20,27 +19,8 @@ export interface FolderEvalReport {
   files: number;
   filesSkipped: number;
   chunks: number;
-  k: number;
-  ndcg_at_10: number;
-  recall_at_100: number;
-  mrr_at_10: number;
-  /** Queries that got fewer than k distinct documents. */
-  short_queries: number;
   /** Judged documents (qrels ids) that match no ingested file. */
   unmatched_judgments: number;
-  /** The reranker the top `rerank_depth` chunks of every query went through (only with `rerank`). */
-  reranker?: string;
-  rerank_depth?: number;
-  /** Where the local reranker ran (`cpu`, `cuda`); absent for a rerank server. */
-  rerank_device?: string;
-  ingest_ms: number;
-  search_ms: number;
-  /** Per-query latency percentiles (ms) of each stage that ran; lexical and dense run concurrently. */
-  latency_ms: Partial<Record<LatencyStage, LatencyPercentiles>>;
-  /** Where `perQuery` and its TREC run were written. */
-  per_query_file?: string;
-  trec_run_file?: string;
-  notices: string[];
 }
 
 /**
