@@ -122,6 +122,8 @@ export interface SettingsView {
   key: { id: string; name: string; prefix: string; scope: 'read' | 'write' | 'admin' } | null;
   /** What remote callers may add as sources (server-side paths, git URLs). `allowedDirs` only for admins. */
   sources: { pathsEnabled: boolean; allowedDirs?: string[]; gitEnabled: boolean; privateNetworks: boolean };
+  /** The upload limits (`jobs.maxFilesPerUpload`, `jobs.maxUploadBytes`), so a client sends a large folder in requests that fit. */
+  uploads: { maxFilesPerUpload: number; maxUploadBytes: number };
   /** The models in effect: the embedder of new collections, the reranker, the LLM as configured (its URLs for admins only). */
   models: { embedder: string; reranker: string; llm: { urls?: string[]; model: string | null; discover: boolean } };
   settings: RuntimeSettingView[];
@@ -145,6 +147,7 @@ export async function getSettings(app: CairnApp, caller: Caller, key: SettingsVi
       gitEnabled: true,
       privateNetworks: config.sources.allowPrivateNetworks,
     },
+    uploads: { maxFilesPerUpload: config.jobs.maxFilesPerUpload, maxUploadBytes: config.jobs.maxUploadBytes },
     models: {
       embedder: config.embedder ?? DEFAULT_EMBEDDER,
       reranker: config.rerank.reranker,

@@ -58,6 +58,7 @@ describe('/v1/settings', () => {
     const body = read.json();
     assert.deepEqual(body.key, { id: keys.read.id, name: 'read key', prefix: body.key.prefix, scope: 'read' });
     assert.deepEqual(body.sources, { pathsEnabled: true, gitEnabled: true, privateNetworks: false });
+    assert.deepEqual(body.uploads, { maxFilesPerUpload: 1000, maxUploadBytes: 64 * 1024 * 1024 }, 'the upload limits, so the web UI splits a large folder');
     assert.equal(body.models.reranker, 'none');
     assert.equal(body.models.embedder, 'none');
     const k = setting(body, 'search.k');

@@ -9,6 +9,7 @@ import { withProblems } from '../http-schemas.js';
 const settingsSchema = z.object({
   key: z.object({ id: z.string(), name: z.string(), prefix: z.string(), scope: z.enum(['read', 'write', 'admin']) }).nullable(),
   sources: z.object({ pathsEnabled: z.boolean(), allowedDirs: z.array(z.string()).optional(), gitEnabled: z.boolean(), privateNetworks: z.boolean() }),
+  uploads: z.object({ maxFilesPerUpload: z.number().int(), maxUploadBytes: z.number().int() }).describe('the most files one upload request may hold and the largest file, so a client splits a large folder'),
   models: z.object({
     embedder: z.string(),
     reranker: z.string(),

@@ -224,6 +224,8 @@ export interface RuntimeSetting {
 export interface SettingsView {
   key: { id: string; name: string; prefix: string; scope: KeyScope } | null;
   sources: { pathsEnabled: boolean; allowedDirs?: string[]; gitEnabled: boolean; privateNetworks: boolean };
+  /** Absent from servers before issue 14. */
+  uploads?: { maxFilesPerUpload: number; maxUploadBytes: number };
   models: { embedder: string; reranker: string; llm: { urls?: string[]; model: string | null; discover: boolean } };
   settings: RuntimeSetting[];
 }

@@ -5,6 +5,7 @@ import { Icon } from '../components/icons.js';
 import { ProblemNotice } from '../components/problem-notice.js';
 import { filesFromDrop, filesFromInput, type PickedFile } from '../lib/dropped-files.js';
 import { hrefFor } from '../lib/routes.js';
+import { DEFAULT_MAX_FILES_PER_UPLOAD, uploadBatches } from '../lib/upload-batches.js';
 
 /**
  * Adding documents: drop files or a folder (or choose them), name a git URL or (when the server
@@ -16,6 +17,8 @@ export function UploadPanel() {
   const pathsEnabled = settings?.sources.pathsEnabled ?? false;
   const [dragging, setDragging] = useState(false);
   const [busy, setBusy] = useState(false);
+  /** While a pick larger than the server's per-request limit goes up in parts: which part of how many. */
+  const [part, setPart] = useState<{ n: number; of: number } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [source, setSource] = useState('');
   const [tags, setTags] = useState('');
@@ -24,19 +27,26 @@ export function UploadPanel() {
   const filesInput = useRef<HTMLInputElement | null>(null);
   const folderInput = useRef<HTMLInputElement | null>(null);
 
+  // A pick over the server's limit (jobs.maxFilesPerUpload) goes up in several requests, one job each;
+  // the dashboard opens once every part is accepted (the jobs already accepted run meanwhile).
   const upload = async (picked: PickedFile[]) => {
     if (picked.length === 0) return;
     setBusy(true);
     setError(null);
+    const batches = uploadBatches(picked, settings?.uploads?.maxFilesPerUpload ?? DEFAULT_MAX_FILES_PER_UPLOAD);
     try {
-      const { job } = await client.upload(collection, picked, tags.trim() || undefined);
-      jobs.track(job);
+      for (const [i, batch] of batches.entries()) {
+        if (batches.length > 1) setPart({ n: i + 1, of: batches.length });
+        const { job } = await client.upload(collection, batch, tags.trim() || undefined);
+        jobs.track(job);
+      }
       void refreshCollections();
       navigate(hrefFor('ingestion'));
     } catch (failure) {
       setError(failure);
     } finally {
       setBusy(false);
+      setPart(null);
     }
   };
 
@@ -108,7 +118,7 @@ export function UploadPanel() {
         onDrop={onDrop}
       >
         <Icon name="upload" size={28} />
-        <p>{busy ? 'Uploading…' : 'Drop files or a folder here, or'}</p>
+        <p role={busy ? 'status' : undefined}>{busy ? (part ? `Uploading part ${part.n} of ${part.of}…` : 'Uploading…') : 'Drop files or a folder here, or'}</p>
         <div className="button-row">
           <button type="button" className="secondary" disabled={busy} onClick={() => filesInput.current?.click()}>
             Choose files
