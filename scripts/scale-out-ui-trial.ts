@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     say(`${submitted.length} upload job(s) holding ${queuedFiles} files: ${submitted.map((job) => `${job.id} (${job.progress.filesTotal} files)`).join(', ')}`);
 
     // Kill the worker running a job once it is well under way.
-    const victimJob = await waitUntil(async () => (await jobs()).find((job) => job.status === 'running' && job.progress.filesDone >= Math.min(200, (job.progress.filesTotal ?? 0) / 4)), { timeoutMs: 600_000, what: 'a job under way', intervalMs: 250 });
+    const victimJob = await waitUntil(async () => (await jobs()).find((job) => job.status === 'running' && job.progress.filesTotal !== null && job.progress.filesDone >= Math.min(200, job.progress.filesTotal / 4)), { timeoutMs: 600_000, what: 'a job under way', intervalMs: 250 });
     const holder = workers.find((worker) => worker.output.stderr.includes(victimJob.id));
     assert.ok(holder, `a worker logged job ${victimJob.id}`);
     await a.page.screenshot({ path: join(shots, 'ingestion-before-kill.png'), fullPage: true });

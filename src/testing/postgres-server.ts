@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,10 +49,23 @@ export function startPostgres(): Promise<PostgresServer | null> {
   return shared;
 }
 
+/**
+ * Where a private cluster listens, for tests that put it on another network host: `wrap` runs the
+ * server programs under a command prefix (`ip netns exec <ns>`), `listen` is its address there, and
+ * clients of `allowCidr` must log in with `password` (scram-sha-256, as a real deployment would);
+ * the default is loopback with trust.
+ */
+export interface PostgresNetworkOptions {
+  wrap: string[];
+  listen: string;
+  allowCidr: string;
+  password: string;
+}
+
 /** A cluster of its own (for tests that stop and restart the server under a running process). */
-export async function startPrivatePostgres(): Promise<PostgresServer | null> {
+export async function startPrivatePostgres(network?: PostgresNetworkOptions): Promise<PostgresServer | null> {
   try {
-    return await startCluster();
+    return await startCluster(network);
   } catch (error) {
     if (process.env.CI === 'true') throw error;
     return null;
@@ -83,7 +96,7 @@ export function findPostgresBinaries(): { bindir: string; vector: boolean } | nu
   return null;
 }
 
-async function startCluster(): Promise<PostgresServer> {
+async function startCluster(network?: PostgresNetworkOptions): Promise<PostgresServer> {
   const found = findPostgresBinaries();
   if (found === null) throw new Error(`PostgreSQL is not installed: ${POSTGRES_MISSING}`);
   if (!found.vector) throw new Error(`pgvector is not installed for ${found.bindir}: ${POSTGRES_MISSING}`);
@@ -94,14 +107,17 @@ async function startCluster(): Promise<PostgresServer> {
   const data = join(dir, 'data');
   const run = (program: string, args: string[]) => {
     const [command, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bindir, program), ...args]] : [join(bindir, program), args];
-    const result = spawnSync(command, argv, { encoding: 'utf8' });
+    const wrap = network?.wrap ?? [];
+    const result = wrap.length > 0 ? spawnSync(wrap[0]!, [...wrap.slice(1), command, ...argv], { encoding: 'utf8' }) : spawnSync(command, argv, { encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`${program} failed (${result.status}): ${result.stderr || result.stdout}`);
   };
   run('initdb', ['-D', data, '-A', 'trust', '-U', SUPERUSER, '-E', 'UTF8', '--locale=C', '--no-sync']);
   const port = await freePort();
+  const listen = network?.listen ?? '127.0.0.1';
+  if (network) appendFileSync(join(data, 'pg_hba.conf'), `host all all ${network.allowCidr} scram-sha-256\n`);
   // Durability settings off: these are throwaway clusters (a kill -9 of a client never needs them).
   const options = [
-    `-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', '-c synchronous_commit=off',
+    `-p ${port}`, `-k ${dir}`, `-c listen_addresses=${listen}`, '-c fsync=off', '-c synchronous_commit=off',
     '-c full_page_writes=off', '-c max_connections=200', '-c shared_buffers=64MB',
   ].join(' ');
   const logFile = join(dir, 'server.log');
@@ -122,7 +138,14 @@ async function startCluster(): Promise<PostgresServer> {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`${(error as Error).message}\n${log}`);
   }
-  const adminUrl = `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres`;
+  let adminUrl = `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres`;
+  if (network) {
+    // The password is set over the local socket (trust), then every client comes over the network with it.
+    const local = new pg.Client({ host: dir, port, user: SUPERUSER, database: 'postgres' });
+    await local.connect();
+    await local.query(`ALTER ROLE ${SUPERUSER} PASSWORD '${network.password.replaceAll("'", "''")}'`).finally(() => local.end());
+    adminUrl = `postgres://${SUPERUSER}:${encodeURIComponent(network.password)}@${listen}:${port}/postgres`;
+  }
   await prepareTemplate(adminUrl);
   let disposed = false;
   const dispose = async () => {
@@ -138,6 +161,7 @@ async function startCluster(): Promise<PostgresServer> {
     if (disposed || !running) return;
     // Synchronous at exit: an orphaned postmaster would outlive the test run.
     const [command, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bindir, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop']] : [join(bindir, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']];
+    // pg_ctl signals the postmaster by pid, so it needs no network namespace.
     spawnSync(command, argv);
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,70 +1,19 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { parseSseText, type ParsedSseEvent } from '../../src/testing/parse-sse-text.js';
 import { POSTGRES_MISSING, startPostgres } from '../../src/testing/postgres-server.js';
 import { S3_MISSING, startS3 } from '../../src/testing/s3-server.js';
 import { SHARED_MISSING, sharedPath } from '../../src/testing/shared-data.js';
 import { runCli } from './run-cli.js';
+import { FILES, type JobView, readEvents, until, writeCorpus, writeMsPerChunk } from './scale-out-kit.js';
 import { startCairnServe, type CairnServe } from './start-cairn-serve.js';
 import { startCairnWorker, type CairnWorker } from './start-cairn-worker.js';
 
 const model = sharedPath('models', 'cairn', 'static-minilm-vocab-256');
-const FILES = 500;
-
-interface JobView {
-  id: string;
-  status: string;
-  progress: { filesTotal: number | null; filesDone: number; filesFailed: number; filesSkipped: number };
-  error: string | null;
-}
-
-async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 240_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Reads an SSE response until `stop` says so (then lets go of it) or the stream ends. */
-async function readEvents(response: Response, stop: (event: ParsedSseEvent) => boolean): Promise<ParsedSseEvent[]> {
-  const events: ParsedSseEvent[] = [];
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for (;;) {
-    const read = await reader.read();
-    if (read.done) return events;
-    buffer += decoder.decode(read.value, { stream: true });
-    const end = buffer.lastIndexOf('\n\n');
-    if (end < 0) continue;
-    const complete = parseSseText(buffer.slice(0, end));
-    buffer = buffer.slice(end + 2);
-    for (const event of complete) {
-      events.push(event);
-      if (stop(event)) {
-        await reader.cancel();
-        return events;
-      }
-    }
-  }
-}
-
-function writeCorpus(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  for (let i = 0; i < FILES; i += 1) {
-    const body = Array.from({ length: 6 }, (_, p) => `## Part ${p}\n\nService ${i} rotates its key in vault ${i % 13}; step ${p} of the runbook for team ${i % 7}. ${'Operations text. '.repeat(25)}`).join('\n\n');
-    writeFileSync(join(dir, `note-${String(i).padStart(4, '0')}.md`), `# Note ${i}\n\n${body}\n`);
-  }
-}
-
 /**
  * The multi-process deployment for real: one API-only `cairn serve --no-jobs` and two `cairn worker`
  * sharing one store. A corpus goes in through the API, the worker running the job is killed with
@@ -209,6 +158,8 @@ function scaleOutScenario(name: string, storeEnv: () => Promise<Record<string, s
       assert.ok(cancelled.progress.filesDone < FILES);
 
       assert.ok(survivor.output.stderr.includes(other.id), 'the survivor ran the cancelled job');
+      const cost = await writeMsPerChunk(survivor.url);
+      t.diagnostic(`the survivor wrote ${cost.chunks} chunks at ${cost.ms.toFixed(2)} ms per chunk in the write stage (loopback)`);
       survivor.child.kill('SIGTERM');
       assert.equal((await survivor.exited).code, 0, survivor.output.stderr);
       assert.equal(await api.stop(), 0, api.output.stderr);

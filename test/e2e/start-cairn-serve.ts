@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { REPO_ROOT } from '../../src/testing/shared-data.js';
 
 export interface CairnServe {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (the `--host` address when one is given) */
   readonly url: string;
   /** The admin key printed by the first start of a fresh home; '' on later starts. */
   readonly adminKey: string;
@@ -20,12 +20,14 @@ export interface StartCairnServeOptions {
   cwd?: string;
   /** How long the start may take before the test fails; default 60 s (a loaded CI machine). */
   startTimeoutMs?: number;
-  /** More arguments after `serve --port 0` (for example `--no-jobs`). */
+  /** More arguments after `serve --port 0` (for example `--no-jobs`, `--host 10.0.0.2`). */
   args?: string[];
+  /** A command prefix the process runs under (`ip netns exec <ns>` puts it on another network host). */
+  wrap?: string[];
 }
 
 const DOCS_LINE = /API docs: \S+\n/;
-const URL_LINE = /listening on (http:\/\/127\.0\.0\.1:\d+)/;
+const URL_LINE = /listening on (http:\/\/[^\s/]+:\d+)/;
 const KEY_LINE = /admin API key \(shown once, store it\): (cairn_\S+)\n/;
 
 /**
@@ -34,8 +36,9 @@ const KEY_LINE = /admin API key \(shown once, store it\): (cairn_\S+)\n/;
  * lines and, on a fresh home, the admin key in one write, so the key is known by then.
  */
 export async function startCairnServe(env: Record<string, string>, options: StartCairnServeOptions = {}): Promise<CairnServe> {
-  const { cwd = REPO_ROOT, startTimeoutMs = 60_000, args = [] } = options;
-  const child = spawn(process.execPath, [`${REPO_ROOT}/bin/cairn.js`, 'serve', '--port', '0', ...args], {
+  const { cwd = REPO_ROOT, startTimeoutMs = 60_000, args = [], wrap = [] } = options;
+  const argv = [process.execPath, `${REPO_ROOT}/bin/cairn.js`, 'serve', '--port', '0', ...args];
+  const child = spawn(wrap[0] ?? argv[0]!, [...wrap.slice(1), ...(wrap.length > 0 ? argv : argv.slice(1))], {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: env.CAIRN_HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -11,15 +11,17 @@ export interface CairnWorker {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-const READY_LINE = /Cairn worker (\S+) running[^\n]*\nHealth and metrics: (http:\/\/127\.0\.0\.1:\d+)\/healthz/;
+const READY_LINE = /Cairn worker (\S+) running[^\n]*\nHealth and metrics: (http:\/\/[^\s/]+:\d+)\/healthz/;
 
 /**
- * Starts the real `bin/cairn.js worker` (with `args`, default `--port 0`) with exactly `env` (plus PATH
+ * Starts the real `bin/cairn.js worker` (with `args`, default `--port 0`; under the command prefix `wrap` if any) with exactly `env` (plus PATH
  * and HOME) and resolves once it runs jobs.
  */
-export async function startCairnWorker(env: Record<string, string>, options: { args?: string[]; startTimeoutMs?: number } = {}): Promise<CairnWorker> {
-  const { args = ['--port', '0'], startTimeoutMs = 60_000 } = options;
-  const child = spawn(process.execPath, [`${REPO_ROOT}/bin/cairn.js`, 'worker', ...args], {
+export async function startCairnWorker(env: Record<string, string>, options: { args?: string[]; startTimeoutMs?: number; wrap?: string[] } = {}): Promise<CairnWorker> {
+  const { args = ['--port', '0'], startTimeoutMs = 60_000, wrap = [] } = options;
+  const argv = [process.execPath, `${REPO_ROOT}/bin/cairn.js`, 'worker', ...args];
+  // `wrap`: a command prefix, as for startCairnServe (`ip netns exec <ns>`).
+  const child = spawn(wrap[0] ?? argv[0]!, [...wrap.slice(1), ...(wrap.length > 0 ? argv : argv.slice(1))], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: env.CAIRN_HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,63 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseSseText, type ParsedSseEvent } from '../../src/testing/parse-sse-text.js';
+
+/** What the scale-out tests (scale-out.test.ts, scale-out-hosts.test.ts) share: the corpus, polling, SSE reading. */
+export const FILES = 500;
+
+export interface JobView {
+  id: string;
+  status: string;
+  progress: { filesTotal: number | null; filesDone: number; filesFailed: number; filesSkipped: number };
+  error: string | null;
+}
+
+export async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 240_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Reads an SSE response until `stop` says so (then lets go of it) or the stream ends. */
+export async function readEvents(response: Response, stop: (event: ParsedSseEvent) => boolean): Promise<ParsedSseEvent[]> {
+  const events: ParsedSseEvent[] = [];
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const read = await reader.read();
+    if (read.done) return events;
+    buffer += decoder.decode(read.value, { stream: true });
+    const end = buffer.lastIndexOf('\n\n');
+    if (end < 0) continue;
+    const complete = parseSseText(buffer.slice(0, end));
+    buffer = buffer.slice(end + 2);
+    for (const event of complete) {
+      events.push(event);
+      if (stop(event)) {
+        await reader.cancel();
+        return events;
+      }
+    }
+  }
+}
+
+export function writeCorpus(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < FILES; i += 1) {
+    const body = Array.from({ length: 6 }, (_, p) => `## Part ${p}\n\nService ${i} rotates its key in vault ${i % 13}; step ${p} of the runbook for team ${i % 7}. ${'Operations text. '.repeat(25)}`).join('\n\n');
+    writeFileSync(join(dir, `note-${String(i).padStart(4, '0')}.md`), `# Note ${i}\n\n${body}\n`);
+  }
+}
+
+/** A worker's database cost per chunk: the `write` stage's seconds (its /metrics) over the chunks it wrote. */
+export async function writeMsPerChunk(workerUrl: string): Promise<{ ms: number; chunks: number }> {
+  const text = await (await fetch(`${workerUrl}/metrics`)).text();
+  const seconds = Number(/cairn_ingest_stage_duration_seconds_sum\{[^}]*stage="write"[^}]*\} ([0-9.e+-]+)/.exec(text)?.[1] ?? Number.NaN);
+  const chunks = Number(/cairn_ingest_chunks_total(?:\{[^}]*\})? ([0-9.e+-]+)/.exec(text)?.[1] ?? Number.NaN);
+  return { ms: (seconds * 1000) / chunks, chunks };
+}
