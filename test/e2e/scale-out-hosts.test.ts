@@ -11,7 +11,7 @@ import { POSTGRES_MISSING, type PostgresServer, startPrivatePostgres } from '../
 import { SHARED_MISSING, sharedPath } from '../../src/testing/shared-data.js';
 import { createNetworkHosts, type NetworkHosts, networkHostsUnavailable } from './network-hosts.js';
 import { runCli } from './run-cli.js';
-import { FILES, type JobView, readEvents, until, writeCorpus, writeMsPerChunk } from './scale-out-kit.js';
+import { assertTakenOver, FILES, type JobView, readEvents, until, writeCorpus, writeMsPerChunk } from './scale-out-kit.js';
 import { startCairnServe, type CairnServe } from './start-cairn-serve.js';
 import { startCairnWorker, type CairnWorker } from './start-cairn-worker.js';
 
@@ -164,7 +164,7 @@ describe('scale-out across hosts (network namespaces): PostgreSQL, two cairn ser
     assert.equal(seqs[0], 1);
     assert.equal(middleEvents.find((event) => event.id !== undefined)?.id, `${job.id}:${seq(firstEvents.at(-1)!) + 1}`, 'API B resumed right after Last-Event-ID');
     const statuses = all.filter((event) => event.event === 'status').map((event) => event.data.status);
-    assert.deepEqual(statuses, ['queued', 'running', 'running', 'succeeded'], 'run by one worker, taken over by the other');
+    assertTakenOver(statuses);
     const files = new Set(all.filter((event) => event.event === 'file').map((event) => String(event.data.file)));
     assert.equal(files.size, FILES, 'a file event for every file');
 

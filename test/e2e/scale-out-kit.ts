@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSseText, type ParsedSseEvent } from '../../src/testing/parse-sse-text.js';
@@ -60,4 +61,17 @@ export async function writeMsPerChunk(workerUrl: string): Promise<{ ms: number; 
   const seconds = Number(/cairn_ingest_stage_duration_seconds_sum\{[^}]*stage="write"[^}]*\} ([0-9.e+-]+)/.exec(text)?.[1] ?? Number.NaN);
   const chunks = Number(/cairn_ingest_chunks_total(?:\{[^}]*\})? ([0-9.e+-]+)/.exec(text)?.[1] ?? Number.NaN);
   return { ms: (seconds * 1000) / chunks, chunks };
+}
+
+/**
+ * The job's status events: queued, run by the first worker, taken over (one more `running` per claim),
+ * succeeded. More than one takeover is allowed: on a starved machine the survivor's heartbeat can miss
+ * the test's 2 s lease, and it then stops and claims the job again (docs/scaling.md, lease length);
+ * the counts, checked document by document, are what says nothing was stored twice.
+ */
+export function assertTakenOver(statuses: unknown[]): void {
+  assert.equal(statuses[0], 'queued', JSON.stringify(statuses));
+  assert.equal(statuses.at(-1), 'succeeded', JSON.stringify(statuses));
+  const middle = statuses.slice(1, -1);
+  assert.ok(middle.length >= 2 && middle.every((status) => status === 'running'), `run by the first worker, taken over by the second: ${JSON.stringify(statuses)}`);
 }
