@@ -148,8 +148,8 @@ describe('scale-out across hosts (network namespaces): PostgreSQL, two cairn ser
     const seq = (event: ParsedSseEvent) => Number(event.id!.split(':')[1]);
     const onB = await fetch(`${apiB.url}/v1/jobs/${job.id}/events`, { headers: { ...headers, 'last-event-id': firstEvents.at(-1)!.id! } });
     assert.equal(onB.status, 200);
-    let seenOnB = 0;
-    const middleEvents = await readEvents(onB, (event) => event.id !== undefined && (seenOnB += 1) >= 5);
+    const firstSeqOnB = seq(firstEvents.at(-1)!) + 1;
+    const middleEvents = await readEvents(onB, (event) => event.id !== undefined && seq(event) >= firstSeqOnB + 4);
     apiA = await startApi('api-a');
     const lastId = [...firstEvents, ...middleEvents].filter((event) => event.id !== undefined).at(-1)!.id!;
     const onA = await fetch(`${apiA.url}/v1/jobs/${job.id}/events`, { headers: { ...headers, 'last-event-id': lastId } });
