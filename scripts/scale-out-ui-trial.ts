@@ -120,15 +120,17 @@ async function main(): Promise<void> {
     say(`killed ${holder.owner} (SIGKILL) running job ${victimJob.id} at ${victimJob.progress.filesDone}/${victimJob.progress.filesTotal} files`);
     const survivor = workers.find((worker) => worker !== holder)!;
 
-    // Watch the Ingestion page until every upload job card says it finished.
-    const cards = a.page.getByRole('region', { name: /^Job Upload: / });
-    await waitUntil(async () => {
-      const statuses = await cards.locator('.status').allTextContents();
-      return statuses.length >= submitted.length && statuses.every((status) => /^(succeeded|finished with errors|failed|cancelled)$/.test(status)) ? statuses : undefined;
-    }, { timeoutMs: 3_600_000, intervalMs: 1_000, what: 'every job card on the Ingestion page to finish' });
+    // Watch the Ingestion page until no job runs and the History table lists every upload job
+    // (a finished job's card gives way to its History row after a while).
+    const rows = a.page.locator('.data-table tbody tr .status');
+    await waitUntil(async () => ((await a.page.getByRole('heading', { name: 'No job running' }).count()) > 0 && (await rows.count()) >= submitted.length ? true : undefined), {
+      timeoutMs: 3_600_000,
+      intervalMs: 1_000,
+      what: 'the Ingestion page to show no running job and every upload job in History',
+    });
     const finishedAt = performance.now();
     await a.page.screenshot({ path: join(shots, 'ingestion-done.png'), fullPage: true });
-    const statuses = await cards.locator('.status').allTextContents();
+    const statuses = await rows.allTextContents();
     const done = await jobs();
     const progress = done.reduce((sum, job) => ({ files: sum.files + job.progress.filesDone, failed: sum.failed + job.progress.filesFailed, skipped: sum.skipped + job.progress.filesSkipped, chunks: sum.chunks + job.progress.chunksDone }), { files: 0, failed: 0, skipped: 0, chunks: 0 });
     say(`every job finished ${((finishedAt - killedAt) / 1000).toFixed(1)} s after the kill (${((finishedAt - uploadStart) / 1000).toFixed(1)} s after the upload); cards: ${[...new Set(statuses)].join(', ')}; ${JSON.stringify(progress)}`);
