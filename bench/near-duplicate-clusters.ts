@@ -3,22 +3,33 @@
  * the same MinHash, LSH banding and clustering as ingest (core/minhash.ts) over each file's raw text
  * (ingest fingerprints the chunk texts, which differ by markup only), in memory.
  *
- *   node --import tsx bench/near-duplicate-clusters.ts [--threshold 0.8] [--source <dir>]
+ *   node --import tsx bench/near-duplicate-clusters.ts [--threshold 0.8] [--source <dir>] [--boilerplate-df <n>]
+ *
+ * `--boilerplate-df n`: shingles found in n or more files are boilerplate and left out of the signatures
+ * (a file made of nothing else keeps all its shingles), the document-frequency filter of decision 0038.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { clusterFingerprints, estimatedJaccard, lshBandKeys, minhashSignature, type Fingerprint } from '../src/core/minhash.js';
+import { clusterFingerprints, estimatedJaccard, lshBandKeys, shingleHashes, signatureOfShingles, type Fingerprint } from '../src/core/minhash.js';
 import { DOCS_CORPUS, listFiles, loadAverage, machineFacts, report, round } from './bench-support.js';
 
-const { values } = parseArgs({ options: { source: { type: 'string', default: DOCS_CORPUS }, threshold: { type: 'string', default: '0.8' } } });
+const { values } = parseArgs({ options: { source: { type: 'string', default: DOCS_CORPUS }, threshold: { type: 'string', default: '0.8' }, 'boilerplate-df': { type: 'string', default: '0' } } });
+const boilerplateDf = Number(values['boilerplate-df']);
 const facts = machineFacts();
 const threshold = Number(values.threshold);
 const paths = listFiles(values.source);
 const started = process.cpuUsage();
+const shingles = paths.map((path) => shingleHashes(readFileSync(join(values.source, path), 'utf8')));
+const df = new Map<number, number>();
+if (boilerplateDf > 0) for (const set of shingles) for (const hash of set) df.set(hash, (df.get(hash) ?? 0) + 1);
 const fingerprints: (Fingerprint & { path: string })[] = [];
+let boilerplateFiles = 0;
 for (const [index, path] of paths.entries()) {
-  const signature = minhashSignature(readFileSync(join(values.source, path), 'utf8'));
+  const all = shingles[index]!;
+  const kept = boilerplateDf > 0 ? all.filter((hash) => df.get(hash)! < boilerplateDf) : all;
+  if (kept.length < all.length) boilerplateFiles++;
+  const signature = signatureOfShingles(kept.length > 0 ? kept : all);
   if (signature !== undefined) fingerprints.push({ documentId: index, signature, path });
 }
 const minhashCpu = process.cpuUsage(started);
@@ -58,9 +69,9 @@ const clusters = [...groups.values()].filter((members) => members.length > 1).so
 const split = clusters.filter((members) => new Set(clusterFingerprints(members.map((i) => fingerprints[i]!), threshold).values()).size > 1).length;
 const documents = clusters.reduce((sum, members) => sum + members.length, 0);
 report('near-duplicate-clusters', {
-  ...facts, loadAverageAfter: loadAverage(), files: paths.length, threshold, clusters: clusters.length, documentsInClusters: documents,
-  minhashCpuMs: round((minhashCpu.user + minhashCpu.system) / 1000), largest: clusters.slice(0, 5).map((members) => members.map((i) => fingerprints[i]!.path)), resplit: split,
+  ...facts, loadAverageAfter: loadAverage(), files: paths.length, threshold, boilerplateDf, filesWithBoilerplate: boilerplateFiles, distinctShingles: df.size, clusters: clusters.length, documentsInClusters: documents,
+  minhashCpuMs: round((minhashCpu.user + minhashCpu.system) / 1000), largest: clusters.slice(0, 12).map((members) => members.map((i) => fingerprints[i]!.path)), resplit: split,
 }, [
   `${paths.length} files, threshold ${threshold}: ${clusters.length} clusters holding ${documents} documents (MinHash ${round((minhashCpu.user + minhashCpu.system) / 1000)} ms CPU)`,
-  ...clusters.slice(0, 5).map((members) => `  ${members.length}: ${members.slice(0, 4).map((i) => fingerprints[i]!.path).join(', ')}`),
+  ...clusters.slice(0, 12).map((members) => `  ${members.length}: ${members.slice(0, 4).map((i) => fingerprints[i]!.path).join(', ')}`),
 ]);

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clusterFingerprints, estimatedJaccard, lshBandKeys, minhashSignature, signatureFromBytes, signatureToBytes } from './minhash.js';
+import {
+  clusterFingerprints,
+  estimatedJaccard,
+  lshBandKeys,
+  minhashSignature,
+  shingleHashes,
+  signatureFromBytes,
+  signatureOfShingles,
+  signatureToBytes,
+} from './minhash.js';
 import { seededRandom } from '../testing/seeded-random.js';
 
 /** A text of `count` words drawn from a 2,000-word vocabulary. */
@@ -41,4 +50,17 @@ test('clusterFingerprints joins chains transitively and names each cluster by it
     { documentId: 4, signature: minhashSignature(other.join(' '))! },
   ];
   assert.deepEqual([...clusterFingerprints(members, 0.8)].sort((x, y) => x[0] - y[0]), [[3, 3], [4, 4], [5, 3], [7, 3]]);
+});
+
+test('leaving out shared template shingles separates pages that share only boilerplate', () => {
+  // Two generated reference pages: a long shared options block and a short part of their own.
+  const template = words(5, 800);
+  const a = [...words(6, 120), ...template].join(' ');
+  const b = [...words(7, 120), ...template].join(' ');
+  assert.deepEqual(signatureOfShingles(shingleHashes(a)), minhashSignature(a));
+  assert.ok(estimatedJaccard(minhashSignature(a)!, minhashSignature(b)!) >= 0.7, 'whole pages look like near-duplicates');
+  const boilerplate = new Set(shingleHashes(template.join(' ')));
+  const own = (text: string) => shingleHashes(text).filter((hash) => !boilerplate.has(hash));
+  assert.ok(estimatedJaccard(signatureOfShingles(own(a))!, signatureOfShingles(own(b))!) < 0.2, 'their own parts do not');
+  assert.equal(signatureOfShingles([]), undefined);
 });

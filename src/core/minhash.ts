@@ -41,8 +41,34 @@ function fnv1a(text: string): number {
 }
 
 /**
+ * The distinct lower-cased word 5-shingles of a text, each as a 32-bit hash (a text of fewer words is
+ * one shingle); empty for a text without words.
+ */
+export function shingleHashes(text: string): Uint32Array {
+  const words = text.toLowerCase().match(WORD);
+  if (words === null || words.length === 0) return new Uint32Array(0);
+  const wordHashes = words.map(fnv1a);
+  const last = Math.max(0, words.length - SHINGLE_WORDS);
+  const shingles = new Set<number>();
+  for (let start = 0; start <= last; start += 1) {
+    let hash = 0x811c9dc5;
+    const end = Math.min(start + SHINGLE_WORDS, words.length);
+    for (let i = start; i < end; i += 1) hash = mix32(hash ^ wordHashes[i]!);
+    shingles.add(hash);
+  }
+  return Uint32Array.from(shingles);
+}
+
+/**
  * The MinHash signature of a text's lower-cased word 5-shingles (a text of fewer words is one shingle);
  * undefined for a text without words, which is nobody's near-duplicate.
+ */
+export function minhashSignature(text: string): Uint32Array | undefined {
+  return signatureOfShingles(shingleHashes(text));
+}
+
+/**
+ * The MinHash signature of a set of shingle hashes (shingleHashes); undefined for an empty set.
  *
  * One-permutation hashing with densification (Li, Owen & Zhang 2012; Shrivastava & Li 2014): each
  * shingle is hashed once, its top bits pick one of the 120 positions and the minimum of another mix of
@@ -51,20 +77,16 @@ function fnv1a(text: string): number {
  * borrows the value of the next filled position to its right, mixed with the distance, so two texts
  * agree there exactly when they agree on the position they borrow from.
  */
-export function minhashSignature(text: string): Uint32Array | undefined {
-  const words = text.toLowerCase().match(WORD);
-  if (words === null || words.length === 0) return undefined;
-  const wordHashes = words.map(fnv1a);
+export function signatureOfShingles(shingles: Iterable<number>): Uint32Array | undefined {
   const signature = new Uint32Array(MINHASH_SIZE).fill(EMPTY);
-  const last = Math.max(0, words.length - SHINGLE_WORDS);
-  for (let start = 0; start <= last; start += 1) {
-    let hash = 0x811c9dc5;
-    const end = Math.min(start + SHINGLE_WORDS, words.length);
-    for (let i = start; i < end; i += 1) hash = mix32(hash ^ wordHashes[i]!);
+  let any = false;
+  for (const hash of shingles) {
+    any = true;
     const position = Math.floor((hash * MINHASH_SIZE) / 0x1_0000_0000);
     const value = mix32(hash ^ 0x5bd1e995) >>> 1;
     if (value < signature[position]!) signature[position] = value;
   }
+  if (!any) return undefined;
   for (let i = 0; i < MINHASH_SIZE; i += 1) {
     if (signature[i] !== EMPTY) continue;
     for (let distance = 1; distance < MINHASH_SIZE; distance += 1) {
