@@ -32,21 +32,34 @@ export function exactVectorSearch(
   return hits;
 }
 
+/** Where a matrix keeps its rows when they are not packed: row i at `offset + rows[i] * stride` (rows absent: `offset + i * stride`). */
+export interface MatrixLayout {
+  offset: number;
+  stride: number;
+  rows?: ArrayLike<number>;
+}
+
 /**
- * exactVectorSearch over a row-major matrix (`ids[i]`'s vector at `matrix[i * dimensions ...]`), for a
- * scan repeated over the same vectors without a typed array per row. Same order and ties. Rows past
- * the end of either (a matrix with spare capacity, ids appended after a copy grew) are not scored.
+ * exactVectorSearch over a row-major matrix (`ids[i]`'s vector at `matrix[i * dimensions ...]`, or where
+ * `layout` says), for a scan repeated over the same vectors without a typed array per row. Same order
+ * and ties. Rows past the end of either (a matrix with spare capacity, ids appended after a copy grew)
+ * are not scored.
  */
-export function exactMatrixSearch(query: Float32Array, ids: ArrayLike<number>, matrix: Float32Array, k: number): VectorHit[] {
+export function exactMatrixSearch(query: Float32Array, ids: ArrayLike<number>, matrix: Float32Array, k: number, layout?: MatrixLayout): VectorHit[] {
   if (k <= 0) return [];
   const dimensions = query.length;
   const hits: VectorHit[] = [];
   let worst = Number.NEGATIVE_INFINITY;
-  const rows = Math.min(ids.length, Math.floor(matrix.length / dimensions));
+  const offset = layout?.offset ?? 0;
+  const stride = layout?.stride ?? dimensions;
+  const rowOf = layout?.rows;
+  const fitting = Math.max(0, Math.floor((matrix.length - offset - dimensions) / stride) + 1);
+  const rows = Math.min(ids.length, rowOf === undefined ? fitting : rowOf.length);
   for (let row = 0; row < rows; row++) {
-    const offset = row * dimensions;
+    const at = offset + (rowOf === undefined ? row : (rowOf[row] as number)) * stride;
+    if (rowOf !== undefined && (at < 0 || at + dimensions > matrix.length)) continue;
     let score = 0;
-    for (let index = 0; index < dimensions; index++) score += (query[index] as number) * (matrix[offset + index] as number);
+    for (let index = 0; index < dimensions; index++) score += (query[index] as number) * (matrix[at + index] as number);
     if (hits.length >= k && score < worst) continue;
     hits.push({ chunkId: ids[row] as number, score });
     if (hits.length >= 2 * k) {

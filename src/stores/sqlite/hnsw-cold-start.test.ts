@@ -240,3 +240,44 @@ test('a long write persists the graph every snapshotEveryChunks vectors, before 
     await rm(directory, { recursive: true, force: true });
   }
 });
+
+test('a snapshot damaged in place serves the exact path only until its hash is checked, then the store answers', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'cairn-cold-'));
+  try {
+    const path = join(directory, 'cairn.db');
+    const vectors = clusteredVectors(1500, 32, 17, 4);
+    const items: { id: number; vector: Float32Array }[] = [];
+    const writer = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH });
+    await writer.chunks.createCollection('c', { embedder: 'test:v', dimensions: 32, chunkSize: 256, chunkOverlap: 0 });
+    for (let i = 0; i < vectors.length; i += 1) {
+      const result = await writer.chunks.writeDocument(makeDocument('c', `${i}.txt`, [makeChunk(0, `text ${i}`, vectors[i]!)]));
+      items.push({ id: result.chunkIds[0]!, vector: vectors[i]! });
+    }
+    await writer.vectors.open('c', 32);
+    await writer.vectors.snapshot('c');
+    await writer.close();
+    // Same size, same header, same labels: only the first element's vector changed, into the query itself.
+    const query = clusteredVectors(1, 32, 97, 4)[0]!;
+    const file = snapshotPaths(join(directory, 'vectors'), 'c').index;
+    const bytes = await readFile(file);
+    const dataOffset = Number(bytes.readBigUInt64LE(5 * 8));
+    Buffer.from(query.buffer, query.byteOffset, query.byteLength).copy(bytes, 96 + dataOffset);
+    await writeFile(file, bytes);
+
+    const reader = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH, readonly: true });
+    const index = new HnswVectorIndex(reader.chunks as SqliteChunkStore, { directory: join(directory, 'vectors'), params: POOR_GRAPH, readonly: true, openOnSearch: false });
+    try {
+      const exact = exactTopK(query, items, 20);
+      const search = async () => (await index.search({ collection: 'c', vector: query, k: 20 })).map((hit) => hit.chunkId);
+      await search();
+      // The hash check fails in the background; from then on every answer comes from the stored vectors.
+      await until(async () => ((await search()).join() === exact.join() ? true : undefined), 'the damaged snapshot to be dropped', 20_000);
+      for (let i = 0; i < 3; i += 1) assert.deepEqual(await search(), exact);
+    } finally {
+      await index.close();
+      await reader.close();
+    }
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});

@@ -1,3 +1,5 @@
+import { exactMatrixSearch, mergeTopK, type MatrixLayout } from '../exact-vector-search.js';
+import type { VectorHit } from '../vector-index.js';
 import { readSnapshotVectors } from './hnsw-snapshot-vectors.js';
 import { readSidecar, snapshotPaths, type SnapshotSidecar } from './hnsw-snapshot.js';
 import type { HnswVectorSource } from './hnsw-vector-source.js';
@@ -6,17 +8,28 @@ import type { HnswVectorSource } from './hnsw-vector-source.js';
 const PAGE = 4096;
 
 /**
- * The stored vectors of a collection whose graph is not loaded yet, copied once into one matrix so that
- * searches meanwhile scan memory (≈ 0.1 s of one core per 100k × 384) instead of reading the store
- * again. Valid while the collection's vectorKey is the same and no chunk was removed (checked by
+ * The stored vectors of a collection whose graph is not loaded yet, copied once so that searches
+ * meanwhile scan memory (≈ 0.1 s of one core per 100k × 384) instead of reading the store again: the
+ * part a snapshot held, left in the snapshot file's bytes, and the rest read from the store into one
+ * matrix. Valid while the collection's vectorKey is the same and no chunk was removed (checked by
  * count); new chunks are appended.
  */
 export interface ExactCopy {
   vectorKey: string;
+  /** Read from the snapshot: `ids[i]`'s vector where `layout` says, in `matrix` (the file's bytes). */
+  snapshot: { ids: number[]; matrix: Float32Array; layout: MatrixLayout; verified: Promise<boolean>; rejected: boolean } | undefined;
+  /** Read from the store: `ids[i]`'s vector at `matrix[i * dimensions ...]`. */
   ids: number[];
   matrix: Float32Array;
   /** Chunks above this id are read from the store on the next update. */
   maxId: number;
+}
+
+/** The exact top k of a copy (every vector it holds scored), best first, ties by ascending chunk id. */
+export function searchExactCopy(copy: ExactCopy, query: Float32Array, k: number): VectorHit[] {
+  const stored = exactMatrixSearch(query, copy.ids, copy.matrix, k);
+  const snapshot = copy.snapshot;
+  return snapshot === undefined ? stored : mergeTopK(exactMatrixSearch(query, snapshot.ids, snapshot.matrix, k, snapshot.layout), stored, k);
 }
 
 export interface ExactCopiesOptions {
@@ -44,33 +57,44 @@ export class HnswExactCopies {
     this.#options = options;
   }
 
-  /** The collection's copy, brought up to date with the store (appended to, or read again after a removal). */
+  /**
+   * The collection's copy, brought up to date with the store (appended to, or read again after a
+   * removal, or when its snapshot part failed verification).
+   */
   get(collection: string, dimensions: number): Promise<ExactCopy> {
     const previous = this.#copies.get(collection);
     const updating = (async () => {
       const vectorKey = (await this.#source.vectorKey(collection)) ?? '';
       const stale = await previous?.catch(() => undefined);
       let copy: ExactCopy =
-        stale?.vectorKey === vectorKey ? stale : ((await this.#fromSnapshot(collection, dimensions, vectorKey)) ?? emptyCopy(vectorKey));
+        stale?.vectorKey === vectorKey && stale.snapshot?.rejected !== true
+          ? stale
+          : ((await this.#fromSnapshot(collection, dimensions, vectorKey)) ?? emptyCopy(vectorKey));
       copy = await this.#append(collection, dimensions, copy);
-      if (copy.ids.length !== (await this.#source.countVectorsAfter(collection, 0))) {
+      if ((copy.snapshot?.ids.length ?? 0) + copy.ids.length !== (await this.#source.countVectorsAfter(collection, 0))) {
         copy = await this.#append(collection, dimensions, emptyCopy(vectorKey));
       }
       return copy;
     })();
     this.#copies.set(collection, updating);
-    // A graph that became ready meanwhile makes the copy useless: free it.
+    // A graph that became ready meanwhile makes the copy useless: free it. So does a failed verification.
     void updating
       .finally(() => {
         if (this.#options.graphReady(collection) && this.#copies.get(collection) === updating) this.#copies.delete(collection);
+      })
+      .then(async (copy) => {
+        if (copy.snapshot === undefined || (await copy.snapshot.verified)) return;
+        copy.snapshot.rejected = true;
+        if (this.#copies.get(collection) === updating) this.#copies.delete(collection);
       })
       .catch(() => undefined);
     return updating;
   }
 
-  /** Resolves once no copy of the collection is being built (whatever its outcome). */
+  /** Resolves once no copy of the collection is being built or verified (whatever the outcome). */
   async settled(collection: string): Promise<void> {
-    await this.#copies.get(collection)?.catch(() => undefined);
+    const copy = await this.#copies.get(collection)?.catch(() => undefined);
+    await copy?.snapshot?.verified;
   }
 
   drop(collection: string): void {
@@ -90,25 +114,33 @@ export class HnswExactCopies {
     if (sidecar === undefined || !this.#options.snapshotMatches(sidecar, { vectorKey, embedder: record.embedder, dimensions })) return undefined;
     const read = await readSnapshotVectors(paths.index, sidecar, dimensions);
     if (read === undefined) return undefined;
-    // Keep the rows whose chunk is still stored (compacting in place), then add stored ones it lacks.
+    // Keep the elements whose chunk is still stored, then read the stored ones it lacks into the matrix.
     const stored = new Set(await this.#source.vectorIds(collection, sidecar.watermark));
     const ids: number[] = [];
-    let { matrix } = read;
-    read.ids.forEach((id, row) => {
+    const rows = new Int32Array(read.ids.length);
+    read.ids.forEach((id, i) => {
       if (!stored.delete(id)) return;
-      if (row !== ids.length) matrix.copyWithin(ids.length * dimensions, row * dimensions, (row + 1) * dimensions);
+      rows[ids.length] = read.rows[i]!;
       ids.push(id);
     });
+    const layout = { offset: read.offset, stride: read.stride, rows: rows.subarray(0, ids.length) };
+    const copy: ExactCopy = {
+      vectorKey,
+      snapshot: { ids, matrix: read.matrix, layout, verified: read.verified, rejected: false },
+      ids: [],
+      matrix: new Float32Array(0),
+      maxId: sidecar.watermark,
+    };
     if (stored.size > 0) {
       const missing = await this.#source.getVectors([...stored]);
-      matrix = grow(matrix, (ids.length + missing.size) * dimensions, ids.length * dimensions);
+      copy.matrix = new Float32Array(missing.size * dimensions);
       for (const [id, vector] of missing) {
         if (vector.length !== dimensions) continue;
-        matrix.set(vector, ids.length * dimensions);
-        ids.push(id);
+        copy.matrix.set(vector, copy.ids.length * dimensions);
+        copy.ids.push(id);
       }
     }
-    return { vectorKey, ids, matrix, maxId: sidecar.watermark };
+    return copy;
   }
 
   async #append(collection: string, dimensions: number, copy: ExactCopy): Promise<ExactCopy> {
@@ -124,12 +156,12 @@ export class HnswExactCopies {
         maxId = item.id;
       }
     }
-    return { vectorKey: copy.vectorKey, ids, matrix, maxId };
+    return { vectorKey: copy.vectorKey, snapshot: copy.snapshot, ids, matrix, maxId };
   }
 }
 
 function emptyCopy(vectorKey: string): ExactCopy {
-  return { vectorKey, ids: [], matrix: new Float32Array(0), maxId: 0 };
+  return { vectorKey, snapshot: undefined, ids: [], matrix: new Float32Array(0), maxId: 0 };
 }
 
 /** `matrix`, or a larger one holding its first `used` values, with room for `needed`. */

@@ -37,11 +37,13 @@ test('the vectors of a snapshot are read with their labels, deleted elements lef
     const { path, sidecar, vectors } = await writeGraph(directory, 'a.hnsw', labels, deleted);
     const read = await readSnapshotVectors(path, sidecar, DIMENSIONS);
     assert.ok(read !== undefined);
+    assert.equal(await read.verified, true);
     const live = labels.filter((label) => !deleted.includes(label));
     assert.deepEqual([...read.ids].sort((a, b) => a - b), [...live].sort((a, b) => a - b));
-    read.ids.forEach((label, row) => {
+    read.ids.forEach((label, i) => {
       const expected = vectors.get(label)!;
-      const got = read.matrix.subarray(row * DIMENSIONS, (row + 1) * DIMENSIONS);
+      const at = read.offset + read.rows[i]! * read.stride;
+      const got = read.matrix.subarray(at, at + DIMENSIONS);
       // hnswlib stores cosine vectors normalised; the fixtures are unit vectors already.
       for (let d = 0; d < DIMENSIONS; d += 1) assert.ok(Math.abs(got[d]! - expected[d]!) < 1e-5, `label ${label} dimension ${d}`);
     });
@@ -57,12 +59,16 @@ test('a damaged, foreign or mismatched snapshot file is refused whole', async ()
     assert.equal(await readSnapshotVectors(path, { ...sidecar, dimensions: 16 }, 16), undefined, 'other dimensions: the layout does not fit');
     assert.equal(await readSnapshotVectors(path, { ...sidecar, count: 199 }, DIMENSIONS), undefined, 'the header disagrees with the sidecar');
     const bytes = await readFile(path);
+    assert.equal(await readSnapshotVectors(path, { ...sidecar, bytes: bytes.length - 4 }, DIMENSIONS), undefined, 'the size differs');
     bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff;
     const damaged = join(directory, 'damaged.hnsw');
     await writeFile(damaged, bytes);
-    assert.equal(await readSnapshotVectors(damaged, sidecar, DIMENSIONS), undefined, 'the sha1 differs');
+    // The sha1 is checked after the vectors are answered: the caller drops them when it fails.
+    const unverified = await readSnapshotVectors(damaged, sidecar, DIMENSIONS);
+    assert.equal(await unverified?.verified, false, 'the sha1 differs');
+    assert.equal(await readSnapshotVectors(damaged, sidecar, DIMENSIONS), undefined, 'a file known to differ is not read again');
     assert.equal(await readSnapshotVectors(join(directory, 'missing.hnsw'), sidecar, DIMENSIONS), undefined);
-    assert.ok((await readSnapshotVectors(path, sidecar, DIMENSIONS)) !== undefined);
+    assert.equal(await (await readSnapshotVectors(path, sidecar, DIMENSIONS))?.verified, true);
   } finally {
     await rm(directory, { recursive: true, force: true });
   }

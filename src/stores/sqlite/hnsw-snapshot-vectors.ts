@@ -1,11 +1,23 @@
-import { createReadStream } from 'node:fs';
-import { fileSha1, type SnapshotSidecar } from './hnsw-snapshot.js';
+import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { knownSha1, memoisedSha1, type SnapshotSidecar } from './hnsw-snapshot.js';
 
-/** The live elements of a snapshot: labels (chunk ids) and their vectors, row-major. */
+/**
+ * The live elements of a snapshot: labels (chunk ids) and their vectors, left where they are in the
+ * file's bytes: `ids[i]`'s vector is at `matrix[offset + rows[i] * stride ...]` (`rows[i]` its element).
+ */
 export interface SnapshotVectors {
   ids: number[];
-  /** `ids[i]`'s vector at `matrix[i * dimensions ...]`; capacity may exceed ids.length. */
+  rows: Int32Array;
   matrix: Float32Array;
+  offset: number;
+  stride: number;
+  /**
+   * Whether the bytes read hash to the sidecar's sha1: settles after the read is returned (hashed in
+   * slices between turns of the event loop, or shared with a graph load hashing the file already).
+   */
+  verified: Promise<boolean>;
 }
 
 /** hnswlib's index header: 6 size_t, an int, an unsigned int, 3 size_t, a double, a size_t (little-endian). */
@@ -13,85 +25,81 @@ const HEADER_BYTES = 96;
 /** In a level-0 element, byte 2 of the link-list header holds the flags; bit 0 marks a deleted element. */
 const DELETED_FLAG_BYTE = 2;
 const DELETE_MARK = 0x01;
+/** The file is read in pieces of this size (each one read in libuv's thread pool, off this thread). */
+const READ_PIECE = 16 << 20;
+/** Bytes hashed per turn of the event loop while verifying (≈ 10 ms of sha1). */
+const HASH_SLICE = 4 << 20;
 
 /**
  * Reads the vectors out of an HNSW snapshot file (the format hnswlib 0.8 writes through hnswlib-node 3:
  * a 96-byte header, then every element's level-0 record — link list, vector, 8-byte label — back to
- * back, then the upper-level link lists), streaming. Answers undefined unless the file's sha1 is the
- * sidecar's (the hash is shared with the graph load that runs at the same time: fileSha1 memoises it)
- * and the header agrees with the sidecar and the expected layout: a damaged or foreign file is never
- * half-used. Vectors are as hnswlib stored them (L2-normalised for cosine).
+ * back, then the upper-level link lists) in one read into one buffer, which the answer views without
+ * copying a vector. Answers undefined when the file's size, header or layout disagree with the sidecar
+ * and the expected layout, or when its hash is known to differ: a foreign or truncated file is never
+ * used. The sha1 is checked after the answer (`verified`): the first exact search after a start does
+ * not wait for it, and its caller must stop using the vectors when it resolves false. Vectors are as
+ * hnswlib stored them (L2-normalised for cosine).
  *
- * Why: the first dense search after a start answers exactly while the graph loads; reading the
- * vectors from here costs one sequential read of a file the load verifies anyway, instead of a row
- * per chunk from SQLite (measured at 100k × 384: ≈ 0.6 s against ≈ 1.3–2 s of CPU).
+ * Why: the first dense search after a start answers exactly while the graph loads; one sequential
+ * read of the file beats a row per chunk from SQLite (≈ 1.3–2 s of CPU per 100k × 384), and leaving the
+ * vectors in place and hashing afterwards saves a copy and a pass over 150 MB before the first answer.
  */
 export async function readSnapshotVectors(indexPath: string, sidecar: SnapshotSidecar, dimensions: number): Promise<SnapshotVectors | undefined> {
-  if ((await fileSha1(indexPath).catch(() => undefined)) !== sidecar.sha1) return undefined;
-  const header = Buffer.alloc(HEADER_BYTES);
-  let headerFilled = 0;
-  let layout: { count: number; size: number; dataOffset: number; labelOffset: number } | undefined;
-  let matrix = new Float32Array(0);
-  let matrixBytes = new Uint8Array(0);
-  const ids: number[] = [];
-  let record = Buffer.alloc(0);
-  let recordFilled = 0;
-  let elementsSeen = 0;
-  let valid = true;
-  const vectorBytes = dimensions * 4;
-
-  const takeRecord = (bytes: Buffer): void => {
-    elementsSeen += 1;
-    if ((bytes[DELETED_FLAG_BYTE]! & DELETE_MARK) !== 0) return;
-    const label = bytes.readBigUInt64LE(layout!.labelOffset);
-    if (label > BigInt(Number.MAX_SAFE_INTEGER)) {
-      valid = false;
-      return;
-    }
-    matrixBytes.set(bytes.subarray(layout!.dataOffset, layout!.dataOffset + vectorBytes), ids.length * vectorBytes);
-    ids.push(Number(label));
-  };
-
+  let bytes: Buffer;
+  let version: Stats;
   try {
-    for await (const piece of createReadStream(indexPath, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-      if (!valid) break;
-      let at = 0;
-      if (headerFilled < HEADER_BYTES) {
-        const take = Math.min(HEADER_BYTES - headerFilled, piece.length);
-        piece.copy(header, headerFilled, 0, take);
-        headerFilled += take;
-        at = take;
-        if (headerFilled < HEADER_BYTES) continue;
-        layout = parseHeader(header, sidecar, dimensions);
-        if (layout === undefined) return undefined;
-        matrix = new Float32Array(layout.count * dimensions);
-        matrixBytes = new Uint8Array(matrix.buffer);
-        record = Buffer.alloc(layout.size);
+    const handle = await open(indexPath, 'r');
+    try {
+      version = await handle.stat();
+      const known = knownSha1(version);
+      if (version.size !== sidecar.bytes || version.size < HEADER_BYTES || (known !== undefined && known !== sidecar.sha1)) return undefined;
+      // Its own ArrayBuffer at offset 0 (never the pool), so that float views are aligned.
+      bytes = Buffer.allocUnsafeSlow(version.size);
+      for (let at = 0; at < bytes.length; ) {
+        const { bytesRead } = await handle.read(bytes, at, Math.min(READ_PIECE, bytes.length - at), at);
+        if (bytesRead === 0) return undefined;
+        at += bytesRead;
       }
-      const { count, size } = layout!;
-      // Level-0 records: whole ones straight from the piece, a split one through `record`.
-      while (at < piece.length && elementsSeen < count) {
-        if (recordFilled > 0 || piece.length - at < size) {
-          const take = Math.min(size - recordFilled, piece.length - at);
-          piece.copy(record, recordFilled, at, at + take);
-          recordFilled += take;
-          at += take;
-          if (recordFilled === size) {
-            takeRecord(record);
-            recordFilled = 0;
-          }
-          continue;
-        }
-        takeRecord(piece.subarray(at, at + size));
-        at += size;
-      }
-      if (elementsSeen === count) break;
+    } finally {
+      await handle.close();
     }
   } catch {
     return undefined;
   }
-  if (!valid || layout === undefined || elementsSeen !== layout.count) return undefined;
-  return { ids, matrix };
+  const layout = parseHeader(bytes, sidecar, dimensions);
+  if (layout === undefined || bytes.byteOffset % 4 !== 0) return undefined;
+  const { count, size, dataOffset, labelOffset } = layout;
+  const ids: number[] = [];
+  const rows = new Int32Array(count);
+  for (let element = 0; element < count; element += 1) {
+    const at = HEADER_BYTES + element * size;
+    if ((bytes[at + DELETED_FLAG_BYTE]! & DELETE_MARK) !== 0) continue;
+    const high = bytes.readUInt32LE(at + labelOffset + 4);
+    if (high >= 2 ** 21) return undefined;
+    rows[ids.length] = element;
+    ids.push(high * 2 ** 32 + bytes.readUInt32LE(at + labelOffset));
+  }
+  const verified = memoisedSha1(version, () => sha1InSlices(bytes)).then(
+    (sha1) => sha1 === sidecar.sha1,
+    () => false,
+  );
+  return {
+    ids,
+    rows: rows.subarray(0, ids.length),
+    matrix: new Float32Array(bytes.buffer, bytes.byteOffset + HEADER_BYTES, (count * size) / 4),
+    offset: dataOffset / 4,
+    stride: size / 4,
+    verified,
+  };
+}
+
+async function sha1InSlices(bytes: Buffer): Promise<string> {
+  const hash = createHash('sha1');
+  for (let at = 0; at < bytes.length; at += HASH_SLICE) {
+    await new Promise((resolve) => setImmediate(resolve));
+    hash.update(bytes.subarray(at, at + HASH_SLICE));
+  }
+  return hash.digest('hex');
 }
 
 /** The level-0 layout, or undefined when the header is not one this reader understands for this sidecar. */
@@ -107,5 +115,7 @@ function parseHeader(header: Buffer, sidecar: SnapshotSidecar, dimensions: numbe
   if (offsetLevel0 !== 0n || count !== BigInt(sidecar.count) || count > maxElements) return undefined;
   if (labelOffset !== dataOffset + vectorBytes || size !== labelOffset + 8n) return undefined;
   if (BigInt(HEADER_BYTES) + count * size > BigInt(sidecar.bytes)) return undefined;
+  // Float views into the bytes need 4-byte alignment (hnswlib's float32 records always have it).
+  if (size % 4n !== 0n || dataOffset % 4n !== 0n) return undefined;
   return { count: Number(count), size: Number(size), dataOffset: Number(dataOffset), labelOffset: Number(labelOffset) };
 }

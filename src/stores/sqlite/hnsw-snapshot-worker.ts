@@ -14,6 +14,8 @@ import type { SnapshotCommand, SnapshotJob, SnapshotReply } from './run-snapshot
 import { SqliteChunkStore } from './sqlite-chunk-store.js';
 
 const job = workerData as SnapshotJob;
+const INGEST_NICE = -5;
+const RECOVERY_NICE = 10;
 preferThisThread();
 const port = parentPort!;
 const db = new Database(job.databasePath, { readonly: true, fileMustExist: true });
@@ -51,14 +53,16 @@ function dueForSnapshot(graphSize: number): boolean {
 /**
  * The graph inserts are the one sequential stage of an ingest (about a third of its CPU), so they
  * should never wait behind the parallel ones: where allowed (CAP_SYS_NICE or RLIMIT_NICE), this thread
- * runs at nice -5. Linux only (setpriority on a thread id affects that thread); elsewhere, or when not
- * permitted, it keeps the default priority.
+ * runs at nice -5. A recovery (catching a graph up after a start, while the main thread answers the
+ * first searches exactly) runs at nice 10 instead: on two cores, the catch-up at -5 beside the exact
+ * path's read made the first search after a crash wait for it. Linux only (setpriority on a thread id
+ * affects that thread); elsewhere, or when not permitted, it keeps the default priority.
  */
 function preferThisThread(): void {
   if (process.platform !== 'linux') return;
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, -5);
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, job.priority === 'recovery' ? RECOVERY_NICE : INGEST_NICE);
   } catch {
     // Not permitted: the default priority still works, the index may just finish after the writes.
   }

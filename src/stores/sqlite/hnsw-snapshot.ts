@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, readdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, readdirSync, rmSync, statSync, type Stats } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -48,23 +48,42 @@ export function snapshotPaths(directory: string, collection: string): SnapshotPa
  * main thread per 180 MB). A snapshot is published by rename, so a new one has a new inode.
  */
 export async function fileSha1(path: string): Promise<string> {
-  const info = await stat(path);
-  const key = `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}`;
-  const known = recentHashes.get(key);
-  if (known !== undefined) return known;
-  const hashing = (async () => {
+  return memoisedSha1(await stat(path), async () => {
     const hash = createHash('sha1');
     for await (const piece of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(piece as Buffer);
     return hash.digest('hex');
-  })();
-  recentHashes.set(key, hashing);
+  });
+}
+
+/** The identity of one version of a file, as fileSha1 memoises it. */
+export type FileVersion = Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>;
+
+/**
+ * The memoised sha1 of a file version, or `compute()` registered as it (a caller that holds the file's
+ * bytes already hashes them without reading the file again; fileSha1 then shares that hash).
+ */
+export function memoisedSha1(version: FileVersion, compute: () => Promise<string>): Promise<string> {
+  const key = versionKey(version);
+  const known = recentHashes.get(key);
+  if (known !== undefined) return known.hash;
+  const entry: { hash: Promise<string>; value?: string } = { hash: compute() };
+  entry.hash.then((value) => (entry.value = value)).catch(() => recentHashes.delete(key));
+  recentHashes.set(key, entry);
   if (recentHashes.size > RECENT_HASHES) recentHashes.delete(recentHashes.keys().next().value!);
-  hashing.catch(() => recentHashes.delete(key));
-  return hashing;
+  return entry.hash;
+}
+
+/** The sha1 of a file version when it was hashed already (not while hashing), else undefined. */
+export function knownSha1(version: FileVersion): string | undefined {
+  return recentHashes.get(versionKey(version))?.value;
+}
+
+function versionKey(version: FileVersion): string {
+  return `${version.dev}:${version.ino}:${version.size}:${version.mtimeMs}`;
 }
 
 const RECENT_HASHES = 8;
-const recentHashes = new Map<string, Promise<string>>();
+const recentHashes = new Map<string, { hash: Promise<string>; value?: string }>();
 
 /** The sidecar as written, unverified (cheap: to decide what to do before loading), or undefined. */
 export async function readSidecar(paths: SnapshotPaths): Promise<SnapshotSidecar | undefined> {

@@ -63,9 +63,10 @@ export class HnswWorkers {
 
   /**
    * Ends the collection's live worker (or starts one) with a catch-up, a reconciliation with the store
-   * and one snapshot write; calls made while one runs share one more run after it.
+   * and one snapshot write; calls made while one runs share one more run after it. A worker started
+   * here for a `recovery` (a graph behind the store after a start) runs at a low priority.
    */
-  finish(collection: string): Promise<void> {
+  finish(collection: string, priority: 'ingest' | 'recovery' = 'ingest'): Promise<void> {
     clearTimeout(this.#idleTimers.get(collection));
     this.#idleTimers.delete(collection);
     const running = this.#jobs.get(collection);
@@ -78,7 +79,7 @@ export class HnswWorkers {
       try {
         do {
           job.again = false;
-          const worker = (await this.#take(collection)) ?? (await this.#start(collection));
+          const worker = (await this.#take(collection)) ?? (await this.#start(collection, priority));
           if (worker === undefined) return;
           job.worker = worker;
           if (this.#closing) worker.interrupt();
@@ -139,10 +140,10 @@ export class HnswWorkers {
     return worker;
   }
 
-  async #start(collection: string): Promise<SnapshotWorker | undefined> {
+  async #start(collection: string, priority: 'ingest' | 'recovery' = 'ingest'): Promise<SnapshotWorker | undefined> {
     const record = await this.#source.getCollection(collection);
     if (record === undefined || record.dimensions === 0) return undefined;
     const { databasePath, directory, params, snapshotEveryChunks } = this.#options;
-    return new SnapshotWorker({ databasePath, directory, collection, dimensions: record.dimensions, params, snapshotEveryChunks });
+    return new SnapshotWorker({ databasePath, directory, collection, dimensions: record.dimensions, params, snapshotEveryChunks, priority });
   }
 }

@@ -13,6 +13,12 @@ export interface SnapshotJob {
   params: HnswParams;
   /** While refreshing, the graph is persisted each time this many vectors were added since the last write (0: never). */
   snapshotEveryChunks: number;
+  /**
+   * `ingest` (default): the worker follows a write, whose slowest stage its inserts are, and runs at a
+   * higher priority where allowed. `recovery`: it catches a graph up after a start (a crash's tail)
+   * while searches are answered exactly on this process's other thread, and yields to them (nice 10).
+   */
+  priority?: 'ingest' | 'recovery';
 }
 
 /**

@@ -3,8 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import { contractAnalyzer, makeChunk, makeDocument } from '../store-contract-fixtures.js';
 import { openSqliteStore, type SqliteStore } from './open-sqlite-store.js';
+import { SqliteLexicalIndex } from './sqlite-lexical-index.js';
 
 const COLLECTION = { embedder: 'none', dimensions: 0, chunkSize: 256, chunkOverlap: 0 };
 
@@ -64,6 +66,34 @@ test('writes through another connection reload the vocabulary once the collectio
     assert.deepEqual(await hits(reader, ['common', 'rare']), common, 'rare became the commoner term and is dropped');
     await reader.close();
     await writer.close();
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});
+
+test('the first queries count their terms one by one: the vocabulary snapshot is loaded only after many', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'cairn-vocab-'));
+  const path = join(directory, 'cairn.db');
+  try {
+    const store = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer });
+    await store.chunks.createCollection('vocab', COLLECTION);
+    for (let i = 0; i < 60; i += 1) await write(store, `d${i}.txt`, `common words w${i}`);
+    await store.close();
+    // A connection of its own, to see the temporary fts5vocab table the snapshot load creates.
+    const db = new Database(path, { readonly: true });
+    try {
+      const collectionId = db.prepare("SELECT id FROM collections WHERE name = 'vocab'").pluck().get() as number;
+      const lexical = new SqliteLexicalIndex(db, () => collectionId, () => 0, { maxScoredRows: 50 });
+      const vocabularyTables = () => db.prepare("SELECT count(*) FROM sqlite_temp_master WHERE name LIKE '%_vocab'").pluck().get() as number;
+      const search = (terms: string[]) => lexical.search({ collection: 'vocab', terms, k: 100 });
+      assert.equal((await search(['common', 'w1'])).length, 1, 'budgeted as counted: the rarer term alone');
+      assert.equal(vocabularyTables(), 0, 'a first query after a start never waits for the vocabulary snapshot');
+      for (let i = 2; i < 40; i += 1) await search(['common', `w${i}`]);
+      assert.equal(vocabularyTables(), 1, 'a process that keeps querying loads it');
+      assert.equal((await search(['common', 'w59'])).length, 1);
+    } finally {
+      db.close();
+    }
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
