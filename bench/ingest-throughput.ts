@@ -6,10 +6,12 @@
  *
  *   node --import tsx bench/ingest-throughput.ts [--embedder static:<dir> | onnx:cairn/minilm-l6-shape-random]
  *     [--source <dir>] [--limit-files N] [--home <dir>] [--collection bench] [--models-dir <dir>]
- *     [--onnx-dtype q8] [--threads 0] [--skip-reingest]
+ *     [--onnx-dtype q8] [--threads 0] [--skip-reingest] [--database-url postgres://…]
  *
  * Without --home a fresh temporary CAIRN_HOME is used and removed afterwards; with --home the store
- * is kept, so bench/search-latency.ts can reuse it.
+ * is kept, so bench/search-latency.ts can reuse it. With --database-url the knowledge base is that
+ * PostgreSQL database (an empty one: bench/bench-postgres.ts prints one); run the SQLite baseline
+ * beside it in the same session.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     'onnx-dtype': { type: 'string', default: 'q8' },
     threads: { type: 'string', default: '0' },
     'skip-reingest': { type: 'boolean', default: false },
+    'database-url': { type: 'string' },
   },
 });
 
@@ -42,6 +45,7 @@ const appOptions: BenchConfigOptions = {
   modelsDir: values['models-dir'],
   onnxDtype: dtype,
   onnxThreads: parseIntegerOption(values.threads, 'threads') ?? 0,
+  ...(values['database-url'] === undefined ? {} : { databaseUrl: values['database-url'] }),
 };
 
 try {
@@ -68,6 +72,7 @@ try {
   const result = {
     ...facts,
     loadAverageAfter: loadAverage(),
+    backend: values['database-url'] === undefined ? 'sqlite' : 'postgres',
     embedder: values.embedder,
     onnxDtype: values.embedder.startsWith('onnx:') ? dtype : undefined,
     onnxThreads: values.embedder.startsWith('onnx:') ? appOptions.onnxThreads : undefined,
@@ -106,6 +111,7 @@ try {
   const r = result.ingest;
   report('ingest-throughput', result, [
     `ingest-throughput  ${facts.at}  ${facts.cpus} x ${facts.cpuModel}  node ${facts.node}  load ${facts.loadAverageBefore.join(' ')} -> ${result.loadAverageAfter.join(' ')}`,
+    `backend            ${result.backend}`,
     `embedder           ${values.embedder}${result.onnxDtype ? ` (${result.onnxDtype}, threads ${appOptions.onnxThreads || 'default'})` : ''}`,
     `source             ${values.source}${limit !== undefined ? ` (subset of ${subsetFiles} files)` : ''}`,
     `ingest             ${r.filesSeen} files (${r.filesSkipped} skipped), ${r.chunks} chunks, ${r.tokensEmbedded} tokens embedded in ${r.seconds} s`,

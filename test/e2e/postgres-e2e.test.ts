@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { POSTGRES_MISSING, startPrivatePostgres, type PostgresServer } from '../../src/testing/postgres-server.js';
 import { SHARED_MISSING, sharedPath } from '../../src/testing/shared-data.js';
 import { runCli } from './run-cli.js';
@@ -32,6 +33,17 @@ describe('cairn on PostgreSQL + pgvector (real binary, real server)', { skip }, 
     assert.equal(first.code, 0, first.stderr);
     const summary = JSON.parse(first.stdout);
     assert.ok(summary.filesNew > 0 && summary.chunksEmbedded > 0, first.stdout);
+    // The first ingest into the empty collection built its HNSW index once at the end (decision 0043).
+    const client = new pg.Client({ connectionString: env.CAIRN_DATABASE_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ indexed: number }>(
+        "SELECT count(*)::int AS indexed FROM pg_indexes i JOIN collections c ON i.indexname = 'chunks_hnsw_' || c.id WHERE c.name = 'kb'",
+      );
+      assert.equal(rows[0]!.indexed, 1, 'the collection has its HNSW index after the ingest');
+    } finally {
+      await client.end();
+    }
     const again = JSON.parse((await runCli(['ingest', txt!, '--collection', 'kb', '--json'], env)).stdout);
     assert.equal(again.chunksWritten, 0);
     assert.equal(again.filesUnchanged, summary.filesNew);

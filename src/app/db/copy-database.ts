@@ -14,7 +14,7 @@ export type CopyProgress =
   | { phase: 'records'; store: AppStoreName; done: number };
 
 export interface CopyOptions {
-  /** Documents written per transaction (default 32). */
+  /** Documents written per transaction (default 256). */
   batchDocuments?: number;
   /** Records per exported page (default 500). */
   pageSize?: number;
@@ -57,7 +57,7 @@ export interface CopyReport {
  */
 export async function copyDatabase(source: OpenedDatabase, target: OpenedDatabase, options: CopyOptions = {}): Promise<CopyReport> {
   const started = performance.now();
-  const batchDocuments = options.batchDocuments ?? 32;
+  const batchDocuments = options.batchDocuments ?? 256;
   const pageSize = options.pageSize ?? 500;
   const collections = source.chunks === undefined ? [] : await source.chunks.listCollections();
   if (collections.some((c) => c.documentCount > 0) && (target.chunks === undefined || target.vectors === undefined)) {
@@ -120,11 +120,19 @@ async function copyCollection(
   let copied = 0;
   let skipped = 0;
   let batch: DocumentWrite[] = [];
+  // One batch is written while the next is read from the source: the target's server works while this
+  // process reads and analyses. At most one write is in flight, so batches commit in order.
+  let inflight: Promise<void> = Promise.resolve();
+  const write = async (documents: DocumentWrite[]) => {
+    const results = chunks.writeDocuments ? await chunks.writeDocuments(documents) : await writeOneByOne(chunks, documents);
+    await sync.written(documents.map((document, index): WrittenDocument => ({ document, result: results[index]! })));
+    copied += documents.length;
+  };
   const flush = async () => {
+    await inflight;
     if (batch.length === 0) return;
-    const results = chunks.writeDocuments ? await chunks.writeDocuments(batch) : await writeOneByOne(chunks, batch);
-    await sync.written(batch.map((document, index): WrittenDocument => ({ document, result: results[index]! })));
-    copied += batch.length;
+    inflight = write(batch);
+    inflight.catch(() => {});
     batch = [];
   };
   try {
@@ -144,8 +152,10 @@ async function copyCollection(
       if (page.items.length < 200) break;
     }
     await flush();
+    await inflight;
     options.onProgress?.({ phase: 'documents', collection: name, done, total, copied });
   } finally {
+    await inflight.catch(() => {});
     await sync.finish();
   }
   if (settings.dimensions > 0) {

@@ -2,11 +2,21 @@ import type pg from 'pg';
 import { CairnError } from '../../core/cairn-error.js';
 import { fileExtension } from '../../core/search-filter.js';
 import type { DocumentWrite, WriteResult } from '../chunk-store.js';
-import { forgetFingerprint, recordFingerprint } from './postgres-near-duplicates.js';
+import { forgetFingerprint, recordFingerprints, type FingerprintWrite } from './postgres-near-duplicates.js';
 import type { LexicalWeights } from '../sqlite/sqlite-lexical-index.js';
 import { chunkPostings } from './lexical-postings.js';
 import { withTransaction } from './postgres-errors.js';
 import { vectorLiteral } from './vector-literal.js';
+import { copyRows, type CopyType, type CopyValue } from './copy-rows.js';
+
+const CHUNK_COLUMNS: readonly (readonly [string, CopyType])[] = [
+  ['id', 'int8'], ['document_id', 'int8'], ['collection_id', 'int4'], ['ordinal', 'int4'], ['text', 'text'], ['heading_path', 'text'],
+  ['page_start', 'int4'], ['page_end', 'int4'], ['line_start', 'int4'], ['line_end', 'int4'], ['token_count', 'int4'], ['content_hash', 'text'],
+  ['embedding', 'vector'], ['anchor', 'text'],
+];
+const POSTING_COLUMNS: readonly (readonly [string, CopyType])[] = [
+  ['collection_id', 'int4'], ['document_id', 'int8'], ['term', 'text'], ['chunk_id', 'int8'], ['frequency', 'float8'], ['length', 'int4'],
+];
 
 /** Turns raw text into the space-separated analyzer terms that are indexed (analyzeForIndex in production). */
 export type LexicalAnalyzer = (text: string) => string;
@@ -72,11 +82,15 @@ export class PostgresDocumentWriter {
       for (const [index, document] of documents.entries()) {
         if (results[index] === undefined) results[index] = await this.#write(client, document, collections.get(document.collection)!, deltas);
       }
+      const fingerprints = new Map<number, FingerprintWrite[]>();
       for (const [index, document] of documents.entries()) {
         if (document.fingerprint === undefined) continue;
         const collectionId = collections.get(document.collection)!.id;
-        await recordFingerprint(client, collectionId, results[index]!.documentId, document.fingerprint.minhash, document.fingerprint.threshold);
+        const list = fingerprints.get(collectionId) ?? [];
+        list.push({ documentId: results[index]!.documentId, minhash: document.fingerprint.minhash, threshold: document.fingerprint.threshold });
+        fingerprints.set(collectionId, list);
       }
+      for (const [collectionId, writes] of [...fingerprints].sort((a, b) => a[0] - b[0])) await recordFingerprints(client, collectionId, writes);
       await applyDeltas(client, deltas);
       return results;
     });
@@ -125,56 +139,39 @@ export class PostgresDocumentWriter {
     const idByKey = new Map(ids.rows.map((row) => [`${row.collection_id}\n${row.uri}`, row.id]));
     const documentIds = documents.map((d) => idByKey.get(`${collections.get(d.collection)!.id}\n${d.uri}`)!);
     const ordered = documents.map((d) => [...d.chunks].sort((a, b) => a.ordinal - b.ordinal));
-    const chunkRows = ordered.flatMap((chunks, i) => chunks.map((chunk) => ({ chunk, documentId: documentIds[i]!, collectionId: collections.get(documents[i]!.collection)!.id })));
-    const chunkIds = new Map<string, number>();
-    if (chunkRows.length > 0) {
-      const { rows } = await client.query<{ id: number; document_id: number; ordinal: number }>(
-        `INSERT INTO chunks (document_id, collection_id, ordinal, text, heading_path, page_start, page_end, line_start, line_end, token_count, content_hash, embedding, anchor)
-         SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::text[], $12::vector[], $13::text[])
-         RETURNING id, document_id, ordinal`,
-        [
-          chunkRows.map((row) => row.documentId),
-          chunkRows.map((row) => row.collectionId),
-          chunkRows.map((row) => row.chunk.ordinal),
-          chunkRows.map((row) => row.chunk.text),
-          chunkRows.map((row) => JSON.stringify(row.chunk.headingPath)),
-          chunkRows.map((row) => row.chunk.pageStart ?? null),
-          chunkRows.map((row) => row.chunk.pageEnd ?? null),
-          chunkRows.map((row) => row.chunk.lineStart ?? null),
-          chunkRows.map((row) => row.chunk.lineEnd ?? null),
-          chunkRows.map((row) => row.chunk.tokenCount),
-          chunkRows.map((row) => row.chunk.contentHash),
-          chunkRows.map((row) => (row.chunk.vector === null ? null : vectorLiteral(row.chunk.vector))),
-          chunkRows.map((row) => row.chunk.anchor ?? null),
-        ],
-      );
-      for (const row of rows) chunkIds.set(`${row.document_id}\n${row.ordinal}`, row.id);
+    // Chunk ids are drawn from the identity's sequence first, so the rows and their postings go in by
+    // binary COPY (no SQL text, no array literals, vectors unparsed) without waiting for RETURNING.
+    const chunkCount = ordered.reduce((sum, chunks) => sum + chunks.length, 0);
+    const drawn = chunkCount === 0 ? [] : (await client.query<{ id: string }>(
+      "SELECT nextval(pg_get_serial_sequence('chunks', 'id')) AS id FROM generate_series(1, $1)", [chunkCount],
+    )).rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+    let next = 0;
+    const chunkIds = ordered.map((chunks) => chunks.map(() => drawn[next++]!));
+    if (chunkCount > 0) {
+      await copyRows(client, 'chunks', CHUNK_COLUMNS, (function* () {
+        for (const [i, chunks] of ordered.entries()) {
+          const collectionId = collections.get(documents[i]!.collection)!.id;
+          for (const [j, chunk] of chunks.entries()) {
+            yield [chunkIds[i]![j]!, documentIds[i]!, collectionId, chunk.ordinal, chunk.text, JSON.stringify(chunk.headingPath), chunk.pageStart ?? null,
+              chunk.pageEnd ?? null, chunk.lineStart ?? null, chunk.lineEnd ?? null, chunk.tokenCount, chunk.contentHash, chunk.vector, chunk.anchor ?? null];
+          }
+        }
+      })());
     }
-    const postings = { collections: [] as number[], documents: [] as number[], terms: [] as string[], chunks: [] as number[], frequencies: [] as number[], lengths: [] as number[] };
+    const postings: CopyValue[][] = [];
     const results: WriteResult[] = [];
     for (const [i, document] of documents.entries()) {
       const documentId = documentIds[i]!;
       const collectionId = collections.get(document.collection)!.id;
       const change = delta(deltas, collectionId);
       change.documents++;
-      const ids = ordered[i]!.map((chunk) => chunkIds.get(`${documentId}\n${chunk.ordinal}`)!);
+      const ids = chunkIds[i]!;
       this.#postings(document, ordered[i]!, ids, change, (term, chunkId, frequency, length) => {
-        postings.collections.push(collectionId);
-        postings.documents.push(documentId);
-        postings.terms.push(term);
-        postings.chunks.push(chunkId);
-        postings.frequencies.push(frequency);
-        postings.lengths.push(length);
+        postings.push([collectionId, documentId, term, chunkId, frequency, length]);
       });
       results.push({ documentId, chunkIds: [...ids].sort((a, b) => a - b), removedChunkIds: [] });
     }
-    if (postings.terms.length > 0) {
-      await client.query(
-        `INSERT INTO lexical_postings (collection_id, document_id, term, chunk_id, frequency, length)
-         SELECT * FROM unnest($1::int[], $2::bigint[], $3::text[], $4::bigint[], $5::float8[], $6::int[])`,
-        [postings.collections, postings.documents, postings.terms, postings.chunks, postings.frequencies, postings.lengths],
-      );
-    }
+    if (postings.length > 0) await copyRows(client, 'lexical_postings', POSTING_COLUMNS, postings);
     return results;
   }
 
@@ -385,10 +382,8 @@ async function applyDeltas(client: pg.PoolClient, deltas: Map<number, Collection
          ON CONFLICT (collection_id, term) DO UPDATE SET documents = lexical_terms.documents + excluded.documents`,
         [collectionId, terms.map(([term]) => term), terms.map(([, count]) => count)],
       );
-      await client.query('DELETE FROM lexical_terms WHERE collection_id = $1 AND term = ANY($2::text[]) AND documents <= 0', [
-        collectionId,
-        terms.filter(([, count]) => count < 0).map(([term]) => term),
-      ]);
+      const fewer = terms.filter(([, count]) => count < 0).map(([term]) => term);
+      if (fewer.length > 0) await client.query('DELETE FROM lexical_terms WHERE collection_id = $1 AND term = ANY($2::text[]) AND documents <= 0', [collectionId, fewer]);
     }
     await client.query(
       `UPDATE collections SET document_count = document_count + $2, chunk_count = chunk_count + $3, lexical_length = lexical_length + $4,

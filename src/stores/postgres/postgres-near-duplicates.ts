@@ -42,22 +42,87 @@ export async function forgetFingerprint(client: pg.PoolClient, collectionId: num
   }
 }
 
-export async function recordFingerprint(client: pg.PoolClient, collectionId: number, documentId: number, minhash: Uint32Array, threshold: number): Promise<void> {
-  const keys = lshBandKeys(minhash);
-  const { rows } = await client.query<FingerprintRow>(
-    `SELECT document_id, minhash, threshold, cluster FROM document_fingerprints
-     WHERE document_id IN (SELECT document_id FROM document_bands WHERE collection_id = $1 AND band_key = ANY($2::bigint[])) AND document_id <> $3`,
-    [collectionId, keys, documentId],
+/** One document's fingerprint for `recordFingerprints`. */
+export interface FingerprintWrite {
+  documentId: number;
+  minhash: Uint32Array;
+  threshold: number;
+}
+
+/**
+ * Records a batch of one collection's documents' fingerprints, in four statements whatever the batch's
+ * size: the stored fingerprints sharing a band with any of them, then the batch's fingerprints, bands and
+ * the relabelled clusters. The result equals recording them one by one in this order: each document
+ * joins the clusters of the earlier ones (stored or in the batch) it resembles, and merged clusters take
+ * the smallest label (the SQLite store's steps, sqlite-near-duplicates.ts). A document listed twice keeps
+ * its last fingerprint.
+ */
+export async function recordFingerprints(client: pg.PoolClient, collectionId: number, writes: readonly FingerprintWrite[]): Promise<void> {
+  const last = new Map<number, FingerprintWrite>();
+  for (const write of writes) {
+    last.delete(write.documentId);
+    last.set(write.documentId, write);
+  }
+  const batch = [...last.values()].map((write) => ({ ...write, keys: lshBandKeys(write.minhash), cluster: write.documentId }));
+  if (batch.length === 0) return;
+  const allKeys = [...new Set(batch.flatMap((item) => item.keys))];
+  const { rows } = await client.query<FingerprintRow & { band_key: string }>(
+    `SELECT b.band_key, f.document_id, f.minhash, f.threshold, f.cluster FROM document_bands b JOIN document_fingerprints f ON f.document_id = b.document_id
+     WHERE b.collection_id = $1 AND b.band_key = ANY($2::bigint[]) AND NOT (f.document_id = ANY($3::bigint[]))`,
+    [collectionId, allKeys, batch.map((item) => item.documentId)],
   );
-  const merged = new Set<number>();
-  for (const row of rows) if (estimatedJaccard(minhash, signatureFromBytes(row.minhash)) >= threshold) merged.add(row.cluster);
-  const cluster = Math.min(documentId, ...merged);
-  await client.query('INSERT INTO document_fingerprints (document_id, collection_id, minhash, threshold, cluster) VALUES ($1, $2, $3, $4, $5)', [
-    documentId, collectionId, signatureToBytes(minhash), threshold, cluster,
+  // Labels only ever move down to a smaller one: `relabel` chains them, `find` follows a chain to its end.
+  const relabel = new Map<number, number>();
+  const find = (label: number): number => {
+    let at = label;
+    for (let next = relabel.get(at); next !== undefined; next = relabel.get(at)) at = next;
+    return at;
+  };
+  const storedByKey = new Map<string, { documentId: number; signature: Uint32Array; cluster: number }[]>();
+  const signatures = new Map<number, Uint32Array>();
+  for (const row of rows) {
+    const id = Number(row.document_id);
+    let signature = signatures.get(id);
+    if (signature === undefined) signatures.set(id, (signature = signatureFromBytes(row.minhash)));
+    const list = storedByKey.get(String(row.band_key)) ?? [];
+    list.push({ documentId: id, signature, cluster: Number(row.cluster) });
+    storedByKey.set(String(row.band_key), list);
+  }
+  const batchByKey = new Map<string, typeof batch>();
+  for (const item of batch) {
+    const candidates = new Map<number, { signature: Uint32Array; cluster: () => number }>();
+    for (const key of item.keys) {
+      for (const stored of storedByKey.get(String(key)) ?? []) candidates.set(stored.documentId, { signature: stored.signature, cluster: () => find(stored.cluster) });
+      for (const earlier of batchByKey.get(String(key)) ?? []) candidates.set(earlier.documentId, { signature: earlier.minhash, cluster: () => find(earlier.cluster) });
+    }
+    const merged = new Set<number>();
+    for (const candidate of candidates.values()) if (estimatedJaccard(item.minhash, candidate.signature) >= item.threshold) merged.add(candidate.cluster());
+    const cluster = Math.min(item.documentId, ...merged);
+    for (const label of merged) if (label !== cluster) relabel.set(label, cluster);
+    item.cluster = cluster;
+    for (const key of item.keys) {
+      const list = batchByKey.get(String(key)) ?? [];
+      list.push(item);
+      batchByKey.set(String(key), list);
+    }
+  }
+  await client.query(
+    `INSERT INTO document_fingerprints (document_id, collection_id, minhash, threshold, cluster)
+     SELECT u.id, $1, u.minhash, u.threshold, u.cluster FROM unnest($2::bigint[], $3::bytea[], $4::float8[], $5::bigint[]) AS u(id, minhash, threshold, cluster)`,
+    [collectionId, batch.map((item) => item.documentId), batch.map((item) => signatureToBytes(item.minhash)), batch.map((item) => item.threshold), batch.map((item) => find(item.cluster))],
+  );
+  await client.query('INSERT INTO document_bands (collection_id, band_key, document_id) SELECT $1, * FROM unnest($2::bigint[], $3::bigint[])', [
+    collectionId,
+    batch.flatMap((item) => item.keys),
+    batch.flatMap((item) => item.keys.map(() => item.documentId)),
   ]);
-  await client.query('INSERT INTO document_bands (collection_id, band_key, document_id) SELECT $1, k, $3 FROM unnest($2::bigint[]) AS k', [collectionId, keys, documentId]);
-  if (merged.size > 0) {
-    await client.query('UPDATE document_fingerprints SET cluster = $1 WHERE collection_id = $2 AND cluster = ANY($3::bigint[])', [cluster, collectionId, [...merged]]);
+  const moved = [...relabel.keys()].map((label) => [label, find(label)] as const);
+  if (moved.length > 0) {
+    await client.query('UPDATE document_fingerprints f SET cluster = u.next FROM unnest($2::bigint[], $3::bigint[]) AS u(old, next) WHERE f.collection_id = $1 AND f.cluster = u.old', [
+      collectionId,
+      moved.map(([label]) => label),
+      moved.map(([, next]) => next),
+    ]);
   }
 }
 
