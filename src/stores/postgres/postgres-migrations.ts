@@ -159,10 +159,10 @@ export interface PgvectorBuildParams {
 }
 
 /** DDL of a collection's partial HNSW index over its `dimensions`-long vectors (none for 0). */
-export function createHnswIndexSql(collectionId: number, dimensions: number, params: PgvectorBuildParams): string | undefined {
+export function createHnswIndexSql(collectionId: number, dimensions: number, params: PgvectorBuildParams, options: { concurrently?: boolean } = {}): string | undefined {
   if (dimensions <= 0) return undefined;
   const id = Math.trunc(collectionId);
   const d = Math.trunc(dimensions);
-  return `CREATE INDEX IF NOT EXISTS ${hnswIndexName(id)} ON chunks USING hnsw ((embedding::vector(${d})) vector_cosine_ops)
+  return `CREATE INDEX ${options.concurrently === true ? 'CONCURRENTLY ' : ''}IF NOT EXISTS ${hnswIndexName(id)} ON chunks USING hnsw ((embedding::vector(${d})) vector_cosine_ops)
     WITH (m = ${Math.trunc(params.m)}, ef_construction = ${Math.trunc(params.efConstruction)}) WHERE collection_id = ${id}`;
 }
