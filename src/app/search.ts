@@ -1,4 +1,5 @@
 import { CairnError } from '../core/cairn-error.js';
+import type { CollectionRecord } from '../stores/collection-record.js';
 import type { DocumentHit, ResultGrouping, SearchFilter, SearchMode } from '../core/search-types.js';
 import type { Telemetry } from '../core/telemetry.js';
 import { topMatchScore } from '../retrieve/top-match-score.js';
@@ -107,7 +108,7 @@ export async function search(app: CairnApp, input: SearchInput): Promise<SearchU
   // A hit ran no stage: its timings say so (the cached response kept those of the search that computed it).
   if (value !== undefined) value = { ...value, cached: true, timings: { fusionMs: 0, hydrateMs: 0, totalMs: performance.now() - started } };
   if (value === undefined) {
-    const computed = await searchUncached(app, input, record.name, loaded.embedder, shape);
+    const computed = await searchUncached(app, input, record, loaded.embedder, shape);
     if (key !== undefined && computed.cacheable) cache!.set(record.name, generation!, key, computed.value);
     value = computed.value;
   }
@@ -138,10 +139,11 @@ function cacheRequest(app: CairnApp, input: SearchInput, embedder: string, shape
 async function searchUncached(
   app: CairnApp,
   input: SearchInput,
-  collection: string,
+  record: CollectionRecord,
   embedder: LoadedEmbedder['embedder'],
   { k, group, passages, collapse, fusion }: ResponseShape,
 ): Promise<{ value: SearchUseCaseResponse; cacheable: boolean }> {
+  const collection = record.name;
   const reranker = input.rerank ? await app.loadReranker() : null;
   const rerankDepth = input.rerankDepth ?? app.config.rerank.candidates;
   // Grouped, retrieve k × factor chunks; widen while fewer than k documents came back and more chunks exist.
@@ -166,6 +168,7 @@ async function searchUncached(
           filter: input.filter,
           minScore: input.minScore,
           signal: input.signal,
+          record,
         },
       );
       spent = spent ? addTimings(spent, response.timings) : response.timings;
