@@ -7,6 +7,13 @@
  *   node --import tsx bench/http-load.ts [--home <dir>] [--limit-files N] [--seconds 20] [--connections 16]
  *     [--modes lexical,hybrid] [--models-dir /work/shared/models] [--no-build] [--cpu-prof <dir>]
  *   node --import tsx bench/http-load.ts --mixed --minutes 10 [--home <dir>] [--connections 8]
+ *   node --import tsx bench/http-load.ts --home <dir> --database-url postgres://… --collection study --hybrid-collection study
+ *
+ * --database-url serves from PostgreSQL (CAIRN_DATABASE_URL; the home keeps only the configuration).
+ * --collection / --hybrid-collection search existing collections instead of building `bench` and
+ * `bench-minilm` (a hybrid collection of the static model embeds each query with that model, not the
+ * MiniLM-shaped one). Run SQLite and PostgreSQL one after the other with the same collections and
+ * compare their ratio: the machine is shared.
  *
  * The store: collection `bench` (static model, 256-d) ingested from the corpus, and `bench-minilm`, the
  * same chunks recorded under the MiniLM-shaped embedder with 384-d vectors (see copyWithPaddedVectors).
@@ -44,15 +51,20 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '10' },
     'no-build': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    'database-url': { type: 'string' },
+    collection: { type: 'string', default: 'bench' },
+    'hybrid-collection': { type: 'string', default: 'bench-minilm' },
   },
 });
 
 const facts = machineFacts();
 const work = temporaryDirectory('cairn-bench-http-');
 const home = values.home ?? `${work}/home`;
-const LEXICAL = 'bench';
-const HYBRID = 'bench-minilm';
-const appOptions: BenchConfigOptions = { home, embedder: STATIC_EMBEDDER, modelsDir: values['models-dir'] };
+const LEXICAL = values.collection;
+const HYBRID = values['hybrid-collection'];
+const databaseUrl = values['database-url'];
+const backend = databaseUrl === undefined ? 'sqlite' : 'postgres';
+const appOptions: BenchConfigOptions = { home, embedder: STATIC_EMBEDDER, modelsDir: values['models-dir'], ...(databaseUrl === undefined ? {} : { databaseUrl }) };
 
 try {
   const prepared = await prepareStore();
@@ -64,6 +76,7 @@ try {
       CAIRN_HOME: home, CAIRN_MODELS_DIR: values['models-dir'], CAIRN_EMBEDDER: STATIC_EMBEDDER, CAIRN_OFFLINE: '1',
       CAIRN_RERANKER: 'none', CAIRN_LLM_DISCOVER: '0', CAIRN_RATE_LIMIT_MAX: '1000000000',
       ...(llm ? { CAIRN_LLM_URL: llm.url } : {}),
+      ...(databaseUrl === undefined ? {} : { CAIRN_DATABASE_URL: databaseUrl }),
     },
     (line) => {
       serverLog.lines += 1;
@@ -102,9 +115,9 @@ try {
         runs.push(await loadRun(server.url, headers, mode, connections, seconds, prepared.queries, server.pid));
       }
       const target = { lexical: 1000, hybrid: 200 } as const;
-      report('http-load', { ...facts, loadAverageAfter: loadAverage(), home: values.home ?? '(temporary)', chunks: prepared.chunks, serverErrorLogLines: serverLog.errors, accelerators, runs, serverPeakRssMiB: peakRssOfMiB(server.pid) }, [
-        `http-load  ${facts.at}  ${facts.cpus} x ${facts.cpuModel}  node ${facts.node}  load ${facts.loadAverageBefore.join(' ')} -> ${loadAverage().join(' ')}`,
-        `store      ${prepared.chunks.lexical} chunks (${LEXICAL}, static 256-d), ${prepared.chunks.hybrid} (${HYBRID}, MiniLM-shaped 384-d, q8)`,
+      report('http-load', { ...facts, backend, loadAverageAfter: loadAverage(), home: values.home ?? '(temporary)', chunks: prepared.chunks, serverErrorLogLines: serverLog.errors, accelerators, runs, serverPeakRssMiB: peakRssOfMiB(server.pid) }, [
+        `http-load  [${backend}]  ${facts.at}  ${facts.cpus} x ${facts.cpuModel}  node ${facts.node}  load ${facts.loadAverageBefore.join(' ')} -> ${loadAverage().join(' ')}`,
+        `store      ${prepared.chunks.lexical} chunks (${LEXICAL}), ${prepared.chunks.hybrid} (${HYBRID}, ${prepared.hybridEmbedder})`,
         `lexical    in-memory BM25 postings: ${accelerators.length === 0 ? 'none (FTS5 alone)' : accelerators.map((a) => `${a.collection} ${a.state}${a.builtInMs === undefined ? '' : ` (built in ${a.builtInMs} ms, ${round(a.bytes / 2 ** 20, 1)} MiB)`}`).join(', ')}`,
         ...runs.map((r) => `${r.mode.padEnd(8)}   ${r.requestsPerSecond} req/s (target >= ${target[r.mode]}), p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.connections} connections, ${r.seconds} s, errors ${r.errors}, non-2xx ${r.non2xx}, server CPU ${r.serverCpuMsPerRequest} ms/request, RSS ${r.serverRssMiB} MiB`),
         `server     peak RSS ${peakRssOfMiB(server.pid)} MiB; error log lines ${serverLog.errors}`,
@@ -122,21 +135,22 @@ try {
 async function prepareStore() {
   const app = await openBenchApp(appOptions);
   try {
-    if (!((await app.chunks.getCollection(LEXICAL))?.chunkCount ?? 0)) {
+    if (LEXICAL === 'bench' && !((await app.chunks.getCollection(LEXICAL))?.chunkCount ?? 0)) {
       const limit = parseIntegerOption(values['limit-files'], 'limit-files');
       const source = limit === undefined ? values.source : copySubset(values.source, limit, work).root;
       process.stderr.write(`ingesting ${source} into ${LEXICAL} (static model)…\n`);
       const summary = await ingest(app, { collection: LEXICAL, sources: [source] });
       process.stderr.write(`ingested ${summary.chunksWritten} chunks in ${round(summary.millis.total / 1000, 1)} s\n`);
     }
-    if (!(await app.chunks.getCollection(HYBRID))) {
+    if (HYBRID === 'bench-minilm' && !(await app.chunks.getCollection(HYBRID))) {
       process.stderr.write(`copying ${LEXICAL} into ${HYBRID} (384-d, ${MINILM_SHAPED_EMBEDDER})…\n`);
       await copyWithPaddedVectors(app, LEXICAL, HYBRID, MINILM_SHAPED_EMBEDDER, 384);
     }
     const queries = await buildQueries(app, LEXICAL, parseIntegerOption(values.queries, 'queries') ?? 2000, 20261121);
     const { key } = await app.keys.create(`http-load ${facts.at}`, ['admin']);
     const chunks = { lexical: (await app.chunks.getCollection(LEXICAL))?.chunkCount ?? 0, hybrid: (await app.chunks.getCollection(HYBRID))?.chunkCount ?? 0 };
-    return { queries, key, chunks };
+    const hybridEmbedder = (await app.chunks.getCollection(HYBRID))?.embedder ?? '(missing)';
+    return { queries, key, chunks, hybridEmbedder };
   } finally {
     await app.close();
   }

@@ -27,7 +27,9 @@ import { prepareQuery } from '../src/retrieve/query/prepare-query.js';
 import { copyDatabase } from '../src/app/db/copy-database.js';
 import { openDatabase } from '../src/app/db/open-database.js';
 import { parseStoreLocation } from '../src/app/db/store-location.js';
+import pg from 'pg';
 import { startBenchPostgres } from './bench-postgres.js';
+import { cpuMsOf } from './http-load-support.js';
 import { measureDenseRecall } from './dense-recall.js';
 import { NATURAL_QUESTIONS, buildQueries } from './search-queries.js';
 import {
@@ -176,6 +178,7 @@ async function measureStore(backend: string, database: { databaseUrl?: string },
       const parts = [`${mode.padEnd(8)} p50 ${r.wallMs.p50} ms, p95 ${r.wallMs.p95} ms, p99 ${r.wallMs.p99} ms, ${r.qps} queries/s`];
       if (r.embedMs) parts.push(`query embedding p50 ${r.embedMs.p50} ms`);
       if (mode === 'dense' && r.excludingEmbedMs && r.denseArmMs) parts.push(`excluding it p50 ${r.excludingEmbedMs.p50} ms (HNSW arm alone p50 ${r.denseArmMs.p50} ms)`);
+      parts.push(`CPU/query ${r.cpuMsPerQuery.client} ms here${r.cpuMsPerQuery.server === undefined ? '' : ` + ${r.cpuMsPerQuery.server} ms PostgreSQL`}`);
       if (r.fellBack > 0) parts.push(`${r.fellBack} fell back to another mode`);
       return parts.join('; ');
     };
@@ -209,6 +212,7 @@ function hnswOf(app: CairnApp): { m: number; efConstruction: number; efSearch: n
 }
 
 interface ModeResult {
+  cpuMsPerQuery: { client: number; server?: number };
   wallMs: LatencyStats;
   totalMs: LatencyStats;
   qps: number;
@@ -220,6 +224,20 @@ interface ModeResult {
   hydrateMs: LatencyStats;
   meanResults: number;
   fellBack: number;
+}
+
+/** CPU ms so far of each backend serving the benchmark's database (same machine, /proc), empty on SQLite. */
+async function serverCpu(): Promise<Map<number, number>> {
+  const url = values['database-url'];
+  if (url === undefined) return new Map();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    return new Map(rows.map((row) => [row.pid, cpuMsOf(row.pid)] as const).filter(([, ms]) => Number.isFinite(ms)));
+  } finally {
+    await client.end();
+  }
 }
 
 async function measureMode(app: CairnApp, mode: SearchMode, queries: string[]): Promise<ModeResult> {
@@ -234,6 +252,8 @@ async function measureMode(app: CairnApp, mode: SearchMode, queries: string[]): 
   const hydrate: number[] = [];
   let results = 0;
   let fellBack = 0;
+  const serverBefore = await serverCpu();
+  const cpuBefore = process.cpuUsage();
   for (const query of queries) {
     const started = performance.now();
     const response = await search(app, { collection, query, mode, k });
@@ -252,8 +272,14 @@ async function measureMode(app: CairnApp, mode: SearchMode, queries: string[]): 
     results += response.results.length;
     if (response.mode !== mode) fellBack++;
   }
+  const cpu = process.cpuUsage(cpuBefore);
+  const serverAfter = await serverCpu();
+  let serverMs = 0;
+  for (const [pid, ms] of serverAfter) serverMs += ms - (serverBefore.get(pid) ?? 0);
   const seconds = wall.reduce((sum, ms) => sum + ms, 0) / 1000;
   return {
+    /** CPU per query: this process (all threads) and, on PostgreSQL, the database's backends; steadier than wall time on a shared machine. */
+    cpuMsPerQuery: { client: round((cpu.user + cpu.system) / 1000 / queries.length, 3), ...(values['database-url'] === undefined ? {} : { server: round(serverMs / queries.length, 3) }) },
     wallMs: latencyStats(wall),
     totalMs: latencyStats(total),
     qps: round(queries.length / seconds, 1),

@@ -1,4 +1,5 @@
 import { CairnError } from '../core/cairn-error.js';
+import type { CollectionRecord } from '../stores/collection-record.js';
 import type { DocumentHit, ResultGrouping, SearchFilter, SearchMode } from '../core/search-types.js';
 import type { Telemetry } from '../core/telemetry.js';
 import { topMatchScore } from '../retrieve/top-match-score.js';
@@ -89,7 +90,12 @@ interface ResponseShape {
  */
 export async function search(app: CairnApp, input: SearchInput): Promise<SearchUseCaseResponse> {
   const started = performance.now();
-  const { record, loaded } = await resolveCollection(app, input.collection, { embedder: input.embedder }, false);
+  const cache = app.searchCache;
+  // The cache's generation needs only the name: read beside the collection (one round trip less on a server database).
+  const [{ record, loaded }, generation] = await Promise.all([
+    resolveCollection(app, input.collection, { embedder: input.embedder }, false),
+    cache === undefined ? undefined : app.chunks.collectionGeneration?.(input.collection),
+  ]);
   const group = input.group ?? 'documents';
   const shape: ResponseShape = {
     k: input.k ?? app.config.search.k,
@@ -98,8 +104,6 @@ export async function search(app: CairnApp, input: SearchInput): Promise<SearchU
     collapse: input.collapseDuplicates ?? app.config.search.collapseDuplicates,
     fusion: input.fusion ?? hybridFusionOf(app.config.search),
   };
-  const cache = app.searchCache;
-  const generation = cache === undefined ? undefined : await app.chunks.collectionGeneration?.(record.name);
   const key = generation === undefined ? undefined : searchCacheKey(cacheRequest(app, input, record.embedder, shape));
   const cached = key === undefined ? undefined : cache!.get(record.name, generation!, key);
   if (key !== undefined) app.telemetry?.count(cached === undefined ? 'search.cacheMisses' : 'search.cacheHits');
@@ -107,7 +111,7 @@ export async function search(app: CairnApp, input: SearchInput): Promise<SearchU
   // A hit ran no stage: its timings say so (the cached response kept those of the search that computed it).
   if (value !== undefined) value = { ...value, cached: true, timings: { fusionMs: 0, hydrateMs: 0, totalMs: performance.now() - started } };
   if (value === undefined) {
-    const computed = await searchUncached(app, input, record.name, loaded.embedder, shape);
+    const computed = await searchUncached(app, input, record, loaded.embedder, shape);
     if (key !== undefined && computed.cacheable) cache!.set(record.name, generation!, key, computed.value);
     value = computed.value;
   }
@@ -138,10 +142,11 @@ function cacheRequest(app: CairnApp, input: SearchInput, embedder: string, shape
 async function searchUncached(
   app: CairnApp,
   input: SearchInput,
-  collection: string,
+  record: CollectionRecord,
   embedder: LoadedEmbedder['embedder'],
   { k, group, passages, collapse, fusion }: ResponseShape,
 ): Promise<{ value: SearchUseCaseResponse; cacheable: boolean }> {
+  const collection = record.name;
   const reranker = input.rerank ? await app.loadReranker() : null;
   const rerankDepth = input.rerankDepth ?? app.config.rerank.candidates;
   // Grouped, retrieve k × factor chunks; widen while fewer than k documents came back and more chunks exist.
@@ -166,6 +171,7 @@ async function searchUncached(
           filter: input.filter,
           minScore: input.minScore,
           signal: input.signal,
+          record,
         },
       );
       spent = spent ? addTimings(spent, response.timings) : response.timings;

@@ -34,6 +34,8 @@ export interface SearchRequest {
   /** Results whose final score is below this are dropped (the scale is the effective mode's: BM25, cosine, or fused 0..1). */
   minScore?: number;
   signal?: AbortSignal;
+  /** The collection as the caller just read it (saves the store a lookup: a round trip on a server database). */
+  record?: CollectionRecord;
 }
 
 export interface SearchResponse {
@@ -80,7 +82,7 @@ export async function runSearch(deps: SearchDeps, request: SearchRequest): Promi
   throwIfAborted(signal);
   const query = prepareQuery(request.query);
   const filter = normalizeFilter(request.filter);
-  const collection = await deps.chunks.getCollection(request.collection);
+  const collection = request.record?.name === request.collection ? request.record : await deps.chunks.getCollection(request.collection);
   if (collection === undefined) {
     throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${request.collection}" does not exist.`, {
       hint: 'List collections with `cairn collections list`, or ingest into it first.',

@@ -39,6 +39,8 @@ export async function createPostgresBackend(config: CairnConfig, options: StoreB
     lexical: { maxScoredRows: Math.max(config.search.lexicalMaxScoredRows ?? 0, POSTGRES_MAX_SCORED_POSTINGS) },
     // The knowledge base's steps (1–49) and the application stores' (50–99), applied in one list.
     migrations: POSTGRES_SCHEMA,
+    // As the embedded store: long-running processes (serve, mcp, eval) answer from in-memory postings.
+    lexicalAccelerator: config.search.lexicalAccelerator === 'on' || (config.search.lexicalAccelerator === 'auto' && options.longRunning === true),
     ...(options.vectorIndex === undefined ? {} : { vectorIndex: options.vectorIndex }),
   });
   const app = createPostgresAppStores(store.pool);

@@ -11,6 +11,8 @@ import { PostgresChunkStore } from './postgres-chunk-store.js';
 import type { LexicalAnalyzer } from './postgres-document-writer.js';
 import { guardPool } from './postgres-errors.js';
 import { PostgresLexicalIndex } from './postgres-lexical-index.js';
+import { PostgresMemoryLexicalIndex } from './postgres-memory-lexical-index.js';
+import { DEFAULT_MAX_SCORED_ROWS } from '../sqlite/sqlite-lexical-index.js';
 import { POSTGRES_MIGRATIONS, type PgvectorBuildParams } from './postgres-migrations.js';
 
 /** bigint (int8) as a JavaScript number: ids, counts and millisecond times all stay below 2^53. */
@@ -24,6 +26,11 @@ export interface PostgresStoreOptions {
   lexicalAnalyzer: LexicalAnalyzer;
   hnsw: PgvectorBuildParams & { efSearch: number };
   lexical?: { maxScoredRows?: number };
+  /**
+   * Keeps each searched collection's BM25 postings in memory as well (PostgresMemoryLexicalIndex), for
+   * long-running processes. Default off.
+   */
+  lexicalAccelerator?: boolean;
   /** Migrations to apply at start (default: the knowledge base's, POSTGRES_MIGRATIONS). */
   migrations?: readonly PostgresMigration[];
   vectorIndex?: VectorIndexFactory;
@@ -57,7 +64,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw error;
   }
   const chunks = new PostgresChunkStore(pool, location, { analyze: options.lexicalAnalyzer, hnsw: options.hnsw });
-  const lexical = new PostgresLexicalIndex(pool, options.lexical ?? {});
+  const sqlLexical = new PostgresLexicalIndex(pool, options.lexical ?? {});
+  const accelerator = options.lexicalAccelerator
+    ? new PostgresMemoryLexicalIndex(pool, sqlLexical, { maxScoredPostings: options.lexical?.maxScoredRows ?? DEFAULT_MAX_SCORED_ROWS })
+    : undefined;
+  const lexical: LexicalIndex = accelerator ?? sqlLexical;
   let vectors: VectorIndex;
   try {
     vectors = options.vectorIndex !== undefined ? await options.vectorIndex(chunks) : new PgvectorIndex(pool, location, { hnsw: options.hnsw, efSearch: options.hnsw.efSearch });
@@ -85,6 +96,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async close() {
       if (closed) return;
       closed = true;
+      await accelerator?.close();
       await vectors.close();
       await pool.end();
     },

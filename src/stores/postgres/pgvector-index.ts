@@ -44,6 +44,8 @@ export class PgvectorIndex implements VectorIndex {
   readonly #pool: pg.Pool;
   readonly #options: PgvectorIndexOptions;
   readonly #where: string;
+  /** Collection name → id and dimensions as last read; every use re-checks them inside its statement. */
+  readonly #known = new Map<string, { id: number; dimensions: number }>();
 
   constructor(pool: pg.Pool, where: string, options: PgvectorIndexOptions) {
     this.#pool = pool;
@@ -55,8 +57,10 @@ export class PgvectorIndex implements VectorIndex {
     const { rows } = await this.#pool.query<{ id: number; dimensions: number }>('SELECT id, dimensions FROM collections WHERE name = $1', [name]);
     const row = rows[0];
     if (row === undefined) {
+      this.#known.delete(name);
       throw new CairnError('COLLECTION_NOT_FOUND', `Collection "${name}" does not exist.`, { hint: 'List collections with `cairn collections list`.' });
     }
+    this.#known.set(name, row);
     return row;
   }
 
@@ -122,6 +126,10 @@ export class PgvectorIndex implements VectorIndex {
   async search(options: VectorSearchOptions): Promise<VectorHit[]> {
     if (options.signal?.aborted) throw new CairnError('ABORTED', 'The search was cancelled.');
     if (options.k <= 0) return [];
+    if (options.filter === undefined && options.k <= this.#options.efSearch) {
+      const hits = await this.#searchKnown(options);
+      if (hits !== undefined) return hits;
+    }
     const info = await this.#collection(options.collection);
     if (info.dimensions === 0) return [];
     if (options.vector.length !== info.dimensions) throw dimensionMismatch(options.collection, info.dimensions, options.vector.length);
@@ -146,6 +154,31 @@ export class PgvectorIndex implements VectorIndex {
       const { rows } = await client.query<{ id: number; score: number }>(sql, params.values);
       return rows.map((row) => ({ chunkId: row.id, score: row.score }));
     });
+  }
+
+  /**
+   * An unfiltered search in one round trip: the collection's id and dimensions as last read, checked in
+   * the same statement (a collection dropped and re-created, or re-embedded, since then yields no row at
+   * all, and the caller looks them up again). Undefined when they are unknown or changed.
+   */
+  async #searchKnown(options: VectorSearchOptions): Promise<VectorHit[] | undefined> {
+    const info = this.#known.get(options.collection);
+    if (info === undefined || info.dimensions === 0 || options.vector.length !== info.dimensions) return undefined;
+    const d = Math.trunc(info.dimensions);
+    const { rows } = await this.#pool.query<{ id: number | null; score: number | null }>(
+      `WITH valid AS (SELECT 1 FROM collections WHERE id = ${Math.trunc(info.id)} AND name = $3 AND dimensions = ${d}),
+       nearest AS MATERIALIZED (
+        SELECT c.id, c.embedding::vector(${d}) <=> $1::vector(${d}) AS distance FROM chunks c
+        WHERE EXISTS (SELECT 1 FROM valid) AND c.collection_id = ${Math.trunc(info.id)} AND c.embedding IS NOT NULL
+        ORDER BY c.embedding::vector(${d}) <=> $1::vector(${d}) LIMIT $2)
+      SELECT n.id, 1 - n.distance AS score FROM valid LEFT JOIN nearest n ON true ORDER BY n.distance, n.id`,
+      [vectorLiteral(options.vector), options.k, options.collection],
+    );
+    if (rows.length === 0) {
+      this.#known.delete(options.collection);
+      return undefined;
+    }
+    return rows.flatMap((row) => (row.id === null ? [] : [{ chunkId: row.id, score: row.score as number }]));
   }
 
   /** The writer stored the vectors in its transaction; nothing is left to push. */

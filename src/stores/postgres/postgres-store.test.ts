@@ -80,3 +80,30 @@ test('a connection dropped in the middle of writeDocuments leaves no half docume
     await store.close();
   }
 });
+
+test('a dense search after the collection was dropped and re-created under its name searches the new one (the cached id is re-checked in the statement)', async (t) => {
+  if (server === null) return t.skip(POSTGRES_MISSING);
+  const url = await server.createDatabase();
+  const store = await open(url);
+  // Another process stands for whoever drops and re-creates the collection: nothing in `store` hears of it.
+  const other = await open(url);
+  try {
+    const settings = { embedder: 'test:v', dimensions: 2, chunkSize: 256, chunkOverlap: 0 };
+    await store.chunks.createCollection('kb', settings);
+    await store.chunks.writeDocument(makeDocument('kb', 'old.md', [makeChunk(0, 'old', Float32Array.of(1, 0))]));
+    await store.vectors.open('kb', 2);
+    const old = await store.vectors.search({ collection: 'kb', vector: Float32Array.of(1, 0), k: 5 });
+    assert.equal(old.length, 1);
+    await other.chunks.deleteCollection('kb');
+    await other.chunks.createCollection('kb', settings);
+    const written = await other.chunks.writeDocument(makeDocument('kb', 'new.md', [makeChunk(0, 'new', Float32Array.of(0, 1)), makeChunk(1, 'newer', Float32Array.of(1, 1))]));
+    await other.vectors.open('kb', 2);
+    const hits = await store.vectors.search({ collection: 'kb', vector: Float32Array.of(1, 0), k: 5 });
+    assert.deepEqual(hits.map((hit) => hit.chunkId).sort((a, b) => a - b), [...written.chunkIds].sort((a, b) => a - b));
+    await other.chunks.deleteCollection('kb');
+    await assert.rejects(store.vectors.search({ collection: 'kb', vector: Float32Array.of(1, 0), k: 5 }), (error: unknown) => (error as { code?: string }).code === 'COLLECTION_NOT_FOUND');
+  } finally {
+    await other.close();
+    await store.close();
+  }
+});
