@@ -4,8 +4,8 @@
  * dense query latency (the vector index alone and hybrid search through `runSearch`'s arms), and
  * recall@10 against exact search. Data `docs` (the default): real chunks of the docs corpus with real
  * embeddings (static model lifted into 384-d, MiniLM's shape; bench/docs-corpus-vectors.ts) and real
- * queries; `clustered`: the synthetic clusters of the contract suite (64 tight clusters: near-ties
- * everywhere, recall says more about the data than the index). Recall counts a hit whose exact score
+ * queries; `clustered`: the synthetic clusters of the contract suite (64 clusters; the queries lie
+ * around centres of their own, equidistant from whole clusters: recall says more about the data). Recall counts a hit whose exact score
  * ties the 10th exact score as found (exact duplicates are common in real corpora).
  * The ingest profile splits the wall time into the store writes, the waits for the previous push and
  * the final flush (what bounds the rate); the hybrid profile runs `runSearch` (both arms, fusion,

@@ -122,7 +122,7 @@ export async function docsCorpusVectors(options: { chunkSize: number; queryCount
   const heldOut: string[] = [];
   for (const [n, path] of files.entries()) {
     const bytes = readFileSync(join(DOCS_CORPUS, path));
-    let document;
+    let document: Awaited<ReturnType<typeof parseFile>>;
     try {
       document = await parseFile({ bytes, fileName: basename(path), extension: extname(path).slice(1).toLowerCase(), relativePath: path });
     } catch {

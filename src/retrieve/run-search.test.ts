@@ -89,9 +89,24 @@ test('hybrid search sends the dense query before the synchronous lexical arm hol
   const embedQuery = deps.embedder!.embedQuery.bind(deps.embedder);
   const traced: SearchDeps = {
     ...deps,
-    lexical: Object.assign(Object.create(lexical) as typeof lexical, { search: (options: Parameters<typeof lexicalSearch>[0]) => (calls.push('lexical'), lexicalSearch(options)) }),
-    vectors: Object.assign(Object.create(vectors) as typeof vectors, { search: (options: Parameters<typeof vectorSearch>[0]) => (calls.push('dense'), vectorSearch(options)) }),
-    embedder: Object.assign(Object.create(deps.embedder!) as FakeEmbedder, { embedQuery: (text: string) => (calls.push('embed'), embedQuery(text)) }),
+    lexical: Object.assign(Object.create(lexical) as typeof lexical, {
+      search: (options: Parameters<typeof lexicalSearch>[0]) => {
+        calls.push('lexical');
+        return lexicalSearch(options);
+      },
+    }),
+    vectors: Object.assign(Object.create(vectors) as typeof vectors, {
+      search: (options: Parameters<typeof vectorSearch>[0]) => {
+        calls.push('dense');
+        return vectorSearch(options);
+      },
+    }),
+    embedder: Object.assign(Object.create(deps.embedder!) as FakeEmbedder, {
+      embedQuery: (text: string) => {
+        calls.push('embed');
+        return embedQuery(text);
+      },
+    }),
   };
   const response = await runSearch(traced, request({}));
   assert.equal(response.mode, 'hybrid');
