@@ -79,6 +79,40 @@ test('hybrid search fuses both arms; scores lie in [0, 1]; k and minScore cut th
   assert.equal(response.timings.rerankMs, undefined, 'runSearch itself does not rerank');
 });
 
+test('hybrid search sends the dense query before the synchronous lexical arm holds the thread', async () => {
+  // A Chroma query is an HTTP request and an embedding runs on the model's threads: both must be on their
+  // way before SQLite's BM25 (synchronous) runs, or the arms run one after the other.
+  const { deps, lexical, vectors } = await setup();
+  const calls: string[] = [];
+  const lexicalSearch = lexical.search.bind(lexical);
+  const vectorSearch = vectors.search.bind(vectors);
+  const embedQuery = deps.embedder!.embedQuery.bind(deps.embedder);
+  const traced: SearchDeps = {
+    ...deps,
+    lexical: Object.assign(Object.create(lexical) as typeof lexical, {
+      search: (options: Parameters<typeof lexicalSearch>[0]) => {
+        calls.push('lexical');
+        return lexicalSearch(options);
+      },
+    }),
+    vectors: Object.assign(Object.create(vectors) as typeof vectors, {
+      search: (options: Parameters<typeof vectorSearch>[0]) => {
+        calls.push('dense');
+        return vectorSearch(options);
+      },
+    }),
+    embedder: Object.assign(Object.create(deps.embedder!) as FakeEmbedder, {
+      embedQuery: (text: string) => {
+        calls.push('embed');
+        return embedQuery(text);
+      },
+    }),
+  };
+  const response = await runSearch(traced, request({}));
+  assert.equal(response.mode, 'hybrid');
+  assert.deepEqual(calls, ['embed', 'dense', 'lexical']);
+});
+
 test('dense or hybrid without vectors falls back to lexical with a notice', async () => {
   const noEmbedder = await setup({ embedder: null });
   const response = await runSearch(noEmbedder.deps, request({ mode: 'dense' }));

@@ -123,10 +123,13 @@ export async function runSearch(deps: SearchDeps, request: SearchRequest): Promi
   // A single arm keeps its own order and raw scores (fuseArms), so its top k are the results: fetching
   // more candidates than k only feeds fusion, and costs rows to score, sort and copy out.
   if (!(wantsLexical && wantsDense)) candidates = request.k;
-  const [lexicalOutcome, denseOutcome] = await Promise.all([
-    wantsLexical ? runLexical() : null,
-    wantsDense ? runDense(deps.embedder as Embedder) : null,
-  ]);
+  // The dense arm starts first: its work happens off this thread (the embedding model's threads, a
+  // Chroma server), while the lexical arm is synchronous SQLite on this thread. Started the other way
+  // round, the arms ran one after the other (hybrid = lexical + dense). The lexical arm waits one turn of
+  // the event loop so that the dense arm's request is written before SQLite holds the thread.
+  const densePromise = wantsDense ? runDense(deps.embedder as Embedder) : null;
+  const lexicalPromise = wantsLexical ? (wantsDense ? nextTurn().then(runLexical) : runLexical()) : null;
+  const [lexicalOutcome, denseOutcome] = await Promise.all([lexicalPromise, densePromise]);
   let lexicalHits = lexicalOutcome;
   let denseHits: RankedItem<number>[] | null = null;
   if (denseOutcome instanceof CairnError) {
@@ -175,6 +178,10 @@ function denseCapableMode(requested: SearchMode, collection: CollectionRecord, e
     );
   }
   return requested;
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
