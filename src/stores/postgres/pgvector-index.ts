@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 import { CairnError } from '../../core/cairn-error.js';
 import type { VectorHit, VectorIndex, VectorIndexStatus, VectorItem, VectorSearchOptions } from '../vector-index.js';
@@ -10,6 +11,17 @@ import { vectorLiteral } from './vector-literal.js';
 const BUILD_MEMORY = '1GB';
 /** A whole-graph build runs without the pool's statement limit, up to this long (a million chunks on a small machine). */
 const BUILD_TIMEOUT_MS = 6 * 3600_000;
+/**
+ * Session advisory lock that serialises the HNSW index builds and drops of every process on one
+ * database (an arbitrary constant, "hnsw" in ASCII, distinct from the migration lock).
+ */
+const INDEX_DDL_LOCK_KEY = 0x686e7377;
+const DDL_LOCK_POLL_MS = 250;
+
+async function tryIndexDdlLock(client: pg.PoolClient): Promise<boolean> {
+  const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [INDEX_DDL_LOCK_KEY]);
+  return rows[0]?.locked === true;
+}
 
 /**
  * Session settings of every pooled connection (sent at connect as `options=-c …`, so a search is one
@@ -83,31 +95,47 @@ export class PgvectorIndex implements VectorIndex {
   }
 
   async #buildIfMissing(name: string, ddl: string): Promise<void> {
-    const { rows } = await this.#pool.query<{ valid: boolean; building: boolean }>(
-      `SELECT i.indisvalid AS valid,
-        EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = i.indexrelid) AS building
-       FROM pg_index i WHERE i.indexrelid = to_regclass($1)`,
-      [name],
-    );
-    const state = rows[0];
-    // Valid, or being built right now by another process (searches scan exactly until it is valid).
-    if (state !== undefined && (state.valid || state.building)) return;
+    if (await this.#indexState(name) === 'usable') return;
+    await this.#withDdlClient(async (client) => {
+      // Builds and drops wait for one another: two concurrent builds (or a drop and a build) on one
+      // table each wait for the other's snapshot, which PostgreSQL ends with "deadlock detected".
+      // Polled, not pg_advisory_lock: a session blocked in that statement holds a snapshot the
+      // running build waits for, the same deadlock again.
+      while (!(await tryIndexDdlLock(client))) await delay(DDL_LOCK_POLL_MS);
+      try {
+        const state = await this.#indexState(name);
+        if (state === 'usable') return;
+        // An invalid index is what a concurrent build that died leaves behind: kept up to date on
+        // writes but never used, so it is dropped and built again.
+        if (state === 'invalid') await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+        // A whole-graph build: memory for the graph (else pgvector builds on disk, much slower), no
+        // timeout. Session settings (a concurrent build cannot run in a transaction), reset after.
+        await client.query(`SET maintenance_work_mem = '${BUILD_MEMORY}'`);
+        await client.query('SET statement_timeout = 0');
+        // The pool's client-side read timeout (statementTimeoutMs + 5 s) would end the build too; 0 there means "the default".
+        await client.query({ text: ddl, query_timeout: BUILD_TIMEOUT_MS } as pg.QueryConfig);
+        await client.query('RESET maintenance_work_mem');
+        await client.query('RESET statement_timeout');
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [INDEX_DDL_LOCK_KEY]);
+      }
+    });
+  }
+
+  async #indexState(name: string): Promise<'missing' | 'invalid' | 'usable'> {
+    const { rows } = await this.#pool.query<{ valid: boolean }>('SELECT i.indisvalid AS valid FROM pg_index i WHERE i.indexrelid = to_regclass($1)', [name]);
+    const row = rows[0];
+    return row === undefined ? 'missing' : row.valid ? 'usable' : 'invalid';
+  }
+
+  /** A pooled connection outside any transaction, for the CONCURRENTLY statements; discarded if a statement failed. */
+  async #withDdlClient(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
     const client = await this.#pool.connect();
     const ignore = () => {};
     client.on('error', ignore);
     let broken = false;
     try {
-      // An invalid index is what a concurrent build that died leaves behind: it is kept up to date on
-      // writes but never used, so it is dropped and built again.
-      if (state !== undefined) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
-      // A whole-graph build: memory for the graph (else pgvector builds on disk, much slower), no
-      // timeout. Session settings (a concurrent build cannot run in a transaction), reset after.
-      await client.query(`SET maintenance_work_mem = '${BUILD_MEMORY}'`);
-      await client.query('SET statement_timeout = 0');
-      // The pool's client-side read timeout (statementTimeoutMs + 5 s) would end the build too; 0 there means "the default".
-      await client.query({ text: ddl, query_timeout: BUILD_TIMEOUT_MS } as pg.QueryConfig);
-      await client.query('RESET maintenance_work_mem');
-      await client.query('RESET statement_timeout');
+      await work(client);
     } catch (error) {
       broken = true;
       throw postgresStoreError(error, this.#where);
@@ -117,10 +145,21 @@ export class PgvectorIndex implements VectorIndex {
     }
   }
 
-  /** Drops the collection's HNSW index for a bulk load; `open` builds it again from the rows. */
+  /**
+   * Drops the collection's HNSW index for a bulk load; `open` builds it again from the rows. Only
+   * an optimisation: while another process builds or drops an index, the load keeps the index (the
+   * writes then insert into the graph row by row) rather than wait for that build.
+   */
   async deferBuild(collection: string): Promise<void> {
     const info = await this.#collection(collection);
-    await this.#pool.query(`DROP INDEX CONCURRENTLY IF EXISTS ${hnswIndexName(info.id)}`);
+    await this.#withDdlClient(async (client) => {
+      if (!(await tryIndexDdlLock(client))) return;
+      try {
+        await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${hnswIndexName(info.id)}`);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [INDEX_DDL_LOCK_KEY]);
+      }
+    });
   }
 
   async search(options: VectorSearchOptions): Promise<VectorHit[]> {

@@ -154,8 +154,9 @@ export class PostgresChunkStore implements ChunkStore {
           hint: 'Choose another name, or delete it first with `cairn collections delete`.',
         });
       }
-      const ddl = createHnswIndexSql(id, settings.dimensions, this.#hnsw);
-      if (ddl !== undefined) await client.query(ddl);
+      // No index here: the vector index builds it (CONCURRENTLY, serialised across processes) when the
+      // first ingest ends or the collection is opened; a plain CREATE INDEX in this transaction would
+      // deadlock with another collection's build running at the same time.
     });
     const record = await this.getCollection(name);
     if (record === undefined) throw notFound(name);

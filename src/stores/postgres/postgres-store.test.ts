@@ -107,3 +107,35 @@ test('a dense search after the collection was dropped and re-created under its n
     await store.close();
   }
 });
+
+test('two processes building collection indexes at once do not deadlock (builds and drops are serialised)', async (t) => {
+  if (server === null) return t.skip(POSTGRES_MISSING);
+  const url = await server.createDatabase();
+  // Two stores with pools of their own stand for two workers finishing first ingests of two collections.
+  const [a, b] = await Promise.all([open(url), open(url)]);
+  try {
+    const names = ['left', 'right'];
+    for (const name of names) {
+      await a.chunks.createCollection(name, { embedder: 'test:v', dimensions: 8, chunkSize: 256, chunkOverlap: 0 });
+      const documents = Array.from({ length: 40 }, (_, i) =>
+        makeDocument(name, `d${i}.md`, Array.from({ length: 10 }, (_, j) => makeChunk(j, `word ${i} ${j}`, Float32Array.from({ length: 8 }, (_, d) => Math.sin(i * 31 + j * 7 + d))))),
+      );
+      await a.chunks.writeDocuments!(documents);
+    }
+    const index = (name: string) => `SELECT to_regclass(format('chunks_hnsw_%s', (SELECT id FROM collections WHERE name = '${name}'))) IS NOT NULL AS present`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      for (let round = 0; round < 3; round++) {
+        // Unserialised, the two CONCURRENTLY builds (or a drop beside a build) each wait for the other's snapshot: "deadlock detected".
+        await Promise.all([a.vectors.deferBuild!('left'), b.vectors.deferBuild!('right')]);
+        await Promise.all([a.vectors.open('left', 8), b.vectors.open('right', 8), a.vectors.deferBuild!('right').then(() => b.vectors.open('right', 8))]);
+        for (const name of names) assert.equal((await admin.query<{ present: boolean }>(index(name))).rows[0]?.present, true, `${name} has its index after round ${round}`);
+      }
+    } finally {
+      await admin.end();
+    }
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+});
