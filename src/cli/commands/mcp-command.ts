@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { collectionNameSchema } from '../../app/input-schemas.js';
 import { openCairn } from '../../app/open-cairn.js';
 import { parseInput } from '../../app/parse-input.js';
+import { warmSearch } from '../../app/warm-search.js';
 import { createMcpServer } from '../../mcp/create-mcp-server.js';
 import { configFromFlags, packageVersion, type CliIo, type GlobalFlags } from '../cli-context.js';
 
@@ -34,6 +35,8 @@ export function registerMcpCommand(program: Command, io: CliIo): void {
         transport.onerror = (error) => io.stderr.write(`mcp: ${error.message}\n`);
         await server.connect(transport);
         io.stderr.write(`Cairn MCP server on stdio (home ${config.home}, default collection ${defaultCollection ?? config.defaultCollection})\n`);
+        // As `cairn serve` does: the first queries then meet the in-memory postings and the HNSW graph ready.
+        void warmSearch(app, (collection, error) => io.stderr.write(`notice: warming the search indexes of ${collection} failed (${error instanceof Error ? error.message : String(error)}); searches load them on first use\n`));
         await closed;
         await server.close();
       } finally {

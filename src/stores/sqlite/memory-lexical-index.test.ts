@@ -105,6 +105,19 @@ test('the in-memory postings score every query exactly as FTS5 bm25() does, over
   });
 });
 
+test('a small collection\'s first query waits for its first build: it ranks as the postings do, not as budgeted FTS5 (issue 17)', async () => {
+  await withStore(async (store) => {
+    await writeCorpus(store, 'kb', 200, 5);
+    // No warm(): a long-running process (cairn mcp) may get its first query before any build.
+    assert.equal(store.lexical.acceleratorStatus?.('kb').state, 'absent');
+    const cold = await Promise.all(QUERIES.map((query) => store.lexical.search({ collection: 'kb', terms: analyzeQuery(query), k: 20 })));
+    assert.equal(store.lexical.acceleratorStatus?.('kb').state, 'ready');
+    for (const [i, query] of QUERIES.entries()) {
+      assert.deepEqual(cold[i], await store.lexical.search({ collection: 'kb', terms: analyzeQuery(query), k: 20 }), query);
+    }
+  });
+});
+
 test('a write makes the postings stale: FTS5 answers at once (the new chunk is found), and a rebuild follows once writes stop', async () => {
   await withStore(async (store) => {
       await writeCorpus(store, 'kb', 60, 11);
