@@ -79,11 +79,15 @@ class BinaryWriter {
 
   /** One field: its length (-1 for NULL), then its value in the type's binary form. */
   field(type: CopyType, value: CopyValue): void {
-    if (value === null) return this.int32(-1);
+    if (value === null) {
+      this.int32(-1);
+      return;
+    }
     switch (type) {
       case 'int4':
         this.int32(4);
-        return this.int32(value as number);
+        this.int32(value as number);
+        return;
       case 'int8':
         this.int32(8);
         // Ids are safe integers: high and low 32 bits, no BigInt per value.

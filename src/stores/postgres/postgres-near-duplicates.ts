@@ -83,7 +83,10 @@ export async function recordFingerprints(client: pg.PoolClient, collectionId: nu
   for (const row of rows) {
     const id = Number(row.document_id);
     let signature = signatures.get(id);
-    if (signature === undefined) signatures.set(id, (signature = signatureFromBytes(row.minhash)));
+    if (signature === undefined) {
+      signature = signatureFromBytes(row.minhash);
+      signatures.set(id, signature);
+    }
     const list = storedByKey.get(String(row.band_key)) ?? [];
     list.push({ documentId: id, signature, cluster: Number(row.cluster) });
     storedByKey.set(String(row.band_key), list);
