@@ -28,7 +28,7 @@ export function registerDbCommand(program: Command, io: CliIo): void {
   db.command('copy')
     .requiredOption('--from <store>', 'source: a SQLite file (cairn.db) or postgres://user:password@host:5432/db')
     .requiredOption('--to <store>', 'target: a PostgreSQL URL or a SQLite file (created when missing)')
-    .option('--batch <n>', 'documents per write transaction (default 32)', parseInteger)
+    .option('--batch <n>', 'documents per write transaction (default 256)', parseInteger)
     .description('Copy a whole knowledge base (collections, documents, chunks, vectors, keys, chats, memories, settings, analytics, jobs); resumable: run it again after an interruption')
     .action(async (options: { from: string; to: string; batch?: number }, command: Command) => {
       const flags = command.optsWithGlobals<GlobalFlags>();
