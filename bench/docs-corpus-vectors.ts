@@ -13,6 +13,7 @@ import { chunkDocument, embeddingInput } from '../src/ingest/chunk/chunk-documen
 import { parseFile } from '../src/ingest/parse/parse-file.js';
 import { createStaticEmbedder } from '../src/models/embed/static-embedder.js';
 import { dot } from '../src/stores/store-contract-fixtures.js';
+import { seededRandom } from '../src/testing/seeded-random.js';
 import { DOCS_CORPUS, listFiles, MODELS_DIR, round, STATIC_EMBEDDER } from './bench-support.js';
 
 export const LIFTED_DIMENSIONS = 384;
@@ -35,17 +36,6 @@ export interface CorpusVectors {
   chunks: CorpusChunk[];
   queries: CorpusQuery[];
   chunkSize: number;
-}
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `from` orthonormal columns in `to` dimensions (Gram-Schmidt of Gaussian vectors): x ↦ Qx keeps every dot product. */
