@@ -28,6 +28,27 @@ export interface LexicalAcceleratorStatus {
   lastError?: string;
 }
 
+/** What an in-memory postings accelerator keeps per collection, as far as its status needs. */
+export interface AcceleratorState {
+  index: { documentCount: number; bytes: number } | undefined;
+  building: Promise<void> | undefined;
+  builtInMs: number | undefined;
+  lastError: string | undefined;
+}
+
+/** The status of one collection's accelerator; `fresh`: its postings reflect the collection's last write. */
+export function acceleratorStatusOf(state: AcceleratorState | undefined, fresh: boolean): LexicalAcceleratorStatus {
+  if (state === undefined) return { state: 'absent', documents: 0, bytes: 0 };
+  const index = state.index;
+  return {
+    state: fresh ? 'ready' : state.building !== undefined ? 'building' : index === undefined ? 'absent' : 'stale',
+    documents: index?.documentCount ?? 0,
+    bytes: index?.bytes ?? 0,
+    ...(state.builtInMs !== undefined ? { builtInMs: Math.round(state.builtInMs) } : {}),
+    ...(state.lastError !== undefined ? { lastError: state.lastError } : {}),
+  };
+}
+
 export interface LexicalSearchOptions {
   collection: string;
   /** Terms already normalised by retrieve/query (identifier splitting, stop words, stemming). */

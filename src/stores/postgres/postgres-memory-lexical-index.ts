@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { CairnError } from '../../core/cairn-error.js';
-import type { LexicalAcceleratorStatus, LexicalHit, LexicalIndex, LexicalSearchOptions } from '../lexical-index.js';
+import { acceleratorStatusOf, type LexicalAcceleratorStatus, type LexicalHit, type LexicalIndex, type LexicalSearchOptions } from '../lexical-index.js';
 import { MemoryBm25Index } from '../sqlite/bm25-postings.js';
 import { termsWithinBudget } from '../sqlite/terms-within-budget.js';
 import type { PostgresLexicalIndex } from './postgres-lexical-index.js';
@@ -87,16 +87,7 @@ export class PostgresMemoryLexicalIndex implements LexicalIndex {
   acceleratorStatus(collection: string): LexicalAcceleratorStatus {
     const id = this.#names.get(collection);
     const state = id === undefined ? undefined : this.#states.get(id);
-    if (state === undefined) return { state: 'absent', documents: 0, bytes: 0 };
-    const index = state.index;
-    const fresh = index !== undefined && state.generation === state.seen;
-    return {
-      state: fresh ? 'ready' : state.building !== undefined ? 'building' : index === undefined ? 'absent' : 'stale',
-      documents: index?.documentCount ?? 0,
-      bytes: index?.bytes ?? 0,
-      ...(state.builtInMs !== undefined ? { builtInMs: Math.round(state.builtInMs) } : {}),
-      ...(state.lastError !== undefined ? { lastError: state.lastError } : {}),
-    };
+    return acceleratorStatusOf(state, state?.index !== undefined && state.generation === state.seen);
   }
 
   /** Stops scheduling reads and drops the postings (a read in flight ends with its statement). */

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Worker } from 'node:worker_threads';
-import type { LexicalAcceleratorStatus, LexicalHit, LexicalIndex, LexicalSearchOptions } from '../lexical-index.js';
+import { acceleratorStatusOf, type LexicalAcceleratorStatus, type LexicalHit, type LexicalIndex, type LexicalSearchOptions } from '../lexical-index.js';
 import { MemoryBm25Index, type Bm25Postings } from './bm25-postings.js';
 import { SIGNATURE_SQL, readSignature } from './build-bm25-postings.js';
 import type { LexicalWeights, SqliteLexicalIndex } from './sqlite-lexical-index.js';
@@ -124,16 +124,8 @@ export class MemoryLexicalIndex implements LexicalIndex {
   acceleratorStatus(collection: string): LexicalAcceleratorStatus {
     const id = this.#collectionId(collection);
     const state = id === undefined ? undefined : this.#states.get(id);
-    if (id === undefined || state === undefined) return { state: 'absent', documents: 0, bytes: 0 };
-    const fresh = this.#fresh(id, false) !== undefined;
-    const index = state.index;
-    return {
-      state: fresh ? 'ready' : state.building !== undefined ? 'building' : index === undefined ? 'absent' : 'stale',
-      documents: index?.documentCount ?? 0,
-      bytes: index?.bytes ?? 0,
-      ...(state.builtInMs !== undefined ? { builtInMs: Math.round(state.builtInMs) } : {}),
-      ...(state.lastError !== undefined ? { lastError: state.lastError } : {}),
-    };
+    if (id === undefined) return acceleratorStatusOf(undefined, false);
+    return acceleratorStatusOf(state, state !== undefined && this.#fresh(id, false) !== undefined);
   }
 
   /** Ends running builds and drops the postings. */
