@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSseText, type ParsedSseEvent } from '../../src/testing/parse-sse-text.js';
+import { until as untilValue } from '../../src/testing/until.js';
 
 /** What the scale-out tests (scale-out.test.ts, scale-out-hosts.test.ts) share: the corpus, polling, SSE reading. */
 export const FILES = 500;
@@ -13,15 +14,8 @@ export interface JobView {
   error: string | null;
 }
 
-export async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 240_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** `until` with the scale-out scenarios' bound: a job across processes, a lease expiry and a takeover. */
+export const until = <T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 240_000): Promise<T> => untilValue(check, what, timeoutMs);
 
 /** Reads an SSE response until `stop` says so (then lets go of it) or the stream ends. */
 export async function readEvents(response: Response, stop: (event: ParsedSseEvent) => boolean): Promise<ParsedSseEvent[]> {

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { SHARED_MISSING, sharedPath } from '../../src/testing/shared-data.js';
 import { startStandInLlmServer } from '../../src/testing/stand-in-llm-server.js';
 import { startCairnServe, type CairnServe } from './start-cairn-serve.js';
+import { until as untilValue } from '../../src/testing/until.js';
 
 const model = sharedPath('models', 'cairn', 'static-minilm-vocab-256');
 const files = sharedPath('data', 'files');
@@ -52,15 +53,7 @@ async function readEvents(response: Response, stop: (event: { event: string; dat
   return events;
 }
 
-async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = <T>(check: () => Promise<T | undefined>, what: string): Promise<T> => untilValue(check, what, 180_000);
 
 describe('cairn serve runs durable ingestion jobs', { skip: model && files ? false : SHARED_MISSING }, () => {
   let home: string;

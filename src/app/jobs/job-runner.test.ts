@@ -10,17 +10,7 @@ import type { CairnApp } from '../cairn-app.js';
 import { ingest } from '../ingest.js';
 import { openCairn } from '../open-cairn.js';
 import { JobRunner } from './job-runner.js';
-
-/** Polls `check` until it answers a value (a loaded CI machine may be slow; no fixed sleeps). */
-async function until<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { until } from '../../testing/until.js';
 
 function writeCorpus(dir: string, files: number): void {
   mkdirSync(dir, { recursive: true });

@@ -10,19 +10,10 @@ import { snapshotPaths, type SnapshotSidecar } from './hnsw-snapshot.js';
 import { HnswVectorIndex } from './hnsw-vector-index.js';
 import { openSqliteStore } from './open-sqlite-store.js';
 import type { SqliteChunkStore } from './sqlite-chunk-store.js';
+import { until } from '../../testing/until.js';
 
 /** A graph this sparse misses true neighbours: a result equal to the exact one did not come from it. */
 const POOR_GRAPH = { m: 4, efConstruction: 8, efSearch: 8 };
-
-async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 test('opening a store removes the temporary files of snapshot writes that cannot finish, and keeps a live process\'s', async () => {
   const directory = await mkdtemp(join(tmpdir(), 'cairn-cold-'));
