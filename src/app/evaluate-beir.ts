@@ -9,7 +9,7 @@ import type { CairnApp } from './cairn-app.js';
 import { deleteCollection } from './collections.js';
 import type { BeirEvalInput } from './input-schemas.js';
 import { hybridFusionOf, type HybridFusion } from '../retrieve/fuse/fusion-types.js';
-import { evaluateThroughSearch, writeEvalPerQuery } from './evaluate-through-search.js';
+import { evaluateThroughSearch, writePerQueryIfAsked } from './evaluate-through-search.js';
 
 /** What every evaluation reports of its queries (BEIR or a folder): metrics, rerank, timings. */
 export interface EvalMeasures {
@@ -108,16 +108,7 @@ export async function evaluateBeir(app: CairnApp, input: BeirEvalInput, onProgre
       documentId: (document) => document.sourceUri.slice(URI_PREFIX.length),
       ...(reranker ? { rerankDepth } : {}),
     });
-    const settings = {
-      dataset: basename(dir),
-      split: input.split,
-      mode,
-      embedder: embedderId,
-      k: input.k,
-      ...(mode === 'hybrid' ? { fusion: fusion.kind } : {}),
-      ...(reranker ? { reranker: reranker.id, rerank_depth: rerankDepth } : {}),
-    };
-    const written = input.perQuery ? await writeEvalPerQuery(resolve(input.perQuery), settings, measured, reranker ? `cairn-${mode}-rerank` : `cairn-${mode}`) : undefined;
+    const written = await writePerQueryIfAsked(input.perQuery, { dataset: basename(dir), split: input.split }, { mode, embedder: embedderId, k: input.k, fusion, reranker, rerankDepth }, measured);
     return {
       dataset: basename(dir),
       mode,

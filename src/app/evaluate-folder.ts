@@ -7,7 +7,7 @@ import { readQrels, readQueries } from '../eval/beir-dataset.js';
 import type { CairnApp } from './cairn-app.js';
 import { deleteCollection } from './collections.js';
 import { evalFusion, evalReranker, round, type EvalMeasures } from './evaluate-beir.js';
-import { evaluateThroughSearch, writeEvalPerQuery } from './evaluate-through-search.js';
+import { evaluateThroughSearch, writePerQueryIfAsked } from './evaluate-through-search.js';
 import { ingest } from './ingest.js';
 import type { FolderEvalInput } from './input-schemas.js';
 
@@ -71,15 +71,7 @@ export async function evaluateFolder(app: CairnApp, input: FolderEvalInput, onPr
       documentId: (document) => qrelsIdOf(document.relativePath.replaceAll('\\', '/'), judgedIds),
       ...(reranker ? { rerankDepth } : {}),
     });
-    const settings = {
-      folder: basename(dir),
-      mode,
-      embedder: embedderId,
-      k: input.k,
-      ...(mode === 'hybrid' ? { fusion: fusion.kind } : {}),
-      ...(reranker ? { reranker: reranker.id, rerank_depth: rerankDepth } : {}),
-    };
-    const written = input.perQuery ? await writeEvalPerQuery(resolve(input.perQuery), settings, measured, reranker ? `cairn-${mode}-rerank` : `cairn-${mode}`) : undefined;
+    const written = await writePerQueryIfAsked(input.perQuery, { folder: basename(dir) }, { mode, embedder: embedderId, k: input.k, fusion, reranker, rerankDepth }, measured);
     const files = summary.filesNew + summary.filesUpdated + summary.filesUnchanged;
     return {
       folder: basename(dir),

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { SearchMode } from '../core/search-types.js';
 import { evaluateRun, type QueryScores, type Qrels } from '../eval/evaluate-run.js';
 import { perQueryFile, writePerQueryFiles } from '../eval/per-query-file.js';
@@ -80,8 +81,30 @@ export async function evaluateThroughSearch(app: CairnApp, request: SearchEvalRe
   return { ndcg: top.ndcg, mrr: top.mrr, recall: wide.recall, shortQueries, searchMs, latency: latency.summary(), perQuery, ranking };
 }
 
+/**
+ * When `path` is given, writes the per-query files of an evaluation labelled by what it ran: `source`
+ * (the dataset or folder) first, then mode, embedder, k, the fusion of a hybrid run and the reranker.
+ */
+export async function writePerQueryIfAsked(
+  path: string | undefined,
+  source: Record<string, string>,
+  run: { mode: string; embedder: string; k: number; fusion: { kind: string }; reranker: { id: string } | null; rerankDepth: number },
+  measured: Pick<SearchEvalResult, 'perQuery' | 'ranking'>,
+): Promise<{ perQuery: string; trecRun: string } | undefined> {
+  if (path === undefined) return undefined;
+  const settings = {
+    ...source,
+    mode: run.mode,
+    embedder: run.embedder,
+    k: run.k,
+    ...(run.mode === 'hybrid' ? { fusion: run.fusion.kind } : {}),
+    ...(run.reranker ? { reranker: run.reranker.id, rerank_depth: run.rerankDepth } : {}),
+  };
+  return writeEvalPerQuery(resolve(path), settings, measured, run.reranker ? `cairn-${run.mode}-rerank` : `cairn-${run.mode}`);
+}
+
 /** Writes an evaluation's per-query metrics (for `cairn eval compare`) and its TREC run beside them. */
-export async function writeEvalPerQuery(
+async function writeEvalPerQuery(
   path: string,
   settings: Record<string, string | number>,
   measured: Pick<SearchEvalResult, 'perQuery' | 'ranking'>,
