@@ -15,6 +15,7 @@ import { readQrels } from '../src/eval/beir-dataset.js';
 import { evaluateRun, type RunEvaluation } from '../src/eval/evaluate-run.js';
 import { fuseArms } from '../src/retrieve/fuse/fuse-arms.js';
 import type { HybridFusion, RankedItem } from '../src/retrieve/fuse/fusion-types.js';
+import { pairedTest } from '../src/eval/paired-significance.js';
 
 const [armsPath, qrelsDir] = process.argv.slice(2);
 if (!armsPath || !qrelsDir) {
@@ -55,21 +56,9 @@ for (const m of [0.5, 0.6, 0.7]) {
   rankers.push([`adaptive ${m}`, (lexical, dense) => fuseArms(lexical, dense, fusion).chunks]);
 }
 
-/** Two-sided paired randomisation test on per-query nDCG@10 (sign flips, fixed seed). */
-function pairedP(a: RunEvaluation, b: RunEvaluation, rounds = 10_000): number {
-  const differences = a.perQuery.map((query, index) => query.ndcg - (b.perQuery[index]?.ndcg ?? 0));
-  const observed = Math.abs(differences.reduce((sum, value) => sum + value, 0));
-  let seed = 17;
-  let extreme = 0;
-  for (let round = 0; round < rounds; round++) {
-    let sum = 0;
-    for (const difference of differences) {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      sum += seed < 1073741824 ? difference : -difference;
-    }
-    if (Math.abs(sum) >= observed - 1e-12) extreme++;
-  }
-  return (extreme + 1) / (rounds + 1);
+/** Two-sided paired randomisation test on per-query nDCG@10, as `cairn eval compare` runs it. */
+function pairedP(a: RunEvaluation, b: RunEvaluation): number {
+  return pairedTest(b.perQuery.map((query) => query.ndcg), a.perQuery.map((query) => query.ndcg)).randomisationP;
 }
 
 for (const split of new Set(Object.values(arms.queries).map((query) => query.split))) {
