@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,7 +11,7 @@ import { POSTGRES_MISSING, type PostgresServer, startPrivatePostgres } from '../
 import { SHARED_MISSING, sharedPath } from '../../src/testing/shared-data.js';
 import { createNetworkHosts, type NetworkHosts, networkHostsUnavailable } from './network-hosts.js';
 import { runCli } from './run-cli.js';
-import { assertTakenOver, FILES, type JobView, readEvents, until, writeCorpus, writeMsPerChunk } from './scale-out-kit.js';
+import { assertTakenOver, uploadCorpus, FILES, type JobView, readEvents, until, writeCorpus, writeMsPerChunk } from './scale-out-kit.js';
 import { startCairnServe, type CairnServe } from './start-cairn-serve.js';
 import { startCairnWorker, type CairnWorker } from './start-cairn-worker.js';
 
@@ -122,14 +122,7 @@ describe('scale-out across hosts (network namespaces): PostgreSQL, two cairn ser
     const headers = { authorization: `Bearer ${key}` };
     const getJob = async (api: CairnServe, id: string) => (await (await fetch(`${api.url}/v1/jobs/${id}`, { headers })).json()) as JobView;
 
-    const form = new FormData();
-    const names = readdirSync(corpus).sort();
-    for (const file of names) form.append('file', new Blob([readFileSync(join(corpus, file))]), file);
-    const submitted = await fetch(`${apiA.url}/v1/collections/kb/documents`, { method: 'POST', headers, body: form });
-    assert.equal(submitted.status, 202, await submitted.clone().text());
-    const job = ((await submitted.json()) as { job: JobView }).job;
-    const stream = await fetch(`${apiA.url}/v1/jobs/${job.id}/events`, { headers });
-    assert.equal(stream.status, 200);
+    const { job, stream } = await uploadCorpus(apiA.url, headers, corpus);
 
     const workers: CairnWorker[] = [await startWorker('worker-1'), await startWorker('worker-2')];
     assert.ok(workers[0]!.url.startsWith(`http://${hosts.address('worker-1')}:`), workers[0]!.url);

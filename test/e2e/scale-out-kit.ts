@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSseText, type ParsedSseEvent } from '../../src/testing/parse-sse-text.js';
 import { until as untilValue } from '../../src/testing/until.js';
@@ -68,4 +68,19 @@ export function assertTakenOver(statuses: unknown[]): void {
   assert.equal(statuses.at(-1), 'succeeded', JSON.stringify(statuses));
   const middle = statuses.slice(1, -1);
   assert.ok(middle.length >= 2 && middle.every((status) => status === 'running'), `run by the first worker, taken over by the second: ${JSON.stringify(statuses)}`);
+}
+
+/**
+ * Uploads every file of `corpus` (sorted by name) in one multipart request to the `kb` collection,
+ * as the web UI does, and opens the job's event stream; both answers are checked.
+ */
+export async function uploadCorpus(apiUrl: string, headers: Record<string, string>, corpus: string): Promise<{ job: JobView; stream: Response }> {
+  const form = new FormData();
+  for (const file of readdirSync(corpus).sort()) form.append('file', new Blob([readFileSync(join(corpus, file))]), file);
+  const submitted = await fetch(`${apiUrl}/v1/collections/kb/documents`, { method: 'POST', headers, body: form });
+  assert.equal(submitted.status, 202, await submitted.clone().text());
+  const job = ((await submitted.json()) as { job: JobView }).job;
+  const stream = await fetch(`${apiUrl}/v1/jobs/${job.id}/events`, { headers });
+  assert.equal(stream.status, 200);
+  return { job, stream };
 }

@@ -9,7 +9,7 @@ import { POSTGRES_MISSING, startPostgres } from '../../src/testing/postgres-serv
 import { S3_MISSING, startS3 } from '../../src/testing/s3-server.js';
 import { SHARED_MISSING, sharedPath } from '../../src/testing/shared-data.js';
 import { runCli } from './run-cli.js';
-import { assertTakenOver, FILES, type JobView, readEvents, until, writeCorpus, writeMsPerChunk } from './scale-out-kit.js';
+import { assertTakenOver, uploadCorpus, FILES, type JobView, readEvents, until, writeCorpus, writeMsPerChunk } from './scale-out-kit.js';
 import { startCairnServe, type CairnServe } from './start-cairn-serve.js';
 import { startCairnWorker, type CairnWorker } from './start-cairn-worker.js';
 
@@ -73,14 +73,7 @@ function scaleOutScenario(name: string, storeEnv: () => Promise<Record<string, s
       const getJob = async (id: string) => (await (await fetch(`${api.url}/v1/jobs/${id}`, { headers })).json()) as JobView;
       assert.match(api.adminKey, /^cairn_/);
 
-      const form = new FormData();
-      const names = readdirSync(corpus).sort();
-      for (const file of names) form.append('file', new Blob([readFileSync(join(corpus, file))]), file);
-      const submitted = await fetch(`${api.url}/v1/collections/kb/documents`, { method: 'POST', headers, body: form });
-      assert.equal(submitted.status, 202, await submitted.clone().text());
-      const job = ((await submitted.json()) as { job: JobView }).job;
-      const stream = await fetch(`${api.url}/v1/jobs/${job.id}/events`, { headers });
-      assert.equal(stream.status, 200);
+      const { job, stream } = await uploadCorpus(api.url, headers, corpus);
       // The API runs no jobs: the upload waits for a worker.
       await new Promise((resolve) => setTimeout(resolve, 500));
       assert.equal((await getJob(job.id)).status, 'queued');
@@ -150,7 +143,7 @@ function scaleOutScenario(name: string, storeEnv: () => Promise<Record<string, s
 
       // A cancel sent to the API reaches the worker that runs the job.
       const again = new FormData();
-      for (const file of names) again.append('file', new Blob([readFileSync(join(corpus, file))]), file);
+      for (const file of readdirSync(corpus).sort()) again.append('file', new Blob([readFileSync(join(corpus, file))]), file);
       const other = ((await (await fetch(`${api.url}/v1/collections/kb2/documents`, { method: 'POST', headers, body: again })).json()) as { job: JobView }).job;
       await until(async () => ((await getJob(other.id)).progress.filesDone > 0 ? true : undefined), 'the second job under way');
       const cancelled = (await (await fetch(`${api.url}/v1/jobs/${other.id}/cancel`, { method: 'POST', headers })).json()) as JobView;
