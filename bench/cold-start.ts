@@ -31,7 +31,7 @@ import { analyzeForIndex } from '../src/models/tokenize/lexical-analyzer.js';
 import { makeChunk, makeDocument, normalize } from '../src/stores/store-contract-fixtures.js';
 import { snapshotPaths } from '../src/stores/sqlite/hnsw-snapshot.js';
 import { openSqliteStore } from '../src/stores/sqlite/open-sqlite-store.js';
-import { seededRandom } from '../src/testing/seeded-random.js';
+import { seededRandom } from '../src/core/seeded-random.js';
 import { loadAverage, machineFacts, parseIntegerOption, removeDirectory, report, round, temporaryDirectory } from './bench-support.js';
 
 const { values } = parseArgs({

@@ -13,7 +13,7 @@ import { chunkDocument, embeddingInput } from '../src/ingest/chunk/chunk-documen
 import { parseFile } from '../src/ingest/parse/parse-file.js';
 import { createStaticEmbedder } from '../src/models/embed/static-embedder.js';
 import { dot } from '../src/stores/store-contract-fixtures.js';
-import { seededRandom } from '../src/testing/seeded-random.js';
+import { seededRandom } from '../src/core/seeded-random.js';
 import { DOCS_CORPUS, listFiles, MODELS_DIR, round, STATIC_EMBEDDER } from './bench-support.js';
 
 export const LIFTED_DIMENSIONS = 384;

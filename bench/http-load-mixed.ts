@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { seededRandom } from '../src/testing/seeded-random.js';
+import { seededRandom } from '../src/core/seeded-random.js';
 import { latencyStats, listFiles, round } from './bench-support.js';
 import { rssMiB } from './http-load-support.js';
 

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createMemory, searchMemories } from '../src/app/memories.js';
-import { seededRandom } from '../src/testing/seeded-random.js';
+import { seededRandom } from '../src/core/seeded-random.js';
 import { STATIC_EMBEDDER, latencyStats, machineFacts, openBenchApp, parseIntegerOption, peakRssMiB, removeDirectory, report, round, temporaryDirectory } from './bench-support.js';
 
 const { values } = parseArgs({

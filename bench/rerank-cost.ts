@@ -29,7 +29,7 @@ import { loadTokenizer } from '../src/models/tokenize/load-tokenizer.js';
 import { rerankCandidates } from '../src/retrieve/rerank/rerank-candidates.js';
 import { appendToOnnxGraph, ONNX_FLOAT, onnxNode, onnxTensor, onnxValueInfo } from '../src/testing/encode-onnx-model.js';
 import { DOCS_CORPUS, MODELS_DIR, listFiles, loadAverage, machineFacts, parseIntegerOption, peakRssMiB, removeDirectory, report, round, temporaryDirectory } from './bench-support.js';
-import { seededRandom } from '../src/testing/seeded-random.js';
+import { seededRandom } from '../src/core/seeded-random.js';
 
 const { values } = parseArgs({
   options: {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { search } from '../src/app/search.js';
 import type { SearchMode } from '../src/core/search-types.js';
-import { seededRandom } from '../src/testing/seeded-random.js';
+import { seededRandom } from '../src/core/seeded-random.js';
 import {
   DOCS_CORPUS, STATIC_EMBEDDER, copySubset, latencyStats, loadAverage, machineFacts, openBenchApp, parseIntegerOption, peakRssMiB, removeDirectory,
   report, round, temporaryDirectory, timedIngest,

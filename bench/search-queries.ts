@@ -1,5 +1,5 @@
 import type { CairnApp } from '../src/app/cairn-app.js';
-import { seededRandom } from '../src/testing/seeded-random.js';
+import { seededRandom } from '../src/core/seeded-random.js';
 
 /** Questions a user of the docs corpus would ask, at least one per project. */
 export const NATURAL_QUESTIONS = [

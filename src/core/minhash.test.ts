@@ -10,7 +10,7 @@ import {
   signatureOfShingles,
   signatureToBytes,
 } from './minhash.js';
-import { seededRandom } from '../testing/seeded-random.js';
+import { seededRandom } from './seeded-random.js';
 
 /** A text of `count` words drawn from a 2,000-word vocabulary. */
 function words(seed: number, count: number): string[] {

@@ -1,3 +1,5 @@
+import { seededRandom } from '../core/seeded-random.js';
+
 /**
  * Significance of a paired difference between two systems scored on the same queries (Smucker, Allan
  * and Carterette, CIKM 2007: the randomisation test and the t-test agree on IR metrics and both beat
@@ -32,7 +34,7 @@ export function pairedTest(a: readonly number[], b: readonly number[], options: 
   const mean = (values: readonly number[]): number => (values.length === 0 ? 0 : values.reduce((sum, v) => sum + v, 0) / values.length);
   const observed = mean(differences);
   const permutations = options.permutations ?? 10_000;
-  const random = mulberry32(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   // Compare sums, not means (same order, no division); a small tolerance keeps exact ties counted.
   const observedSum = Math.abs(observed * n) - 1e-12;
   let atLeast = 0;
@@ -109,15 +111,4 @@ function logGamma(z: number): number {
   for (let i = 1; i < coefficients.length; i++) sum += (coefficients[i] as number) / (shifted + i);
   const t = shifted + g + 0.5;
   return 0.5 * Math.log(2 * Math.PI) + (shifted + 0.5) * Math.log(t) - t + Math.log(sum);
-}
-
-/** A small seeded generator (mulberry32): the same seed gives the same sequence on every platform. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(state ^ (state >>> 15), 1 | state);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { seededRandom } from '../testing/seeded-random.js';
+import { seededRandom } from '../core/seeded-random.js';
 import { exactMatrixSearch, exactVectorSearch } from './exact-vector-search.js';
 
 test('exact top-k by dot product, ties by id, wrong dimensions skipped', () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EmbeddedChunk } from '../core/chunk.js';
 import type { SearchFilter } from '../core/search-types.js';
 import type { DocumentWrite } from './chunk-store.js';
-import { seededRandom } from '../testing/seeded-random.js';
+import { seededRandom } from '../core/seeded-random.js';
 
 /**
  * Shared helpers of the store contract suites (chunk-store.contract.ts, vector-index.contract.ts).

@@ -2,7 +2,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeOnnxModel, ONNX_FLOAT, ONNX_INT64, onnxNode, onnxTensor, onnxValueInfo } from './encode-onnx-model.js';
 import { sharedPath } from './shared-data.js';
-import { seededRandom as mulberry32 } from './seeded-random.js';
+import { seededRandom as mulberry32 } from '../core/seeded-random.js';
 
 /** BERT uncased ids 0..103 are [PAD], [unused*], [UNK], [CLS], [SEP], [MASK]: never counted as overlap. */
 const LAST_SPECIAL_ID = 103;

@@ -6,7 +6,7 @@ import type { Chunk } from '../../core/chunk.js';
 import type { Block, ParsedDocument } from '../../core/parsed-document.js';
 import { estimateTokenCounter } from '../../models/tokenize/estimate-token-counter.js';
 import type { TokenCounter } from '../../models/tokenize/token-counter.js';
-import { seededRandom } from '../../testing/seeded-random.js';
+import { seededRandom } from '../../core/seeded-random.js';
 import { assertChunkInvariants, randomDocument } from './chunk-invariants.js';
 import { chunkDocument, embeddingInput } from './chunk-document.js';
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { SHARED_MISSING, sharedPath } from '../../testing/shared-data.js';
 import { loadTokenizer, type ModelTokenizer } from './load-tokenizer.js';
 import { WordPieceTokenizer } from './wordpiece-tokenizer.js';
-import { seededRandom as random } from '../../testing/seeded-random.js';
+import { seededRandom as random } from '../../core/seeded-random.js';
 
 
 function listFiles(dir: string, out: string[]): string[] {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { normalizeFilter } from '../../core/search-filter.js';
 import { analyzeForIndex, analyzeQuery } from '../../models/tokenize/lexical-analyzer.js';
-import { seededRandom } from '../../testing/seeded-random.js';
+import { seededRandom } from '../../core/seeded-random.js';
 import { POSTGRES_MISSING, startPostgres } from '../../testing/postgres-server.js';
 import type { LexicalHit } from '../lexical-index.js';
 import { lexicalIndexContract } from '../lexical-index.contract.js';

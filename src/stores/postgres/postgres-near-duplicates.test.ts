@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { minhashSignature } from '../../core/minhash.js';
-import { seededRandom } from '../../testing/seeded-random.js';
+import { seededRandom } from '../../core/seeded-random.js';
 import { POSTGRES_MISSING, startPostgres } from '../../testing/postgres-server.js';
 import { openTempSqliteStore } from '../../testing/temp-sqlite-store.js';
 import type { ChunkStore, DocumentWrite } from '../chunk-store.js';

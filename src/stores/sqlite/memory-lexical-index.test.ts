@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { normalizeFilter } from '../../core/search-filter.js';
 import { analyzeForIndex, analyzeQuery } from '../../models/tokenize/lexical-analyzer.js';
-import { seededRandom } from '../../testing/seeded-random.js';
+import { seededRandom } from '../../core/seeded-random.js';
 import type { LexicalHit } from '../lexical-index.js';
 import { makeChunk, makeDocument } from '../store-contract-fixtures.js';
 import { Bm25PostingsBuilder, MemoryBm25Index, stemsOf } from './bm25-postings.js';

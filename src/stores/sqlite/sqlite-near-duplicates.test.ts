@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { minhashSignature } from '../../core/minhash.js';
 import { openTempSqliteStore, type TempSqliteStore } from '../../testing/temp-sqlite-store.js';
-import { seededRandom } from '../../testing/seeded-random.js';
+import { seededRandom } from '../../core/seeded-random.js';
 import type { DocumentWrite } from '../chunk-store.js';
 
 let temp: TempSqliteStore;
