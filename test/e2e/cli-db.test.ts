@@ -45,6 +45,7 @@ describe('cairn db', () => {
     const again = await runCli(['db', 'copy', '--from', join(home, 'cairn.db'), '--to', join(work, 'moved', 'cairn.db')], env);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /0 document\(s\) written, 6 already there/);
+    assert.ok(again.stdout.includes(`The vector index is in ${join(work, 'moved', 'vectors')}: move it with cairn.db into the home.`), again.stdout);
 
     const missing = await runCli(['db', 'copy', '--from', join(work, 'nothing.db'), '--to', join(work, 'x.db')], env);
     assert.equal(missing.code, 2);

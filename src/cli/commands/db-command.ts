@@ -1,3 +1,4 @@
+import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { copyDatabase, type CopyProgress } from '../../app/db/copy-database.js';
 import { databaseStatus, migrateDatabase, type DatabaseSchemaStatus } from '../../app/db/database-schema.js';
@@ -51,6 +52,10 @@ export function registerDbCommand(program: Command, io: CliIo): void {
               `records added: ${Object.entries(report.recordsAdded).map(([name, n]) => `${name} ${n}`).join(', ')}.\n`,
           );
           io.stdout.write(`Counts (source = target): ${report.counts.map((c) => `${c.name} ${c.source}${c.target === c.source ? '' : `/${c.target}`}`).join(', ')}.\n`);
+          if (target.kind === 'sqlite' && report.collections > 0) {
+            // A SQLite home is the file plus the graphs beside it; moving only cairn.db costs a graph rebuild at the first search.
+            io.stdout.write(`The vector index is in ${join(dirname(target.location), 'vectors')}: move it with ${basename(target.location)} into the home.\n`);
+          }
         } finally {
           await target.close();
         }
