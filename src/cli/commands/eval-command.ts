@@ -10,33 +10,19 @@ import { parseInteger, parseNumber, printJson, withApp, type CliIo } from '../cl
 
 export function registerEvalCommand(program: Command, io: CliIo): void {
   const evaluate = program.command('eval').description('Measure retrieval quality on labelled datasets');
-  evaluate
+  const beir = evaluate
     .command('beir')
     .description('Evaluate on a BEIR-format folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv): nDCG@10, Recall@100, MRR@10')
     .argument('<dir>', 'the dataset folder')
-    .option('-m, --mode <mode>', 'lexical | dense | hybrid', 'lexical')
-    .option('--split <split>', 'qrels split', 'test')
-    .option('--fusion <kind>', 'hybrid fusion: adaptive (per-query weight from arm agreement) | fixed')
-    .option('--lexical-weight <w>', 'fixed hybrid fusion with this lexical weight (0..1)', parseNumber)
-    .option('--limit <n>', 'evaluate only the first n queries', parseInteger)
-    .option('-k, --k <n>', 'documents per query, as cairn search -k (nDCG@10 and MRR@10 are those of this list)', parseInteger)
-    .option('--rerank', 'rerank each query\'s top candidates with the reranker (--reranker <spec>, CAIRN_RERANKER)')
-    .option('--rerank-depth <n>', 'chunks reranked per query (default rerank.candidates)', parseInteger)
-    .option('--per-query <file>', 'write per-query metrics (JSON, for `cairn eval compare`) and a TREC run beside it (.trec)')
+    .option('--split <split>', 'qrels split', 'test');
+  addRunOptions(beir)
     .action(async (dir: string, options, command: Command) =>
       withApp(command, io, async (app, flags) => {
         const input = parseInput(beirEvalInputSchema, {
           dir,
-          mode: options.mode,
           split: options.split,
           embedder: app.config.embedder,
-          lexicalWeight: options.lexicalWeight,
-          fusion: options.fusion,
-          limitQueries: options.limit,
-          rerank: options.rerank === true,
-          rerankDepth: options.rerankDepth,
-          perQuery: options.perQuery,
-          k: options.k,
+          ...runInput(options),
         });
         const report = await evaluateBeir(app, input, (text) => flags.json || io.stderr.write(`${text}\n`));
         for (const notice of report.notices) app.notice(notice);
@@ -49,35 +35,21 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
         );
       }, { longRunning: true }),
     );
-  evaluate
+  const folder = evaluate
     .command('folder')
     .description('Evaluate over a folder of files ingested as files (qrels name documents by relative path, with or without extension): nDCG@10, Recall@100, MRR@10 through cairn search')
     .argument('<dir>', 'the folder of documents')
     .requiredOption('--queries <file>', 'queries.jsonl: one {"_id", "text"} per line')
-    .requiredOption('--qrels <file>', 'qrels TSV: query-id, relative path of the file (extension optional), score')
-    .option('-m, --mode <mode>', 'lexical | dense | hybrid', 'lexical')
-    .option('--fusion <kind>', 'hybrid fusion: adaptive | fixed')
-    .option('--lexical-weight <w>', 'fixed hybrid fusion with this lexical weight (0..1)', parseNumber)
-    .option('--limit <n>', 'evaluate only the first n queries', parseInteger)
-    .option('-k, --k <n>', 'documents per query, as cairn search -k', parseInteger)
-    .option('--rerank', 'rerank each query\'s top chunks with the reranker (--reranker <spec>, CAIRN_RERANKER), as cairn search --rerank')
-    .option('--rerank-depth <n>', 'chunks reranked per query (default rerank.candidates)', parseInteger)
-    .option('--per-query <file>', 'write per-query metrics (JSON, for `cairn eval compare`) and a TREC run beside it (.trec)')
+    .requiredOption('--qrels <file>', 'qrels TSV: query-id, relative path of the file (extension optional), score');
+  addRunOptions(folder)
     .action(async (dir: string, options, command: Command) =>
       withApp(command, io, async (app, flags) => {
         const input = parseInput(folderEvalInputSchema, {
           dir,
           queries: options.queries,
           qrels: options.qrels,
-          mode: options.mode,
           embedder: app.config.embedder,
-          lexicalWeight: options.lexicalWeight,
-          fusion: options.fusion,
-          limitQueries: options.limit,
-          k: options.k,
-          rerank: options.rerank === true,
-          rerankDepth: options.rerankDepth,
-          perQuery: options.perQuery,
+          ...runInput(options),
         });
         const report = await evaluateFolder(app, input, (text) => flags.json || io.stderr.write(`${text}\n`));
         for (const notice of report.notices) app.notice(notice);
@@ -106,6 +78,33 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
       if (flags.json) return printJson(io, comparison);
       io.stdout.write(formatComparison(comparison));
     });
+}
+
+/** The options `eval beir` and `eval folder` share: how each query is searched, as `cairn search` would, and where per-query results go. */
+function addRunOptions(command: Command): Command {
+  return command
+    .option('-m, --mode <mode>', 'lexical | dense | hybrid', 'lexical')
+    .option('--fusion <kind>', 'hybrid fusion: adaptive (per-query weight from arm agreement) | fixed')
+    .option('--lexical-weight <w>', 'fixed hybrid fusion with this lexical weight (0..1)', parseNumber)
+    .option('--limit <n>', 'evaluate only the first n queries', parseInteger)
+    .option('-k, --k <n>', 'documents per query, as cairn search -k (nDCG@10 and MRR@10 are those of this list)', parseInteger)
+    .option('--rerank', "rerank each query's top chunks with the reranker (--reranker <spec>, CAIRN_RERANKER), as cairn search --rerank")
+    .option('--rerank-depth <n>', 'chunks reranked per query (default rerank.candidates)', parseInteger)
+    .option('--per-query <file>', 'write per-query metrics (JSON, for `cairn eval compare`) and a TREC run beside it (.trec)');
+}
+
+/** The parsed `addRunOptions` as the eval input schemas name them (validated there). */
+function runInput(options: Record<string, unknown>) {
+  return {
+    mode: options.mode,
+    fusion: options.fusion,
+    lexicalWeight: options.lexicalWeight,
+    limitQueries: options.limit,
+    k: options.k,
+    rerank: options.rerank === true,
+    rerankDepth: options.rerankDepth,
+    perQuery: options.perQuery,
+  };
 }
 
 /** The printed report of `eval beir` and `eval folder`: what was measured, the metrics, timings and per-stage latency. */
