@@ -4,7 +4,12 @@
  * what it returns. Baseline in the same run: the time until the HNSW graph is ready, which is what a
  * first dense search waited for before searches stopped waiting for derived indexes.
  *
- *   node --import tsx bench/cold-start.ts [--chunks 100000] [--queries 20] [--crash both|paced|unpaced]
+ *   node --import tsx bench/cold-start.ts [--chunks 100000] [--queries 20] [--crash both|paced|unpaced] [--baseline DIR]
+ *
+ * `--baseline DIR`: a second checkout (with node_modules, e.g. `git worktree add DIR main` and a link to
+ * this checkout's node_modules) whose probe runs on a copy of the same killed store, taken before either
+ * probe touched it; its clean start probes its own copy after its own catch-up (what its code leaves).
+ * The report then gives both, and the ratio, from the same run.
  *
  * Two crashes. `unpaced` (pessimistic): the writer writes as fast as SQLite takes chunks (100k in
  * ≈ 17 s on a quiet machine), far faster than the graph worker inserts them, so the snapshot at the
@@ -22,7 +27,7 @@
  * then searches at once.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -43,6 +48,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     crash: { type: 'string' },
     paced: { type: 'boolean' },
+    baseline: { type: 'string' },
   },
 });
 const CHUNKS = parseIntegerOption(values.chunks, 'chunks') ?? 100_000;
@@ -55,6 +61,7 @@ const HNSW = { m: 32, efConstruction: 200, efSearch: 400 };
 const SNAPSHOT_EVERY_CHUNKS = 20_000;
 /** The paced writer lets the last snapshot lag by at most this many chunks (snapshotEveryChunks + one refresh). */
 const PACED_LAG = SNAPSHOT_EVERY_CHUNKS + 2_000;
+const BASELINE = values.baseline;
 const CRASHES = values.crash === undefined || values.crash === 'both' ? ['paced', 'unpaced'] : [values.crash];
 if (CRASHES.some((crash) => crash !== 'paced' && crash !== 'unpaced')) throw new Error(`--crash must be both, paced or unpaced (got ${values.crash})`);
 const WORDS = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu amber basalt cobalt dune ember flint granite harbor iris jasper kelp lagoon marble nickel onyx pumice quartz ridge slate tundra umber vale willow'.split(' ');
@@ -191,8 +198,13 @@ async function probe(path: string, out: string): Promise<void> {
   );
 }
 
-function runChild(args: string[], onLine?: (line: string, kill: () => void) => void): Promise<{ signal: NodeJS.Signals | null; code: number | null }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+function runChild(
+  args: string[],
+  onLine?: (line: string, kill: () => void) => void,
+  checkout?: string,
+): Promise<{ signal: NodeJS.Signals | null; code: number | null }> {
+  const script = checkout === undefined ? fileURLToPath(import.meta.url) : join(checkout, 'bench', 'cold-start.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], ...(checkout === undefined ? {} : { cwd: checkout }) });
   let buffer = '';
   child.stdout.on('data', (data: Buffer) => {
     buffer += data.toString();
@@ -229,6 +241,14 @@ interface CrashRun {
   afterCrash: Record<string, number>;
   /** Only for the last crash run: a clean start of the same store once the graph was caught up. */
   afterStart?: Record<string, number>;
+  /** The same probes by the --baseline checkout, on its copy of the store. */
+  baseline?: { afterCrash: Record<string, number>; afterStart?: Record<string, number> };
+}
+
+/** Runs a probe (of this checkout or of `checkout`) on the store at `path`; answers its measurements. */
+async function runProbe(path: string, out: string, checkout?: string): Promise<Record<string, number>> {
+  await runChild(['--role', 'probe', '--db', path, '--out', out, '--queries', String(QUERIES)], undefined, checkout);
+  return JSON.parse(readFileSync(out, 'utf8')) as Record<string, number>;
 }
 
 async function crashRun(crash: string, cleanStartToo: boolean): Promise<CrashRun> {
@@ -249,9 +269,9 @@ async function crashRun(crash: string, cleanStartToo: boolean): Promise<CrashRun
     const writeSeconds = round((performance.now() - writeStarted) / 1000, 1);
     const atKill = sidecarOf(home);
     const temporaries = temporariesIn(home);
-    const afterCrashFile = join(home, 'after-crash.json');
-    await runChild(['--role', 'probe', '--db', path, '--out', afterCrashFile, '--queries', String(QUERIES)]);
-    const afterCrash = JSON.parse(readFileSync(afterCrashFile, 'utf8')) as Record<string, number>;
+    const baselineHome = `${home}-baseline`;
+    if (BASELINE !== undefined) cpSync(home, baselineHome, { recursive: true });
+    const afterCrash = await runProbe(path, join(home, 'after-crash.json'));
     const leftTemporaries = temporariesIn(home);
     const run: CrashRun = {
       crash,
@@ -262,14 +282,15 @@ async function crashRun(crash: string, cleanStartToo: boolean): Promise<CrashRun
       temporariesAfterReopen: leftTemporaries.length,
       afterCrash,
     };
+    if (BASELINE !== undefined) run.baseline = { afterCrash: await runProbe(join(baselineHome, 'cairn.db'), join(baselineHome, 'after-crash.json'), BASELINE) };
     if (cleanStartToo) {
-      const afterStartFile = join(home, 'after-start.json');
-      await runChild(['--role', 'probe', '--db', path, '--out', afterStartFile, '--queries', String(QUERIES)]);
-      run.afterStart = JSON.parse(readFileSync(afterStartFile, 'utf8')) as Record<string, number>;
+      run.afterStart = await runProbe(path, join(home, 'after-start.json'));
+      if (run.baseline !== undefined) run.baseline.afterStart = await runProbe(join(baselineHome, 'cairn.db'), join(baselineHome, 'after-start.json'), BASELINE);
     }
     return run;
   } finally {
     removeDirectory(home);
+    removeDirectory(`${home}-baseline`);
   }
 }
 
@@ -284,13 +305,22 @@ async function main(): Promise<void> {
     const { afterCrash, snapshotAtKill: atKill } = run;
     lines.push(
       `${run.crash} crash: ${run.chunks} chunks written in ${run.writeSeconds} s; snapshot at the kill: ${atKill ? `${atKill.count} vectors (tail ${run.chunks - atKill.count})` : 'none'}; temporary files at the kill ${run.temporariesAtKill}, after reopening ${run.temporariesAfterReopen}`,
-      `  after kill -9 (load ${afterCrash.loadAverage1}): first dense ${afterCrash.firstDenseMs} ms (recall@10 ${afterCrash.coldRecallAt10} over ${QUERIES} queries, ${afterCrash.coldQueries} before the graph was ready), first lexical ${afterCrash.firstLexicalMs} ms; graph ready after ${afterCrash.graphReadyMs} ms (${ratio(afterCrash)}× the first search), then ${afterCrash.warmMedianMs} ms/search, recall@10 ${afterCrash.warmRecallAt10}`,
+      `  after kill -9 (load ${afterCrash.loadAverage1}): first dense ${afterCrash.firstDenseMs} ms (recall@10 ${afterCrash.coldRecallAt10} over ${QUERIES} queries, ${afterCrash.coldQueries} before the graph was ready, later ones ${afterCrash.coldMedianMs} ms median), first lexical ${afterCrash.firstLexicalMs} ms; graph ready after ${afterCrash.graphReadyMs} ms (${ratio(afterCrash)}× the first search), then ${afterCrash.warmMedianMs} ms/search, recall@10 ${afterCrash.warmRecallAt10}`,
     );
     const afterStart = run.afterStart;
     if (afterStart !== undefined) {
       lines.push(
-        `after a clean start (load ${afterStart.loadAverage1}): first dense ${afterStart.firstDenseMs} ms (recall@10 ${afterStart.coldRecallAt10}), first lexical ${afterStart.firstLexicalMs} ms; graph ready after ${afterStart.graphReadyMs} ms (${ratio(afterStart)}×), then ${afterStart.warmMedianMs} ms/search, recall@10 ${afterStart.warmRecallAt10}`,
+        `after a clean start (load ${afterStart.loadAverage1}): first dense ${afterStart.firstDenseMs} ms (recall@10 ${afterStart.coldRecallAt10}, later cold ones ${afterStart.coldMedianMs} ms median), first lexical ${afterStart.firstLexicalMs} ms; graph ready after ${afterStart.graphReadyMs} ms (${ratio(afterStart)}×), then ${afterStart.warmMedianMs} ms/search, recall@10 ${afterStart.warmRecallAt10}`,
       );
+    }
+    const baseline = run.baseline;
+    if (baseline !== undefined) {
+      const versus = (ours: Record<string, number> | undefined, theirs: Record<string, number> | undefined) =>
+        ours === undefined || theirs === undefined
+          ? 'not run'
+          : `first dense ${theirs.firstDenseMs} ms (load ${theirs.loadAverage1}; this checkout ${round(theirs.firstDenseMs! / ours.firstDenseMs!, 2)}× faster), recall@10 ${theirs.coldRecallAt10}, later cold ${theirs.coldMedianMs} ms median, graph ready ${theirs.graphReadyMs} ms`;
+      lines.push(`  baseline ${BASELINE} after kill -9: ${versus(run.afterCrash, baseline.afterCrash)}`);
+      if (run.afterStart !== undefined) lines.push(`  baseline ${BASELINE} after a clean start: ${versus(run.afterStart, baseline.afterStart)}`);
     }
   }
   report('cold-start', result, lines);

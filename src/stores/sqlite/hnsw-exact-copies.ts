@@ -1,5 +1,6 @@
-import { exactMatrixSearch, mergeTopK, type MatrixLayout } from '../exact-vector-search.js';
+import { exactMatrixSearch, exactVectorSearch, mergeTopK, type MatrixLayout } from '../exact-vector-search.js';
 import type { VectorHit } from '../vector-index.js';
+import { quantizedCandidates, readQuantizedVectors, type QuantizedVectors } from './hnsw-quantized-vectors.js';
 import { readSnapshotVectors } from './hnsw-snapshot-vectors.js';
 import { readSidecar, snapshotPaths, type SnapshotSidecar } from './hnsw-snapshot.js';
 import type { HnswVectorSource } from './hnsw-vector-source.js';
@@ -18,6 +19,11 @@ export interface ExactCopy {
   vectorKey: string;
   /** Read from the snapshot: `ids[i]`'s vector where `layout` says, in `matrix` (the file's bytes). */
   snapshot: { ids: number[]; matrix: Float32Array; layout: MatrixLayout; verified: Promise<boolean>; rejected: boolean } | undefined;
+  /**
+   * Read from the snapshot's int8 copy instead (checked whole before use): `ids[i]` is element
+   * `rows[i]` of `vectors`. Its candidates are re-scored with the stored float vectors.
+   */
+  quantized?: { ids: number[]; rows: Int32Array; vectors: QuantizedVectors };
   /** Read from the store: `ids[i]`'s vector at `matrix[i * dimensions ...]`. */
   ids: number[];
   matrix: Float32Array;
@@ -25,10 +31,18 @@ export interface ExactCopy {
   maxId: number;
 }
 
-/** The exact top k of a copy (every vector it holds scored), best first, ties by ascending chunk id. */
-export function searchExactCopy(copy: ExactCopy, query: Float32Array, k: number): VectorHit[] {
+/**
+ * The exact top k of a copy (every vector it holds scored; the int8 part's candidates re-scored with
+ * the float vectors `source` stores), best first, ties by ascending chunk id.
+ */
+export async function searchExactCopy(copy: ExactCopy, query: Float32Array, k: number, source: Pick<HnswVectorSource, 'getVectors'>): Promise<VectorHit[]> {
   const stored = exactMatrixSearch(query, copy.ids, copy.matrix, k);
-  const snapshot = copy.snapshot;
+  const { snapshot, quantized } = copy;
+  if (quantized !== undefined) {
+    const floor = stored.length >= k ? stored[k - 1]!.score : Number.NEGATIVE_INFINITY;
+    const candidates = quantizedCandidates(quantized.vectors, quantized.rows, query, k, floor).map((position) => quantized.ids[position]!);
+    return mergeTopK(exactVectorSearch(query, await source.getVectors(candidates), k), stored, k);
+  }
   return snapshot === undefined ? stored : mergeTopK(exactMatrixSearch(query, snapshot.ids, snapshot.matrix, k, snapshot.layout), stored, k);
 }
 
@@ -39,6 +53,8 @@ export interface ExactCopiesOptions {
   snapshotMatches: (sidecar: SnapshotSidecar, base: { vectorKey: string; embedder: string; dimensions: number }) => boolean;
   /** Whether the collection's graph is ready: a copy finished after that is freed at once. */
   graphReady: (collection: string) => boolean;
+  /** Whether a snapshot's int8 copy may seed a copy (default true; false: the snapshot file only). */
+  quantized?: boolean;
 }
 
 /**
@@ -71,7 +87,7 @@ export class HnswExactCopies {
           ? stale
           : ((await this.#fromSnapshot(collection, dimensions, vectorKey)) ?? emptyCopy(vectorKey));
       copy = await this.#append(collection, dimensions, copy);
-      if ((copy.snapshot?.ids.length ?? 0) + copy.ids.length !== (await this.#source.countVectorsAfter(collection, 0))) {
+      if ((copy.snapshot?.ids.length ?? copy.quantized?.ids.length ?? 0) + copy.ids.length !== (await this.#source.countVectorsAfter(collection, 0))) {
         copy = await this.#append(collection, dimensions, emptyCopy(vectorKey));
       }
       return copy;
@@ -105,38 +121,55 @@ export class HnswExactCopies {
     this.#copies.clear();
   }
 
-  /** A copy of what the collection's matching snapshot holds and the store still has, or undefined. */
+  /**
+   * A copy of what the collection's matching snapshot holds and the store still has, or undefined: from
+   * its int8 copy when that checks out (a quarter of the bytes), else from the snapshot file. The file
+   * is read in libuv's thread pool while this thread reads the store (the ids up to the snapshot's
+   * watermark, the tail above it).
+   */
   async #fromSnapshot(collection: string, dimensions: number, vectorKey: string): Promise<ExactCopy | undefined> {
     const record = await this.#source.getCollection(collection);
     if (record === undefined || vectorKey === '') return undefined;
     const paths = snapshotPaths(this.#options.directory, collection);
     const sidecar = await readSidecar(paths);
     if (sidecar === undefined || !this.#options.snapshotMatches(sidecar, { vectorKey, embedder: record.embedder, dimensions })) return undefined;
-    const read = await readSnapshotVectors(paths.index, sidecar, dimensions);
-    if (read === undefined) return undefined;
-    // Keep the elements whose chunk is still stored, then read the stored ones it lacks into the matrix.
+    const reading = this.#options.quantized === false ? Promise.resolve(undefined) : readQuantizedVectors(paths.quantized, sidecar, dimensions);
     const stored = new Set(await this.#source.vectorIds(collection, sidecar.watermark));
-    const ids: number[] = [];
-    const rows = new Int32Array(read.ids.length);
-    read.ids.forEach((id, i) => {
-      if (!stored.delete(id)) return;
-      rows[ids.length] = read.rows[i]!;
-      ids.push(id);
-    });
-    const layout = { offset: read.offset, stride: read.stride, rows: rows.subarray(0, ids.length) };
-    const copy: ExactCopy = {
-      vectorKey,
-      snapshot: { ids, matrix: read.matrix, layout, verified: read.verified, rejected: false },
-      ids: [],
-      matrix: new Float32Array(0),
-      maxId: sidecar.watermark,
-    };
+    const tail = await this.#append(collection, dimensions, { ...emptyCopy(vectorKey), maxId: sidecar.watermark });
+    const quantized = await reading;
+    let copy: ExactCopy;
+    if (quantized !== undefined) {
+      // Keep the elements whose chunk is still stored; the stored ones it lacks are read below.
+      const ids: number[] = [];
+      const rows = new Int32Array(quantized.ids.length);
+      quantized.ids.forEach((id, element) => {
+        if (!stored.delete(id)) return;
+        rows[ids.length] = element;
+        ids.push(id);
+      });
+      copy = { vectorKey, snapshot: undefined, quantized: { ids, rows: rows.subarray(0, ids.length), vectors: quantized }, ids: tail.ids, matrix: tail.matrix, maxId: tail.maxId };
+    } else {
+      const read = await readSnapshotVectors(paths.index, sidecar, dimensions);
+      if (read === undefined) return undefined;
+      const ids: number[] = [];
+      const rows = new Int32Array(read.ids.length);
+      read.ids.forEach((id, i) => {
+        if (!stored.delete(id)) return;
+        rows[ids.length] = read.rows[i]!;
+        ids.push(id);
+      });
+      const layout = { offset: read.offset, stride: read.stride, rows: rows.subarray(0, ids.length) };
+      copy = { vectorKey, snapshot: { ids, matrix: read.matrix, layout, verified: read.verified, rejected: false }, ids: tail.ids, matrix: tail.matrix, maxId: tail.maxId };
+    }
     if (stored.size > 0) {
+      // Stored at or below the watermark but not in the snapshot (an unreconciled one): from the store.
       const missing = await this.#source.getVectors([...stored]);
-      copy.matrix = new Float32Array(missing.size * dimensions);
+      let used = copy.ids.length * dimensions;
+      copy.matrix = grow(copy.matrix, used + missing.size * dimensions, used);
       for (const [id, vector] of missing) {
         if (vector.length !== dimensions) continue;
-        copy.matrix.set(vector, copy.ids.length * dimensions);
+        copy.matrix.set(vector, used);
+        used += dimensions;
         copy.ids.push(id);
       }
     }
@@ -156,7 +189,7 @@ export class HnswExactCopies {
         maxId = item.id;
       }
     }
-    return { vectorKey: copy.vectorKey, snapshot: copy.snapshot, ids, matrix, maxId };
+    return { ...copy, ids, matrix, maxId };
   }
 }
 

@@ -21,7 +21,8 @@ export interface SnapshotVectors {
 }
 
 /** hnswlib's index header: 6 size_t, an int, an unsigned int, 3 size_t, a double, a size_t (little-endian). */
-const HEADER_BYTES = 96;
+export const SNAPSHOT_HEADER_BYTES = 96;
+const HEADER_BYTES = SNAPSHOT_HEADER_BYTES;
 /** In a level-0 element, byte 2 of the link-list header holds the flags; bit 0 marks a deleted element. */
 const DELETED_FLAG_BYTE = 2;
 const DELETE_MARK = 0x01;
@@ -66,18 +67,17 @@ export async function readSnapshotVectors(indexPath: string, sidecar: SnapshotSi
   } catch {
     return undefined;
   }
-  const layout = parseHeader(bytes, sidecar, dimensions);
+  const layout = snapshotLayout(bytes, sidecar.count, sidecar.bytes, dimensions);
   if (layout === undefined || bytes.byteOffset % 4 !== 0) return undefined;
-  const { count, size, dataOffset, labelOffset } = layout;
+  const { count, size, dataOffset } = layout;
   const ids: number[] = [];
   const rows = new Int32Array(count);
   for (let element = 0; element < count; element += 1) {
-    const at = HEADER_BYTES + element * size;
-    if ((bytes[at + DELETED_FLAG_BYTE]! & DELETE_MARK) !== 0) continue;
-    const high = bytes.readUInt32LE(at + labelOffset + 4);
-    if (high >= 2 ** 21) return undefined;
+    if (layout.deleted(element)) continue;
+    const label = layout.label(element);
+    if (label === undefined) return undefined;
     rows[ids.length] = element;
-    ids.push(high * 2 ** 32 + bytes.readUInt32LE(at + labelOffset));
+    ids.push(label);
   }
   const verified = memoisedSha1(version, () => sha1InSlices(bytes)).then(
     (sha1) => sha1 === sidecar.sha1,
@@ -102,8 +102,40 @@ async function sha1InSlices(bytes: Buffer): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Where an hnswlib file keeps its level-0 records, and readers of an element's flags and label. */
+export interface SnapshotLayout {
+  count: number;
+  /** Bytes per level-0 record. */
+  size: number;
+  dataOffset: number;
+  labelOffset: number;
+  deleted: (element: number) => boolean;
+  /** The element's label, or undefined when it is beyond what a chunk id can be (2^53). */
+  label: (element: number) => number | undefined;
+}
+
+/**
+ * The level-0 layout of an hnswlib file held in `bytes`, or undefined when its header is not one this
+ * reader understands for `count` elements of `dimensions` in a file of `fileBytes`.
+ */
+export function snapshotLayout(bytes: Buffer, count: number, fileBytes: number, dimensions: number): SnapshotLayout | undefined {
+  if (bytes.length < HEADER_BYTES) return undefined;
+  const parsed = parseHeader(bytes, count, fileBytes, dimensions);
+  if (parsed === undefined || bytes.length < HEADER_BYTES + parsed.count * parsed.size) return undefined;
+  const { size, labelOffset } = parsed;
+  return {
+    ...parsed,
+    deleted: (element) => (bytes[HEADER_BYTES + element * size + DELETED_FLAG_BYTE]! & DELETE_MARK) !== 0,
+    label: (element) => {
+      const at = HEADER_BYTES + element * size + labelOffset;
+      const high = bytes.readUInt32LE(at + 4);
+      return high >= 2 ** 21 ? undefined : high * 2 ** 32 + bytes.readUInt32LE(at);
+    },
+  };
+}
+
 /** The level-0 layout, or undefined when the header is not one this reader understands for this sidecar. */
-function parseHeader(header: Buffer, sidecar: SnapshotSidecar, dimensions: number): { count: number; size: number; dataOffset: number; labelOffset: number } | undefined {
+function parseHeader(header: Buffer, expectedCount: number, fileBytes: number, dimensions: number): { count: number; size: number; dataOffset: number; labelOffset: number } | undefined {
   const sizeT = (index: number) => header.readBigUInt64LE(index * 8);
   const offsetLevel0 = sizeT(0);
   const maxElements = sizeT(1);
@@ -112,9 +144,9 @@ function parseHeader(header: Buffer, sidecar: SnapshotSidecar, dimensions: numbe
   const labelOffset = sizeT(4);
   const dataOffset = sizeT(5);
   const vectorBytes = BigInt(dimensions * 4);
-  if (offsetLevel0 !== 0n || count !== BigInt(sidecar.count) || count > maxElements) return undefined;
+  if (offsetLevel0 !== 0n || count !== BigInt(expectedCount) || count > maxElements) return undefined;
   if (labelOffset !== dataOffset + vectorBytes || size !== labelOffset + 8n) return undefined;
-  if (BigInt(HEADER_BYTES) + count * size > BigInt(sidecar.bytes)) return undefined;
+  if (BigInt(HEADER_BYTES) + count * size > BigInt(fileBytes)) return undefined;
   // Float views into the bytes need 4-byte alignment (hnswlib's float32 records always have it).
   if (size % 4n !== 0n || dataOffset % 4n !== 0n) return undefined;
   return { count: Number(count), size: Number(size), dataOffset: Number(dataOffset), labelOffset: Number(labelOffset) };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, rmSync, statSync, type Stats } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** HNSW build and query parameters (Malkov & Yashunin 2018: M, efConstruction, ef). */
@@ -35,11 +35,13 @@ export interface SnapshotSidecar {
 export interface SnapshotPaths {
   index: string;
   sidecar: string;
+  /** The int8 copy of the index's vectors (see hnsw-quantized-vectors.ts): derived, optional. */
+  quantized: string;
 }
 
 export function snapshotPaths(directory: string, collection: string): SnapshotPaths {
   const base = join(directory, encodeURIComponent(collection));
-  return { index: `${base}.hnsw`, sidecar: `${base}.hnsw.json` };
+  return { index: `${base}.hnsw`, sidecar: `${base}.hnsw.json`, quantized: `${base}.hnsw.q8` };
 }
 
 /**
@@ -95,8 +97,8 @@ export async function readSidecar(paths: SnapshotPaths): Promise<SnapshotSidecar
   }
 }
 
-/** Matches the temporary files of publishSnapshot: `<name>.hnsw.tmp-<pid>-<ms>` and its sidecar's. */
-const TEMPORARY = /\.hnsw(?:\.json)?\.tmp-(\d+)-(\d+)$/;
+/** Matches the temporary files of publishSnapshot: `<name>.hnsw.tmp-<pid>-<ms>`, its sidecar's and its int8 copy's. */
+const TEMPORARY = /\.hnsw(?:\.json|\.q8)?\.tmp-(\d+)-(\d+)$/;
 
 /**
  * Removes the temporary files of snapshot writes that can no longer finish: written by a process that
@@ -156,33 +158,74 @@ export async function readVerifiedSidecar(paths: SnapshotPaths): Promise<Snapsho
 /**
  * Publishes a snapshot atomically: `writeIndex` writes a temporary file, which is hashed and renamed
  * over the old index; the sidecar is renamed last, so a crash in between leaves a sidecar whose size or
- * hash does not match, and the next open rebuilds.
+ * hash does not match, and the next open rebuilds. `quantize`, when given, derives the int8 copy from
+ * the index's bytes (read once, hashed from memory) and that copy is renamed before the sidecar too; it
+ * names the index's sha1, so one left beside another snapshot by a crash is never taken for its copy.
  */
 export async function publishSnapshot(
   directory: string,
   paths: SnapshotPaths,
   writeIndex: (path: string) => Promise<void>,
   sidecar: Omit<SnapshotSidecar, 'bytes' | 'sha1' | 'writtenAt' | 'format'>,
+  quantize?: (indexBytes: Buffer, sha1: string) => Promise<Buffer | undefined>,
 ): Promise<void> {
   await mkdir(directory, { recursive: true });
   const suffix = `.tmp-${process.pid}-${Date.now()}`;
   const temporaryIndex = `${paths.index}${suffix}`;
   const temporarySidecar = `${paths.sidecar}${suffix}`;
+  const temporaryQuantized = `${paths.quantized}${suffix}`;
   try {
     await writeIndex(temporaryIndex);
-    const bytes = (await stat(temporaryIndex)).size;
-    const sha1 = await fileSha1(temporaryIndex);
-    const full: SnapshotSidecar = { format: 1, ...sidecar, bytes, sha1, writtenAt: new Date().toISOString() };
+    const version = await stat(temporaryIndex);
+    let sha1: string;
+    let quantized: Buffer | undefined;
+    const indexBytes = quantize === undefined ? undefined : await readAligned(temporaryIndex);
+    if (indexBytes === undefined) {
+      sha1 = await fileSha1(temporaryIndex);
+    } else {
+      sha1 = await memoisedSha1(version, async () => createHash('sha1').update(indexBytes).digest('hex'));
+      quantized = await quantize!(indexBytes, sha1);
+    }
+    const full: SnapshotSidecar = { format: 1, ...sidecar, bytes: version.size, sha1, writtenAt: new Date().toISOString() };
     await writeFile(temporarySidecar, `${JSON.stringify(full, null, 2)}\n`);
+    if (quantized !== undefined) await writeFile(temporaryQuantized, quantized);
     await rename(temporaryIndex, paths.index);
+    if (quantized !== undefined) await rename(temporaryQuantized, paths.quantized);
+    else await rm(paths.quantized, { force: true });
     await rename(temporarySidecar, paths.sidecar);
   } finally {
     await rm(temporaryIndex, { force: true });
     await rm(temporarySidecar, { force: true });
+    await rm(temporaryQuantized, { force: true });
+  }
+}
+
+/** Pieces read per call (each in libuv's thread pool, off this thread). */
+const READ_PIECE = 16 << 20;
+
+/** A file's bytes in one buffer of its own (offset 0, so typed views are aligned), or undefined. */
+export async function readAligned(path: string): Promise<Buffer | undefined> {
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const { size } = await handle.stat();
+      const bytes = Buffer.allocUnsafeSlow(size);
+      for (let at = 0; at < size; ) {
+        const { bytesRead } = await handle.read(bytes, at, Math.min(READ_PIECE, size - at), at);
+        if (bytesRead === 0) return undefined;
+        at += bytesRead;
+      }
+      return bytes;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return undefined;
   }
 }
 
 export async function removeSnapshot(paths: SnapshotPaths): Promise<void> {
   await rm(paths.sidecar, { force: true });
+  await rm(paths.quantized, { force: true });
   await rm(paths.index, { force: true });
 }

@@ -6,6 +6,7 @@ import { CairnError } from '../../core/cairn-error.js';
 import type { VectorHit, VectorIndex, VectorIndexStatus, VectorItem, VectorSearchOptions } from '../vector-index.js';
 import { hnswFilteredSearch } from './hnsw-filtered-search.js';
 import { HnswExactCopies, searchExactCopy } from './hnsw-exact-copies.js';
+import { ensureQuantizedVectors, quantizeSnapshot } from './hnsw-quantized-vectors.js';
 import { publishSnapshot, readSidecar, readVerifiedSidecar, removeSnapshot, removeStaleTemporaries, snapshotPaths, type HnswParams, type SnapshotSidecar } from './hnsw-snapshot.js';
 import type { HnswVectorSource, StoreSignature } from './hnsw-vector-source.js';
 import { HnswWorkers } from './hnsw-workers.js';
@@ -308,15 +309,22 @@ export class HnswVectorIndex implements VectorIndex {
     const paths = snapshotPaths(this.#options.directory, collection);
     await this.#exclusive(state, async () => {
       const unsaved = state.unsaved;
-      await publishSnapshot(this.#options.directory, paths, async (path) => void (await state.index.writeIndex(path)), {
-        vectorKey: state.vectorKey,
-        embedder: state.embedder,
-        dimensions: state.dimensions,
-        count: state.index.getCurrentCount(),
-        watermark: state.watermark,
-        m: this.#options.params.m,
-        efConstruction: this.#options.params.efConstruction,
-      });
+      const count = state.index.getCurrentCount();
+      await publishSnapshot(
+        this.#options.directory,
+        paths,
+        async (path) => void (await state.index.writeIndex(path)),
+        {
+          vectorKey: state.vectorKey,
+          embedder: state.embedder,
+          dimensions: state.dimensions,
+          count,
+          watermark: state.watermark,
+          m: this.#options.params.m,
+          efConstruction: this.#options.params.efConstruction,
+        },
+        (bytes, sha1) => quantizeSnapshot(bytes, sha1, count, state.dimensions),
+      );
       state.unsaved -= unsaved;
     });
   }
@@ -390,7 +398,7 @@ export class HnswVectorIndex implements VectorIndex {
     }
     const copy = await this.#exactCopies.get(collection, vector.length);
     signal?.throwIfAborted();
-    return searchExactCopy(copy, vector, k);
+    return searchExactCopy(copy, vector, k, this.#source);
   }
 
   /** Registers a load as the collection's graph; once it resolves (and is still current) searches use it. */
@@ -626,6 +634,10 @@ export class HnswVectorIndex implements VectorIndex {
       return undefined;
     }
     if (index.getCurrentCount() !== sidecar.count || index.getNumDimensions() !== base.dimensions) return undefined;
+    // The next cold start's exact path reads the int8 copy: write it if missing, stale or damaged.
+    if (!this.#options.readonly && this.#options.interrupt === undefined && !this.#closing) {
+      this.#inBackground(ensureQuantizedVectors(paths, sidecar).then(() => undefined));
+    }
     const stored = new Set(await this.#source.vectorIds(collection, sidecar.watermark));
     const live = new Set<number>();
     for (const label of index.getIdsList()) {
