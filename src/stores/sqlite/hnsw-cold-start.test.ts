@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { normalizeFilter } from '../../core/search-filter.js';
 import { clusteredVectors, contractAnalyzer, exactTopK, makeChunk, makeDocument } from '../store-contract-fixtures.js';
-import { snapshotPaths, type SnapshotSidecar } from './hnsw-snapshot.js';
+import { readQuantizedVectors } from './hnsw-quantized-vectors.js';
+import { readSidecar, snapshotPaths, type SnapshotSidecar } from './hnsw-snapshot.js';
 import { HnswVectorIndex } from './hnsw-vector-index.js';
 import { openSqliteStore } from './open-sqlite-store.js';
 import type { SqliteChunkStore } from './sqlite-chunk-store.js';
@@ -104,6 +105,10 @@ test('while the graph is not loaded, the exact path reads what a current snapsho
     await writer.vectors.open('c', 32);
     await writer.vectors.snapshot('c');
     await writer.close();
+    // Published with the snapshot: the int8 copy the exact path reads first.
+    const paths = snapshotPaths(join(directory, 'vectors'), 'c');
+    assert.ok((await readQuantizedVectors(paths.quantized, (await readSidecar(paths))!, 32)) !== undefined);
+    const tailIds = new Set<number>();
 
     /** A fresh index over the store (graph never loaded: every answer is the exact path's), counting the vectors it reads from the store. */
     const coldSearches = async (queries: Float32Array[]) => {
@@ -142,7 +147,10 @@ test('while the graph is not loaded, the exact path reads what a current snapsho
 
     // Written and removed since the snapshot: the tail is read from the store, removed chunks are left out.
     const more = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH });
-    for (let i = 1500; i < 1800; i += 1) await write(more, i);
+    for (let i = 1500; i < 1800; i += 1) {
+      await write(more, i);
+      tailIds.add(items.get(`${i}.txt`)!.id);
+    }
     const removed = Array.from({ length: 200 }, (_, i) => `${i * 7}.txt`);
     await more.chunks.deleteDocuments('c', removed.map((name) => `file:///root/${name}`));
     for (const name of removed) items.delete(name);
@@ -150,6 +158,7 @@ test('while the graph is not loaded, the exact path reads what a current snapsho
     const after = await coldSearches(queries);
     assert.equal(after.rowsRead, 300, 'only the 300 vectors written after the snapshot came from the store');
     after.results.forEach((result, i) => assert.deepEqual(result, exactTopK(queries[i]!, [...items.values()], 40)));
+    assert.ok(after.results.flat().some((id) => tailIds.has(id)), 'the tail is among the answers');
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
@@ -254,6 +263,8 @@ test('a snapshot damaged in place serves the exact path only until its hash is c
     const dataOffset = Number(bytes.readBigUInt64LE(5 * 8));
     Buffer.from(query.buffer, query.byteOffset, query.byteLength).copy(bytes, 96 + dataOffset);
     await writeFile(file, bytes);
+    // Without its int8 copy, the exact path reads the snapshot file itself.
+    await rm(snapshotPaths(join(directory, 'vectors'), 'c').quantized);
 
     const reader = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH, readonly: true });
     const index = new HnswVectorIndex(reader.chunks as SqliteChunkStore, { directory: join(directory, 'vectors'), params: POOR_GRAPH, readonly: true, openOnSearch: false });
@@ -268,6 +279,50 @@ test('a snapshot damaged in place serves the exact path only until its hash is c
       await index.close();
       await reader.close();
     }
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+});
+
+test('an int8 copy damaged in place is never used for an answer, and the next load that verifies the snapshot rewrites it', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'cairn-cold-'));
+  try {
+    const path = join(directory, 'cairn.db');
+    const vectors = clusteredVectors(1500, 32, 23, 4);
+    const items: { id: number; vector: Float32Array }[] = [];
+    const writer = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH });
+    await writer.chunks.createCollection('c', { embedder: 'test:v', dimensions: 32, chunkSize: 256, chunkOverlap: 0 });
+    for (let i = 0; i < vectors.length; i += 1) {
+      const result = await writer.chunks.writeDocument(makeDocument('c', `${i}.txt`, [makeChunk(0, `text ${i}`, vectors[i]!)]));
+      items.push({ id: result.chunkIds[0]!, vector: vectors[i]! });
+    }
+    await writer.vectors.open('c', 32);
+    await writer.vectors.snapshot('c');
+    await writer.close();
+    const paths = snapshotPaths(join(directory, 'vectors'), 'c');
+    const sidecar = (await readSidecar(paths))!;
+    const good = (await readQuantizedVectors(paths.quantized, sidecar, 32))!;
+    // Same size and header; the codes of the query's true neighbours zeroed: used, it would leave them out.
+    const query = clusteredVectors(1, 32, 96, 4)[0]!;
+    const exact = exactTopK(query, items, 20);
+    const bytes = await readFile(paths.quantized);
+    const codesAt = 128 + 16 * good.ids.length;
+    for (const id of exact) bytes.fill(0, codesAt + good.ids.indexOf(id) * 32, codesAt + (good.ids.indexOf(id) + 1) * 32);
+    await writeFile(paths.quantized, bytes);
+
+    const reader = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH, readonly: true });
+    const index = new HnswVectorIndex(reader.chunks as SqliteChunkStore, { directory: join(directory, 'vectors'), params: POOR_GRAPH, readonly: true, openOnSearch: false });
+    try {
+      for (let i = 0; i < 3; i += 1) assert.deepEqual((await index.search({ collection: 'c', vector: query, k: 20 })).map((hit) => hit.chunkId), exact);
+    } finally {
+      await index.close();
+      await reader.close();
+    }
+    assert.equal(await readQuantizedVectors(paths.quantized, sidecar, 32), undefined);
+    const reopened = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH });
+    await reopened.vectors.open('c', 32);
+    await reopened.close();
+    assert.ok((await readQuantizedVectors(paths.quantized, sidecar, 32)) !== undefined, 'rewritten from the verified snapshot');
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
