@@ -26,7 +26,7 @@
  * indexes warmed in the background as warmSearch does — the graph, then the postings — not awaited),
  * then searches at once.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -270,7 +270,11 @@ async function crashRun(crash: string, cleanStartToo: boolean): Promise<CrashRun
     const atKill = sidecarOf(home);
     const temporaries = temporariesIn(home);
     const baselineHome = `${home}-baseline`;
-    if (BASELINE !== undefined) cpSync(home, baselineHome, { recursive: true });
+    if (BASELINE !== undefined) {
+      cpSync(home, baselineHome, { recursive: true });
+      // The copy's write-back (≈ 450 MB) must not land on the next probe's first search.
+      spawnSync('sync');
+    }
     const afterCrash = await runProbe(path, join(home, 'after-crash.json'));
     const leftTemporaries = temporariesIn(home);
     const run: CrashRun = {
