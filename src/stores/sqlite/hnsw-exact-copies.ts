@@ -53,8 +53,6 @@ export interface ExactCopiesOptions {
   snapshotMatches: (sidecar: SnapshotSidecar, base: { vectorKey: string; embedder: string; dimensions: number }) => boolean;
   /** Whether the collection's graph is ready: a copy finished after that is freed at once. */
   graphReady: (collection: string) => boolean;
-  /** Whether a snapshot's int8 copy may seed a copy (default true; false: the snapshot file only). */
-  quantized?: boolean;
 }
 
 /**
@@ -133,7 +131,7 @@ export class HnswExactCopies {
     const paths = snapshotPaths(this.#options.directory, collection);
     const sidecar = await readSidecar(paths);
     if (sidecar === undefined || !this.#options.snapshotMatches(sidecar, { vectorKey, embedder: record.embedder, dimensions })) return undefined;
-    const reading = this.#options.quantized === false ? Promise.resolve(undefined) : readQuantizedVectors(paths.quantized, sidecar, dimensions);
+    const reading = readQuantizedVectors(paths.quantized, sidecar, dimensions);
     const stored = new Set(await this.#source.vectorIds(collection, sidecar.watermark));
     const tail = await this.#append(collection, dimensions, { ...emptyCopy(vectorKey), maxId: sidecar.watermark });
     const quantized = await reading;
