@@ -71,14 +71,22 @@ export async function quantizeSnapshot(indexBytes: Buffer, indexSha1: string, co
     ids[i] = label;
     const at = element * stride + offset;
     let largest = 0;
-    for (let d = 0; d < dimensions; d += 1) largest = Math.max(largest, Math.abs(elements[at + d]!));
+    for (let d = 0; d < dimensions; d += 1) {
+      const value = elements[at + d]!;
+      if (value > largest) largest = value;
+      else if (-value > largest) largest = -value;
+    }
     const scale = Math.fround(largest / 127);
+    const inverse = scale === 0 ? 0 : 1 / scale;
     scales[i] = scale;
     let lost = 0;
     const to = i * dimensions;
     for (let d = 0; d < dimensions; d += 1) {
       const value = elements[at + d]!;
-      const code = scale === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(value / scale)));
+      // |value| ≤ largest, so the code is within ±127 up to rounding; the clamp only guards that edge.
+      let code = Math.round(value * inverse);
+      if (code > 127) code = 127;
+      else if (code < -127) code = -127;
       codes[to + d] = code;
       const residual = value - scale * code;
       lost += residual * residual;
