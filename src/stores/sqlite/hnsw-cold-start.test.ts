@@ -25,6 +25,7 @@ test('opening a store removes the temporary files of snapshot writes that cannot
     const names = {
       deadIndex: `c.hnsw.tmp-${gone}-1700000000000`,
       deadSidecar: `c.hnsw.json.tmp-${gone}-1700000000000`,
+      deadQuantized: `c.hnsw.q8.tmp-${gone}-1700000000000`,
       ownEarlier: `c.hnsw.tmp-${process.pid}-1600000000000`,
       liveOther: `c.hnsw.tmp-${process.ppid}-1700000000001`,
       snapshot: 'c.hnsw',
