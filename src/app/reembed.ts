@@ -64,5 +64,7 @@ export async function reembed(app: CairnApp, input: ReembedInput): Promise<Reemb
     }
   }
   await app.vectors.flush(record.name);
+  // An index built whole on the server (pgvector: a dimension change dropped it) is built once, over the new vectors.
+  if (embedder && app.vectors.deferBuild !== undefined) await app.vectors.open(record.name, embedder.dimensions);
   return { collection: record.name, embedder: id, dimensions: embedder?.dimensions ?? 0, chunks: done, millis: performance.now() - started };
 }

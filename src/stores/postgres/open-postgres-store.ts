@@ -63,7 +63,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await pool.end().catch(() => undefined);
     throw error;
   }
-  const chunks = new PostgresChunkStore(pool, location, { analyze: options.lexicalAnalyzer, hnsw: options.hnsw });
+  const chunks = new PostgresChunkStore(pool, location, { analyze: options.lexicalAnalyzer });
   const sqlLexical = new PostgresLexicalIndex(pool, options.lexical ?? {});
   const accelerator = options.lexicalAccelerator
     ? new PostgresMemoryLexicalIndex(pool, sqlLexical, { maxScoredPostings: options.lexical?.maxScoredRows ?? DEFAULT_MAX_SCORED_ROWS })

@@ -1,8 +1,8 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 import { CairnError } from '../../core/cairn-error.js';
 import type { VectorHit, VectorIndex, VectorIndexStatus, VectorItem, VectorSearchOptions } from '../vector-index.js';
-import { postgresStoreError, withTransaction } from './postgres-errors.js';
+import { withIndexDdlLock } from './hnsw-index-ddl.js';
+import { withTransaction } from './postgres-errors.js';
 import { buildPostgresFilter, SqlParams } from './postgres-filter-sql.js';
 import { createHnswIndexSql, hnswIndexName, type PgvectorBuildParams } from './postgres-migrations.js';
 import { vectorLiteral } from './vector-literal.js';
@@ -11,18 +11,6 @@ import { vectorLiteral } from './vector-literal.js';
 const BUILD_MEMORY = '1GB';
 /** A whole-graph build runs without the pool's statement limit, up to this long (a million chunks on a small machine). */
 const BUILD_TIMEOUT_MS = 6 * 3600_000;
-/**
- * Session advisory lock that serialises the HNSW index builds and drops of every process on one
- * database (an arbitrary constant, "hnsw" in ASCII, distinct from the migration lock).
- */
-const INDEX_DDL_LOCK_KEY = 0x686e7377;
-const DDL_LOCK_POLL_MS = 250;
-
-async function tryIndexDdlLock(client: pg.PoolClient): Promise<boolean> {
-  const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [INDEX_DDL_LOCK_KEY]);
-  return rows[0]?.locked === true;
-}
-
 /**
  * Session settings of every pooled connection (sent at connect as `options=-c …`, so a search is one
  * statement): pgvector's HNSW walk keeps `efSearch` candidates and, when a filter rejects rows, keeps
@@ -88,61 +76,42 @@ export class PgvectorIndex implements VectorIndex {
     const info = await this.#collection(collection);
     if (dimensions !== info.dimensions && info.dimensions !== 0) throw dimensionMismatch(collection, info.dimensions, dimensions);
     const ddl = createHnswIndexSql(info.id, info.dimensions, this.#options.hnsw, { concurrently: true });
-    if (ddl !== undefined) await this.#buildIfMissing(hnswIndexName(info.id), ddl);
+    if (ddl !== undefined) await this.#buildIfMissing(hnswIndexName(info.id), info.dimensions, ddl);
     const { rows } = await this.#pool.query<{ count: number }>('SELECT count(embedding) AS count FROM chunks WHERE collection_id = $1', [info.id]);
     const count = rows[0]?.count ?? 0;
     return { count, source: count === 0 ? 'empty' : 'server', addedSinceSnapshot: 0, millis: performance.now() - started };
   }
 
-  async #buildIfMissing(name: string, ddl: string): Promise<void> {
-    if (await this.#indexState(name) === 'usable') return;
-    await this.#withDdlClient(async (client) => {
-      // Builds and drops wait for one another: two concurrent builds (or a drop and a build) on one
-      // table each wait for the other's snapshot, which PostgreSQL ends with "deadlock detected".
-      // Polled, not pg_advisory_lock: a session blocked in that statement holds a snapshot the
-      // running build waits for, the same deadlock again.
-      while (!(await tryIndexDdlLock(client))) await delay(DDL_LOCK_POLL_MS);
-      try {
-        const state = await this.#indexState(name);
-        if (state === 'usable') return;
-        // An invalid index is what a concurrent build that died leaves behind: kept up to date on
-        // writes but never used, so it is dropped and built again.
-        if (state === 'invalid') await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
-        // A whole-graph build: memory for the graph (else pgvector builds on disk, much slower), no
-        // timeout. Session settings (a concurrent build cannot run in a transaction), reset after.
-        await client.query(`SET maintenance_work_mem = '${BUILD_MEMORY}'`);
-        await client.query('SET statement_timeout = 0');
-        // The pool's client-side read timeout (statementTimeoutMs + 5 s) would end the build too; 0 there means "the default".
-        await client.query({ text: ddl, query_timeout: BUILD_TIMEOUT_MS } as pg.QueryConfig);
-        await client.query('RESET maintenance_work_mem');
-        await client.query('RESET statement_timeout');
-      } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [INDEX_DDL_LOCK_KEY]);
-      }
+  async #buildIfMissing(name: string, dimensions: number, ddl: string): Promise<void> {
+    if (await this.#indexState(name, dimensions) === 'usable') return;
+    // Builds and drops wait for one another (hnsw-index-ddl.ts: concurrent ones on one table deadlock).
+    await withIndexDdlLock(this.#pool, this.#where, { wait: true }, async (client) => {
+      const state = await this.#indexState(name, dimensions);
+      if (state === 'usable') return;
+      // An invalid index is what a concurrent build that died leaves behind: kept up to date on
+      // writes but never used; a stale one (another dimension) is what a process that died between
+      // a dimension change and its drop leaves. Both are dropped and built again.
+      if (state !== 'missing') await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+      // A whole-graph build: memory for the graph (else pgvector builds on disk, much slower), no
+      // timeout. Session settings (a concurrent build cannot run in a transaction), reset after.
+      await client.query(`SET maintenance_work_mem = '${BUILD_MEMORY}'`);
+      await client.query('SET statement_timeout = 0');
+      // The pool's client-side read timeout (statementTimeoutMs + 5 s) would end the build too; 0 there means "the default".
+      await client.query({ text: ddl, query_timeout: BUILD_TIMEOUT_MS } as pg.QueryConfig);
+      await client.query('RESET maintenance_work_mem');
+      await client.query('RESET statement_timeout');
     });
   }
 
-  async #indexState(name: string): Promise<'missing' | 'invalid' | 'usable'> {
-    const { rows } = await this.#pool.query<{ valid: boolean }>('SELECT i.indisvalid AS valid FROM pg_index i WHERE i.indexrelid = to_regclass($1)', [name]);
+  async #indexState(name: string, dimensions: number): Promise<'missing' | 'invalid' | 'stale' | 'usable'> {
+    const { rows } = await this.#pool.query<{ valid: boolean; definition: string }>(
+      'SELECT i.indisvalid AS valid, pg_get_indexdef(i.indexrelid) AS definition FROM pg_index i WHERE i.indexrelid = to_regclass($1)',
+      [name],
+    );
     const row = rows[0];
-    return row === undefined ? 'missing' : row.valid ? 'usable' : 'invalid';
-  }
-
-  /** A pooled connection outside any transaction, for the CONCURRENTLY statements; discarded if a statement failed. */
-  async #withDdlClient(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.#pool.connect();
-    const ignore = () => {};
-    client.on('error', ignore);
-    let broken = false;
-    try {
-      await work(client);
-    } catch (error) {
-      broken = true;
-      throw postgresStoreError(error, this.#where);
-    } finally {
-      client.off('error', ignore);
-      client.release(broken);
-    }
+    if (row === undefined) return 'missing';
+    if (!row.valid) return 'invalid';
+    return row.definition.includes(`vector(${Math.trunc(dimensions)})`) ? 'usable' : 'stale';
   }
 
   /**
@@ -152,13 +121,8 @@ export class PgvectorIndex implements VectorIndex {
    */
   async deferBuild(collection: string): Promise<void> {
     const info = await this.#collection(collection);
-    await this.#withDdlClient(async (client) => {
-      if (!(await tryIndexDdlLock(client))) return;
-      try {
-        await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${hnswIndexName(info.id)}`);
-      } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [INDEX_DDL_LOCK_KEY]);
-      }
+    await withIndexDdlLock(this.#pool, this.#where, { wait: false }, async (client) => {
+      await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${hnswIndexName(info.id)}`);
     });
   }
 
@@ -227,7 +191,7 @@ export class PgvectorIndex implements VectorIndex {
 
   async flush(_collection: string): Promise<void> {}
 
-  /** The chunk store drops the collection's index with the collection, and rebuilds it on a new dimension. */
+  /** The chunk store drops the collection's index after deleting the collection or changing its dimension; `open` builds the new one. */
   async drop(_collection: string): Promise<void> {}
 
   async close(): Promise<void> {}

@@ -17,9 +17,9 @@ import type {
 import type { CollectionRecord, CollectionSettings } from '../collection-record.js';
 import { DEFAULT_LEXICAL_WEIGHTS, type LexicalWeights } from '../sqlite/sqlite-lexical-index.js';
 import { PostgresDocumentWriter, type LexicalAnalyzer } from './postgres-document-writer.js';
+import { dropHnswIndex } from './hnsw-index-ddl.js';
 import { withTransaction } from './postgres-errors.js';
 import { duplicatesOf, listDuplicateClusters } from './postgres-near-duplicates.js';
-import { createHnswIndexSql, hnswIndexName, type PgvectorBuildParams } from './postgres-migrations.js';
 import { parseVector, vectorLiteral } from './vector-literal.js';
 
 /** pgvector indexes `vector` columns of at most this many dimensions with HNSW. */
@@ -97,7 +97,6 @@ export interface PostgresChunkStoreOptions {
   analyze: LexicalAnalyzer;
   /** Column weights of the lexical postings (the SQLite store's FTS5 weights by default). */
   weights?: LexicalWeights;
-  hnsw: PgvectorBuildParams;
 }
 
 function notFound(name: string): CairnError {
@@ -116,12 +115,10 @@ export class PostgresChunkStore implements ChunkStore {
   readonly location: string;
   readonly #pool: pg.Pool;
   readonly #writer: PostgresDocumentWriter;
-  readonly #hnsw: PgvectorBuildParams;
 
   constructor(pool: pg.Pool, location: string, options: PostgresChunkStoreOptions) {
     this.#pool = pool;
     this.location = location;
-    this.#hnsw = options.hnsw;
     this.#writer = new PostgresDocumentWriter(pool, location, options.analyze, options.weights ?? DEFAULT_LEXICAL_WEIGHTS);
   }
 
@@ -190,20 +187,27 @@ export class PostgresChunkStore implements ChunkStore {
     return rows.map(collectionFromRow);
   }
 
-  /** Deletes rows table by table (bulk deletes by collection, not one cascade per chunk), then the collection and its HNSW index. */
+  /**
+   * Deletes rows table by table (bulk deletes by collection, not one cascade per chunk), then the
+   * collection; its HNSW index is dropped after the commit (hnsw-index-ddl.ts: a DROP INDEX inside
+   * the transaction can deadlock with another process's build). Collection ids are never reused, so
+   * an index left by a process that died in between indexes no row and only takes space.
+   */
   async deleteCollection(name: string): Promise<boolean> {
-    return withTransaction(this.#pool, this.location, async (client) => {
+    const id = await withTransaction(this.#pool, this.location, async (client) => {
       const { rows } = await client.query<{ id: number }>('SELECT id FROM collections WHERE name = $1 FOR UPDATE', [name]);
       const id = rows[0]?.id;
-      if (id === undefined) return false;
-      await client.query(`DROP INDEX IF EXISTS ${hnswIndexName(id)}`);
+      if (id === undefined) return undefined;
       await client.query('DELETE FROM lexical_postings WHERE collection_id = $1', [id]);
       await client.query('DELETE FROM chunks WHERE collection_id = $1', [id]);
       await client.query('DELETE FROM documents WHERE collection_id = $1', [id]);
       await client.query('DELETE FROM ingestion_runs WHERE collection = $1', [name]);
       await client.query('DELETE FROM collections WHERE id = $1', [id]);
-      return true;
+      return id;
     });
+    if (id === undefined) return false;
+    await dropHnswIndex(this.#pool, this.location, id);
+    return true;
   }
 
   async setCollectionVectorStore(name: string, vectorStore: string | undefined): Promise<void> {
@@ -217,21 +221,23 @@ export class PostgresChunkStore implements ChunkStore {
 
   /**
    * A new dimension clears the collection's vectors (they cannot be cast to it; `cairn reembed` rewrites
-   * them next) and rebuilds its HNSW index for the new dimension; the same dimension keeps both.
+   * them next) and drops its HNSW index once that has committed (never inside the transaction:
+   * hnsw-index-ddl.ts); the vector index builds the new one whole over the new vectors (`open`, at the
+   * end of the reembed, or at start). The same dimension keeps both.
    */
   async setCollectionEmbedder(name: string, embedder: string, dimensions: number): Promise<void> {
     checkIndexable(dimensions);
-    await withTransaction(this.#pool, this.location, async (client) => {
+    const changed = await withTransaction(this.#pool, this.location, async (client) => {
       const { rows } = await client.query<{ id: number; dimensions: number }>('SELECT id, dimensions FROM collections WHERE name = $1 FOR UPDATE', [name]);
       const current = rows[0];
       if (current === undefined) throw notFound(name);
       await client.query('UPDATE collections SET embedder = $2, dimensions = $3, vector_epoch = vector_epoch + 1 WHERE id = $1', [current.id, embedder, dimensions]);
-      if (current.dimensions === dimensions) return;
-      await client.query(`DROP INDEX IF EXISTS ${hnswIndexName(current.id)}`);
+      if (current.dimensions === dimensions) return undefined;
       await client.query('UPDATE chunks SET embedding = NULL WHERE collection_id = $1 AND embedding IS NOT NULL', [current.id]);
-      const ddl = createHnswIndexSql(current.id, dimensions, this.#hnsw);
-      if (ddl !== undefined) await client.query(ddl);
+      return current.id;
     });
+    // Until this drop, the old index (its expression casts to the old dimension) would reject a new vector.
+    if (changed !== undefined) await dropHnswIndex(this.#pool, this.location, changed);
   }
 
   async listDocumentStates(collection: string): Promise<Map<string, DocumentState>> {
