@@ -89,6 +89,8 @@ export const configSchema = z
             m: z.number().int().min(2).max(100).default(16),
             efConstruction: z.number().int().min(4).max(1000).default(64),
             efSearch: z.number().int().min(1).max(1000).default(100),
+            /** A filter matching at most this many chunks is searched exactly instead of by the index walk (0: always the walk). */
+            exactFilterChunks: z.number().int().min(0).default(20_000),
           })
           .refine((value) => value.efConstruction >= 2 * value.m, { message: 'pgvector needs efConstruction >= 2 * m', path: ['efConstruction'] })
           .prefault({}),

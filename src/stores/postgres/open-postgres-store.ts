@@ -24,7 +24,7 @@ export const POSTGRES_TYPES: pg.CustomTypesConfig = {
 export interface PostgresStoreOptions {
   connect: PostgresConnectOptions;
   lexicalAnalyzer: LexicalAnalyzer;
-  hnsw: PgvectorBuildParams & { efSearch: number };
+  hnsw: PgvectorBuildParams & { efSearch: number; exactFilterChunks?: number };
   lexical?: { maxScoredRows?: number };
   /**
    * Keeps each searched collection's BM25 postings in memory as well (PostgresMemoryLexicalIndex), for
@@ -71,7 +71,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const lexical: LexicalIndex = accelerator ?? sqlLexical;
   let vectors: VectorIndex;
   try {
-    vectors = options.vectorIndex !== undefined ? await options.vectorIndex(chunks) : new PgvectorIndex(pool, location, { hnsw: options.hnsw, efSearch: options.hnsw.efSearch });
+    vectors = options.vectorIndex !== undefined ? await options.vectorIndex(chunks) : new PgvectorIndex(pool, location, { hnsw: options.hnsw, efSearch: options.hnsw.efSearch, exactFilterChunks: options.hnsw.exactFilterChunks });
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw error;

@@ -25,6 +25,8 @@ export interface PgvectorIndexOptions {
   hnsw: PgvectorBuildParams;
   /** Candidates the HNSW walk keeps (pgvector's `hnsw.ef_search`, set per connection by pgvectorSessionSettings); raised to k for a larger k. */
   efSearch: number;
+  /** A filter matching at most this many chunks is searched exactly (EXACT_FILTER_CHUNKS by default; 0: always the walk). */
+  exactFilterChunks?: number;
 }
 
 /**
@@ -36,8 +38,8 @@ export interface PgvectorIndexOptions {
  * `documents` for a filter (core's NormalizedFilter as SQL). pgvector's iterative index scan
  * (`hnsw.iterative_scan = relaxed_order`, pgvector ≥ 0.8) keeps walking the graph while the filter
  * rejects rows, so a filtered query returns k hits whenever k pass; the outer ORDER BY restores exact
- * order among them. The planner may instead filter first and sort exactly (a selective filter), which
- * is exact by construction.
+ * order among them. A filter matching at most EXACT_FILTER_CHUNKS chunks is instead scanned exactly
+ * (the walk's scan budget would run out before k of them pass), decided inside the same statement.
  */
 export class PgvectorIndex implements VectorIndex {
   readonly kind = 'pgvector-hnsw';
@@ -139,13 +141,7 @@ export class PgvectorIndex implements VectorIndex {
     const d = Math.trunc(info.dimensions);
     const params = new SqlParams(vectorLiteral(options.vector), options.k);
     const where = await buildPostgresFilter(this.#pool, info.id, options.filter, params);
-    const join = where === 'true' ? '' : `JOIN documents d ON d.id = c.document_id AND ${where}`;
-    // The collection id is a literal so that the planner can match the collection's partial index.
-    const sql = `WITH nearest AS MATERIALIZED (
-        SELECT c.id, c.embedding::vector(${d}) <=> $1::vector(${d}) AS distance FROM chunks c ${join}
-        WHERE c.collection_id = ${Math.trunc(info.id)} AND c.embedding IS NOT NULL
-        ORDER BY c.embedding::vector(${d}) <=> $1::vector(${d}) LIMIT $2)
-      SELECT id, 1 - distance AS score FROM nearest ORDER BY distance, id`;
+    const sql = where === 'true' ? walkSql(info.id, d) : filteredSql(info.id, d, where, this.#options.exactFilterChunks ?? EXACT_FILTER_CHUNKS);
     // The connection's session already walks with ef_search = efSearch and iterative scans
     // (connect options, PGVECTOR_SESSION_SETTINGS): one round trip. A k beyond it raises ef_search for one transaction.
     if (options.k <= this.#options.efSearch) {
@@ -201,4 +197,43 @@ function dimensionMismatch(collection: string, stored: number, asked: number): C
   return new CairnError('EMBEDDER_MISMATCH', `Collection "${collection}" holds ${stored}-dimensional vectors; a ${asked}-dimensional vector was given.`, {
     hint: "Query with the collection's embedder, or switch the collection with `cairn reembed`.",
   });
+}
+
+/**
+ * A filter matching at most this many chunks is searched exactly, over its chunks alone. pgvector's
+ * iterative scan gives up after `hnsw.max_scan_tuples` (20,000 by default) visited tuples, and a filter
+ * whose chunks lie far from the query (one project's pages among 30) exhausts that budget before k
+ * pass: filtered recall@10 0.80 at 82k chunks whatever ef_search (docs/benchmarks.md, pgidx13). Below
+ * this bound the exact scan reads no more rows than the walk's budget, and is exact.
+ */
+export const EXACT_FILTER_CHUNKS = 20_000;
+
+/** An unfiltered search: the walk of the collection's partial index (its id a literal, so that the planner matches the index). */
+function walkSql(collectionId: number, d: number): string {
+  return `WITH nearest AS MATERIALIZED (
+        SELECT c.id, c.embedding::vector(${d}) <=> $1::vector(${d}) AS distance FROM chunks c
+        WHERE c.collection_id = ${Math.trunc(collectionId)} AND c.embedding IS NOT NULL
+        ORDER BY c.embedding::vector(${d}) <=> $1::vector(${d}) LIMIT $2)
+      SELECT id, 1 - distance AS score FROM nearest ORDER BY distance, id`;
+}
+
+/**
+ * A filtered search in one statement: the documents' chunk counts decide (a one-time filter, so only
+ * one branch runs) between the index walk with the iterative scan and an exact scan of the filter's
+ * chunks, whose ORDER BY (the bare column, not the index's `vector(d)` expression) no index serves.
+ */
+export function filteredSql(collectionId: number, d: number, where: string, exactBelow: number): string {
+  const id = Math.trunc(collectionId);
+  const bound = Math.max(0, Math.trunc(exactBelow));
+  const join = `JOIN documents d ON d.id = c.document_id AND ${where}`;
+  return `WITH matching AS (SELECT coalesce(sum(d.chunk_count), 0) AS n FROM documents d WHERE d.collection_id = ${id} AND ${where}),
+      walk AS MATERIALIZED (
+        SELECT c.id, c.embedding::vector(${d}) <=> $1::vector(${d}) AS distance FROM chunks c ${join}
+        WHERE (SELECT n FROM matching) > ${bound} AND c.collection_id = ${id} AND c.embedding IS NOT NULL
+        ORDER BY c.embedding::vector(${d}) <=> $1::vector(${d}) LIMIT $2),
+      scan AS MATERIALIZED (
+        SELECT c.id, c.embedding <=> $1::vector AS distance FROM chunks c ${join}
+        WHERE (SELECT n FROM matching) <= ${bound} AND c.collection_id = ${id} AND c.embedding IS NOT NULL
+        ORDER BY c.embedding <=> $1::vector LIMIT $2)
+      SELECT id, 1 - distance AS score FROM (SELECT * FROM walk UNION ALL SELECT * FROM scan) nearest ORDER BY distance, id`;
 }

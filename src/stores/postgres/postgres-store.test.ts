@@ -11,11 +11,11 @@ import { openPostgresStore } from './open-postgres-store.js';
 const HNSW = { m: 16, efConstruction: 100, efSearch: 80 };
 const server = await startPostgres();
 
-async function open(url: string) {
+async function open(url: string, hnsw: { exactFilterChunks?: number } = {}) {
   return openPostgresStore({
     connect: { url, poolSize: 4, connectTimeoutMs: 5000, statementTimeoutMs: 30_000 },
     lexicalAnalyzer: contractAnalyzer,
-    hnsw: HNSW,
+    hnsw: { ...HNSW, ...hnsw },
   });
 }
 
@@ -27,6 +27,11 @@ if (server === null) {
   vectorIndexContract('postgres + pgvector', async () => {
     const url = await server.createDatabase();
     return { open: () => open(url), dispose: async () => {} };
+  });
+  // Every filter of the contract's fixtures is below EXACT_FILTER_CHUNKS: once more with the index walk (iterative scan) for them.
+  vectorIndexContract('postgres + pgvector, filters by the index walk', async () => {
+    const url = await server.createDatabase();
+    return { open: () => open(url, { exactFilterChunks: 0 }), dispose: async () => {} };
   });
 }
 
