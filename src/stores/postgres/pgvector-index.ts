@@ -221,6 +221,9 @@ function walkSql(collectionId: number, d: number): string {
  * A filtered search in one statement: the documents' chunk counts decide (a one-time filter, so only
  * one branch runs) between the index walk with the iterative scan and an exact scan of the filter's
  * chunks, whose ORDER BY (the bare column, not the index's `vector(d)` expression) no index serves.
+ * The scan reads each matching document's chunks through `chunks_document` (LATERAL with OFFSET 0,
+ * which the planner cannot flatten): left free, it hash-joined a sequential scan of every chunk,
+ * as slow as an exact search of the whole collection (a filter's many small documents look broad).
  */
 export function filteredSql(collectionId: number, d: number, where: string, exactBelow: number): string {
   const id = Math.trunc(collectionId);
@@ -232,8 +235,9 @@ export function filteredSql(collectionId: number, d: number, where: string, exac
         WHERE (SELECT n FROM matching) > ${bound} AND c.collection_id = ${id} AND c.embedding IS NOT NULL
         ORDER BY c.embedding::vector(${d}) <=> $1::vector(${d}) LIMIT $2),
       scan AS MATERIALIZED (
-        SELECT c.id, c.embedding <=> $1::vector AS distance FROM chunks c ${join}
-        WHERE (SELECT n FROM matching) <= ${bound} AND c.collection_id = ${id} AND c.embedding IS NOT NULL
-        ORDER BY c.embedding <=> $1::vector LIMIT $2)
+        SELECT x.id, x.distance FROM documents d, LATERAL (
+          SELECT c.id, c.embedding <=> $1::vector AS distance FROM chunks c WHERE c.document_id = d.id AND c.embedding IS NOT NULL OFFSET 0) x
+        WHERE (SELECT n FROM matching) <= ${bound} AND d.collection_id = ${id} AND ${where}
+        ORDER BY x.distance LIMIT $2)
       SELECT id, 1 - distance AS score FROM (SELECT * FROM walk UNION ALL SELECT * FROM scan) nearest ORDER BY distance, id`;
 }
