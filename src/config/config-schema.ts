@@ -255,6 +255,11 @@ export const configSchema = z
         queryTimeoutMs: z.number().int().positive().default(5_000),
         /** Vectors per add request (Chroma 1.0 takes at most 5,461). */
         batchSize: z.number().int().min(1).max(5461).default(1000),
+        /**
+         * Pushes an ingest may have running at once against Chroma (its server applies one batch while the
+         * next is sent and logged; removals stay ordered). 1 = one at a time. docs/benchmarks.md, issue 15.
+         */
+        pushesInFlight: z.number().int().min(1).max(8).default(2),
       })
       .refine((value) => value.kind !== 'chroma' || value.url !== undefined, { message: 'a Chroma vector store needs its url (CAIRN_VECTOR_STORE=chroma:http://host:8000)', path: ['url'] })
       .prefault({}),

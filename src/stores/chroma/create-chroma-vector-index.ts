@@ -25,6 +25,7 @@ export function chromaVectorIndexFactory(config: CairnConfig): VectorIndexFactor
       chunks,
       collectionPrefix: config.vectorStore.collectionPrefix,
       batchSize: config.vectorStore.batchSize,
+      pushesInFlight: config.vectorStore.pushesInFlight,
       queryTimeoutMs: config.vectorStore.queryTimeoutMs,
       hnsw: { m: config.vectorIndex.m, efConstruction: config.vectorIndex.efConstruction, efSearch: config.vectorIndex.efSearch },
     });
