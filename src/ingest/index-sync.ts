@@ -49,8 +49,8 @@ export class IndexSync {
   #barrier: Promise<void> = Promise.resolve();
   /** Resolves once the last push issued has started (pushes start in commit order). */
   #lastStart: Promise<void> = Promise.resolve();
-  /** The completions of the last `#limit` pushes, oldest first. */
-  readonly #recent: Promise<void>[] = [];
+  /** Pushes started and not yet done (each resolves when its push is done). */
+  readonly #running = new Set<Promise<void>>();
   #issued = 0;
   #acknowledged = 0;
   /** Acknowledged pushes above the watermark (their predecessors are still running or failed). */
@@ -121,23 +121,35 @@ export class IndexSync {
   }
 
   /**
-   * Starts `work` once the push `#limit` places before it is done and, for an `exclusive` push, every
-   * earlier push (else the last exclusive one); resolves when it starts.
+   * Starts `work`, in commit order, once fewer than `#limit` pushes are running and, for an `exclusive`
+   * push, every earlier push is done (else the last exclusive one); resolves when it starts. A push that
+   * only fills the index's send buffer is done at once and holds no place for long.
    */
   async #push(work: () => Promise<void>, size: number, exclusive: boolean): Promise<void> {
     if (size === 0) return;
     this.#pushed = true;
     const sequence = this.#issued++;
-    const slot = this.#recent.length >= this.#limit ? this.#recent.shift()! : Promise.resolve();
-    const start = Promise.all([exclusive ? this.#all : Promise.all([slot, this.#barrier]), this.#lastStart]).then(() => undefined);
+    const gate = exclusive ? this.#all : this.#barrier;
+    let finished!: () => void;
+    const running = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    const start = this.#lastStart.then(async () => {
+      await gate;
+      while (this.#running.size >= this.#limit) await Promise.race(this.#running);
+      this.#running.add(running);
+    });
     this.#lastStart = start;
     const done = start
       .then(work)
       .then(
         () => this.#acknowledge(sequence),
         (error: unknown) => this.#onNotice(`The vector index will catch up later: ${toCairnError(error).message}`),
-      );
-    this.#recent.push(done);
+      )
+      .finally(() => {
+        this.#running.delete(running);
+        finished();
+      });
     this.#all = Promise.all([this.#all, done]).then(() => undefined);
     if (exclusive) this.#barrier = done;
     await start;
