@@ -15,7 +15,8 @@
  * (defaults 20,000, 200, `vectorStore.batchSize`'s default, `vectorIndex.efSearch`'s default, docs).
  * `CHROMA_VARIANTS='[{"pushesInFlight":1},{"pushesInFlight":2,"m":16,"efConstruction":100}]'` measures
  * several Chroma settings against the one HNSW baseline of the run (each a JSON object of
- * `pushesInFlight`, `batchSize`, `m`, `efConstruction`, `efSearch`; unset fields take the defaults).
+ * `pushesInFlight`, `batchSize`, `m`, `efConstruction` (`vectorStore.hnsw.*`), `efSearch`; unset fields
+ * take the defaults). The HNSW baseline keeps `vectorIndex.*` (M 32, ef_construction 200).
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import { configSchema } from '../src/config/config-schema.js';
@@ -154,9 +155,16 @@ async function measure(kind: 'hnsw' | 'chroma', variant: ChromaVariant = {}) {
     // A long query timeout: on a loaded machine a slow answer is a latency to record, not a failure.
     vectorStore:
       kind === 'chroma'
-        ? { kind: 'chroma', url: chroma!.url, queryTimeoutMs: 60_000, ...(batchSize === undefined ? {} : { batchSize }), ...(variant.pushesInFlight === undefined ? {} : { pushesInFlight: variant.pushesInFlight }) }
+        ? {
+            kind: 'chroma',
+            url: chroma!.url,
+            queryTimeoutMs: 60_000,
+            ...(batchSize === undefined ? {} : { batchSize }),
+            ...(variant.pushesInFlight === undefined ? {} : { pushesInFlight: variant.pushesInFlight }),
+            hnsw: { ...(variant.m === undefined ? {} : { m: variant.m }), ...(variant.efConstruction === undefined ? {} : { efConstruction: variant.efConstruction }) },
+          }
         : {},
-    vectorIndex: { ...(efSearch === undefined ? {} : { efSearch }), ...(variant.m === undefined ? {} : { m: variant.m }), ...(variant.efConstruction === undefined ? {} : { efConstruction: variant.efConstruction }) },
+    vectorIndex: efSearch === undefined ? {} : { efSearch },
   });
   // Opened as `cairn serve` opens it (longRunning: the in-memory BM25 postings of search.lexicalAccelerator
   // `auto`), since hybrid latency through Chroma is a server's figure; ONE_SHOT=1 measures plain FTS5.
@@ -270,7 +278,7 @@ async function measure(kind: 'hnsw' | 'chroma', variant: ChromaVariant = {}) {
     }
     return {
       kind,
-      ...(kind === 'chroma' ? { settings: { pushesInFlight: config.vectorStore.pushesInFlight, batchSize: config.vectorStore.batchSize, m: config.vectorIndex.m, efConstruction: config.vectorIndex.efConstruction, efSearch: config.vectorIndex.efSearch } } : {}),
+      ...(kind === 'chroma' ? { settings: { pushesInFlight: config.vectorStore.pushesInFlight, batchSize: config.vectorStore.batchSize, m: config.vectorStore.hnsw.m, efConstruction: config.vectorStore.hnsw.efConstruction, efSearch: config.vectorStore.hnsw.efSearch ?? config.vectorIndex.efSearch } } : {}),
       ...(kind === 'chroma' ? { httpRoundTrip: latencyStats(roundTrip) } : {}),
       ingestChunksPerSecond: round(CHUNKS / (ingestMs / 1000), 0),
       ingestProfileMs: { total: Math.round(ingestMs), storeWrites: Math.round(writeMs), waitsForPreviousPush: Math.round(pushWaitMs), finalFlush: Math.round(flushMs) },
