@@ -13,6 +13,10 @@
  * headers, then the body) and the GC pauses that overlapped it.
  * Usage: `node --import tsx bench/chroma-vs-hnsw.ts [chunks] [queries] [chroma batch size] [ef_search] [docs|clustered]`
  * (defaults 20,000, 200, `vectorStore.batchSize`'s default, `vectorIndex.efSearch`'s default, docs).
+ * `CHROMA_VARIANTS='[{"pushesInFlight":1},{"pushesInFlight":2,"m":16,"efConstruction":100}]'` measures
+ * several Chroma settings against the one HNSW baseline of the run (each a JSON object of
+ * `pushesInFlight`, `batchSize`, `m`, `efConstruction` (`vectorStore.hnsw.*`), `efSearch`; unset fields
+ * take the defaults). The HNSW baseline keeps `vectorIndex.*` (M 32, ef_construction 200).
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import { configSchema } from '../src/config/config-schema.js';
@@ -40,6 +44,16 @@ const loadAtStart = loadAverage();
 const WORDS = ['install', 'server', 'token', 'proxy', 'backup', 'vector', 'index', 'search', 'chunk', 'query', 'graph', 'config'];
 
 const DATA = process.argv[6] ?? 'docs';
+
+/** Chroma settings measured against the run's HNSW baseline. */
+interface ChromaVariant {
+  pushesInFlight?: number;
+  batchSize?: number;
+  m?: number;
+  efConstruction?: number;
+  efSearch?: number;
+}
+const VARIANTS: ChromaVariant[] = process.env.CHROMA_VARIANTS === undefined ? [{}] : (JSON.parse(process.env.CHROMA_VARIANTS) as ChromaVariant[]);
 if (DATA !== 'docs' && DATA !== 'clustered') throw new Error(`Unknown data "${DATA}": docs or clustered.`);
 
 interface BenchChunk {
@@ -132,13 +146,25 @@ function vectorLookupEmbedder(): Embedder {
   };
 }
 
-async function measure(kind: 'hnsw' | 'chroma') {
+async function measure(kind: 'hnsw' | 'chroma', variant: ChromaVariant = {}) {
   const home = temporaryDirectory(`cairn-bench-${kind}-`);
+  const batchSize = variant.batchSize ?? CHROMA_BATCH;
+  const efSearch = variant.efSearch ?? EF_SEARCH;
   const config = configSchema.parse({
     home,
     // A long query timeout: on a loaded machine a slow answer is a latency to record, not a failure.
-    vectorStore: kind === 'chroma' ? { kind: 'chroma', url: chroma!.url, queryTimeoutMs: 60_000, ...(CHROMA_BATCH === undefined ? {} : { batchSize: CHROMA_BATCH }) } : {},
-    vectorIndex: EF_SEARCH === undefined ? {} : { efSearch: EF_SEARCH },
+    vectorStore:
+      kind === 'chroma'
+        ? {
+            kind: 'chroma',
+            url: chroma!.url,
+            queryTimeoutMs: 60_000,
+            ...(batchSize === undefined ? {} : { batchSize }),
+            ...(variant.pushesInFlight === undefined ? {} : { pushesInFlight: variant.pushesInFlight }),
+            hnsw: { ...(variant.m === undefined ? {} : { m: variant.m }), ...(variant.efConstruction === undefined ? {} : { efConstruction: variant.efConstruction }) },
+          }
+        : {},
+    vectorIndex: efSearch === undefined ? {} : { efSearch },
   });
   // Opened as `cairn serve` opens it (longRunning: the in-memory BM25 postings of search.lexicalAccelerator
   // `auto`), since hybrid latency through Chroma is a server's figure; ONE_SHOT=1 measures plain FTS5.
@@ -171,7 +197,7 @@ async function measure(kind: 'hnsw' | 'chroma') {
     const flushMs = performance.now() - flushStarted;
     const ingestMs = performance.now() - started;
     if (notices.length > 0) throw new Error(`${kind}: the index sync failed: ${notices[0]}`);
-    console.error(`${kind}: ingested ${CHUNKS} chunks in ${Math.round(ingestMs)} ms (store writes ${Math.round(writeMs)}, waits for pushes ${Math.round(pushWaitMs)}, flush ${Math.round(flushMs)}; load ${loadAverage().join(' ')})`);
+    console.error(`${kind}${kind === 'chroma' ? ` ${JSON.stringify(variant)}` : ''}: ingested ${CHUNKS} chunks in ${Math.round(ingestMs)} ms (store writes ${Math.round(writeMs)}, waits for pushes ${Math.round(pushWaitMs)}, flush ${Math.round(flushMs)}; load ${loadAverage().join(' ')})`);
     const warmStarted = performance.now();
     const warmed = await (backend.lexical as { warm?: (collection: string) => Promise<boolean> }).warm?.('bench');
     console.error(`${kind}: lexical postings ${warmed ? `built in ${Math.round(performance.now() - warmStarted)} ms` : 'not used (FTS5)'}`);
@@ -252,6 +278,7 @@ async function measure(kind: 'hnsw' | 'chroma') {
     }
     return {
       kind,
+      ...(kind === 'chroma' ? { settings: { pushesInFlight: config.vectorStore.pushesInFlight, batchSize: config.vectorStore.batchSize, m: config.vectorStore.hnsw.m, efConstruction: config.vectorStore.hnsw.efConstruction, efSearch: config.vectorStore.hnsw.efSearch ?? config.vectorIndex.efSearch } } : {}),
       ...(kind === 'chroma' ? { httpRoundTrip: latencyStats(roundTrip) } : {}),
       ingestChunksPerSecond: round(CHUNKS / (ingestMs / 1000), 0),
       ingestProfileMs: { total: Math.round(ingestMs), storeWrites: Math.round(writeMs), waitsForPreviousPush: Math.round(pushWaitMs), finalFlush: Math.round(flushMs) },
@@ -269,7 +296,13 @@ async function measure(kind: 'hnsw' | 'chroma') {
 
 try {
   const hnsw = await measure('hnsw');
-  const viaChroma = await measure('chroma');
+  const variants = [];
+  for (const variant of VARIANTS) {
+    const measured = await measure('chroma', variant);
+    console.error(`chroma ${JSON.stringify(variant)}: recall@10 ${measured.recallAt10}, hybrid p50/p99 ${measured.hybrid.p50}/${measured.hybrid.p99} ms, ingest ratio ${round(measured.ingestChunksPerSecond / hnsw.ingestChunksPerSecond, 2)}`);
+    variants.push(measured);
+  }
+  const viaChroma = variants[0]!;
   console.log(
     JSON.stringify(
       {
@@ -286,6 +319,19 @@ try {
         queries: queries.length,
         hnsw,
         chroma: viaChroma,
+        ...(variants.length > 1
+          ? {
+              chromaVariants: variants.map((measured) => ({
+                settings: measured.settings,
+                ingestChunksPerSecond: measured.ingestChunksPerSecond,
+                ingestRatio: round(measured.ingestChunksPerSecond / hnsw.ingestChunksPerSecond, 2),
+                ingestProfileMs: measured.ingestProfileMs,
+                recallAt10: measured.recallAt10,
+                hybrid: measured.hybrid,
+                dense: measured.dense,
+              })),
+            }
+          : {}),
         ratios: {
           ingestChromaOverHnsw: round(viaChroma.ingestChunksPerSecond / hnsw.ingestChunksPerSecond, 2),
           denseP50ChromaOverHnsw: round(viaChroma.dense.p50 / hnsw.dense.p50, 2),

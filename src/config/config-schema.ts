@@ -258,6 +258,24 @@ export const configSchema = z
         queryTimeoutMs: z.number().int().positive().default(5_000),
         /** Vectors per add request (Chroma 1.0 takes at most 5,461). */
         batchSize: z.number().int().min(1).max(5461).default(1000),
+        /**
+         * Pushes an ingest may have running at once against Chroma (its server applies one batch while the
+         * next is sent and logged; removals stay ordered). 1 = one at a time. docs/benchmarks.md, issue 15.
+         */
+        pushesInFlight: z.number().int().min(1).max(8).default(2),
+        /**
+         * The HNSW graph of new Chroma collections (Chroma's `max_neighbors`, `ef_construction`; set once,
+         * at creation). Smaller than `vectorIndex.*`: Chroma's server inserts each batch into its graph
+         * before it answers, which bounds ingest; recall@10 on real data stays ≥ 0.95 (docs/benchmarks.md,
+         * issue 15). `efSearch` unset = `vectorIndex.efSearch`.
+         */
+        hnsw: z
+          .object({
+            m: z.number().int().min(4).max(128).default(16),
+            efConstruction: z.number().int().min(8).max(1024).default(100),
+            efSearch: z.number().int().min(8).max(4096).optional(),
+          })
+          .prefault({}),
       })
       .refine((value) => value.kind !== 'chroma' || value.url !== undefined, { message: 'a Chroma vector store needs its url (CAIRN_VECTOR_STORE=chroma:http://host:8000)', path: ['url'] })
       .prefault({}),

@@ -15,6 +15,12 @@ import type { FilterableDocument, NormalizedFilter } from '../core/search-filter
  */
 export interface VectorIndex {
   readonly kind: string;
+  /**
+   * Optional: how many pushes (`upsert`, `remove`, `updateFields`) a writer may have running at once
+   * (ingest's IndexSync); 1 when absent. An index in a separate server sets more, so that its work on
+   * one batch overlaps the transfer of the next; the writer still orders removals against the rest.
+   */
+  readonly pushesInFlight?: number;
   /** Makes the collection's index ready to search (load a snapshot and catch up, rebuild, or nothing for a server). */
   open(collection: string, dimensions: number): Promise<VectorIndexStatus>;
   search(options: VectorSearchOptions): Promise<VectorHit[]>;

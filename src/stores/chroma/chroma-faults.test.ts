@@ -43,6 +43,7 @@ test('Chroma stopped mid-ingest: pushes fail with a notice, nothing is lost, the
     await sync.settled();
     assert.ok(notices.some((text) => /catch up later/.test(text) && /cannot be reached|did not answer/.test(text)), notices.join('\n'));
     assert.equal((await backend.chunks.getCollection('kb'))?.vectorsPending, true, 'the missed pushes are recorded durably');
+    assert.equal(sync.acknowledged, 1, 'the watermark stays before the failed push');
     await assert.rejects(vectors.search({ collection: 'kb', vector: all[40]!, k: 3 }), (error: unknown) => error instanceof CairnError && error.code === 'VECTOR_STORE_UNAVAILABLE');
     const down: VectorIndexHealth = await vectors.health();
     assert.equal(down.ok, false);
@@ -50,6 +51,7 @@ test('Chroma stopped mid-ingest: pushes fail with a notice, nothing is lost, the
     await server.start();
     await writeBatch(60);
     await sync.finish();
+    assert.equal(sync.acknowledged, 1, 'a failed push holds the watermark back for good: the catch-up, not the push, brought its vectors');
     assert.equal((await backend.chunks.getCollection('kb'))?.vectorsPending, undefined);
     const health = await vectors.health();
     assert.equal(health.ok, true);

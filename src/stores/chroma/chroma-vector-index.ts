@@ -15,6 +15,8 @@ export interface ChromaVectorIndexOptions {
   collectionPrefix: string;
   /** Vectors per upsert request. */
   batchSize: number;
+  /** Pushes a writer may have running at once (`VectorIndex.pushesInFlight`); 1 when absent. */
+  pushesInFlight?: number;
   /** Longest wait for one search, in ms. */
   queryTimeoutMs: number;
   hnsw: { m: number; efConstruction: number; efSearch: number };
@@ -47,6 +49,7 @@ const METADATA_CREATED = 'cairn_created_at';
  */
 export class ChromaVectorIndex implements VectorIndex {
   readonly kind = 'chroma';
+  readonly pushesInFlight: number;
   readonly #options: ChromaVectorIndexOptions;
   readonly #client: ChromaClient;
   readonly #chunks: ChunkStore;
@@ -60,6 +63,7 @@ export class ChromaVectorIndex implements VectorIndex {
 
   constructor(options: ChromaVectorIndexOptions) {
     this.#options = options;
+    this.pushesInFlight = options.pushesInFlight ?? 1;
     this.#client = options.client;
     this.#chunks = options.chunks;
   }

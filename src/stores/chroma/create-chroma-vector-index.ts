@@ -25,7 +25,8 @@ export function chromaVectorIndexFactory(config: CairnConfig): VectorIndexFactor
       chunks,
       collectionPrefix: config.vectorStore.collectionPrefix,
       batchSize: config.vectorStore.batchSize,
+      pushesInFlight: config.vectorStore.pushesInFlight,
       queryTimeoutMs: config.vectorStore.queryTimeoutMs,
-      hnsw: { m: config.vectorIndex.m, efConstruction: config.vectorIndex.efConstruction, efSearch: config.vectorIndex.efSearch },
+      hnsw: { m: config.vectorStore.hnsw.m, efConstruction: config.vectorStore.hnsw.efConstruction, efSearch: config.vectorStore.hnsw.efSearch ?? config.vectorIndex.efSearch },
     });
 }
