@@ -3,10 +3,12 @@ import {
   clusterFingerprints,
   estimatedJaccard,
   lshBandKeys,
+  sameSignature,
   signatureFromBytes,
   signatureToBytes,
+  signatureWithout,
 } from '../../core/minhash.js';
-import type { DuplicateCluster, DuplicateMember } from '../chunk-store.js';
+import type { DuplicateCluster, DuplicateMember, FingerprintInput } from '../chunk-store.js';
 
 interface FingerprintRow {
   document_id: number;
@@ -17,53 +19,118 @@ interface FingerprintRow {
 
 type Queryable = pg.Pool | pg.PoolClient;
 
+/** Shingle hashes are uint32; the `integer` column holds them as the int32 of the same bits. */
+const toInt32 = (shingles: Uint32Array): Int32Array => new Int32Array(shingles.buffer, shingles.byteOffset, shingles.length);
+
 /**
  * Near-duplicate clusters on PostgreSQL: the same tables, invariant and steps as the SQLite store's
- * (sqlite-near-duplicates.ts). `forget` and `record` run in the writer's transaction, which holds the
- * collection's row lock (lockCollections), so two writers never cluster one collection at once.
+ * (sqlite-near-duplicates.ts), boilerplate counts and staleness included. `forget` and `record` run in
+ * the writer's transaction, which holds the collection's row lock (lockCollections), so two writers never
+ * cluster (or count shingles of) one collection at once.
  */
 export async function forgetFingerprint(client: pg.PoolClient, collectionId: number, documentId: number): Promise<void> {
-  const { rows } = await client.query<{ cluster: number }>('DELETE FROM document_fingerprints WHERE document_id = $1 RETURNING cluster', [documentId]);
+  const { rows } = await client.query<{ cluster: number; shingles: Buffer | null }>(
+    'SELECT cluster, shingles FROM document_fingerprints WHERE document_id = $1',
+    [documentId],
+  );
   if (rows[0] === undefined) return;
+  await dropFingerprint(client, collectionId, documentId, Number(rows[0].cluster));
+  if (rows[0].shingles === null) return;
+  const shingles = Array.from(toInt32(signatureFromBytes(rows[0].shingles)));
+  // Decrements and marks the collection stale when a shingle fell back under the bound (no longer
+  // boilerplate for the documents still holding it); then drops the rows at 0.
+  await client.query(
+    `WITH counted AS (UPDATE shingle_df SET df = df - 1 WHERE collection_id = $1 AND shingle = ANY($2::int[]) RETURNING df)
+     UPDATE near_duplicate_state st SET stale = true WHERE st.collection_id = $1 AND NOT st.stale AND st.boilerplate_df > 1
+       AND EXISTS (SELECT 1 FROM counted c WHERE c.df = st.boilerplate_df - 1)`,
+    [collectionId, shingles],
+  );
+  await client.query('DELETE FROM shingle_df WHERE collection_id = $1 AND shingle = ANY($2::int[]) AND df <= 0', [collectionId, shingles]);
+}
+
+/** Removes a fingerprint and its bands, then re-splits what is left of its cluster. */
+async function dropFingerprint(client: pg.PoolClient, collectionId: number, documentId: number, cluster: number): Promise<void> {
+  await client.query('DELETE FROM document_fingerprints WHERE document_id = $1', [documentId]);
   await client.query('DELETE FROM document_bands WHERE document_id = $1', [documentId]);
   const left = await client.query<FingerprintRow>(
     'SELECT document_id, minhash, threshold, cluster FROM document_fingerprints WHERE collection_id = $1 AND cluster = $2',
-    [collectionId, rows[0].cluster],
+    [collectionId, cluster],
   );
   if (left.rows.length === 0) return;
   const threshold = Math.max(...left.rows.map((row) => row.threshold));
-  const next = clusterFingerprints(left.rows.map((row) => ({ documentId: row.document_id, signature: signatureFromBytes(row.minhash) })), threshold);
-  const changed = [...next].filter(([, cluster]) => cluster !== rows[0]!.cluster);
+  const next = clusterFingerprints(left.rows.map((row) => ({ documentId: Number(row.document_id), signature: signatureFromBytes(row.minhash) })), threshold);
+  const changed = [...next].filter(([, label]) => label !== cluster);
   if (changed.length > 0) {
     await client.query('UPDATE document_fingerprints f SET cluster = u.cluster FROM unnest($1::bigint[], $2::bigint[]) AS u(id, cluster) WHERE f.document_id = u.id', [
       changed.map(([id]) => id),
-      changed.map(([, cluster]) => cluster),
+      changed.map(([, label]) => label),
     ]);
   }
 }
 
 /** One document's fingerprint for `recordFingerprints`. */
-export interface FingerprintWrite {
+export interface FingerprintWrite extends FingerprintInput {
   documentId: number;
-  minhash: Uint32Array;
-  threshold: number;
 }
 
 /**
- * Records a batch of one collection's documents' fingerprints, in four statements whatever the batch's
- * size: the stored fingerprints sharing a band with any of them, then the batch's fingerprints, bands and
- * the relabelled clusters. The result equals recording them one by one in this order: each document
- * joins the clusters of the earlier ones (stored or in the batch) it resembles, and merged clusters take
- * the smallest label (the SQLite store's steps, sqlite-near-duplicates.ts). A document listed twice keeps
- * its last fingerprint.
+ * Records a batch of one collection's documents' fingerprints: counts their shingles (one statement,
+ * which returns those now at the bound or above), signs each without its boilerplate, then clusters them
+ * (`insertClustered`). Every document of the batch sees the counts of the whole batch.
  */
 export async function recordFingerprints(client: pg.PoolClient, collectionId: number, writes: readonly FingerprintWrite[]): Promise<void> {
   const last = new Map<number, FingerprintWrite>();
   for (const write of writes) {
+    if (write.shingles.length === 0) continue;
     last.delete(write.documentId);
     last.set(write.documentId, write);
   }
-  const batch = [...last.values()].map((write) => ({ ...write, keys: lshBandKeys(write.minhash), cluster: write.documentId }));
+  if (last.size === 0) return;
+  const added = new Map<number, number>();
+  for (const write of last.values()) for (const hash of toInt32(write.shingles)) added.set(hash, (added.get(hash) ?? 0) + 1);
+  const bounds = [...last.values()].map((write) => write.boilerplateDf);
+  const lowest = Math.min(...bounds);
+  const { rows } = await client.query<{ shingle: number; df: number }>(
+    `WITH counted AS (
+       INSERT INTO shingle_df (collection_id, shingle, df) SELECT $1, * FROM unnest($2::int[], $3::int[])
+       ON CONFLICT (collection_id, shingle) DO UPDATE SET df = shingle_df.df + EXCLUDED.df RETURNING shingle, df)
+     SELECT shingle, df FROM counted WHERE $4::int > 1 AND df >= $4::int`,
+    [collectionId, [...added.keys()], [...added.values()], lowest],
+  );
+  const common = new Map(rows.map((row) => [row.shingle >>> 0, row.df]));
+  // A shingle that crossed a bound while documents counted before this batch held it: those are stale.
+  const crossed = [...new Set(bounds)].some((bound) => bound > 1 && rows.some((row) => {
+    const before = row.df - added.get(row.shingle)!;
+    return before > 0 && before < bound && row.df >= bound;
+  }));
+  await client.query(
+    `INSERT INTO near_duplicate_state (collection_id, boilerplate_df, stale) VALUES ($1, $2, $3)
+     ON CONFLICT (collection_id) DO UPDATE SET stale = near_duplicate_state.stale OR EXCLUDED.stale OR near_duplicate_state.boilerplate_df <> EXCLUDED.boilerplate_df`,
+    [collectionId, Math.max(...bounds), crossed || lowest !== Math.max(...bounds)],
+  );
+  await insertClustered(client, collectionId, [...last.values()].map((write) => {
+    const boilerplate = new Set<number>();
+    if (write.boilerplateDf > 1) for (const hash of write.shingles) if ((common.get(hash) ?? 0) >= write.boilerplateDf) boilerplate.add(hash);
+    return { documentId: write.documentId, minhash: signatureWithout(write.shingles, boilerplate)!, shingles: write.shingles, threshold: write.threshold };
+  }));
+}
+
+interface SignedFingerprint {
+  documentId: number;
+  minhash: Uint32Array;
+  shingles: Uint32Array;
+  threshold: number;
+}
+
+/**
+ * Stores signed fingerprints and clusters them, in four statements whatever the batch's size: the stored
+ * fingerprints sharing a band with any of them, then the batch's fingerprints, bands and the relabelled
+ * clusters. The result equals recording them one by one in this order: each document joins the clusters
+ * of the earlier ones (stored or in the batch) it resembles, and merged clusters take the smallest label
+ * (the SQLite store's steps, sqlite-near-duplicates.ts).
+ */
+async function insertClustered(client: pg.PoolClient, collectionId: number, signed: readonly SignedFingerprint[]): Promise<void> {
+  const batch = signed.map((write) => ({ ...write, keys: lshBandKeys(write.minhash), cluster: write.documentId }));
   if (batch.length === 0) return;
   const allKeys = [...new Set(batch.flatMap((item) => item.keys))];
   const { rows } = await client.query<FingerprintRow & { band_key: string }>(
@@ -110,9 +177,12 @@ export async function recordFingerprints(client: pg.PoolClient, collectionId: nu
     }
   }
   await client.query(
-    `INSERT INTO document_fingerprints (document_id, collection_id, minhash, threshold, cluster)
-     SELECT u.id, $1, u.minhash, u.threshold, u.cluster FROM unnest($2::bigint[], $3::bytea[], $4::float8[], $5::bigint[]) AS u(id, minhash, threshold, cluster)`,
-    [collectionId, batch.map((item) => item.documentId), batch.map((item) => signatureToBytes(item.minhash)), batch.map((item) => item.threshold), batch.map((item) => find(item.cluster))],
+    `INSERT INTO document_fingerprints (document_id, collection_id, minhash, shingles, threshold, cluster)
+     SELECT u.id, $1, u.minhash, u.shingles, u.threshold, u.cluster FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::float8[], $6::bigint[]) AS u(id, minhash, shingles, threshold, cluster)`,
+    [
+      collectionId, batch.map((item) => item.documentId), batch.map((item) => signatureToBytes(item.minhash)), batch.map((item) => signatureToBytes(item.shingles)),
+      batch.map((item) => item.threshold), batch.map((item) => find(item.cluster)),
+    ],
   );
   await client.query('INSERT INTO document_bands (collection_id, band_key, document_id) SELECT $1, * FROM unnest($2::bigint[], $3::bigint[])', [
     collectionId,
@@ -127,6 +197,39 @@ export async function recordFingerprints(client: pg.PoolClient, collectionId: nu
       moved.map(([, next]) => next),
     ]);
   }
+}
+
+/**
+ * The PostgreSQL side of ChunkStore.settleNearDuplicates, in the caller's transaction holding the
+ * collection's row lock: as the SQLite store's `settle`.
+ */
+export async function settleFingerprints(client: pg.PoolClient, collectionId: number, boilerplateDf: number): Promise<number> {
+  const state = await client.query<{ boilerplate_df: number; stale: boolean }>('SELECT boilerplate_df, stale FROM near_duplicate_state WHERE collection_id = $1', [collectionId]);
+  const current = state.rows[0];
+  if (current === undefined || (!current.stale && current.boilerplate_df === boilerplateDf)) return 0;
+  const boilerplate = new Set<number>();
+  if (boilerplateDf > 1) {
+    const common = await client.query<{ shingle: number }>('SELECT shingle FROM shingle_df WHERE collection_id = $1 AND df >= $2', [collectionId, boilerplateDf]);
+    for (const row of common.rows) boilerplate.add(row.shingle >>> 0);
+  }
+  const { rows } = await client.query<FingerprintRow & { shingles: Buffer }>(
+    'SELECT document_id, minhash, shingles, threshold, cluster FROM document_fingerprints WHERE collection_id = $1 AND shingles IS NOT NULL',
+    [collectionId],
+  );
+  const changed: SignedFingerprint[] = [];
+  for (const row of rows) {
+    const shingles = signatureFromBytes(row.shingles);
+    const minhash = signatureWithout(shingles, boilerplate)!;
+    if (!sameSignature(minhash, signatureFromBytes(row.minhash))) changed.push({ documentId: Number(row.document_id), minhash, shingles, threshold: row.threshold });
+  }
+  // All changed documents leave first, so the re-splits and merges only ever compare current signatures.
+  for (const { documentId } of changed) {
+    const cluster = await client.query<{ cluster: number }>('SELECT cluster FROM document_fingerprints WHERE document_id = $1', [documentId]);
+    await dropFingerprint(client, collectionId, documentId, Number(cluster.rows[0]!.cluster));
+  }
+  await insertClustered(client, collectionId, changed);
+  await client.query('UPDATE near_duplicate_state SET boilerplate_df = $2, stale = false WHERE collection_id = $1', [collectionId, boilerplateDf]);
+  return changed.length;
 }
 
 export async function duplicatesOf(db: Queryable, collection: string, documentIds: number[]): Promise<Map<number, DuplicateMember[]>> {

@@ -311,6 +311,25 @@ const migrations: readonly string[] = [
   CREATE INDEX document_bands_key ON document_bands (collection, band_key);
   CREATE INDEX document_bands_document ON document_bands (document_id);
   `,
+  // Boilerplate-aware near-duplicates (decision 0038): each fingerprint keeps the document's distinct
+  // shingle hashes (little-endian uint32, NULL for fingerprints written before); `shingle_df` counts, per
+  // collection, the fingerprinted documents holding each shingle (rows at 0 are deleted); signatures leave
+  // out the shingles at `boilerplate_df` or more. `near_duplicate_state.stale` is set when a shingle
+  // crossed that bound after documents holding it were fingerprinted; the end of an ingest run re-checks.
+  `
+  ALTER TABLE document_fingerprints ADD COLUMN shingles BLOB;
+  CREATE TABLE shingle_df (
+    collection_id INTEGER NOT NULL,
+    shingle INTEGER NOT NULL,
+    df INTEGER NOT NULL,
+    PRIMARY KEY (collection_id, shingle)
+  ) WITHOUT ROWID;
+  CREATE TABLE near_duplicate_state (
+    collection_id INTEGER PRIMARY KEY,
+    boilerplate_df INTEGER NOT NULL,
+    stale INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
