@@ -112,6 +112,31 @@ export function signatureWithout(shingles: Uint32Array, boilerplate: ReadonlySet
   return signatureOfShingles(kept.length > 0 ? kept : shingles);
 }
 
+/**
+ * The shingles found in `bound` or more of the given sets (each a document's distinct shingles), with
+ * that count. Counted by concatenating and sorting, not with a map: the docs corpus' 13,806 documents
+ * hold millions of shingle occurrences, and a sorted typed array costs 4 bytes each.
+ */
+export function commonShingles(sets: readonly Uint32Array[], bound: number): Map<number, number> {
+  let total = 0;
+  for (const set of sets) total += set.length;
+  const all = new Uint32Array(total);
+  let at = 0;
+  for (const set of sets) {
+    all.set(set, at);
+    at += set.length;
+  }
+  all.sort();
+  const common = new Map<number, number>();
+  for (let i = 0; i < all.length; ) {
+    let j = i + 1;
+    while (j < all.length && all[j] === all[i]) j += 1;
+    if (j - i >= bound) common.set(all[i]!, j - i);
+    i = j;
+  }
+  return common;
+}
+
 /** True when two signatures are equal at every position. */
 export function sameSignature(a: Uint32Array, b: Uint32Array): boolean {
   if (a.length !== b.length) return false;

@@ -147,7 +147,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   },
   {
     version: 5,
-    name: 'boilerplate-aware near-duplicates: shingle document frequencies, stored shingles, staleness',
+    name: 'boilerplate-aware near-duplicates: stored shingles, the boilerplate shingles with their counts, staleness',
     // As the SQLite store's migration of the same purpose (decision 0038): shingle hashes are uint32 held
     // as the int32 of the same bits.
     sql: `
@@ -161,7 +161,8 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE TABLE near_duplicate_state (
         collection_id integer PRIMARY KEY REFERENCES collections(id) ON DELETE CASCADE,
         boilerplate_df integer NOT NULL,
-        stale boolean NOT NULL
+        stale boolean NOT NULL,
+        generation bigint NOT NULL
       );
     `,
   },

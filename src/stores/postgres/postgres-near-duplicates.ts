@@ -7,6 +7,7 @@ import {
   signatureFromBytes,
   signatureToBytes,
   signatureWithout,
+  commonShingles,
 } from '../../core/minhash.js';
 import type { DuplicateCluster, DuplicateMember, FingerprintInput } from '../chunk-store.js';
 
@@ -24,28 +25,19 @@ const toInt32 = (shingles: Uint32Array): Int32Array => new Int32Array(shingles.b
 
 /**
  * Near-duplicate clusters on PostgreSQL: the same tables, invariant and steps as the SQLite store's
- * (sqlite-near-duplicates.ts), boilerplate counts and staleness included. `forget` and `record` run in
- * the writer's transaction, which holds the collection's row lock (lockCollections), so two writers never
- * cluster (or count shingles of) one collection at once.
+ * (sqlite-near-duplicates.ts), boilerplate and settling included. `forget` and `record` run in the
+ * writer's transaction, which holds the collection's row lock (lockCollections), so two writers never
+ * cluster one collection at once.
  */
 export async function forgetFingerprint(client: pg.PoolClient, collectionId: number, documentId: number): Promise<void> {
-  const { rows } = await client.query<{ cluster: number; shingles: Buffer | null }>(
-    'SELECT cluster, shingles FROM document_fingerprints WHERE document_id = $1',
+  const { rows } = await client.query<{ cluster: number; counted: boolean }>(
+    'SELECT cluster, shingles IS NOT NULL AS counted FROM document_fingerprints WHERE document_id = $1',
     [documentId],
   );
   if (rows[0] === undefined) return;
   await dropFingerprint(client, collectionId, documentId, Number(rows[0].cluster));
-  if (rows[0].shingles === null) return;
-  const shingles = Array.from(toInt32(signatureFromBytes(rows[0].shingles)));
-  // Decrements and marks the collection stale when a shingle fell back under the bound (no longer
-  // boilerplate for the documents still holding it); then drops the rows at 0.
-  await client.query(
-    `WITH counted AS (UPDATE shingle_df SET df = df - 1 WHERE collection_id = $1 AND shingle = ANY($2::int[]) RETURNING df)
-     UPDATE near_duplicate_state st SET stale = true WHERE st.collection_id = $1 AND NOT st.stale AND st.boilerplate_df > 1
-       AND EXISTS (SELECT 1 FROM counted c WHERE c.df = st.boilerplate_df - 1)`,
-    [collectionId, shingles],
-  );
-  await client.query('DELETE FROM shingle_df WHERE collection_id = $1 AND shingle = ANY($2::int[]) AND df <= 0', [collectionId, shingles]);
+  // Its shingles no longer count: some may fall under the bound.
+  if (rows[0].counted) await client.query('UPDATE near_duplicate_state SET stale = true WHERE collection_id = $1', [collectionId]);
 }
 
 /** Removes a fingerprint and its bands, then re-splits what is left of its cluster. */
@@ -73,12 +65,15 @@ export interface FingerprintWrite extends FingerprintInput {
   documentId: number;
 }
 
+/** Each collection's boilerplate as of its last settling, by `near_duplicate_state.generation`; one per store. */
+export type BoilerplateCache = Map<number, { generation: number; shingles: Set<number> }>;
+
 /**
- * Records a batch of one collection's documents' fingerprints: counts their shingles (one statement,
- * which returns those now at the bound or above), signs each without its boilerplate, then clusters them
- * (`insertClustered`). Every document of the batch sees the counts of the whole batch.
+ * Records a batch of one collection's documents' fingerprints, each signed without the boilerplate of the
+ * last settling (read once per settling into `cache`), and marks the collection stale (`settleFingerprints`
+ * counts again at the end of the run); then clusters them (`insertClustered`).
  */
-export async function recordFingerprints(client: pg.PoolClient, collectionId: number, writes: readonly FingerprintWrite[]): Promise<void> {
+export async function recordFingerprints(client: pg.PoolClient, collectionId: number, writes: readonly FingerprintWrite[], cache: BoilerplateCache): Promise<void> {
   const last = new Map<number, FingerprintWrite>();
   for (const write of writes) {
     if (write.shingles.length === 0) continue;
@@ -86,33 +81,30 @@ export async function recordFingerprints(client: pg.PoolClient, collectionId: nu
     last.set(write.documentId, write);
   }
   if (last.size === 0) return;
-  const added = new Map<number, number>();
-  for (const write of last.values()) for (const hash of toInt32(write.shingles)) added.set(hash, (added.get(hash) ?? 0) + 1);
-  const bounds = [...last.values()].map((write) => write.boilerplateDf);
-  const lowest = Math.min(...bounds);
-  const { rows } = await client.query<{ shingle: number; df: number }>(
-    `WITH counted AS (
-       INSERT INTO shingle_df (collection_id, shingle, df) SELECT $1, * FROM unnest($2::int[], $3::int[])
-       ON CONFLICT (collection_id, shingle) DO UPDATE SET df = shingle_df.df + EXCLUDED.df RETURNING shingle, df)
-     SELECT shingle, df FROM counted WHERE $4::int > 1 AND df >= $4::int`,
-    [collectionId, [...added.keys()], [...added.values()], lowest],
+  const bound = Math.max(...[...last.values()].map((write) => write.boilerplateDf));
+  const { rows } = await client.query<{ boilerplate_df: number; generation: number }>(
+    `INSERT INTO near_duplicate_state (collection_id, boilerplate_df, stale, generation) VALUES ($1, $2, true, 0)
+     ON CONFLICT (collection_id) DO UPDATE SET stale = true
+     RETURNING boilerplate_df, generation`,
+    [collectionId, bound],
   );
-  const common = new Map(rows.map((row) => [row.shingle >>> 0, row.df]));
-  // A shingle that crossed a bound while documents counted before this batch held it: those are stale.
-  const crossed = [...new Set(bounds)].some((bound) => bound > 1 && rows.some((row) => {
-    const before = row.df - added.get(row.shingle)!;
-    return before > 0 && before < bound && row.df >= bound;
-  }));
-  await client.query(
-    `INSERT INTO near_duplicate_state (collection_id, boilerplate_df, stale) VALUES ($1, $2, $3)
-     ON CONFLICT (collection_id) DO UPDATE SET stale = near_duplicate_state.stale OR EXCLUDED.stale OR near_duplicate_state.boilerplate_df <> EXCLUDED.boilerplate_df`,
-    [collectionId, Math.max(...bounds), crossed || lowest !== Math.max(...bounds)],
-  );
-  await insertClustered(client, collectionId, [...last.values()].map((write) => {
-    const boilerplate = new Set<number>();
-    if (write.boilerplateDf > 1) for (const hash of write.shingles) if ((common.get(hash) ?? 0) >= write.boilerplateDf) boilerplate.add(hash);
-    return { documentId: write.documentId, minhash: signatureWithout(write.shingles, boilerplate)!, shingles: write.shingles, threshold: write.threshold };
-  }));
+  const state = rows[0]!;
+  let boilerplate = new Set<number>();
+  if (bound > 1 && state.boilerplate_df === bound) {
+    const cached = cache.get(collectionId);
+    if (cached !== undefined && cached.generation === Number(state.generation)) boilerplate = cached.shingles;
+    else {
+      const common = await client.query<{ shingle: number }>('SELECT shingle FROM shingle_df WHERE collection_id = $1', [collectionId]);
+      boilerplate = new Set(common.rows.map((row) => row.shingle >>> 0));
+      cache.set(collectionId, { generation: Number(state.generation), shingles: boilerplate });
+    }
+  }
+  await insertClustered(client, collectionId, [...last.values()].map((write) => ({
+    documentId: write.documentId,
+    minhash: signatureWithout(write.shingles, write.boilerplateDf === bound ? boilerplate : new Set<number>())!,
+    shingles: write.shingles,
+    threshold: write.threshold,
+  })));
 }
 
 interface SignedFingerprint {
@@ -203,24 +195,24 @@ async function insertClustered(client: pg.PoolClient, collectionId: number, sign
  * The PostgreSQL side of ChunkStore.settleNearDuplicates, in the caller's transaction holding the
  * collection's row lock: as the SQLite store's `settle`.
  */
-export async function settleFingerprints(client: pg.PoolClient, collectionId: number, boilerplateDf: number): Promise<number> {
-  const state = await client.query<{ boilerplate_df: number; stale: boolean }>('SELECT boilerplate_df, stale FROM near_duplicate_state WHERE collection_id = $1', [collectionId]);
-  const current = state.rows[0];
-  if (current === undefined || (!current.stale && current.boilerplate_df === boilerplateDf)) return 0;
-  const boilerplate = new Set<number>();
-  if (boilerplateDf > 1) {
-    const common = await client.query<{ shingle: number }>('SELECT shingle FROM shingle_df WHERE collection_id = $1 AND df >= $2', [collectionId, boilerplateDf]);
-    for (const row of common.rows) boilerplate.add(row.shingle >>> 0);
-  }
-  const { rows } = await client.query<FingerprintRow & { shingles: Buffer }>(
-    'SELECT document_id, minhash, shingles, threshold, cluster FROM document_fingerprints WHERE collection_id = $1 AND shingles IS NOT NULL',
+export async function settleFingerprints(client: pg.PoolClient, collectionId: number, boilerplateDf: number, cache: BoilerplateCache): Promise<number> {
+  const state = await client.query<{ boilerplate_df: number; stale: boolean; generation: number }>(
+    'SELECT boilerplate_df, stale, generation FROM near_duplicate_state WHERE collection_id = $1',
     [collectionId],
   );
+  const current = state.rows[0];
+  if (current === undefined || (!current.stale && current.boilerplate_df === boilerplateDf)) return 0;
+  const { rows } = await client.query<Omit<FingerprintRow, 'cluster'> & { shingles: Buffer }>(
+    'SELECT document_id, minhash, shingles, threshold FROM document_fingerprints WHERE collection_id = $1 AND shingles IS NOT NULL',
+    [collectionId],
+  );
+  const sets = rows.map((row) => signatureFromBytes(row.shingles));
+  const common = boilerplateDf > 1 ? commonShingles(sets, boilerplateDf) : new Map<number, number>();
+  const boilerplate = new Set(common.keys());
   const changed: SignedFingerprint[] = [];
-  for (const row of rows) {
-    const shingles = signatureFromBytes(row.shingles);
-    const minhash = signatureWithout(shingles, boilerplate)!;
-    if (!sameSignature(minhash, signatureFromBytes(row.minhash))) changed.push({ documentId: Number(row.document_id), minhash, shingles, threshold: row.threshold });
+  for (const [index, row] of rows.entries()) {
+    const minhash = signatureWithout(sets[index]!, boilerplate)!;
+    if (!sameSignature(minhash, signatureFromBytes(row.minhash))) changed.push({ documentId: Number(row.document_id), minhash, shingles: sets[index]!, threshold: row.threshold });
   }
   // All changed documents leave first, so the re-splits and merges only ever compare current signatures.
   for (const { documentId } of changed) {
@@ -228,7 +220,16 @@ export async function settleFingerprints(client: pg.PoolClient, collectionId: nu
     await dropFingerprint(client, collectionId, documentId, Number(cluster.rows[0]!.cluster));
   }
   await insertClustered(client, collectionId, changed);
-  await client.query('UPDATE near_duplicate_state SET boilerplate_df = $2, stale = false WHERE collection_id = $1', [collectionId, boilerplateDf]);
+  await client.query('DELETE FROM shingle_df WHERE collection_id = $1', [collectionId]);
+  if (common.size > 0) {
+    const shingles = toInt32(Uint32Array.from(common.keys()));
+    await client.query('INSERT INTO shingle_df (collection_id, shingle, df) SELECT $1, * FROM unnest($2::int[], $3::int[])', [
+      collectionId, Array.from(shingles), [...common.values()],
+    ]);
+  }
+  const generation = Number(current.generation) + 1;
+  await client.query('UPDATE near_duplicate_state SET boilerplate_df = $2, stale = false, generation = $3 WHERE collection_id = $1', [collectionId, boilerplateDf, generation]);
+  cache.set(collectionId, { generation, shingles: boilerplate });
   return changed.length;
 }
 

@@ -7,6 +7,7 @@ import {
   signatureFromBytes,
   signatureToBytes,
   signatureWithout,
+  commonShingles,
   type Fingerprint,
 } from '../../core/minhash.js';
 import type { DuplicateCluster, DuplicateMember, FingerprintInput } from '../chunk-store.js';
@@ -26,14 +27,17 @@ interface FingerprintRow {
  * id. Adding a document merges the clusters of every document it matches (LSH candidates, verified on the
  * signatures); removing or changing one re-splits what is left of its old cluster, which may fall apart.
  *
- * Boilerplate (decision 0038): `shingle_df` counts the fingerprinted documents holding each shingle; a
- * document's signature leaves out the shingles at `boilerplateDf` or more, counted with itself. A shingle
- * that crosses the bound changes the signature of the documents fingerprinted before; that marks the
- * collection stale and `settle` (end of each ingest run) re-fingerprints the documents concerned.
+ * Boilerplate (decision 0038): a signature leaves out the collection's boilerplate, the shingles found in
+ * `boilerplateDf` fingerprinted documents or more. Writes sign with the boilerplate of the last settling
+ * (cached per collection, by its generation) and mark the collection stale; `settle` (end of each ingest
+ * run) counts the shingles of all fingerprints again, stores the new boilerplate, and re-signs and
+ * re-clusters the documents whose signature changed. Counting per write instead (an upsert per shingle)
+ * cost more than the ingest itself (docs/benchmarks.md).
  */
 export class SqliteNearDuplicates {
   readonly #db: Database;
   readonly #statements = new Map<string, Statement>();
+  readonly #boilerplate = new Map<number, { generation: number; shingles: Set<number> }>();
 
   constructor(db: Database) {
     this.#db = db;
@@ -48,94 +52,87 @@ export class SqliteNearDuplicates {
     return statement;
   }
 
-  #collectionId(collection: string): number {
-    return this.#sql('SELECT id FROM collections WHERE name = ?').pluck().get(collection) as number;
+  #collectionId(collection: string): number | undefined {
+    return this.#sql('SELECT id FROM collections WHERE name = ?').pluck().get(collection) as number | undefined;
   }
 
-  /** Drops a deleted collection's shingle counts and state (its fingerprints go with its documents). */
+  /** Drops a deleted collection's boilerplate and state (its fingerprints go with its documents). */
   forgetCollection(collectionId: number): void {
     this.#sql('DELETE FROM shingle_df WHERE collection_id = ?').run(collectionId);
     this.#sql('DELETE FROM near_duplicate_state WHERE collection_id = ?').run(collectionId);
+    this.#boilerplate.delete(collectionId);
   }
 
-  /** Drops the document's fingerprint and its shingles' counts, and re-splits its former cluster. Call before the document row goes. */
+  /** Drops the document's fingerprint and re-splits its former cluster. Call before the document row goes. */
   forget(collection: string, documentId: number): void {
-    const row = this.#sql('SELECT cluster, shingles FROM document_fingerprints WHERE document_id = ?').get(documentId) as { cluster: number; shingles: Buffer | null } | undefined;
+    const row = this.#sql('SELECT cluster, shingles IS NOT NULL AS counted FROM document_fingerprints WHERE document_id = ?').get(documentId) as
+      | { cluster: number; counted: number }
+      | undefined;
     if (row === undefined) return;
     this.#drop(collection, documentId, row.cluster);
-    if (row.shingles === null) return;
-    const collectionId = this.#collectionId(collection);
-    const shingles = JSON.stringify(Array.from(signatureFromBytes(row.shingles)));
-    this.#sql('UPDATE shingle_df SET df = df - 1 WHERE collection_id = ? AND shingle IN (SELECT value FROM json_each(?))').run(collectionId, shingles);
-    // A shingle back under the bound is no longer boilerplate for the documents still holding it.
-    this.#sql(
-      `UPDATE near_duplicate_state SET stale = 1 WHERE collection_id = ? AND stale = 0 AND boilerplate_df > 1 AND EXISTS
-       (SELECT 1 FROM shingle_df s WHERE s.collection_id = near_duplicate_state.collection_id AND s.shingle IN (SELECT value FROM json_each(?)) AND s.df = near_duplicate_state.boilerplate_df - 1)`,
-    ).run(collectionId, shingles);
-    this.#sql('DELETE FROM shingle_df WHERE collection_id = ? AND shingle IN (SELECT value FROM json_each(?)) AND df <= 0').run(collectionId, shingles);
+    // Its shingles no longer count: some may fall under the bound.
+    if (row.counted === 1) this.#sql('UPDATE near_duplicate_state SET stale = 1 WHERE collection_id = ?').run(this.#collectionId(collection));
   }
 
-  /** Fingerprints the document (after `forget` of its previous version): counts its shingles, then merges the clusters it matches. */
+  /** Fingerprints the document (after `forget` of its previous version), signed without the known boilerplate, and merges the clusters it matches. */
   record(collection: string, documentId: number, fingerprint: FingerprintInput): void {
     if (fingerprint.shingles.length === 0) return;
-    const collectionId = this.#collectionId(collection);
-    const shingles = JSON.stringify(Array.from(fingerprint.shingles));
+    const collectionId = this.#collectionId(collection)!;
+    const state = this.#sql('SELECT boilerplate_df, generation FROM near_duplicate_state WHERE collection_id = ?').get(collectionId) as
+      | { boilerplate_df: number; generation: number }
+      | undefined;
+    const boilerplate = fingerprint.boilerplateDf > 1 && state !== undefined && state.boilerplate_df === fingerprint.boilerplateDf ? this.#boilerplateOf(collectionId, state.generation) : new Set<number>();
     this.#sql(
-      `INSERT INTO shingle_df (collection_id, shingle, df) SELECT ?, value, 1 FROM json_each(?) WHERE true
-       ON CONFLICT (collection_id, shingle) DO UPDATE SET df = df + 1`,
-    ).run(collectionId, shingles);
-    const bound = fingerprint.boilerplateDf;
-    let boilerplate = new Set<number>();
-    let crossed = false;
-    if (bound > 1) {
-      const common = this.#sql('SELECT shingle, df FROM shingle_df WHERE collection_id = ? AND shingle IN (SELECT value FROM json_each(?)) AND df >= ?').raw().all(
-        collectionId, shingles, bound,
-      ) as [number, number][];
-      boilerplate = new Set(common.map(([shingle]) => shingle));
-      // Exactly at the bound: it just became boilerplate, and the documents counted before did not leave it out.
-      crossed = common.some(([, df]) => df === bound);
-    }
-    this.#sql(
-      `INSERT INTO near_duplicate_state (collection_id, boilerplate_df, stale) VALUES (?, ?, ?)
-       ON CONFLICT (collection_id) DO UPDATE SET stale = max(stale, excluded.stale, boilerplate_df <> excluded.boilerplate_df)`,
-    ).run(collectionId, bound, crossed ? 1 : 0);
-    const minhash = signatureWithout(fingerprint.shingles, boilerplate)!;
-    this.#insert(collection, documentId, minhash, fingerprint.shingles, fingerprint.threshold);
+      `INSERT INTO near_duplicate_state (collection_id, boilerplate_df, stale, generation) VALUES (?, ?, 1, 0)
+       ON CONFLICT (collection_id) DO UPDATE SET stale = 1`,
+    ).run(collectionId, fingerprint.boilerplateDf);
+    this.#insert(collection, documentId, signatureWithout(fingerprint.shingles, boilerplate)!, fingerprint.shingles, fingerprint.threshold);
+  }
+
+  #boilerplateOf(collectionId: number, generation: number): Set<number> {
+    const cached = this.#boilerplate.get(collectionId);
+    if (cached !== undefined && cached.generation === generation) return cached.shingles;
+    const shingles = new Set(this.#sql('SELECT shingle FROM shingle_df WHERE collection_id = ?').pluck().all(collectionId) as number[]);
+    this.#boilerplate.set(collectionId, { generation, shingles });
+    return shingles;
   }
 
   /**
-   * Re-fingerprints, with the boilerplate of `boilerplateDf` as the counts stand now, every document whose
-   * stored signature differs, when the collection is stale or was settled with another bound; one
-   * transaction. Returns the number of documents re-fingerprinted.
+   * When the collection is stale or was settled with another bound: counts the shingles of every
+   * fingerprint, stores those at `boilerplateDf` or more as the boilerplate, and re-signs and re-clusters
+   * every document whose signature changed; one transaction (the caller's). Returns their number.
    */
   settle(collection: string, boilerplateDf: number): number {
-    const collectionId = this.#collectionId(collection) as number | undefined;
+    const collectionId = this.#collectionId(collection);
     if (collectionId === undefined) return 0;
-    const state = this.#sql('SELECT boilerplate_df, stale FROM near_duplicate_state WHERE collection_id = ?').get(collectionId) as
-      | { boilerplate_df: number; stale: number }
+    const state = this.#sql('SELECT boilerplate_df, stale, generation FROM near_duplicate_state WHERE collection_id = ?').get(collectionId) as
+      | { boilerplate_df: number; stale: number; generation: number }
       | undefined;
     if (state === undefined || (state.stale === 0 && state.boilerplate_df === boilerplateDf)) return 0;
-    const boilerplate = new Set(
-      boilerplateDf > 1
-        ? (this.#sql('SELECT shingle FROM shingle_df WHERE collection_id = ? AND df >= ?').pluck().all(collectionId, boilerplateDf) as number[])
-        : [],
-    );
-    const rows = this.#sql('SELECT document_id, minhash, shingles, threshold, cluster FROM document_fingerprints WHERE collection = ? AND shingles IS NOT NULL').all(
+    const rows = this.#sql('SELECT document_id, minhash, shingles, threshold FROM document_fingerprints WHERE collection = ? AND shingles IS NOT NULL').all(
       collection,
-    ) as (FingerprintRow & { shingles: Buffer })[];
-    const changed: { row: FingerprintRow; minhash: Uint32Array; shingles: Uint32Array }[] = [];
-    for (const row of rows) {
-      const shingles = signatureFromBytes(row.shingles);
-      const minhash = signatureWithout(shingles, boilerplate)!;
-      if (!sameSignature(minhash, signatureFromBytes(row.minhash))) changed.push({ row, minhash, shingles });
+    ) as (Omit<FingerprintRow, 'cluster'> & { shingles: Buffer })[];
+    const sets = rows.map((row) => signatureFromBytes(row.shingles));
+    const common = boilerplateDf > 1 ? commonShingles(sets, boilerplateDf) : new Map<number, number>();
+    const boilerplate = new Set(common.keys());
+    const changed: { documentId: number; threshold: number; minhash: Uint32Array; shingles: Uint32Array }[] = [];
+    for (const [index, row] of rows.entries()) {
+      const minhash = signatureWithout(sets[index]!, boilerplate)!;
+      if (!sameSignature(minhash, signatureFromBytes(row.minhash))) changed.push({ documentId: row.document_id, threshold: row.threshold, minhash, shingles: sets[index]! });
     }
     // All changed documents leave first, so the re-splits and merges only ever compare current signatures.
-    for (const { row } of changed) {
-      const cluster = this.#sql('SELECT cluster FROM document_fingerprints WHERE document_id = ?').pluck().get(row.document_id) as number;
-      this.#drop(collection, row.document_id, cluster);
+    for (const { documentId } of changed) {
+      const cluster = this.#sql('SELECT cluster FROM document_fingerprints WHERE document_id = ?').pluck().get(documentId) as number;
+      this.#drop(collection, documentId, cluster);
     }
-    for (const { row, minhash, shingles } of changed) this.#insert(collection, row.document_id, minhash, shingles, row.threshold);
-    this.#sql('UPDATE near_duplicate_state SET boilerplate_df = ?, stale = 0 WHERE collection_id = ?').run(boilerplateDf, collectionId);
+    for (const { documentId, minhash, shingles, threshold } of changed) this.#insert(collection, documentId, minhash, shingles, threshold);
+    this.#sql('DELETE FROM shingle_df WHERE collection_id = ?').run(collectionId);
+    const insert = this.#sql(`INSERT INTO shingle_df (collection_id, shingle, df) SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)`);
+    const entries = [...common];
+    for (let at = 0; at < entries.length; at += 10_000) insert.run(collectionId, JSON.stringify(entries.slice(at, at + 10_000)));
+    const generation = state.generation + 1;
+    this.#sql('UPDATE near_duplicate_state SET boilerplate_df = ?, stale = 0, generation = ? WHERE collection_id = ?').run(boilerplateDf, generation, collectionId);
+    this.#boilerplate.set(collectionId, { generation, shingles: boilerplate });
     // Clusters shape collapsed results: cached responses must not outlive them.
     if (changed.length > 0) this.#sql('UPDATE collections SET write_generation = write_generation + 1 WHERE id = ?').run(collectionId);
     return changed.length;

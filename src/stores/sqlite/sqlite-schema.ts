@@ -312,10 +312,10 @@ const migrations: readonly string[] = [
   CREATE INDEX document_bands_document ON document_bands (document_id);
   `,
   // Boilerplate-aware near-duplicates (decision 0038): each fingerprint keeps the document's distinct
-  // shingle hashes (little-endian uint32, NULL for fingerprints written before); `shingle_df` counts, per
-  // collection, the fingerprinted documents holding each shingle (rows at 0 are deleted); signatures leave
-  // out the shingles at `boilerplate_df` or more. `near_duplicate_state.stale` is set when a shingle
-  // crossed that bound after documents holding it were fingerprinted; the end of an ingest run re-checks.
+  // shingle hashes (little-endian uint32; NULL for fingerprints written before). `shingle_df` holds, per
+  // collection, the shingles found in `near_duplicate_state.boilerplate_df` fingerprinted documents or
+  // more (the boilerplate) with that count, as of the last settling; `stale` is set by every fingerprint
+  // written or removed since, `generation` moves at each settling (processes cache the boilerplate by it).
   `
   ALTER TABLE document_fingerprints ADD COLUMN shingles BLOB;
   CREATE TABLE shingle_df (
@@ -327,7 +327,8 @@ const migrations: readonly string[] = [
   CREATE TABLE near_duplicate_state (
     collection_id INTEGER PRIMARY KEY,
     boilerplate_df INTEGER NOT NULL,
-    stale INTEGER NOT NULL
+    stale INTEGER NOT NULL,
+    generation INTEGER NOT NULL
   );
   `,
 ];
