@@ -206,7 +206,7 @@ export const configSchema = z
         /**
          * One result per near-duplicate cluster (the others listed as `alsoIn`). On by default since signatures
          * leave out boilerplate shingles (`ingest.nearDuplicates.boilerplateDf`), which took the template
-         * pages out of the clusters (decision 0038); `false` (or `--collapse=false` per request) shows each copy.
+         * pages out of the clusters (decision 0038); `false` (or `--no-collapse`, `collapse=false` per request) shows each copy.
          */
         collapseDuplicates: z.boolean().default(true),
         /**
