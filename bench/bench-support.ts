@@ -156,6 +156,8 @@ export interface BenchConfigOptions {
   databaseUrl?: string;
   /** config ingest.nearDuplicates.enabled; unset keeps the default (on). */
   nearDuplicates?: boolean;
+  /** config ingest.nearDuplicates.boilerplateDf; unset keeps the default. */
+  boilerplateDf?: number;
   /** config search.cache.enabled; unset keeps the default (on). */
   searchCache?: boolean;
 }
@@ -176,7 +178,14 @@ export function benchConfig(options: BenchConfigOptions): CairnConfig {
   if (options.efSearch !== undefined) flags.vectorIndex = { efSearch: options.efSearch };
   if (options.lexicalAccelerator !== undefined) flags.search = { lexicalAccelerator: options.lexicalAccelerator };
   if (options.searchCache !== undefined) flags.search = { ...flags.search, cache: { enabled: options.searchCache } };
-  if (options.nearDuplicates !== undefined) flags.ingest = { nearDuplicates: { enabled: options.nearDuplicates } };
+  if (options.nearDuplicates !== undefined || options.boilerplateDf !== undefined) {
+    flags.ingest = {
+      nearDuplicates: {
+        ...(options.nearDuplicates === undefined ? {} : { enabled: options.nearDuplicates }),
+        ...(options.boilerplateDf === undefined ? {} : { boilerplateDf: options.boilerplateDf }),
+      },
+    };
+  }
   // The home as working directory: a cairn.config.json wherever the script is started must not leak in.
   return loadConfig({ env, flags, cwd: home });
 }

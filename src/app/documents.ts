@@ -1,4 +1,5 @@
 import { CairnError } from '../core/cairn-error.js';
+import { nearDuplicateSettings } from './ingest.js';
 import type { DocumentListQuery, DocumentPage, DocumentRecord, DuplicateCluster, StoredChunk } from '../stores/chunk-store.js';
 import type { CairnApp } from './cairn-app.js';
 import { collectionNotFound } from './collection-not-found.js';
@@ -30,6 +31,9 @@ export async function removeDocuments(app: CairnApp, collection: string, refs: s
   const removed = await app.chunks.deleteDocuments(collection, documents.map((d) => d.uri));
   await app.vectors.remove(collection, removed);
   await app.vectors.flush(collection);
+  // A removal can take a shingle back under the boilerplate bound: settle as an ingest run ends (decision 0038).
+  const nearDuplicates = nearDuplicateSettings(app.config);
+  if (nearDuplicates !== undefined) await app.chunks.settleNearDuplicates?.(collection, nearDuplicates.boilerplateDf);
   return documents;
 }
 

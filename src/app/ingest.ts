@@ -1,4 +1,6 @@
+import type { CairnConfig } from '../config/config-schema.js';
 import { runIngest } from '../ingest/run-ingest.js';
+import type { NearDuplicateSettings } from '../ingest/write/write-document.js';
 import type { IngestEvent, IngestSummary } from '../ingest/ingest-events.js';
 import type { CollectionRecord } from '../stores/collection-record.js';
 import { cacheDirectories, type CairnApp, type LoadedEmbedder } from './cairn-app.js';
@@ -74,7 +76,7 @@ function runIngestInto(app: CairnApp, input: IngestInput, record: CollectionReco
       maxFileBytes: app.config.ingest.maxFileBytes,
       parseLimits: app.config.ingest.limits,
       embedBatchSize: app.config.ingest.embedBatchSize,
-      nearDuplicateThreshold: app.config.ingest.nearDuplicates.enabled ? app.config.ingest.nearDuplicates.threshold : undefined,
+      nearDuplicates: nearDuplicateSettings(app.config),
       prepareWorkers: app.config.ingest.prepareWorkers,
       force: input.force,
       signal: input.signal,
@@ -99,4 +101,10 @@ async function removeIfEmpty(app: CairnApp, name: string): Promise<boolean> {
   await app.chunks.deleteCollection(name);
   await app.vectors.drop(name);
   return true;
+}
+
+/** The near-duplicate settings of an ingest (`ingest.nearDuplicates`); undefined when detection is off. */
+export function nearDuplicateSettings(config: CairnConfig): NearDuplicateSettings | undefined {
+  const { enabled, threshold, boilerplateDf } = config.ingest.nearDuplicates;
+  return enabled ? { threshold, boilerplateDf } : undefined;
 }

@@ -110,7 +110,7 @@ describe('search result cache over a SQLite file', () => {
     }
   });
 
-  test('near-duplicates are listed each by default; collapseDuplicates true shows one with also_in, as documents and as chunks', async () => {
+  test('near-duplicates are collapsed by default into one with also_in, as documents and as chunks; collapseDuplicates false lists each', async () => {
     const home = tempHome();
     const app = await openApp(home);
     try {
@@ -123,11 +123,11 @@ describe('search result cache over a SQLite file', () => {
       const clusters = await listDuplicates(app, 'kb');
       assert.deepEqual(clusters.map((cluster) => cluster.members.map((member) => member.relativePath)), [['mirror/signing.md', 'signing.md']]);
       const query = { collection: 'kb', query: 'rotate signing key', mode: 'lexical' as const, k: 5 };
-      const every = await search(app, query);
-      assert.deepEqual(paths(every.results).filter((path) => path.endsWith('signing.md')), ['mirror/signing.md', 'signing.md'], 'collapse is off by default');
+      const every = await search(app, { ...query, collapseDuplicates: false });
+      assert.deepEqual(paths(every.results).filter((path) => path.endsWith('signing.md')), ['mirror/signing.md', 'signing.md'], 'collapseDuplicates false lists each copy');
       assert.ok(every.results.every((r) => r.alsoIn === undefined));
       for (const group of ['documents', 'chunks'] as const) {
-        const collapsed = await search(app, { ...query, group, collapseDuplicates: true });
+        const collapsed = await search(app, { ...query, group });
         assert.equal(collapsed.cached, undefined, `${group}: collapse is part of the cache key`);
         assert.equal(paths(collapsed.results).filter((path) => path.endsWith('signing.md')).length, 1, group);
         const shown = collapsed.results.find((r) => r.relativePath.endsWith('signing.md'))!;
@@ -157,7 +157,7 @@ describe('search result cache over a SQLite file', () => {
       await ingest(app, { collection: 'kb', sources: [docs] });
       assert.equal((await listDuplicates(app, 'kb')).length, 1);
       const query = { collection: 'kb', query: 'rotate signing key', mode: 'lexical' as const, k: 2 };
-      const plain = await search(app, { ...query, group: 'chunks', k: 20 });
+      const plain = await search(app, { ...query, group: 'chunks', k: 20, collapseDuplicates: false });
       // Precondition: the first k × 5 = 10 chunks hold two documents, both of one cluster.
       assert.deepEqual(paths(plain.results.slice(0, 10)), ['mirror/signing.md', 'signing.md']);
       const collapsed = await search(app, { ...query, collapseDuplicates: true });
@@ -191,7 +191,7 @@ describe('search result cache on PostgreSQL: two processes on one database', () 
       assert.equal((await search(appA, query)).cached, true);
       writeFileSync(join(docs, 'copy.md'), guide('signing', 1).replace('safely', 'safely, again'));
       await ingest(appB, { collection: 'kb', sources: [docs] });
-      const fresh = await search(appA, query);
+      const fresh = await search(appA, { ...query, collapseDuplicates: false });
       assert.equal(fresh.cached, undefined, 'the write moved the generation the first app keys on');
       assert.deepEqual(paths(fresh.results), ['copy.md', 'signing.md']);
       assert.deepEqual(paths((await search(appA, { ...query, collapseDuplicates: true })).results).length, 1);

@@ -165,6 +165,12 @@ export const configSchema = z
             enabled: z.boolean().default(true),
             /** Estimated Jaccard similarity of word 5-shingles from which two documents are near-duplicates. */
             threshold: z.number().min(0.7).max(1).default(0.8),
+            /**
+             * Shingles found in this many fingerprinted documents of the collection or more are boilerplate
+             * (templates, inherited-option blocks) and left out of signatures; 0: none is. 10 chosen on the
+             * docs corpus (decision 0038).
+             */
+            boilerplateDf: z.number().int().min(0).max(1_000_000).default(10),
           })
           .prefault({}),
       })
@@ -201,11 +207,11 @@ export const configSchema = z
          */
         lexicalAccelerator: z.enum(['auto', 'on', 'off']).default('auto'),
         /**
-         * One result per near-duplicate cluster (the others listed as `alsoIn`). Off by default: on the docs
-         * corpus, pages sharing boilerplate (68 argo-cd command pages) cluster together and collapsing hid
-         * distinct pages; detection stays on (`cairn docs duplicates`), `--collapse` asks per request.
+         * One result per near-duplicate cluster (the others listed as `alsoIn`). On by default since signatures
+         * leave out boilerplate shingles (`ingest.nearDuplicates.boilerplateDf`), which took the template
+         * pages out of the clusters (decision 0038); `false` (or `--no-collapse`, `collapse=false` per request) shows each copy.
          */
-        collapseDuplicates: z.boolean().default(false),
+        collapseDuplicates: z.boolean().default(true),
         /**
          * LRU of search responses per collection, keyed by the normalised request and dropped on any write to
          * the collection (by any process: the store's write generation). `size`: responses kept per collection.

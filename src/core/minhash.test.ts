@@ -64,3 +64,13 @@ test('leaving out shared template shingles separates pages that share only boile
   assert.ok(estimatedJaccard(signatureOfShingles(own(a))!, signatureOfShingles(own(b))!) < 0.2, 'their own parts do not');
   assert.equal(signatureOfShingles([]), undefined);
 });
+
+test('commonShingles counts the sets holding each shingle and keeps those at the bound or above', async () => {
+  const { commonShingles, signatureWithout } = await import('./minhash.js');
+  const sets = [Uint32Array.of(1, 2, 3), Uint32Array.of(2, 3, 4), Uint32Array.of(3, 4_000_000_000), Uint32Array.of(4_000_000_000)];
+  assert.deepEqual([...commonShingles(sets, 2)].sort((a, b) => a[0] - b[0]), [[2, 2], [3, 3], [4_000_000_000, 2]]);
+  assert.deepEqual([...commonShingles(sets, 4)], []);
+  // A set made only of boilerplate keeps all of it: identical copies of a template still match.
+  assert.deepEqual(signatureWithout(Uint32Array.of(2, 3), new Set([2, 3])), signatureOfShingles(Uint32Array.of(2, 3)));
+  assert.deepEqual(signatureWithout(Uint32Array.of(1, 2, 3), new Set([2, 3])), signatureOfShingles(Uint32Array.of(1)));
+});

@@ -49,7 +49,7 @@ export const searchQuerySchema = z
     before: z.string().optional().describe('modified on or before (ISO date)'),
     group: z.enum(['documents', 'chunks']).optional().describe('documents (default): k distinct documents with their best passages; chunks: the k best chunks'),
     passages: z.coerce.number().int().min(1).max(20).optional().describe('passages per document (default 3)'),
-    collapse: z.enum(['true', 'false']).optional().describe('true: one result per near-duplicate cluster, the others in also_in (default search.collapseDuplicates, false)'),
+    collapse: z.enum(['true', 'false']).optional().describe('true: one result per near-duplicate cluster, the others in also_in (default search.collapseDuplicates, true)'),
   })
   .strict();
 

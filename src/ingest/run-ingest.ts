@@ -15,6 +15,7 @@ import type { PrepareOutcome } from './prepare-pool.js';
 import { PrepareStage } from './prepare-stage.js';
 import { pruneStale } from './prune-stale.js';
 import { SourceWalk } from './source/walk-sources.js';
+import type { NearDuplicateSettings } from './write/write-document.js';
 import { WriteStage } from './write/write-stage.js';
 
 export interface IngestDeps {
@@ -41,8 +42,11 @@ export interface IngestRequest {
   /** `ingest.limits`: what one file may cost to parse; the configuration's defaults when absent. */
   parseLimits?: ParseLimits;
   embedBatchSize: number;
-  /** Fingerprint each document for near-duplicate clusters at this similarity (core/minhash.ts); absent: off. */
-  nearDuplicateThreshold?: number;
+  /**
+   * Fingerprint each document for near-duplicate clusters (core/minhash.ts; decision 0038); absent: off.
+   * The run ends by settling the clusters that boilerplate crossing its bound made stale.
+   */
+  nearDuplicates?: NearDuplicateSettings;
   force?: boolean;
   /** Worker threads that read, parse and chunk; default `defaultPrepareWorkers()`; 0 prepares inline. */
   prepareWorkers?: number;
@@ -91,7 +95,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
   if (deferredIndex) await deps.vectors.deferBuild!(collection);
   const sources = new SourceWalk({ ...request, force, knownDocuments: states }, report);
   const sync = new IndexSync(deps, collection, (text) => report.notice(text));
-  const write = new WriteStage(deps, { collection, tags: request.tags, embedBatchSize: request.embedBatchSize, nearDuplicateThreshold: request.nearDuplicateThreshold, signal }, sync, report);
+  const write = new WriteStage(deps, { collection, tags: request.tags, embedBatchSize: request.embedBatchSize, nearDuplicates: request.nearDuplicates, signal }, sync, report);
   const prepare = new PrepareStage({
     tokenizer: deps.tokenizer, embedder: deps.embedder, chunkSize: request.chunkSize, chunkOverlap: request.chunkOverlap,
     maxTokens: request.maxTokens, force, parseLimits: request.parseLimits, workers: request.prepareWorkers, inlineFirst: request.inlineFirst,
@@ -114,6 +118,7 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
   }
 
   if (request.prune) await pruneStale(deps.chunks, collection, { states, seen: sources.seen, roots: sources.roots, pruneScopes: sources.pruneScopes }, sync, report);
+  if (request.nearDuplicates !== undefined) await deps.chunks.settleNearDuplicates?.(collection, request.nearDuplicates.boilerplateDf);
   const summary = report.summary;
   const buildIndex = async () => {
     if (deferredIndex || (dimensions > 0 && deps.vectors.deferBuild !== undefined && summary.chunksWritten > 0)) await deps.vectors.open(collection, dimensions);

@@ -106,7 +106,7 @@ describe('the MCP server in-process', () => {
     assert.match(text(result), /\[1\] Long \(score [\d.]+\)\n.*\n {4}· Long › Part 0/);
   });
 
-  it('search with collapseDuplicates shows one document per near-duplicate cluster, the others in also_in', async () => {
+  it('search shows one document per near-duplicate cluster by default, the others in also_in (collapseDuplicates false: each)', async () => {
     const copies = join(home, 'copies');
     mkdirSync(copies, { recursive: true });
     const body = `# Key rotation\n\nHow to rotate the signing key safely. ${Array.from({ length: 200 }, (_, i) => `term${(i * 7919) % 5003}`).join(' ')}\n`;
@@ -114,9 +114,9 @@ describe('the MCP server in-process', () => {
     writeFileSync(join(copies, 'rotation-copy.md'), body.replace('safely', 'safely, again'));
     await ingest(app, { collection: 'copies', sources: [copies] });
     type Hit = { relative_path: string; also_in?: string[]; passages?: unknown[] };
-    const every = (await reader.callTool({ name: 'search', arguments: { query: 'rotate signing key', collection: 'copies', mode: 'lexical' } })) as CallToolResult;
-    assert.equal((every.structuredContent as { results: Hit[] }).results.length, 2, 'collapse is off by default');
-    const result = (await reader.callTool({ name: 'search', arguments: { query: 'rotate signing key', collection: 'copies', mode: 'lexical', collapseDuplicates: true } })) as CallToolResult;
+    const every = (await reader.callTool({ name: 'search', arguments: { query: 'rotate signing key', collection: 'copies', mode: 'lexical', collapseDuplicates: false } })) as CallToolResult;
+    assert.equal((every.structuredContent as { results: Hit[] }).results.length, 2, 'collapseDuplicates false lists each copy');
+    const result = (await reader.callTool({ name: 'search', arguments: { query: 'rotate signing key', collection: 'copies', mode: 'lexical' } })) as CallToolResult;
     assert.equal(result.isError, undefined, text(result));
     const hits = (result.structuredContent as { results: Hit[] }).results;
     assert.equal(hits.length, 1);

@@ -68,6 +68,13 @@ export interface ChunkStore {
   /** The collection's near-duplicate clusters, largest first. */
   listDuplicateClusters?(collection: string): Promise<DuplicateCluster[]>;
   /**
+   * Re-fingerprints the documents whose signature changed since it was written, because a shingle of
+   * theirs became boilerplate (or stopped being one) as documents came and went, or `boilerplateDf` is not
+   * the one the collection was settled with, and re-clusters them; cheap when nothing is stale (one row
+   * read). Returns the number of documents re-fingerprinted. Called at the end of each ingest run.
+   */
+  settleNearDuplicates?(collection: string, boilerplateDf: number): Promise<number>;
+  /**
    * A token that changes with every write to the collection (documents written, updated or deleted,
    * vectors replaced, the collection deleted and re-created), by this process or any other sharing the
    * store; undefined when the collection does not exist. Caches of search results key on it.
@@ -120,11 +127,19 @@ export interface DocumentFields {
 
 export interface DocumentWrite extends DocumentFields {
   chunks: EmbeddedChunk[];
-  /**
-   * The document's MinHash signature (core/minhash.ts) and the similarity from which it joins another's
-   * near-duplicate cluster; absent: the document is not fingerprinted (and leaves any cluster it was in).
-   */
-  fingerprint?: { minhash: Uint32Array; threshold: number };
+  /** Near-duplicate fingerprint input; absent: the document is not fingerprinted (and leaves any cluster it was in). */
+  fingerprint?: FingerprintInput;
+}
+
+/**
+ * What a document is fingerprinted with: its distinct word-shingle hashes (core/minhash.ts shingleHashes),
+ * the estimated Jaccard similarity from which it joins another's cluster, and the document frequency from
+ * which a shingle of the collection is boilerplate and left out of the signature (0: none is).
+ */
+export interface FingerprintInput {
+  shingles: Uint32Array;
+  threshold: number;
+  boilerplateDf: number;
 }
 
 /** A document of a near-duplicate cluster. */

@@ -42,23 +42,23 @@ test('another process ingesting into the same SQLite file invalidates this proce
 
   const other = await runCli(['ingest', second, '--collection', 'kb', '--json'], { CAIRN_HOME: home, ...ENV });
   assert.equal(other.code, 0, other.stderr);
-  const fresh = await search(app, query);
+  const fresh = await search(app, { ...query, collapseDuplicates: false });
   assert.equal(fresh.cached, undefined, 'the other process moved the write generation');
-  assert.deepEqual([...new Set(fresh.results.map((r) => r.relativePath))].sort(), ['signing-copy.md', 'signing.md'], 'collapse is off by default');
-  const collapsed = await search(app, { ...query, collapseDuplicates: true });
+  assert.deepEqual([...new Set(fresh.results.map((r) => r.relativePath))].sort(), ['signing-copy.md', 'signing.md'], 'collapseDuplicates false lists each copy');
+  const collapsed = await search(app, query);
   assert.equal(new Set(collapsed.results.map((r) => r.relativePath)).size, 1);
   assert.equal(collapsed.results[0]!.alsoIn?.length, 1);
 
-  // The CLI's grouped results: `--collapse` shows one document with also_in, in JSON and in text.
-  const json = await runCli(['search', 'rotate signing key', '--collection', 'kb', '--mode', 'lexical', '--collapse', '--json'], { CAIRN_HOME: home, ...ENV });
+  // The CLI's grouped results: by default one document with also_in, in JSON and in text; --no-collapse: each.
+  const json = await runCli(['search', 'rotate signing key', '--collection', 'kb', '--mode', 'lexical', '--json'], { CAIRN_HOME: home, ...ENV });
   assert.equal(json.code, 0, json.stderr);
   const results = JSON.parse(json.stdout).results as { relative_path: string; also_in?: string[]; passages?: unknown[] }[];
   assert.equal(results.length, 1);
   assert.ok(results[0]!.passages !== undefined, 'documents with passages');
   assert.equal(results[0]!.also_in?.length, 1);
-  const text = await runCli(['search', 'rotate signing key', '--collection', 'kb', '--mode', 'lexical', '--collapse'], { CAIRN_HOME: home, ...ENV });
+  const text = await runCli(['search', 'rotate signing key', '--collection', 'kb', '--mode', 'lexical'], { CAIRN_HOME: home, ...ENV });
   assert.match(text.stdout, /also in: signing(-copy)?\.md/);
-  const every = await runCli(['search', 'rotate signing key', '--collection', 'kb', '--mode', 'lexical', '--json'], { CAIRN_HOME: home, ...ENV });
+  const every = await runCli(['search', 'rotate signing key', '--collection', 'kb', '--mode', 'lexical', '--no-collapse', '--json'], { CAIRN_HOME: home, ...ENV });
   assert.equal((JSON.parse(every.stdout).results as unknown[]).length, 2);
 
   const listed = await runCli(['docs', 'duplicates', '--collection', 'kb', '--json'], { CAIRN_HOME: home, ...ENV });

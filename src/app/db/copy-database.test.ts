@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { configSchema } from '../../config/config-schema.js';
 import { isCairnError } from '../../core/cairn-error.js';
+import { shingleHashes } from '../../core/minhash.js';
 import { clusteredVectors, makeChunk, makeDocument } from '../../stores/store-contract-fixtures.js';
 import { exportAll } from '../../stores/record-transfer.contract.js';
 import { POSTGRES_MISSING, startPostgres, type PostgresServer } from '../../testing/postgres-server.js';
@@ -117,6 +118,29 @@ describe('copyDatabase', () => {
     } finally {
       await source.close();
       await other.close();
+    }
+  });
+  it('fingerprints what it copies as ingest does, so the target has the source\'s near-duplicate clusters (and none when detection is off)', async () => {
+    const source = await open('dup-source.db');
+    const targets = [await open('dup-target.db'), await open('dup-plain.db')];
+    try {
+      await source.chunks!.createCollection('kb', { embedder: 'none', dimensions: 0, chunkSize: 256, chunkOverlap: 0 });
+      const text = Array.from({ length: 200 }, (_, i) => `word${(i * 7919) % 1013}`).join(' ');
+      const settings = { threshold: 0.8, boilerplateDf: 10 };
+      for (const [path, body] of [['a.md', text], ['mirror/a.md', text], ['other.md', 'a different page entirely, short']] as const) {
+        await source.chunks!.writeDocument({
+          ...makeDocument('kb', path, [makeChunk(0, body, null)]),
+          fingerprint: { shingles: shingleHashes(body), ...settings },
+        });
+      }
+      const paths = async (db: OpenedDatabase) => (await db.chunks!.listDuplicateClusters!('kb')).map((cluster) => cluster.members.map((member) => member.relativePath));
+      assert.deepEqual(await paths(source), [['a.md', 'mirror/a.md']]);
+      await copyDatabase(source, targets[0]!, { nearDuplicates: settings });
+      assert.deepEqual(await paths(targets[0]!), await paths(source));
+      await copyDatabase(source, targets[1]!);
+      assert.deepEqual(await paths(targets[1]!), []);
+    } finally {
+      await Promise.all([source.close(), ...targets.map((target) => target.close())]);
     }
   });
 });

@@ -1,5 +1,7 @@
 import { CairnError } from '../../core/cairn-error.js';
+import { shingleHashes } from '../../core/minhash.js';
 import { IndexSync, type WrittenDocument } from '../../ingest/index-sync.js';
+import type { NearDuplicateSettings } from '../../ingest/write/write-document.js';
 import type { ChunkStore, DocumentRecord, DocumentWrite } from '../../stores/chunk-store.js';
 import type { RecordTransfer } from '../../stores/record-transfer.js';
 import type { OpenedDatabase } from './open-database.js';
@@ -20,6 +22,11 @@ export interface CopyOptions {
   pageSize?: number;
   onProgress?: (progress: CopyProgress) => void;
   onNotice?: (text: string) => void;
+  /**
+   * Fingerprint the copied documents for near-duplicate clusters as ingest does (from their chunk texts,
+   * with the target's settings), then settle each collection's clusters; absent: not fingerprinted.
+   */
+  nearDuplicates?: NearDuplicateSettings | undefined;
 }
 
 /** One count of the check: what the source holds and what the target holds after the copy. */
@@ -145,7 +152,7 @@ async function copyCollection(
           skipped += 1;
           continue;
         }
-        batch.push(await readDocument(source, document));
+        batch.push(withFingerprint(await readDocument(source, document), options.nearDuplicates));
         if (batch.length >= options.batchDocuments) await flush();
         options.onProgress?.({ phase: 'documents', collection: name, done, total, copied });
       }
@@ -158,6 +165,7 @@ async function copyCollection(
     await inflight.catch(() => {});
     await sync.finish();
   }
+  if (options.nearDuplicates !== undefined) await chunks.settleNearDuplicates?.(name, options.nearDuplicates.boilerplateDf);
   if (settings.dimensions > 0) {
     options.onProgress?.({ phase: 'index', collection: name });
     await vectors.open(name, settings.dimensions);
@@ -174,6 +182,13 @@ async function readDocument(source: ChunkStore, record: DocumentRecord): Promise
     ...fields,
     chunks: stored.map(({ id: chunkId, documentId: _documentId, ...chunk }) => ({ ...chunk, vector: vectors.get(chunkId) ?? null })),
   };
+}
+
+/** The write with the fingerprint ingest gives it (write-document.ts: the shingles of its chunk texts). */
+function withFingerprint(write: DocumentWrite, settings: NearDuplicateSettings | undefined): DocumentWrite {
+  if (settings === undefined) return write;
+  const shingles = shingleHashes(write.chunks.map((chunk) => chunk.text).join('\n'));
+  return shingles.length === 0 ? write : { ...write, fingerprint: { shingles, ...settings } };
 }
 
 async function writeOneByOne(chunks: ChunkStore, documents: DocumentWrite[]) {

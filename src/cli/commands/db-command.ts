@@ -5,6 +5,7 @@ import { databaseStatus, migrateDatabase, type DatabaseSchemaStatus } from '../.
 import { openDatabase } from '../../app/db/open-database.js';
 import { parseStoreLocation } from '../../app/db/store-location.js';
 import { configFromFlags, parseInteger, printJson, type CliIo, type GlobalFlags } from '../cli-context.js';
+import { nearDuplicateSettings } from '../../app/ingest.js';
 import { bar, ProgressLine } from '../progress-bar.js';
 
 export function registerDbCommand(program: Command, io: CliIo): void {
@@ -43,6 +44,7 @@ export function registerDbCommand(program: Command, io: CliIo): void {
             ...(options.batch === undefined ? {} : { batchDocuments: options.batch }),
             onProgress: (progress) => line.update(formatProgress(progress)),
             onNotice: (text) => io.stderr.write(`notice: ${text}\n`),
+            nearDuplicates: nearDuplicateSettings(config),
           });
           line.done();
           if (flags.json) return printJson(io, report);

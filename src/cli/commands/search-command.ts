@@ -19,8 +19,8 @@ export function registerSearchCommand(program: Command, io: CliIo): void {
     .option('--chunks', 'return the k best chunks (raw passages, several may come from one document) instead of k documents')
     .option('--passages <n>', 'best passages shown per document (default 3)', parseInteger)
     .option('--min-score <score>', 'drop results scoring below this', parseNumber)
-    .option('--collapse', 'one result per near-duplicate cluster, the others listed as "also in: …" (default: search.collapseDuplicates, off)')
-    .option('--no-collapse', 'list each near-duplicate document on its own (when search.collapseDuplicates is on)')
+    .option('--collapse', 'one result per near-duplicate cluster, the others listed as "also in: …" (default: search.collapseDuplicates, on)')
+    .option('--no-collapse', 'list each near-duplicate document on its own (default when search.collapseDuplicates is off)')
     .option('--rerank', 'reorder the top chunks with the reranker (--reranker, CAIRN_RERANKER) before grouping')
     .option('--rerank-depth <n>', 'chunks the reranker reorders (default rerank.candidates)', parseInteger);
   addSearchFilterOptions(searchCommand)

@@ -74,7 +74,7 @@ describe('search routes', () => {
     assert.ok((one.json() as { results: Result[] }).results.every((r) => r.passages?.length === 1));
   });
 
-  it('collapse=true: one document per near-duplicate cluster with also_in, in the documented schema', async (context) => {
+  it('one document per near-duplicate cluster with also_in by default (collapse=false: each), in the documented schema', async (context) => {
     if (!t) return context.skip(SHARED_MISSING);
     const { server, auth, app } = t;
     const copies = mkdtempSync(join(tmpdir(), 'cairn-search-copies-'));
@@ -87,16 +87,16 @@ describe('search routes', () => {
       rmSync(copies, { recursive: true, force: true });
     }
     type Result = { relative_path: string; also_in?: string[]; passages?: unknown[] };
-    const every = await server.inject({ method: 'GET', url: '/v1/search?q=rotate+signing+key&collection=copies&mode=lexical', headers: auth });
-    assert.equal((every.json() as { results: Result[] }).results.length, 2, 'collapse is off by default');
-    const collapsed = await server.inject({ method: 'GET', url: '/v1/search?q=rotate+signing+key&collection=copies&mode=lexical&collapse=true', headers: auth });
+    const every = await server.inject({ method: 'GET', url: '/v1/search?q=rotate+signing+key&collection=copies&mode=lexical&collapse=false', headers: auth });
+    assert.equal((every.json() as { results: Result[] }).results.length, 2, 'collapse=false lists each copy');
+    const collapsed = await server.inject({ method: 'GET', url: '/v1/search?q=rotate+signing+key&collection=copies&mode=lexical', headers: auth });
     assert.equal(collapsed.statusCode, 200, collapsed.body);
     const json = collapsed.json() as { results: Result[] };
     assertMatchesSchema(json as unknown as Record<string, unknown>);
     assert.equal(json.results.length, 1);
     assert.ok(json.results[0]!.passages !== undefined);
     assert.equal(json.results[0]!.also_in?.length, 1);
-    const post = await server.inject({ method: 'POST', url: '/v1/search', headers: auth, payload: { collection: 'copies', query: 'rotate signing key', mode: 'lexical', collapseDuplicates: true } });
+    const post = await server.inject({ method: 'POST', url: '/v1/search', headers: auth, payload: { collection: 'copies', query: 'rotate signing key', mode: 'lexical' } });
     assert.equal((post.json() as { results: Result[] }).results[0]!.also_in?.length, 1);
   });
 

@@ -1,9 +1,15 @@
 import type { EmbeddedChunk } from '../../core/chunk.js';
 import type { ParsedDocument } from '../../core/parsed-document.js';
 import type { SourceItem } from '../../core/source-item.js';
-import { minhashSignature } from '../../core/minhash.js';
+import { shingleHashes } from '../../core/minhash.js';
 import type { ChunkStore, DocumentWrite, WriteResult } from '../../stores/chunk-store.js';
 import type { WrittenDocument } from '../index-sync.js';
+
+/** Near-duplicate detection at ingest: `threshold` and `boilerplateDf` as in FingerprintInput (chunk-store.ts). */
+export interface NearDuplicateSettings {
+  threshold: number;
+  boilerplateDf: number;
+}
 
 export interface WriteDocumentInput {
   collection: string;
@@ -13,8 +19,8 @@ export interface WriteDocumentInput {
   chunks: EmbeddedChunk[];
   /** Tags given at ingest time (`--tag`), merged with the document's own (front matter). */
   tags: string[];
-  /** Fingerprint the document for near-duplicate clusters at this similarity; absent: not fingerprinted. */
-  nearDuplicateThreshold?: number | undefined;
+  /** Fingerprint the document for near-duplicate clusters with these settings; absent: not fingerprinted. */
+  nearDuplicates?: NearDuplicateSettings | undefined;
 }
 
 /**
@@ -59,11 +65,11 @@ function toDocumentWrite(input: WriteDocumentInput): DocumentWrite {
   };
 }
 
-/** The MinHash of the document's chunk texts (overlaps repeat shingles, which a set ignores). */
+/** The shingles of the document's chunk texts (overlaps repeat shingles, which a set ignores); the store signs them. */
 function fingerprintOf(input: WriteDocumentInput): DocumentWrite['fingerprint'] {
-  if (input.nearDuplicateThreshold === undefined) return undefined;
-  const minhash = minhashSignature(input.chunks.map((chunk) => chunk.text).join('\n'));
-  return minhash === undefined ? undefined : { minhash, threshold: input.nearDuplicateThreshold };
+  if (input.nearDuplicates === undefined) return undefined;
+  const shingles = shingleHashes(input.chunks.map((chunk) => chunk.text).join('\n'));
+  return shingles.length === 0 ? undefined : { shingles, ...input.nearDuplicates };
 }
 
 function documentTags(metadata: Record<string, unknown>): string[] {

@@ -6,7 +6,7 @@ import type { IndexSync } from '../index-sync.js';
 import type { IngestReport } from '../ingest-report.js';
 import type { PreparedDocument } from '../prepare-document.js';
 import type { PrepareOutcome } from '../prepare-pool.js';
-import { writeDocuments } from './write-document.js';
+import { writeDocuments, type NearDuplicateSettings } from './write-document.js';
 
 type Ready = Extract<PreparedDocument, { kind: 'ready' }>;
 
@@ -16,8 +16,8 @@ export interface WriteStageOptions {
   tags: string[];
   /** Chunks per batch: a batch is embedded and committed once it holds at least this many. */
   embedBatchSize: number;
-  /** See IngestRequest.nearDuplicateThreshold. */
-  nearDuplicateThreshold?: number | undefined;
+  /** See IngestRequest.nearDuplicates. */
+  nearDuplicates?: NearDuplicateSettings | undefined;
   signal?: AbortSignal;
 }
 
@@ -91,14 +91,14 @@ export class WriteStage {
   }
 
   async #write(docs: Ready[]): Promise<void> {
-    const { collection, tags, embedBatchSize, nearDuplicateThreshold, signal } = this.#options;
+    const { collection, tags, embedBatchSize, nearDuplicates, signal } = this.#options;
     const embedStarted = performance.now();
     const embedded = await embedDocuments(this.#deps, collection, docs, embedBatchSize, signal);
     this.#report.embedded(embedded, performance.now() - embedStarted);
     const writeStarted = performance.now();
     const written = await writeDocuments(
       this.#deps.chunks,
-      docs.map((doc, i) => ({ collection, item: doc.item, contentHash: doc.contentHash, parsed: doc.parsed, chunks: embedded.documents[i]!, tags, nearDuplicateThreshold })),
+      docs.map((doc, i) => ({ collection, item: doc.item, contentHash: doc.contentHash, parsed: doc.parsed, chunks: embedded.documents[i]!, tags, nearDuplicates })),
     );
     await this.#sync.written(written);
     this.#report.written(docs, embedded.documents, embedded.embedded);

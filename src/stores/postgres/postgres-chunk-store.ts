@@ -177,6 +177,10 @@ export class PostgresChunkStore implements ChunkStore {
     return listDuplicateClusters(this.#pool, collection);
   }
 
+  async settleNearDuplicates(collection: string, boilerplateDf: number): Promise<number> {
+    return this.#writer.settleNearDuplicates(collection, boilerplateDf);
+  }
+
   async getCollection(name: string): Promise<CollectionRecord | undefined> {
     const { rows } = await this.#pool.query<CollectionRow>('SELECT * FROM collections WHERE name = $1', [name]);
     return rows[0] === undefined ? undefined : collectionFromRow(rows[0]);

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { CairnError } from '../../core/cairn-error.js';
 import { fileExtension } from '../../core/search-filter.js';
 import type { DocumentWrite, WriteResult } from '../chunk-store.js';
-import { forgetFingerprint, recordFingerprints, type FingerprintWrite } from './postgres-near-duplicates.js';
+import { forgetFingerprint, recordFingerprints, settleFingerprints, type BoilerplateCache, type FingerprintWrite } from './postgres-near-duplicates.js';
 import type { LexicalWeights } from '../sqlite/sqlite-lexical-index.js';
 import { chunkPostings } from './lexical-postings.js';
 import { withTransaction } from './postgres-errors.js';
@@ -46,6 +46,8 @@ export class PostgresDocumentWriter {
   readonly #analyze: LexicalAnalyzer;
   readonly #weights: LexicalWeights;
   readonly #stemCache = new Map<string, string>();
+  /** Each collection's boilerplate shingles as of its last settling (decision 0038). */
+  readonly #boilerplate: BoilerplateCache = new Map();
   readonly #where: string;
 
   constructor(pool: pg.Pool, where: string, analyze: LexicalAnalyzer, weights: LexicalWeights) {
@@ -87,10 +89,10 @@ export class PostgresDocumentWriter {
         if (document.fingerprint === undefined) continue;
         const collectionId = collections.get(document.collection)!.id;
         const list = fingerprints.get(collectionId) ?? [];
-        list.push({ documentId: results[index]!.documentId, minhash: document.fingerprint.minhash, threshold: document.fingerprint.threshold });
+        list.push({ documentId: results[index]!.documentId, ...document.fingerprint });
         fingerprints.set(collectionId, list);
       }
-      for (const [collectionId, writes] of [...fingerprints].sort((a, b) => a[0] - b[0])) await recordFingerprints(client, collectionId, writes);
+      for (const [collectionId, writes] of [...fingerprints].sort((a, b) => a[0] - b[0])) await recordFingerprints(client, collectionId, writes, this.#boilerplate);
       await applyDeltas(client, deltas);
       return results;
     });
@@ -200,6 +202,17 @@ export class PostgresDocumentWriter {
         change.terms.set(stem, (change.terms.get(stem) ?? 0) + 1);
       }
     }
+  }
+
+  /** ChunkStore.settleNearDuplicates: under the collection's row lock, as every writer of its clusters. */
+  async settleNearDuplicates(collection: string, boilerplateDf: number): Promise<number> {
+    return withTransaction(this.#pool, this.#where, async (client) => {
+      const locked = (await lockCollections(client, [collection])).get(collection)!;
+      const changed = await settleFingerprints(client, locked.id, boilerplateDf, this.#boilerplate);
+      // Clusters shape collapsed results: cached responses must not outlive them.
+      if (changed > 0) await client.query('UPDATE collections SET write_generation = write_generation + 1 WHERE id = $1', [locked.id]);
+      return changed;
+    });
   }
 
   /** Deletes documents by URI; returns the ids of the chunks removed with them. */

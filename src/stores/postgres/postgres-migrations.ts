@@ -145,6 +145,27 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX document_bands_document ON document_bands (document_id);
     `,
   },
+  {
+    version: 5,
+    name: 'boilerplate-aware near-duplicates: stored shingles, the boilerplate shingles with their counts, staleness',
+    // As the SQLite store's migration of the same purpose (decision 0038): shingle hashes are uint32 held
+    // as the int32 of the same bits.
+    sql: `
+      ALTER TABLE document_fingerprints ADD COLUMN shingles bytea;
+      CREATE TABLE shingle_df (
+        collection_id integer NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+        shingle integer NOT NULL,
+        df integer NOT NULL,
+        PRIMARY KEY (collection_id, shingle)
+      );
+      CREATE TABLE near_duplicate_state (
+        collection_id integer PRIMARY KEY REFERENCES collections(id) ON DELETE CASCADE,
+        boilerplate_df integer NOT NULL,
+        stale boolean NOT NULL,
+        generation bigint NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Name of a collection's partial HNSW index; the id is an integer, so the name is safe to interpolate. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { minhashSignature } from '../../core/minhash.js';
+import { shingleHashes } from '../../core/minhash.js';
 import { seededRandom } from '../../core/seeded-random.js';
 import { POSTGRES_MISSING, startPostgres } from '../../testing/postgres-server.js';
 import { openTempSqliteStore } from '../../testing/temp-sqlite-store.js';
@@ -21,7 +21,7 @@ function document(path: string, text: string): DocumentWrite {
     collection: 'kb', uri: `file:///kb/${path}`, relativePath: path, sourceRoot: '/kb', title: path, format: 'text',
     contentHash: path + text.length, sizeBytes: text.length, modifiedMs: 0, tags: [], metadata: {},
     chunks: [{ ordinal: 0, text, headingPath: [], tokenCount: 10, contentHash: path, vector: null }],
-    fingerprint: { minhash: minhashSignature(text)!, threshold: 0.84 },
+    fingerprint: { shingles: shingleHashes(text), threshold: 0.84, boilerplateDf: 0 },
   };
 }
 
@@ -63,6 +63,23 @@ test('fingerprints written in one batch cluster as the SQLite store clusters the
     assert.deepEqual(named, [ids.get('a.md'), ids.get('d.md')]);
   } finally {
     await sqlite.close();
+    await postgres.close();
+  }
+});
+
+test('boilerplate shingles are left out once common, true copies still cluster, removals update the counts (as on SQLite)', async (t) => {
+  if (server === null) return t.skip(POSTGRES_MISSING);
+  const { checkBoilerplateClusters, checkPlainShingleClusters } = await import('../near-duplicate-scenario.js');
+  const postgres = await openPostgresStore({
+    connect: { url: await server.createDatabase(), poolSize: 2, connectTimeoutMs: 5000, statementTimeoutMs: 30_000 },
+    lexicalAnalyzer: contractAnalyzer,
+    hnsw: { m: 16, efConstruction: 64, efSearch: 40 },
+  });
+  try {
+    for (const name of ['templates', 'plain']) await postgres.chunks.createCollection(name, { embedder: 'none', dimensions: 0, chunkSize: 256, chunkOverlap: 0 });
+    await checkPlainShingleClusters(postgres.chunks, 'plain');
+    await checkBoilerplateClusters(postgres.chunks, 'templates');
+  } finally {
     await postgres.close();
   }
 });

@@ -130,6 +130,11 @@ export class SqliteChunkStore implements ChunkStore, HnswVectorSource {
     return this.#writer.nearDuplicates.listClusters(collection);
   }
 
+  async settleNearDuplicates(collection: string, boilerplateDf: number): Promise<number> {
+    const settle = this.#db.transaction(() => this.#writer.nearDuplicates.settle(collection, boilerplateDf));
+    return settle.immediate();
+  }
+
   async storeSignature(name: string): Promise<StoreSignature | undefined> {
     const row = this.#sql(
       `SELECT c.id || ':' || c.vector_epoch, c.chunk_count, coalesce((SELECT max(k.id) FROM chunks k WHERE k.collection = c.name), 0) FROM collections c WHERE c.name = ?`,
@@ -182,6 +187,7 @@ export class SqliteChunkStore implements ChunkStore, HnswVectorSource {
       this.#sql('DELETE FROM chunks WHERE collection = ?').run(name);
       this.#sql('DELETE FROM documents WHERE collection = ?').run(name);
       this.#sql('DELETE FROM ingestion_runs WHERE collection = ?').run(name);
+      this.#writer.nearDuplicates.forgetCollection(id);
       this.#sql('DELETE FROM collections WHERE id = ?').run(id);
     });
     remove.immediate();

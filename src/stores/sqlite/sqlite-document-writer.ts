@@ -195,7 +195,7 @@ export class SqliteDocumentWriter {
       chunkIds.push(id);
     }
     if (document.fingerprint !== undefined) {
-      this.nearDuplicates.record(document.collection, documentId, document.fingerprint.minhash, document.fingerprint.threshold);
+      this.nearDuplicates.record(document.collection, documentId, document.fingerprint);
     }
     return { documentId, chunkIds, removedChunkIds };
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { minhashSignature } from '../../core/minhash.js';
+import { shingleHashes } from '../../core/minhash.js';
 import { openTempSqliteStore, type TempSqliteStore } from '../../testing/temp-sqlite-store.js';
 import { seededRandom } from '../../core/seeded-random.js';
 import type { DocumentWrite } from '../chunk-store.js';
@@ -24,7 +24,7 @@ function document(path: string, text: string, threshold = 0.84): DocumentWrite {
     collection: 'kb', uri: `file:///kb/${path}`, relativePath: path, sourceRoot: '/kb', title: path, format: 'text',
     contentHash: path + text.length, sizeBytes: text.length, modifiedMs: 0, tags: [], metadata: {},
     chunks: [{ ordinal: 0, text, headingPath: [], tokenCount: 10, contentHash: path, vector: null }],
-    fingerprint: { minhash: minhashSignature(text)!, threshold },
+    fingerprint: { shingles: shingleHashes(text), threshold, boilerplateDf: 0 },
   };
 }
 
@@ -74,5 +74,21 @@ test('a write from a second connection to the same file moves the generation the
     assert.notEqual(await temp.store.chunks.collectionGeneration!('kb'), before);
   } finally {
     await second.close();
+  }
+});
+
+test('boilerplate shingles (in ≥ boilerplateDf documents) are left out once common; true copies still cluster; removals update the counts', async () => {
+  const { checkBoilerplateClusters, checkPlainShingleClusters } = await import('../near-duplicate-scenario.js');
+  for (const name of ['templates', 'plain']) await temp.store.chunks.createCollection(name, { embedder: 'none', dimensions: 0, chunkSize: 256, chunkOverlap: 0 });
+  await checkPlainShingleClusters(temp.store.chunks, 'plain');
+  await checkBoilerplateClusters(temp.store.chunks, 'templates');
+  // Deleting a collection drops its counts with it.
+  await temp.store.chunks.deleteCollection('templates');
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(temp.path, { readonly: true });
+  try {
+    assert.equal(db.prepare('SELECT count(*) FROM shingle_df WHERE collection_id NOT IN (SELECT id FROM collections)').pluck().get(), 0);
+  } finally {
+    db.close();
   }
 });

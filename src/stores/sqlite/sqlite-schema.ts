@@ -311,6 +311,26 @@ const migrations: readonly string[] = [
   CREATE INDEX document_bands_key ON document_bands (collection, band_key);
   CREATE INDEX document_bands_document ON document_bands (document_id);
   `,
+  // Boilerplate-aware near-duplicates (decision 0038): each fingerprint keeps the document's distinct
+  // shingle hashes (little-endian uint32; NULL for fingerprints written before). `shingle_df` holds, per
+  // collection, the shingles found in `near_duplicate_state.boilerplate_df` fingerprinted documents or
+  // more (the boilerplate) with that count, as of the last settling; `stale` is set by every fingerprint
+  // written or removed since, `generation` moves at each settling (processes cache the boilerplate by it).
+  `
+  ALTER TABLE document_fingerprints ADD COLUMN shingles BLOB;
+  CREATE TABLE shingle_df (
+    collection_id INTEGER NOT NULL,
+    shingle INTEGER NOT NULL,
+    df INTEGER NOT NULL,
+    PRIMARY KEY (collection_id, shingle)
+  ) WITHOUT ROWID;
+  CREATE TABLE near_duplicate_state (
+    collection_id INTEGER PRIMARY KEY,
+    boilerplate_df INTEGER NOT NULL,
+    stale INTEGER NOT NULL,
+    generation INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
