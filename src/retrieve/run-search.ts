@@ -36,6 +36,8 @@ export interface SearchRequest {
   signal?: AbortSignal;
   /** The collection as the caller just read it (saves the store a lookup: a round trip on a server database). */
   record?: CollectionRecord;
+  /** The collection's ChunkStore.collectionGeneration as the caller read it with `record` (passed to the lexical index). */
+  generation?: string;
 }
 
 export interface SearchResponse {
@@ -100,7 +102,8 @@ export async function runSearch(deps: SearchDeps, request: SearchRequest): Promi
   const scope = { collection: collection.name, ...(filter ? { filter } : {}), ...(signal ? { signal } : {}) };
   const runLexical = async (): Promise<RankedItem<number>[]> => {
     const start = performance.now();
-    const hits = await deps.lexical.search({ ...scope, terms: query.terms, k: candidates });
+    const generation = request.generation !== undefined && request.record?.name === request.collection ? { generation: request.generation } : {};
+    const hits = await deps.lexical.search({ ...scope, ...generation, terms: query.terms, k: candidates });
     timings.lexicalMs = performance.now() - start;
     return hits.map((hit) => ({ id: hit.chunkId, score: hit.score }));
   };
