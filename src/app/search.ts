@@ -12,6 +12,8 @@ import { hybridFusionOf, type HybridFusion } from '../retrieve/fuse/fusion-types
 import { groupByDocument } from '../retrieve/group-documents.js';
 import { collapseDuplicates } from '../retrieve/collapse-duplicates.js';
 import { searchCacheKey } from './search-cache.js';
+import { addSnippets } from '../retrieve/hydrate-results.js';
+import { prepareQuery } from '../retrieve/query/prepare-query.js';
 
 /** Chunks retrieved per requested document before grouping (most documents have few matching chunks). */
 export const DOCUMENT_DEPTH_FACTOR = 5;
@@ -194,6 +196,7 @@ async function searchUncached(
           signal: input.signal,
           record,
           generation,
+          snippets: false, // made below for the results shown only
         },
       );
       spent = spent ? addTimings(spent, response.timings) : response.timings;
@@ -229,10 +232,13 @@ async function searchUncached(
     if (!collapse || shown >= k || exhausted || round >= MAX_COLLAPSE_ROUNDS) break;
     depth = Math.min(MAX_GROUP_DEPTH, depth * 2);
   }
+  const terms = prepareQuery(input.query).terms;
   if (documents !== undefined) {
+    for (const document of documents) addSnippets(document.passages, terms);
     response.results = documents.map((document) => document.alsoIn === undefined ? document.passages[0]! : { ...document.passages[0]!, alsoIn: document.alsoIn });
   } else {
     response.results = response.results.slice(0, k);
+    addSnippets(response.results, terms);
   }
   return { value: { ...response, collection, group, ...(documents ? { documents } : {}) }, cacheable };
 }

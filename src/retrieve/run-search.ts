@@ -38,6 +38,11 @@ export interface SearchRequest {
   record?: CollectionRecord;
   /** The collection's ChunkStore.collectionGeneration as the caller read it with `record` (passed to the lexical index). */
   generation?: string;
+  /**
+   * false: results come with empty snippets, for a caller that shows only some of them (the search
+   * use case groups 5 × k chunks into k documents) and fills in those with addSnippets. Default true.
+   */
+  snippets?: boolean;
 }
 
 export interface SearchResponse {
@@ -152,7 +157,7 @@ export async function runSearch(deps: SearchDeps, request: SearchRequest): Promi
     .slice(0, request.k);
   const hydrateStart = performance.now();
   timings.fusionMs = hydrateStart - fuseStart;
-  const results = await hydrateResults(deps.chunks, fused, query.terms);
+  const results = await hydrateResults(deps.chunks, fused, query.terms, request.snippets !== false);
   timings.hydrateMs = performance.now() - hydrateStart;
   timings.totalMs = performance.now() - started;
   return { results, mode, timings, notices, ...(fusedArms.lexicalWeight === null ? {} : { lexicalWeight: fusedArms.lexicalWeight }) };
