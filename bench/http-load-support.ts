@@ -3,6 +3,7 @@
  * 384-d collection the hybrid run searches with the MiniLM-shaped model, the `cairn serve` process,
  * and its resident memory.
  */
+import pg from 'pg';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -197,4 +198,27 @@ export async function waitForSearchIndexes(url: string, headers: Record<string, 
     if (Date.now() > deadline) throw new Error(`search indexes still building after ${timeoutMs / 1000} s: ${JSON.stringify(accelerators)}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/**
+ * CPU ms so far of each backend serving the database at `url` (same machine, /proc), by pid; empty
+ * without a URL. Backends that end between two reads drop out, so read it while the pool is up.
+ */
+export async function postgresBackendCpu(url: string | undefined): Promise<Map<number, number>> {
+  if (url === undefined) return new Map();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    return new Map(rows.map((row) => [row.pid, cpuMsOf(row.pid)] as const).filter(([, ms]) => Number.isFinite(ms)));
+  } finally {
+    await client.end();
+  }
+}
+
+/** CPU ms the backends spent between two postgresBackendCpu reads (a backend that appeared counts from 0). */
+export function postgresCpuSpent(before: Map<number, number>, after: Map<number, number>): number {
+  let spent = 0;
+  for (const [pid, ms] of after) spent += ms - (before.get(pid) ?? 0);
+  return spent;
 }

@@ -32,7 +32,7 @@ import {
   DOCS_CORPUS, MINILM_SHAPED_EMBEDDER, MODELS_DIR, STATIC_EMBEDDER, copySubset, loadAverage, machineFacts, openBenchApp,
   parseIntegerOption, removeDirectory, report, round, temporaryDirectory, type BenchConfigOptions,
 } from './bench-support.js';
-import { buildDist, copyWithPaddedVectors, cpuMsOf, peakRssOfMiB, rssMiB, startServe, waitForIdleJobs, waitForSearchIndexes } from './http-load-support.js';
+import { buildDist, copyWithPaddedVectors, cpuMsOf, postgresBackendCpu, postgresCpuSpent, peakRssOfMiB, rssMiB, startServe, waitForIdleJobs, waitForSearchIndexes } from './http-load-support.js';
 import { runMixed } from './http-load-mixed.js';
 import { buildQueries } from './search-queries.js';
 import { ingest } from '../src/app/ingest.js';
@@ -119,7 +119,7 @@ try {
         `http-load  [${backend}]  ${facts.at}  ${facts.cpus} x ${facts.cpuModel}  node ${facts.node}  load ${facts.loadAverageBefore.join(' ')} -> ${loadAverage().join(' ')}`,
         `store      ${prepared.chunks.lexical} chunks (${LEXICAL}), ${prepared.chunks.hybrid} (${HYBRID}, ${prepared.hybridEmbedder})`,
         `lexical    in-memory BM25 postings: ${accelerators.length === 0 ? 'none (FTS5 alone)' : accelerators.map((a) => `${a.collection} ${a.state}${a.builtInMs === undefined ? '' : ` (built in ${a.builtInMs} ms, ${round(a.bytes / 2 ** 20, 1)} MiB)`}`).join(', ')}`,
-        ...runs.map((r) => `${r.mode.padEnd(8)}   ${r.requestsPerSecond} req/s (target >= ${target[r.mode]}), p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.connections} connections, ${r.seconds} s, errors ${r.errors}, non-2xx ${r.non2xx}, server CPU ${r.serverCpuMsPerRequest} ms/request, RSS ${r.serverRssMiB} MiB`),
+        ...runs.map((r) => `${r.mode.padEnd(8)}   ${r.requestsPerSecond} req/s (target >= ${target[r.mode]}), p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.connections} connections, ${r.seconds} s, errors ${r.errors}, non-2xx ${r.non2xx}, server CPU ${r.serverCpuMsPerRequest} ms/request${r.postgresCpuMsPerRequest === undefined ? '' : ` + PostgreSQL ${r.postgresCpuMsPerRequest} ms`}, RSS ${r.serverRssMiB} MiB`),
         `server     peak RSS ${peakRssOfMiB(server.pid)} MiB; error log lines ${serverLog.errors}`,
       ]);
     }
@@ -168,6 +168,7 @@ async function loadRun(url: string, headers: Record<string, string>, mode: 'lexi
     await response.arrayBuffer();
   }
   const cpuBefore = cpuMsOf(pid);
+  const postgresBefore = await postgresBackendCpu(values['database-url']);
   const result = await autocannon({
     url, connections, duration: seconds, headers,
     requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: path() }) }],
@@ -180,6 +181,8 @@ async function loadRun(url: string, headers: Record<string, string>, mode: 'lexi
     errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, status5xx: result['5xx'],
     /** Server CPU (all its threads) per request: steadier than requests/s on a shared machine. */
     serverCpuMsPerRequest: round((cpuMsOf(pid) - cpuBefore) / Math.max(1, result.requests.total), 3),
+    /** PostgreSQL's backends' CPU per request (with --database-url). */
+    ...(values['database-url'] === undefined ? {} : { postgresCpuMsPerRequest: round(postgresCpuSpent(postgresBefore, await postgresBackendCpu(values['database-url'])) / Math.max(1, result.requests.total), 3) }),
     serverRssMiB: rssMiB(pid),
   };
 }

@@ -27,9 +27,8 @@ import { prepareQuery } from '../src/retrieve/query/prepare-query.js';
 import { copyDatabase } from '../src/app/db/copy-database.js';
 import { openDatabase } from '../src/app/db/open-database.js';
 import { parseStoreLocation } from '../src/app/db/store-location.js';
-import pg from 'pg';
 import { startBenchPostgres } from './bench-postgres.js';
-import { cpuMsOf } from './http-load-support.js';
+import { postgresBackendCpu, postgresCpuSpent } from './http-load-support.js';
 import { measureDenseRecall } from './dense-recall.js';
 import { NATURAL_QUESTIONS, buildQueries } from './search-queries.js';
 import {
@@ -227,17 +226,8 @@ interface ModeResult {
 }
 
 /** CPU ms so far of each backend serving the benchmark's database (same machine, /proc), empty on SQLite. */
-async function serverCpu(): Promise<Map<number, number>> {
-  const url = values['database-url'];
-  if (url === undefined) return new Map();
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
-    return new Map(rows.map((row) => [row.pid, cpuMsOf(row.pid)] as const).filter(([, ms]) => Number.isFinite(ms)));
-  } finally {
-    await client.end();
-  }
+function serverCpu(): Promise<Map<number, number>> {
+  return postgresBackendCpu(values['database-url']);
 }
 
 async function measureMode(app: CairnApp, mode: SearchMode, queries: string[]): Promise<ModeResult> {
@@ -274,8 +264,7 @@ async function measureMode(app: CairnApp, mode: SearchMode, queries: string[]): 
   }
   const cpu = process.cpuUsage(cpuBefore);
   const serverAfter = await serverCpu();
-  let serverMs = 0;
-  for (const [pid, ms] of serverAfter) serverMs += ms - (serverBefore.get(pid) ?? 0);
+  const serverMs = postgresCpuSpent(serverBefore, serverAfter);
   const seconds = wall.reduce((sum, ms) => sum + ms, 0) / 1000;
   return {
     /** CPU per query: this process (all threads) and, on PostgreSQL, the database's backends; steadier than wall time on a shared machine. */

@@ -27,8 +27,10 @@ export async function resolveCollection(
   name: string,
   overrides: CollectionOverrides,
   createIfMissing: boolean,
+  /** The collection as the caller just read it (null: it does not exist); read here when absent. */
+  known?: CollectionRecord | null,
 ): Promise<{ record: CollectionRecord; loaded: LoadedEmbedder; created: boolean }> {
-  const existing = await app.chunks.getCollection(name);
+  const existing = known === undefined ? await app.chunks.getCollection(name) : known ?? undefined;
   if (overrides.embedder && overrides.embedder !== existing?.embedder) assertModelAllowed(app.config, overrides.embedder, 'embedder');
   if (existing) {
     if (overrides.embedder && overrides.embedder !== existing.embedder) throw embedderMismatch(existing, overrides.embedder);

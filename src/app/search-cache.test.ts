@@ -204,4 +204,47 @@ describe('search result cache on PostgreSQL: two processes on one database', () 
       await appB.close();
     }
   });
+
+  test('a search reads the collection and its generation in one call, and hands that generation to the lexical index', async (t) => {
+    if (server === null) return t.skip(POSTGRES_MISSING);
+    const home = tempHome();
+    const opened = await openApp(home, { CAIRN_DATABASE_URL: await server.createDatabase('reads') });
+    try {
+      const docs = join(home, 'docs');
+      mkdirSync(docs);
+      writeFileSync(join(docs, 'signing.md'), guide('signing', 1));
+      await ingest(opened, { collection: 'kb', sources: [docs] });
+      // The app's own stores, their calls counted (a round trip each on PostgreSQL).
+      const calls: string[] = [];
+      const generations: (string | undefined)[] = [];
+      const chunks = new Proxy(opened.chunks, {
+        get(target, name, receiver) {
+          const value = Reflect.get(target, name, receiver) as unknown;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            calls.push(String(name));
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      const lexical = new Proxy(opened.lexical, {
+        get(target, name, receiver) {
+          const value = Reflect.get(target, name, receiver) as unknown;
+          if (name !== 'search' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+          return (options: { generation?: string }) => {
+            generations.push(options.generation);
+            return (value as (o: unknown) => unknown).call(target, options);
+          };
+        },
+      });
+      const app = { ...opened, chunks, lexical } as CairnApp;
+      const response = await search(app, { collection: 'kb', query: 'rotate signing key', mode: 'lexical' });
+      assert.deepEqual(paths(response.results), ['signing.md']);
+      assert.ok(response.results.every((result) => result.snippet.length > 0 && result.highlights.length > 0), 'every result shown has its snippet');
+      assert.deepEqual(calls, ['getCollectionAndGeneration', 'getChunks'], 'one read of the collection, one hydration');
+      assert.deepEqual(generations, [await opened.chunks.collectionGeneration?.('kb')]);
+    } finally {
+      await opened.close();
+    }
+  });
 });

@@ -12,6 +12,8 @@ import { hybridFusionOf, type HybridFusion } from '../retrieve/fuse/fusion-types
 import { groupByDocument } from '../retrieve/group-documents.js';
 import { collapseDuplicates } from '../retrieve/collapse-duplicates.js';
 import { searchCacheKey } from './search-cache.js';
+import { addSnippets } from '../retrieve/hydrate-results.js';
+import { prepareQuery } from '../retrieve/query/prepare-query.js';
 
 /** Chunks retrieved per requested document before grouping (most documents have few matching chunks). */
 export const DOCUMENT_DEPTH_FACTOR = 5;
@@ -91,11 +93,7 @@ interface ResponseShape {
 export async function search(app: CairnApp, input: SearchInput): Promise<SearchUseCaseResponse> {
   const started = performance.now();
   const cache = app.searchCache;
-  // The cache's generation needs only the name: read beside the collection (one round trip less on a server database).
-  const [{ record, loaded }, generation] = await Promise.all([
-    resolveCollection(app, input.collection, { embedder: input.embedder }, false),
-    cache === undefined ? undefined : app.chunks.collectionGeneration?.(input.collection),
-  ]);
+  const { record, loaded, generation } = await readCollection(app, input, cache !== undefined);
   const group = input.group ?? 'documents';
   const shape: ResponseShape = {
     k: input.k ?? app.config.search.k,
@@ -104,14 +102,14 @@ export async function search(app: CairnApp, input: SearchInput): Promise<SearchU
     collapse: input.collapseDuplicates ?? app.config.search.collapseDuplicates,
     fusion: input.fusion ?? hybridFusionOf(app.config.search),
   };
-  const key = generation === undefined ? undefined : searchCacheKey(cacheRequest(app, input, record.embedder, shape));
+  const key = generation === undefined || cache === undefined ? undefined : searchCacheKey(cacheRequest(app, input, record.embedder, shape));
   const cached = key === undefined ? undefined : cache!.get(record.name, generation!, key);
   if (key !== undefined) app.telemetry?.count(cached === undefined ? 'search.cacheMisses' : 'search.cacheHits');
   let value = cached;
   // A hit ran no stage: its timings say so (the cached response kept those of the search that computed it).
   if (value !== undefined) value = { ...value, cached: true, timings: { fusionMs: 0, hydrateMs: 0, totalMs: performance.now() - started } };
   if (value === undefined) {
-    const computed = await searchUncached(app, input, record, loaded.embedder, shape);
+    const computed = await searchUncached(app, input, record, generation, loaded.embedder, shape);
     if (key !== undefined && computed.cacheable) cache!.set(record.name, generation!, key, computed.value);
     value = computed.value;
   }
@@ -121,6 +119,30 @@ export async function search(app: CairnApp, input: SearchInput): Promise<SearchU
     retrieval: { mode: value.mode, resultCount: value.results.length, topScore: topMatchScore(value.results, value.mode) },
   });
   return value;
+}
+
+/**
+ * The collection, its embedder and its write generation (undefined when the store has none, or when
+ * it is not `wanted` and costs a read of its own). A store that reads both in one statement is asked
+ * for both always: the generation also spares the lexical index its freshness read (runSearch).
+ */
+async function readCollection(
+  app: CairnApp,
+  input: SearchInput,
+  wanted: boolean,
+): Promise<{ record: CollectionRecord; loaded: LoadedEmbedder; generation: string | undefined }> {
+  const overrides = { embedder: input.embedder };
+  if (app.chunks.getCollectionAndGeneration !== undefined) {
+    const read = await app.chunks.getCollectionAndGeneration(input.collection);
+    const { record, loaded } = await resolveCollection(app, input.collection, overrides, false, read?.record ?? null);
+    return { record, loaded, generation: read?.generation };
+  }
+  // The generation needs only the name: read beside the collection.
+  const [{ record, loaded }, generation] = await Promise.all([
+    resolveCollection(app, input.collection, overrides, false),
+    wanted ? app.chunks.collectionGeneration?.(input.collection) : undefined,
+  ]);
+  return { record, loaded, generation };
 }
 
 /** Everything a response depends on besides the collection's contents (its write generation). */
@@ -143,6 +165,7 @@ async function searchUncached(
   app: CairnApp,
   input: SearchInput,
   record: CollectionRecord,
+  generation: string | undefined,
   embedder: LoadedEmbedder['embedder'],
   { k, group, passages, collapse, fusion }: ResponseShape,
 ): Promise<{ value: SearchUseCaseResponse; cacheable: boolean }> {
@@ -172,6 +195,8 @@ async function searchUncached(
           minScore: input.minScore,
           signal: input.signal,
           record,
+          generation,
+          snippets: false, // made below for the results shown only
         },
       );
       spent = spent ? addTimings(spent, response.timings) : response.timings;
@@ -207,10 +232,13 @@ async function searchUncached(
     if (!collapse || shown >= k || exhausted || round >= MAX_COLLAPSE_ROUNDS) break;
     depth = Math.min(MAX_GROUP_DEPTH, depth * 2);
   }
+  const terms = prepareQuery(input.query).terms;
   if (documents !== undefined) {
+    for (const document of documents) addSnippets(document.passages, terms);
     response.results = documents.map((document) => document.alsoIn === undefined ? document.passages[0]! : { ...document.passages[0]!, alsoIn: document.alsoIn });
   } else {
     response.results = response.results.slice(0, k);
+    addSnippets(response.results, terms);
   }
   return { value: { ...response, collection, group, ...(documents ? { documents } : {}) }, cacheable };
 }

@@ -4,10 +4,11 @@ import type { FusedChunk } from './fuse/fuse-arms.js';
 import { makeSnippet } from './snippet.js';
 
 /**
- * Turns fused ids into results: one `getChunks` call, fused order kept, a snippet per result.
+ * Turns fused ids into results: one `getChunks` call, fused order kept, a snippet per result (with
+ * `snippets` false, an empty one: the caller fills in those it shows with addSnippets).
  * A chunk deleted between search and hydration is left out (the store skips missing ids).
  */
-export async function hydrateResults(chunks: ChunkStore, fused: readonly FusedChunk[], terms: readonly string[]): Promise<ScoredChunk[]> {
+export async function hydrateResults(chunks: ChunkStore, fused: readonly FusedChunk[], terms: readonly string[], snippets = true): Promise<ScoredChunk[]> {
   if (fused.length === 0) return [];
   const views = new Map<number, ChunkView>();
   for (const view of await chunks.getChunks(fused.map((item) => item.chunkId))) views.set(view.id, view);
@@ -15,7 +16,7 @@ export async function hydrateResults(chunks: ChunkStore, fused: readonly FusedCh
   for (const item of fused) {
     const view = views.get(item.chunkId);
     if (view === undefined) continue;
-    const snippet = makeSnippet(view.text, terms);
+    const snippet = snippets ? makeSnippet(view.text, terms) : { text: '', highlights: [] };
     const result: ScoredChunk = {
       chunkId: view.id,
       documentId: view.documentId,
@@ -44,4 +45,13 @@ export async function hydrateResults(chunks: ChunkStore, fused: readonly FusedCh
     results.push(result);
   }
   return results;
+}
+
+/** Sets each result's snippet and highlights for the query terms (results hydrated without them). */
+export function addSnippets(results: Iterable<ScoredChunk>, terms: readonly string[]): void {
+  for (const result of results) {
+    const snippet = makeSnippet(result.text, terms);
+    result.snippet = snippet.text;
+    result.highlights = snippet.highlights;
+  }
 }

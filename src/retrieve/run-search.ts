@@ -36,6 +36,13 @@ export interface SearchRequest {
   signal?: AbortSignal;
   /** The collection as the caller just read it (saves the store a lookup: a round trip on a server database). */
   record?: CollectionRecord;
+  /** The collection's ChunkStore.collectionGeneration as the caller read it with `record` (passed to the lexical index). */
+  generation?: string;
+  /**
+   * false: results come with empty snippets, for a caller that shows only some of them (the search
+   * use case groups 5 × k chunks into k documents) and fills in those with addSnippets. Default true.
+   */
+  snippets?: boolean;
 }
 
 export interface SearchResponse {
@@ -100,7 +107,8 @@ export async function runSearch(deps: SearchDeps, request: SearchRequest): Promi
   const scope = { collection: collection.name, ...(filter ? { filter } : {}), ...(signal ? { signal } : {}) };
   const runLexical = async (): Promise<RankedItem<number>[]> => {
     const start = performance.now();
-    const hits = await deps.lexical.search({ ...scope, terms: query.terms, k: candidates });
+    const generation = request.generation !== undefined && request.record?.name === request.collection ? { generation: request.generation } : {};
+    const hits = await deps.lexical.search({ ...scope, ...generation, terms: query.terms, k: candidates });
     timings.lexicalMs = performance.now() - start;
     return hits.map((hit) => ({ id: hit.chunkId, score: hit.score }));
   };
@@ -149,7 +157,7 @@ export async function runSearch(deps: SearchDeps, request: SearchRequest): Promi
     .slice(0, request.k);
   const hydrateStart = performance.now();
   timings.fusionMs = hydrateStart - fuseStart;
-  const results = await hydrateResults(deps.chunks, fused, query.terms);
+  const results = await hydrateResults(deps.chunks, fused, query.terms, request.snippets !== false);
   timings.hydrateMs = performance.now() - hydrateStart;
   timings.totalMs = performance.now() - started;
   return { results, mode, timings, notices, ...(fusedArms.lexicalWeight === null ? {} : { lexicalWeight: fusedArms.lexicalWeight }) };

@@ -80,6 +80,12 @@ export interface ChunkStore {
    * store; undefined when the collection does not exist. Caches of search results key on it.
    */
   collectionGeneration?(collection: string): Promise<string | undefined>;
+  /**
+   * `getCollection` and `collectionGeneration` read together (one statement on a server database, where
+   * each is a round trip); undefined when the collection does not exist. Optional: without it callers
+   * read the two apart.
+   */
+  getCollectionAndGeneration?(collection: string): Promise<{ record: CollectionRecord; generation: string } | undefined>;
 
   startRun(collection: string, sources: string[]): Promise<number>;
   finishRun(runId: number, summary: Record<string, unknown>): Promise<void>;

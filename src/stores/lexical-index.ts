@@ -57,6 +57,11 @@ export interface LexicalSearchOptions {
   /** Only chunks whose document passes the filter; honoured by every index, with k hits when k match. */
   filter?: NormalizedFilter;
   signal?: AbortSignal;
+  /**
+   * The collection's ChunkStore.collectionGeneration, read by the caller during this search: an index
+   * that checks its freshness against the store's write generation may take it instead of reading it.
+   */
+  generation?: string;
 }
 
 /** `score`: BM25, higher is better. */

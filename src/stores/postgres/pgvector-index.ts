@@ -164,15 +164,18 @@ export class PgvectorIndex implements VectorIndex {
     const info = this.#known.get(options.collection);
     if (info === undefined || info.dimensions === 0 || options.vector.length !== info.dimensions) return undefined;
     const d = Math.trunc(info.dimensions);
-    const { rows } = await this.#pool.query<{ id: number | null; score: number | null }>(
-      `WITH valid AS (SELECT 1 FROM collections WHERE id = ${Math.trunc(info.id)} AND name = $3 AND dimensions = ${d}),
+    const id = Math.trunc(info.id);
+    // Named per collection and dimension (its text holds both): parsed and planned once per connection.
+    const { rows } = await this.#pool.query<{ id: number | null; score: number | null }>({
+      name: `cairn-dense-${id}-${d}`,
+      text: `WITH valid AS (SELECT 1 FROM collections WHERE id = ${id} AND name = $3 AND dimensions = ${d}),
        nearest AS MATERIALIZED (
         SELECT c.id, c.embedding::vector(${d}) <=> $1::vector(${d}) AS distance FROM chunks c
-        WHERE EXISTS (SELECT 1 FROM valid) AND c.collection_id = ${Math.trunc(info.id)} AND c.embedding IS NOT NULL
+        WHERE EXISTS (SELECT 1 FROM valid) AND c.collection_id = ${id} AND c.embedding IS NOT NULL
         ORDER BY c.embedding::vector(${d}) <=> $1::vector(${d}) LIMIT $2)
       SELECT n.id, 1 - n.distance AS score FROM valid LEFT JOIN nearest n ON true ORDER BY n.distance, n.id`,
-      [vectorLiteral(options.vector), options.k, options.collection],
-    );
+      values: [vectorLiteral(options.vector), options.k, options.collection],
+    });
     if (rows.length === 0) {
       this.#known.delete(options.collection);
       return undefined;

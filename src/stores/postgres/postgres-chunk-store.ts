@@ -21,6 +21,7 @@ import { dropHnswIndex } from './hnsw-index-ddl.js';
 import { withTransaction } from './postgres-errors.js';
 import { duplicatesOf, listDuplicateClusters } from './postgres-near-duplicates.js';
 import { parseVector, vectorLiteral } from './vector-literal.js';
+import { COLLECTION_GENERATION_SQL } from './collection-generation.js';
 
 /** pgvector indexes `vector` columns of at most this many dimensions with HNSW. */
 export const MAX_INDEXED_DIMENSIONS = 2000;
@@ -79,6 +80,9 @@ interface DocumentRow {
   chunk_count: number;
   ingested_at: string;
 }
+
+/** The columns of CollectionRow (a named statement lists them: `*` would change its row shape under a migration). */
+const COLLECTION_COLUMNS = 'name, embedder, dimensions, chunk_size, chunk_overlap, created_at, document_count, chunk_count, vector_store, vectors_pending';
 
 interface CollectionRow {
   name: string;
@@ -163,10 +167,21 @@ export class PostgresChunkStore implements ChunkStore {
   /** `<id>:<write_generation>:<vector_epoch>`: the writer bumps the generation in each write's transaction. */
   async collectionGeneration(name: string): Promise<string | undefined> {
     const { rows } = await this.#pool.query<{ generation: string }>(
-      `SELECT id || ':' || write_generation || ':' || vector_epoch AS generation FROM collections WHERE name = $1`,
+      `SELECT ${COLLECTION_GENERATION_SQL} AS generation FROM collections WHERE name = $1`,
       [name],
     );
     return rows[0]?.generation;
+  }
+
+  /** One named statement: what a search reads first (the record, and the generation that keys caches and the postings). */
+  async getCollectionAndGeneration(name: string): Promise<{ record: CollectionRecord; generation: string } | undefined> {
+    const { rows } = await this.#pool.query<CollectionRow & { generation: string }>({
+      name: 'cairn-collection-and-generation',
+      text: `SELECT ${COLLECTION_COLUMNS}, ${COLLECTION_GENERATION_SQL} AS generation FROM collections WHERE name = $1`,
+      values: [name],
+    });
+    const row = rows[0];
+    return row === undefined ? undefined : { record: collectionFromRow(row), generation: row.generation };
   }
 
   async duplicatesOf(collection: string, documentIds: number[]): Promise<Map<number, DuplicateMember[]>> {
@@ -321,11 +336,13 @@ export class PostgresChunkStore implements ChunkStore {
 
   async getChunks(ids: number[]): Promise<ChunkView[]> {
     if (ids.length === 0) return [];
-    const { rows } = await this.#pool.query<ChunkViewRow>(
-      `SELECT ${CHUNK_COLUMNS}, d.collection, d.uri, d.relative_path, d.title, d.format, d.language, d.git_commit
+    // Named: every search hydrates with it, so the server parses and plans it once per connection.
+    const { rows } = await this.#pool.query<ChunkViewRow>({
+      name: 'cairn-get-chunks',
+      text: `SELECT ${CHUNK_COLUMNS}, d.collection, d.uri, d.relative_path, d.title, d.format, d.language, d.git_commit
        FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY($1::bigint[])`,
-      [ids],
-    );
+      values: [ids],
+    });
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.flatMap((id) => {
       const row = byId.get(id);

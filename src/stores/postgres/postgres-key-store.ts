@@ -16,6 +16,9 @@ interface KeyRow {
   revoked_at: Date | null;
 }
 
+/** The columns of KeyRow (a named statement lists them: `*` would change its row shape under a migration). */
+const KEY_COLUMNS = 'seq, id, name, prefix, hash, scopes, created_at, last_used_at, revoked_at';
+
 function toRecord(row: KeyRow): ApiKeyRecord {
   const scopes = Array.isArray(row.scopes) ? row.scopes.filter((s): s is KeyScope => (KEY_SCOPES as readonly unknown[]).includes(s)) : [];
   return {
@@ -52,7 +55,12 @@ export class PostgresKeyStore implements KeyStore {
 
   async verify(secret: string): Promise<ApiKeyRecord | undefined> {
     if (!secret.startsWith(KEY_PREFIX)) return undefined;
-    const { rows } = await this.#pool.query<KeyRow>('SELECT * FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL', [secret.slice(0, DISPLAY_PREFIX_LENGTH)]);
+    // Named (every authenticated request runs it): parsed and planned once per connection.
+    const { rows } = await this.#pool.query<KeyRow>({
+      name: 'cairn-verify-key',
+      text: `SELECT ${KEY_COLUMNS} FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL`,
+      values: [secret.slice(0, DISPLAY_PREFIX_LENGTH)],
+    });
     const row = rows.find((candidate) => secretMatches(secret, candidate.hash));
     if (!row) return undefined;
     const now = Date.now();

@@ -161,6 +161,37 @@ if (server === null) {
     }
   });
 
+  test('given the generation the search read, fresh postings answer without a statement; a newer one goes to SQL', async () => {
+    const store = await open(await server.createDatabase());
+    const statements: unknown[] = [];
+    const query = store.pool.query.bind(store.pool);
+    store.pool.query = ((...args: Parameters<typeof query>) => {
+      statements.push(args[0]);
+      return query(...args);
+    }) as typeof store.pool.query;
+    const index = new PostgresMemoryLexicalIndex(store.pool, new PostgresLexicalIndex(store.pool, { maxScoredRows: 0 }), { maxScoredPostings: 0, quietMs: 60_000 });
+    try {
+      await writeCorpus(store, 'kb', 40, 3);
+      assert.equal(await index.warm('kb'), true);
+      const generation = await store.chunks.collectionGeneration!('kb');
+      const terms = analyzeQuery('rotate the signing key');
+      statements.length = 0;
+      const given = await index.search({ collection: 'kb', terms, k: 10, generation });
+      assert.equal(statements.length, 0, 'answered from memory, no freshness read');
+      assert.deepEqual(given, await index.search({ collection: 'kb', terms, k: 10 }), 'as the search that reads the generation itself');
+      await store.chunks.writeDocument(makeDocument('kb', 'new.md', [makeChunk(0, 'a walrus in the archive', null)]));
+      const newer = await store.chunks.collectionGeneration!('kb');
+      assert.notEqual(newer, generation);
+      statements.length = 0;
+      assert.equal((await index.search({ collection: 'kb', terms: ['walrus'], k: 5, generation: newer })).length, 1, 'the new chunk, from SQL');
+      assert.ok(statements.length > 0, 'the SQL BM25 answered');
+      assert.equal(index.acceleratorStatus('kb').state === 'ready', false, 'the postings are known to be stale');
+    } finally {
+      await index.close();
+      await store.close();
+    }
+  });
+
   test('filtered queries go to the SQL BM25, which applies the filter', async () => {
     const store = await open(await server.createDatabase(), { accelerator: true });
     try {

@@ -4,6 +4,7 @@ import { acceleratorStatusOf, type LexicalAcceleratorStatus, type LexicalHit, ty
 import { MemoryBm25Index } from '../sqlite/bm25-postings.js';
 import { termsWithinBudget } from '../sqlite/terms-within-budget.js';
 import type { PostgresLexicalIndex } from './postgres-lexical-index.js';
+import { parseCollectionGeneration } from './collection-generation.js';
 import { readPostgresBm25Postings } from './read-bm25-postings.js';
 
 export interface PostgresMemoryLexicalIndexOptions {
@@ -39,7 +40,8 @@ const RETRY_AFTER_FAILURE_MS = 60_000;
  * store's accelerator, so both backends rank with one scoring code and one term budget.
  *
  * Freshness: each query reads the collection's `write_generation` (one primary-key lookup, the round
- * trip a search needs anyway to tell a missing collection). Every transaction that writes or deletes
+ * trip a search needs anyway to tell a missing collection), or takes the one the search read with the
+ * collection (`LexicalSearchOptions.generation`: the search use case reads both in one statement). Every transaction that writes or deletes
  * documents bumps it, in any process, so equal means the postings are the stored ones. A changed
  * collection is served by SQL and re-read in the background (readPostgresBm25Postings: batched
  * statements on one pool client) once its generation stayed unchanged for `quietMs`.
@@ -63,7 +65,7 @@ export class PostgresMemoryLexicalIndex implements LexicalIndex {
   async search(options: LexicalSearchOptions): Promise<LexicalHit[]> {
     if (options.filter !== undefined || this.#closed) return this.#sql.search(options);
     if (options.signal?.aborted) throw new CairnError('ABORTED', 'The search was cancelled.');
-    const current = await this.#generation(options.collection);
+    const current = this.#given(options) ?? (await this.#generation(options.collection));
     if (current === undefined) return this.#sql.search(options); // says COLLECTION_NOT_FOUND
     const index = this.#fresh(current.id, current.generation);
     if (index === undefined) return this.#sql.search(options);
@@ -99,6 +101,14 @@ export class PostgresMemoryLexicalIndex implements LexicalIndex {
     }
     await Promise.allSettled([...this.#states.values()].map((state) => state.building));
     this.#states.clear();
+  }
+
+  /** The id and write generation the caller read during this search (LexicalSearchOptions.generation), if any. */
+  #given(options: LexicalSearchOptions): { id: number; generation: number } | undefined {
+    const parsed = options.generation === undefined ? undefined : parseCollectionGeneration(options.generation);
+    if (parsed === undefined) return undefined;
+    this.#names.set(options.collection, parsed.id);
+    return { id: parsed.id, generation: parsed.writeGeneration };
   }
 
   async #generation(collection: string): Promise<{ id: number; generation: number } | undefined> {
