@@ -242,21 +242,27 @@ test('a long write persists the graph every snapshotEveryChunks vectors, before 
   }
 });
 
+/** A closed store in `directory` with 1,500 one-chunk documents (clustered vectors of `seed`) and a published snapshot of collection `c`. */
+async function writeSnapshottedStore(directory: string, seed: number): Promise<{ path: string; items: { id: number; vector: Float32Array }[] }> {
+  const path = join(directory, 'cairn.db');
+  const vectors = clusteredVectors(1500, 32, seed, 4);
+  const items: { id: number; vector: Float32Array }[] = [];
+  const writer = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH });
+  await writer.chunks.createCollection('c', { embedder: 'test:v', dimensions: 32, chunkSize: 256, chunkOverlap: 0 });
+  for (let i = 0; i < vectors.length; i += 1) {
+    const result = await writer.chunks.writeDocument(makeDocument('c', `${i}.txt`, [makeChunk(0, `text ${i}`, vectors[i]!)]));
+    items.push({ id: result.chunkIds[0]!, vector: vectors[i]! });
+  }
+  await writer.vectors.open('c', 32);
+  await writer.vectors.snapshot('c');
+  await writer.close();
+  return { path, items };
+}
+
 test('a snapshot damaged in place serves the exact path only until its hash is checked, then the store answers', async () => {
   const directory = await mkdtemp(join(tmpdir(), 'cairn-cold-'));
   try {
-    const path = join(directory, 'cairn.db');
-    const vectors = clusteredVectors(1500, 32, 17, 4);
-    const items: { id: number; vector: Float32Array }[] = [];
-    const writer = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH });
-    await writer.chunks.createCollection('c', { embedder: 'test:v', dimensions: 32, chunkSize: 256, chunkOverlap: 0 });
-    for (let i = 0; i < vectors.length; i += 1) {
-      const result = await writer.chunks.writeDocument(makeDocument('c', `${i}.txt`, [makeChunk(0, `text ${i}`, vectors[i]!)]));
-      items.push({ id: result.chunkIds[0]!, vector: vectors[i]! });
-    }
-    await writer.vectors.open('c', 32);
-    await writer.vectors.snapshot('c');
-    await writer.close();
+    const { path, items } = await writeSnapshottedStore(directory, 17);
     // Same size, same header, same labels: only the first element's vector changed, into the query itself.
     const query = clusteredVectors(1, 32, 97, 4)[0]!;
     const file = snapshotPaths(join(directory, 'vectors'), 'c').index;
@@ -288,18 +294,7 @@ test('a snapshot damaged in place serves the exact path only until its hash is c
 test('an int8 copy damaged in place is never used for an answer, and the next load that verifies the snapshot rewrites it', async () => {
   const directory = await mkdtemp(join(tmpdir(), 'cairn-cold-'));
   try {
-    const path = join(directory, 'cairn.db');
-    const vectors = clusteredVectors(1500, 32, 23, 4);
-    const items: { id: number; vector: Float32Array }[] = [];
-    const writer = await openSqliteStore({ path, lexicalAnalyzer: contractAnalyzer, hnsw: POOR_GRAPH });
-    await writer.chunks.createCollection('c', { embedder: 'test:v', dimensions: 32, chunkSize: 256, chunkOverlap: 0 });
-    for (let i = 0; i < vectors.length; i += 1) {
-      const result = await writer.chunks.writeDocument(makeDocument('c', `${i}.txt`, [makeChunk(0, `text ${i}`, vectors[i]!)]));
-      items.push({ id: result.chunkIds[0]!, vector: vectors[i]! });
-    }
-    await writer.vectors.open('c', 32);
-    await writer.vectors.snapshot('c');
-    await writer.close();
+    const { path, items } = await writeSnapshottedStore(directory, 23);
     const paths = snapshotPaths(join(directory, 'vectors'), 'c');
     const sidecar = (await readSidecar(paths))!;
     const good = (await readQuantizedVectors(paths.quantized, sidecar, 32))!;
