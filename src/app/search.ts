@@ -223,10 +223,10 @@ async function searchUncached(
     if (group === 'documents') {
       // Collapsing works on the document list: all documents grouped, collapsed, then cut to k.
       documents = groupByDocument(response.results, { k: collapse ? Number.POSITIVE_INFINITY : k, passages });
-      if (collapse) documents = (await collapseNearDuplicates(app, collection, documents)).slice(0, k);
+      if (collapse) documents = (await collapseNearDuplicates(app, collection, generation, documents)).slice(0, k);
       shown = documents.length;
     } else {
-      if (collapse) response.results = await collapseNearDuplicates(app, collection, response.results);
+      if (collapse) response.results = await collapseNearDuplicates(app, collection, generation, response.results);
       shown = Math.min(k, response.results.length);
     }
     if (!collapse || shown >= k || exhausted || round >= MAX_COLLAPSE_ROUNDS) break;
@@ -244,9 +244,9 @@ async function searchUncached(
 }
 
 /** One result per near-duplicate cluster (retrieve/collapse-duplicates.ts); unchanged without clusters. */
-async function collapseNearDuplicates<T extends { documentId: number }>(app: CairnApp, collection: string, results: T[]): Promise<T[]> {
+async function collapseNearDuplicates<T extends { documentId: number }>(app: CairnApp, collection: string, generation: string | undefined, results: T[]): Promise<T[]> {
   if (app.chunks.duplicatesOf === undefined || results.length === 0) return results;
-  const clusters = await app.chunks.duplicatesOf(collection, [...new Set(results.map((result) => result.documentId))]);
+  const clusters = await app.chunks.duplicatesOf(collection, [...new Set(results.map((result) => result.documentId))], generation);
   return clusters.size === 0 ? results : collapseDuplicates(results, clusters);
 }
 

@@ -62,9 +62,11 @@ export interface ChunkStore {
 
   /**
    * For each given document in a near-duplicate cluster, all members of its cluster (itself included);
-   * documents alone are absent. Optional: a store without it never collapses results.
+   * documents alone are absent. Optional: a store without it never collapses results. `generation`
+   * (from `getCollectionAndGeneration`) lets a server store answer from the clusters it read at that
+   * generation: clusters change only with a write, and every write moves the generation.
    */
-  duplicatesOf?(collection: string, documentIds: number[]): Promise<Map<number, DuplicateMember[]>>;
+  duplicatesOf?(collection: string, documentIds: number[], generation?: string): Promise<Map<number, DuplicateMember[]>>;
   /** The collection's near-duplicate clusters, largest first. */
   listDuplicateClusters?(collection: string): Promise<DuplicateCluster[]>;
   /**

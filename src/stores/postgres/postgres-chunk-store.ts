@@ -119,6 +119,8 @@ export class PostgresChunkStore implements ChunkStore {
   readonly location: string;
   readonly #pool: pg.Pool;
   readonly #writer: PostgresDocumentWriter;
+  /** Near-duplicate clusters per collection, read whole at one write generation (members of clusters only: small). */
+  readonly #clusters = new Map<string, { generation: string; byDocument: Map<number, DuplicateMember[]> }>();
 
   constructor(pool: pg.Pool, location: string, options: PostgresChunkStoreOptions) {
     this.#pool = pool;
@@ -184,8 +186,20 @@ export class PostgresChunkStore implements ChunkStore {
     return row === undefined ? undefined : { record: collectionFromRow(row), generation: row.generation };
   }
 
-  async duplicatesOf(collection: string, documentIds: number[]): Promise<Map<number, DuplicateMember[]>> {
-    return duplicatesOf(this.#pool, collection, documentIds);
+  async duplicatesOf(collection: string, documentIds: number[], generation?: string): Promise<Map<number, DuplicateMember[]>> {
+    if (generation === undefined) return duplicatesOf(this.#pool, collection, documentIds);
+    // Every search collapses by default: one statement per collection and generation, not one per search.
+    let cached = this.#clusters.get(collection);
+    if (cached?.generation !== generation) {
+      cached = { generation, byDocument: clustersByDocument(await listDuplicateClusters(this.#pool, collection)) };
+      this.#clusters.set(collection, cached);
+    }
+    const out = new Map<number, DuplicateMember[]>();
+    for (const id of documentIds) {
+      const members = cached.byDocument.get(id);
+      if (members !== undefined) out.set(id, members);
+    }
+    return out;
   }
 
   async listDuplicateClusters(collection: string): Promise<DuplicateCluster[]> {
@@ -507,4 +521,11 @@ function chunkViewFromRow(row: ChunkViewRow): ChunkView {
   if (row.language !== null) view.language = row.language;
   if (row.git_commit !== null) view.gitCommit = row.git_commit;
   return view;
+}
+
+/** Each clustered document's cluster members (itself included). */
+function clustersByDocument(clusters: DuplicateCluster[]): Map<number, DuplicateMember[]> {
+  const byDocument = new Map<number, DuplicateMember[]>();
+  for (const { members } of clusters) for (const member of members) byDocument.set(member.documentId, members);
+  return byDocument;
 }
